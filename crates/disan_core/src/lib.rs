@@ -1,0 +1,14 @@
+//! Disan domain types: asset ids and kinds, multilingual text, capture metadata, the asset manifest
+//! and ingest settings. Pure data; no IO.
+
+mod capture;
+mod id;
+mod manifest;
+mod settings;
+mod text;
+
+pub use capture::{CaptureMetadata, GeoPoint, PanoInfo};
+pub use id::{AssetId, AssetKind, ParseIdError};
+pub use manifest::{AssetManifest, Derivative, ModelSummary, SourceInfo};
+pub use settings::{SETTINGS_VERSION, Settings};
+pub use text::{LangText, fold_for_search, nfc};

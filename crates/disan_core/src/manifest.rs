@@ -1,0 +1,71 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AssetId, AssetKind, CaptureMetadata};
+
+/// Where an asset came from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// The original's file name (no folder: folders differ between machines).
+    pub file_name: String,
+    /// Size of the original in bytes (for a `.gltf`, of the file and every resource it references).
+    pub bytes: u64,
+    /// Full BLAKE3 digest, hex.
+    pub blake3: String,
+    /// Detected container format (`jpeg`, `png`, `tiff`, `webp`, `glb`, `gltf`, `obj`).
+    pub format: String,
+}
+
+/// One file the pipeline made for an asset, relative to the asset's folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Derivative {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    pub bytes: u64,
+}
+
+/// What a model file holds, counted without validation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    pub meshes: u32,
+    pub primitives: u32,
+    pub nodes: u32,
+    pub materials: u32,
+    pub textures: u32,
+    /// Resources the model references (buffers, images, material libraries), in order.
+    pub resources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions_required: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<String>,
+}
+
+/// `assets/<id>/asset.json`: the manifest of one asset (a contract, see docs/cli.md).
+///
+/// It holds nothing that changes between two runs over the same input with the same settings (no
+/// timestamps), so an interrupted and resumed run writes the same bytes as an uninterrupted one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssetManifest {
+    pub id: AssetId,
+    pub kind: AssetKind,
+    pub source: SourceInfo,
+    /// Upright dimensions (after EXIF orientation) for images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Embedded colour profile description, when the source had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icc_profile: Option<String>,
+    pub metadata: CaptureMetadata,
+    /// Derivatives by role (`thumb`, `display`, …).
+    pub derivatives: BTreeMap<String, Derivative>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelSummary>,
+    /// The pipeline settings version the derivatives were made with.
+    pub settings_version: u32,
+}

@@ -1,0 +1,47 @@
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever a change to the pipeline changes the bytes it writes for the same input; an
+/// asset made with an older version is redone on the next ingest.
+pub const SETTINGS_VERSION: u32 = 1;
+
+/// Ingest settings. One value each; every decoder limit derives from them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Largest image, in pixels, that will be decoded. A header that claims more is refused as a
+    /// possible decompression bomb. Default: 250 MP (a 20000×10000 panorama is 200 MP).
+    pub max_pixels: u64,
+    /// Largest single file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Bytes of decoded pixels allowed in flight across all workers; bounds peak memory.
+    pub memory_budget_bytes: u64,
+    /// Long side of `thumb.jpg`.
+    pub thumb_size: u32,
+    /// Long side of `display.jpg`.
+    pub display_size: u32,
+    /// JPEG quality of derivatives (1–100).
+    pub jpeg_quality: u8,
+    /// A 2:1 image at least this wide is taken for an equirectangular panorama without GPano XMP.
+    pub pano_min_width: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_pixels: 250_000_000,
+            max_file_bytes: 2 << 30,
+            memory_budget_bytes: 3 << 30,
+            thumb_size: 512,
+            display_size: 2048,
+            jpeg_quality: 85,
+            pano_min_width: 4000,
+        }
+    }
+}
+
+impl Settings {
+    /// Largest decoder allocation: four 8-bit channels of `max_pixels` plus headroom for 16-bit
+    /// sources decoded before conversion.
+    pub fn max_decode_alloc(&self) -> u64 {
+        self.max_pixels.saturating_mul(8)
+    }
+}

@@ -1,0 +1,106 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Text in several languages: a BCP 47 language tag (`vi`, `en`, `zh-Hans`, …) → text.
+///
+/// Every value is stored in Unicode NFC so Vietnamese text round-trips exactly whatever the
+/// keyboard or file produced it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LangText(BTreeMap<String, String>);
+
+impl LangText {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the text for `lang`, normalised to NFC; an empty text removes the language.
+    pub fn set(&mut self, lang: &str, text: &str) {
+        let text = nfc(text);
+        if text.is_empty() {
+            self.0.remove(lang);
+        } else {
+            self.0.insert(lang.to_owned(), text);
+        }
+    }
+
+    pub fn get(&self, lang: &str) -> Option<&str> {
+        self.0.get(lang).map(String::as_str)
+    }
+
+    /// The text in `lang`, else in the first of `fallbacks` that has one, with the language used.
+    pub fn get_or_fallback<'a>(
+        &'a self,
+        lang: &str,
+        fallbacks: &[&str],
+    ) -> Option<(&'a str, &'a str)> {
+        std::iter::once(lang)
+            .chain(fallbacks.iter().copied())
+            .find_map(|l| self.0.get_key_value(l))
+            .or_else(|| self.0.iter().next())
+            .map(|(l, t)| (l.as_str(), t.as_str()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(l, t)| (l.as_str(), t.as_str()))
+    }
+}
+
+/// `text` in Unicode Normalization Form C.
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
+/// The folded form used for search: lower case, decomposed with combining marks removed, and
+/// `đ`/`Đ` mapped to `d`, so "ha long" matches "Hạ Long" and "dien bien phu" matches "Điện Biên Phủ".
+pub fn fold_for_search(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_nfc() {
+        // "Hạ Long" typed as base letters + combining dot below (NFD).
+        let decomposed = "Ha\u{323} Long";
+        let mut t = LangText::new();
+        t.set("vi", decomposed);
+        assert_eq!(t.get("vi"), Some("H\u{1EA1} Long"));
+        assert_eq!(t.get("vi").unwrap().chars().count(), 7);
+    }
+
+    #[test]
+    fn folds_vietnamese() {
+        assert_eq!(fold_for_search("Vịnh Hạ Long"), "vinh ha long");
+        assert_eq!(fold_for_search("ĐIỆN BIÊN PHỦ"), "dien bien phu");
+        assert_eq!(fold_for_search("Yên Tử"), "yen tu");
+        // Chinese is untouched apart from case folding (there is none).
+        assert_eq!(fold_for_search("下龙湾"), "下龙湾");
+    }
+
+    #[test]
+    fn fallback_language() {
+        let mut t = LangText::new();
+        t.set("en", "Ha Long Bay");
+        assert_eq!(
+            t.get_or_fallback("vi", &["en"]),
+            Some(("en", "Ha Long Bay"))
+        );
+        t.set("en", "");
+        assert!(t.is_empty());
+        assert_eq!(t.get_or_fallback("vi", &["en"]), None);
+    }
+}
