@@ -1,0 +1,48 @@
+//! Resampling through fast_image_resize (SIMD convolution).
+
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::RgbImage;
+
+/// The size of a `width`×`height` image scaled to fit within `long_side` on its longer side,
+/// never enlarged, never below 1 pixel.
+pub fn fit_within(width: u32, height: u32, long_side: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= long_side {
+        return (width, height);
+    }
+    let scale = f64::from(long_side) / f64::from(long);
+    let w = ((f64::from(width) * scale).round() as u32).clamp(1, long_side);
+    let h = ((f64::from(height) * scale).round() as u32).clamp(1, long_side);
+    (w, h)
+}
+
+/// Lanczos3 resampling of 8-bit RGB to exactly `width`×`height`.
+pub fn resize_rgb(image: &RgbImage, width: u32, height: u32) -> RgbImage {
+    if image.dimensions() == (width, height) {
+        return image.clone();
+    }
+    let (sw, sh) = image.dimensions();
+    let src = ImageRef::new(sw, sh, image.as_raw(), PixelType::U8x3)
+        .expect("an RgbImage buffer holds exactly width×height×3 bytes");
+    let mut dst = Image::new(width, height, PixelType::U8x3);
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .expect("source and destination are both RGB8 with non-zero sizes");
+    RgbImage::from_raw(width, height, dst.into_vec())
+        .expect("the resizer fills width×height×3 bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fits() {
+        assert_eq!(fit_within(4000, 3000, 512), (512, 384));
+        assert_eq!(fit_within(3000, 4000, 512), (384, 512));
+        assert_eq!(fit_within(100, 50, 512), (100, 50));
+        assert_eq!(fit_within(100_000, 1, 512), (512, 1));
+    }
+}

@@ -1,0 +1,268 @@
+//! disan_imaging on the real files in ../shared/testdata.
+
+use std::path::PathBuf;
+
+use disan_core::Settings;
+use disan_imaging::{DecodeLimits, ImagingError, decode_rgb8, orient, probe};
+use image::RgbImage;
+
+fn testdata(rel: &str) -> PathBuf {
+    let root = std::env::var_os("DISAN_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
+        });
+    let p = root.join(rel);
+    assert!(
+        p.exists(),
+        "test data {} is missing: set DISAN_TESTDATA to shared/testdata",
+        p.display()
+    );
+    p
+}
+
+fn limits() -> DecodeLimits {
+    DecodeLimits::from(&Settings::default())
+}
+
+fn load(rel: &str) -> (Vec<u8>, RgbImage, Option<u16>) {
+    let bytes = std::fs::read(testdata(rel)).unwrap();
+    let meta = disan_exif::read_metadata(&bytes, None);
+    let decoded = decode_rgb8(&bytes, &limits()).unwrap();
+    (bytes, decoded.image, meta.orientation)
+}
+
+/// EXIF orientation applied by hand: for each upright pixel (x, y), where it is stored.
+fn orient_by_hand(stored: &RgbImage, orientation: u16) -> RgbImage {
+    let (sw, sh) = stored.dimensions();
+    let (w, h) = if orientation >= 5 { (sh, sw) } else { (sw, sh) };
+    RgbImage::from_fn(w, h, |x, y| {
+        let (sx, sy) = match orientation {
+            1 => (x, y),
+            2 => (sw - 1 - x, y),
+            3 => (sw - 1 - x, sh - 1 - y),
+            4 => (x, sh - 1 - y),
+            5 => (y, x),
+            6 => (y, sh - 1 - x),
+            7 => (sw - 1 - y, sh - 1 - x),
+            8 => (sw - 1 - y, x),
+            _ => unreachable!(),
+        };
+        *stored.get_pixel(sx, sy)
+    })
+}
+
+fn mean_abs_diff(a: &RgbImage, b: &RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+#[test]
+fn all_eight_orientations_come_out_upright() {
+    for kind in ["landscape", "portrait"] {
+        let (_, reference, o1) = load(&format!("photos/orientation/{kind}_1.jpg"));
+        assert_eq!(o1, Some(1));
+        for n in 1..=8u16 {
+            let (_, stored, o) = load(&format!("photos/orientation/{kind}_{n}.jpg"));
+            assert_eq!(o, Some(n));
+            let upright = orient(stored.clone(), o);
+            // Exactly what applying the orientation by hand gives.
+            assert_eq!(upright, orient_by_hand(&stored, n), "{kind}_{n}");
+            // And the same picture as the sample stored upright. Each sample has its own number painted
+            // on it, so they differ a little; the mirror image of the right answer differs far more.
+            let d = mean_abs_diff(&upright, &reference);
+            let mirrored = image::imageops::flip_horizontal(&upright);
+            let d_wrong = mean_abs_diff(&mirrored, &reference);
+            assert!(
+                d < 20.0 && d * 2.0 < d_wrong,
+                "{kind}_{n}: {d} from {kind}_1, mirror {d_wrong}"
+            );
+        }
+    }
+}
+
+#[test]
+fn decompression_bomb_is_refused_from_the_header() {
+    let mut bytes = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
+    // Patch the main image's SOF0 frame header (not the EXIF thumbnail's) to claim 60000×60000.
+    let sof = sof0_offset(&bytes);
+    bytes[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+    match probe(&bytes, &limits()) {
+        Err(ImagingError::TooLarge {
+            width: 60000,
+            height: 60000,
+            max_pixels,
+        }) => {
+            assert_eq!(max_pixels, Settings::default().max_pixels)
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    assert!(matches!(
+        decode_rgb8(&bytes, &limits()),
+        Err(ImagingError::TooLarge { .. })
+    ));
+
+    // A genuine 20000×10000 panorama header is within the default limit.
+    bytes[sof + 5..sof + 9].copy_from_slice(&[0x27, 0x10, 0x4E, 0x20]);
+    let p = probe(&bytes, &limits()).unwrap();
+    assert_eq!((p.width, p.height), (20000, 10000));
+
+    // A lower limit refuses an ordinary photo.
+    let small = DecodeLimits {
+        max_pixels: 1000,
+        max_alloc: 1 << 20,
+    };
+    let real = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
+    assert!(probe(&real, &limits()).is_ok());
+    assert!(matches!(
+        probe(&real, &small),
+        Err(ImagingError::TooLarge {
+            width: 640,
+            height: 480,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn unsupported_formats_say_so() {
+    let heic = std::fs::read(testdata("photos/IMG_5195.HEIC")).unwrap();
+    let e = probe(&heic, &limits()).unwrap_err();
+    assert!(matches!(e, ImagingError::Unsupported(_)), "{e:?}");
+    assert!(e.to_string().contains("HEIC"), "{e}");
+    let e = probe(&[], &limits()).unwrap_err();
+    assert!(e.to_string().contains("empty file"), "{e}");
+}
+
+#[test]
+fn formats_are_detected_from_content() {
+    for (rel, format) in [
+        ("photos/DSCN0010.jpg", "jpeg"),
+        ("photos/BSG1.tiff", "tiff"),
+        ("photos/exiftool/PNG.png", "png"),
+        ("photos/kamadak-exif/exif.webp", "webp"),
+    ] {
+        let bytes = std::fs::read(testdata(rel)).unwrap();
+        assert_eq!(probe(&bytes, &limits()).unwrap().format, format, "{rel}");
+        // Also under a wrong name: detection never looks at it.
+        let d = decode_rgb8(&bytes, &limits()).unwrap();
+        assert!(d.image.width() > 0);
+    }
+}
+
+#[test]
+fn display_p3_is_converted_to_srgb() {
+    let bytes = std::fs::read(testdata("photos/photoprism/Iceland-P3.jpg")).unwrap();
+    let p = probe(&bytes, &limits()).unwrap();
+    let icc = p.icc_profile.expect("embedded profile");
+    let name = disan_imaging::icc_description(&icc).unwrap();
+    assert!(name.contains("P3"), "{name}");
+
+    // Grey stays grey; a saturated P3 colour becomes more extreme in the smaller sRGB gamut.
+    let mut img = RgbImage::from_raw(2, 1, vec![128, 128, 128, 200, 100, 100]).unwrap();
+    disan_imaging::to_srgb(&mut img, Some(&icc)).unwrap();
+    let grey = img.get_pixel(0, 0).0;
+    assert!(grey.iter().all(|c| c.abs_diff(128) <= 1), "{grey:?}");
+    let red = img.get_pixel(1, 0).0;
+    assert!(red[0] > 205 && red[1] < 98 && red[2] < 98, "{red:?}");
+}
+
+#[test]
+fn sixteen_bit_and_alpha_reduce_to_rgb8() {
+    // A 16-bit RGBA PNG made here from a real photo: 16-bit values and half transparency.
+    let (_, src, _) = load("photos/DSCN0010.jpg");
+    let rgba16 = image::ImageBuffer::<image::Rgba<u16>, _>::from_fn(64, 48, |x, y| {
+        let p = src.get_pixel(x * 10, y * 10).0;
+        image::Rgba([
+            u16::from(p[0]) * 257,
+            u16::from(p[1]) * 257,
+            u16::from(p[2]) * 257,
+            65535,
+        ])
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba16(rgba16)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let d = decode_rgb8(&png, &limits()).unwrap();
+    assert_eq!(d.image.get_pixel(3, 4).0, src.get_pixel(30, 40).0);
+
+    let half = image::RgbaImage::from_pixel(2, 2, image::Rgba([0, 0, 0, 128]));
+    let mut png = Vec::new();
+    half.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let d = decode_rgb8(&png, &limits()).unwrap();
+    assert_eq!(d.image.get_pixel(0, 0).0, [127, 127, 127]);
+}
+
+#[test]
+fn jpeg_round_trip() {
+    let (_, src, _) = load("photos/DSCN0010.jpg");
+    let small = disan_imaging::resize_rgb(&src, 320, 240);
+    // Quality 85 (the default) uses 4:2:0 chroma, 95 uses 4:4:4. Foliage at 320×240 is a hard case:
+    // a few levels of mean error; a broken encode/decode pair gives ~100.
+    for (q, max) in [(85, 8.0), (95, 3.0)] {
+        let jpeg = disan_imaging::encode_jpeg(&small, q).unwrap();
+        let back = decode_rgb8(&jpeg, &limits()).unwrap().image;
+        assert_eq!(back.dimensions(), (320, 240));
+        let d = mean_abs_diff(&back, &small);
+        assert!(d < max, "JPEG at q{q} differs by {d}");
+        // Deterministic: the same pixels give the same bytes.
+        assert_eq!(jpeg, disan_imaging::encode_jpeg(&small, q).unwrap());
+    }
+}
+
+/// Offset of the main image's SOF0 marker, walking the JPEG segments (skipping APP1's thumbnail).
+fn sof0_offset(bytes: &[u8]) -> usize {
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        assert_eq!(bytes[i], 0xFF);
+        let marker = bytes[i + 1];
+        if marker == 0xC0 {
+            return i;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        i += 2 + len;
+    }
+    panic!("no SOF0");
+}
+
+#[test]
+fn corrupt_files_give_errors_not_panics() {
+    let mut files = 0;
+    for path in walk(&testdata("corrupt")) {
+        let bytes = std::fs::read(&path).unwrap();
+        files += 1;
+        let result = decode_rgb8(&bytes, &limits());
+        let name = path.file_name().unwrap().to_string_lossy();
+        // Every broken PNG, the short BMP and the fuzzed JPEG are refused with a reason. The others
+        // have broken EXIF but decodable pixels (or, for truncated JPEGs, pixels image fills in).
+        let must_fail = path.extension().is_some_and(|e| e == "png" || e == "bmp")
+            || name == "oss-fuzz-36829.jpeg";
+        if must_fail {
+            let e = result.err().unwrap_or_else(|| panic!("{name} decoded"));
+            assert!(!e.to_string().is_empty());
+        }
+    }
+    assert!(files >= 30, "{files}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out.sort();
+    out
+}
