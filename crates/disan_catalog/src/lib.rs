@@ -1,0 +1,660 @@
+//! The catalogue of a collection: `catalog.sqlite` (WAL, versioned migrations), assets, ingest runs,
+//! and the writer lock.
+//!
+//! Architecture invariant: an asset row is written only after every file of the asset is complete on
+//! disk, in one transaction with its source-file record, so a reader never sees half an asset.
+
+mod schema;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use disan_core::{AssetId, AssetKind, AssetManifest};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+/// The catalogue's file name inside a collection.
+pub const CATALOG_FILE: &str = "catalog.sqlite";
+/// The lock file a writer holds for the whole of its work.
+pub const LOCK_FILE: &str = ".disan.lock";
+
+/// Catalogue errors.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("no collection at {0} (no {CATALOG_FILE}); run `disan ingest` to create one")]
+    NoCollection(PathBuf),
+    #[error("catalogue {path}: {source}")]
+    Sql {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "catalogue {path} has schema version {found}, newer than this disan understands ({known}); upgrade disan"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+    #[error(
+        "another disan process is writing to {0}; wait for it to finish (lock file {LOCK_FILE})"
+    )]
+    Locked(PathBuf),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no asset matches {0:?}")]
+    NotFound(String),
+    #[error("{0:?} matches several assets ({1}); give more digits")]
+    Ambiguous(String, String),
+    #[error("asset {id}: stored manifest is unreadable: {source}")]
+    BadManifest {
+        id: String,
+        source: serde_json::Error,
+    },
+}
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// The current time as an RFC 3339 UTC timestamp.
+pub fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// Exclusive right to write to a collection, held until dropped. Readers do not need it.
+pub struct WriteLock {
+    _file: File,
+}
+
+impl WriteLock {
+    /// Takes the lock or fails at once with [`CatalogError::Locked`].
+    pub fn acquire(collection: &Path) -> Result<Self> {
+        std::fs::create_dir_all(collection).map_err(|source| CatalogError::Io {
+            path: collection.to_owned(),
+            source,
+        })?;
+        let path = collection.join(LOCK_FILE);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| CatalogError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(CatalogError::Locked(collection.to_owned()))
+            }
+            Err(std::fs::TryLockError::Error(source)) => Err(CatalogError::Io { path, source }),
+        }
+    }
+}
+
+/// What the catalogue remembers of a source file, for the quick unchanged check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFileRecord {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub asset_id: String,
+    pub settings_version: u32,
+}
+
+/// The per-file result of a run, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunFileRow {
+    pub path: String,
+    pub outcome: String,
+    pub asset_id: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Counts of a finished run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RunCounts {
+    pub files: u64,
+    pub ingested: u64,
+    pub unchanged: u64,
+    pub duplicates: u64,
+    pub failed: u64,
+}
+
+/// An asset as `disan list` and `disan show` present it (field names are documented in docs/cli.md).
+#[derive(Clone, Debug, Serialize)]
+pub struct AssetRecord {
+    pub id: String,
+    pub kind: AssetKind,
+    pub state: String,
+    pub site_id: Option<String>,
+    /// Path of the original as last ingested.
+    pub source_path: String,
+    pub ingested_at: String,
+    pub updated_at: String,
+    /// Folder of the asset's files, relative to the collection.
+    pub folder: String,
+    #[serde(flatten)]
+    pub manifest: AssetManifest,
+}
+
+/// An open catalogue.
+pub struct Catalog {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Catalog {
+    /// Opens a collection's catalogue, creating the collection and migrating the schema as needed.
+    /// Call with the [`WriteLock`] held.
+    pub fn open_or_create(collection: &Path, _lock: &WriteLock) -> Result<Self> {
+        let path = collection.join(CATALOG_FILE);
+        let conn = Connection::open(&path).map_err(|source| CatalogError::Sql {
+            path: path.clone(),
+            source,
+        })?;
+        let mut cat = Self { conn, path };
+        cat.configure()?;
+        cat.migrate()?;
+        Ok(cat)
+    }
+
+    /// Opens an existing catalogue for reading and curated writes (no migration beyond what exists).
+    pub fn open(collection: &Path) -> Result<Self> {
+        let path = collection.join(CATALOG_FILE);
+        if !path.is_file() {
+            return Err(CatalogError::NoCollection(collection.to_owned()));
+        }
+        let conn = Connection::open(&path).map_err(|source| CatalogError::Sql {
+            path: path.clone(),
+            source,
+        })?;
+        let cat = Self { conn, path };
+        cat.configure()?;
+        let found = cat.schema_version()?;
+        let known = schema::MIGRATIONS.len() as u32;
+        if found > known {
+            return Err(CatalogError::TooNew {
+                path: cat.path.clone(),
+                found,
+                known,
+            });
+        }
+        Ok(cat)
+    }
+
+    fn sql<T>(&self, r: rusqlite::Result<T>) -> Result<T> {
+        r.map_err(|source| CatalogError::Sql {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    fn configure(&self) -> Result<()> {
+        self.sql(self.conn.busy_timeout(std::time::Duration::from_secs(30)))?;
+        self.sql(self.conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        ))
+    }
+
+    /// The schema version the catalogue is at (0 for a new file).
+    pub fn schema_version(&self) -> Result<u32> {
+        let exists: bool = self.sql(self.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+            [],
+            |r| r.get(0),
+        ))?;
+        if !exists {
+            return Ok(0);
+        }
+        self.sql(self.conn.query_row(
+            "SELECT coalesce(max(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        ))
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let current = self.schema_version()?;
+        let known = schema::MIGRATIONS.len() as u32;
+        if current > known {
+            return Err(CatalogError::TooNew {
+                path: self.path.clone(),
+                found: current,
+                known,
+            });
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let version = i as u32 + 1;
+            let path = self.path.clone();
+            let tx = self
+                .conn
+                .transaction()
+                .map_err(|source| CatalogError::Sql {
+                    path: path.clone(),
+                    source,
+                })?;
+            tx.execute_batch(sql).map_err(|source| CatalogError::Sql {
+                path: path.clone(),
+                source,
+            })?;
+            tx.execute(
+                "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+                params![version, now()],
+            )
+            .map_err(|source| CatalogError::Sql {
+                path: path.clone(),
+                source,
+            })?;
+            tx.commit()
+                .map_err(|source| CatalogError::Sql { path, source })?;
+            tracing::info!(version, "catalogue migrated");
+        }
+        Ok(())
+    }
+
+    /// The settings version an asset was made with, if the asset is in the catalogue.
+    pub fn asset_settings_version(&self, id: &AssetId) -> Result<Option<u32>> {
+        self.sql(
+            self.conn
+                .query_row(
+                    "SELECT settings_version FROM assets WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional(),
+        )
+    }
+
+    /// What the catalogue remembers of the file at `path` (as the ingest named it).
+    pub fn source_file(&self, path: &str) -> Result<Option<SourceFileRecord>> {
+        self.sql(
+            self.conn
+                .query_row(
+                    "SELECT size, mtime_ns, asset_id, settings_version FROM source_files WHERE path = ?1",
+                    [path],
+                    |r| {
+                        Ok(SourceFileRecord {
+                            size: r.get::<_, i64>(0)? as u64,
+                            mtime_ns: r.get(1)?,
+                            asset_id: r.get(2)?,
+                            settings_version: r.get(3)?,
+                        })
+                    },
+                )
+                .optional(),
+        )
+    }
+
+    /// Records that the file at `path` (size, mtime) holds asset `id`.
+    pub fn record_source_file(
+        &mut self,
+        path: &str,
+        size: u64,
+        mtime_ns: i64,
+        id: &AssetId,
+        settings_version: u32,
+    ) -> Result<()> {
+        self.sql(self.conn.execute(
+            "INSERT INTO source_files (path, size, mtime_ns, asset_id, settings_version) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (path) DO UPDATE SET size = ?2, mtime_ns = ?3, asset_id = ?4, settings_version = ?5",
+            params![path, size as i64, mtime_ns, id.to_string(), settings_version],
+        ))
+        .map(drop)
+    }
+
+    /// Inserts or updates an asset from its manifest, with its source-file record, in one transaction.
+    /// Curated fields (state, site, curated text) of an existing asset are left as they are.
+    pub fn commit_asset(
+        &mut self,
+        m: &AssetManifest,
+        source_path: &str,
+        mtime_ns: i64,
+    ) -> Result<()> {
+        let manifest = serde_json::to_string(m).expect("manifests always serialise");
+        let now = now();
+        let path = self.path.clone();
+        let err = |source| CatalogError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO assets (id, kind, source_name, source_path, source_bytes, blake3, format, width, height,
+                                 taken_at, lat, lon, settings_version, manifest, ingested_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+             ON CONFLICT (id) DO UPDATE SET kind = ?2, source_name = ?3, source_path = ?4, source_bytes = ?5,
+                 blake3 = ?6, format = ?7, width = ?8, height = ?9, taken_at = ?10, lat = ?11, lon = ?12,
+                 settings_version = ?13, manifest = ?14, updated_at = ?15",
+            params![
+                m.id.to_string(),
+                m.kind.as_str(),
+                m.source.file_name,
+                source_path,
+                m.source.bytes as i64,
+                m.source.blake3,
+                m.source.format,
+                m.width,
+                m.height,
+                m.metadata.taken_at,
+                m.metadata.gps.map(|g| g.lat),
+                m.metadata.gps.map(|g| g.lon),
+                m.settings_version,
+                manifest,
+                now,
+            ],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "INSERT INTO source_files (path, size, mtime_ns, asset_id, settings_version) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (path) DO UPDATE SET size = ?2, mtime_ns = ?3, asset_id = ?4, settings_version = ?5",
+            params![source_path, m.source.bytes as i64, mtime_ns, m.id.to_string(), m.settings_version],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Starts a run; runs left `running` by a killed process are marked `interrupted`.
+    pub fn begin_run(&mut self, run_id: &str, started_at: &str) -> Result<()> {
+        self.sql(self.conn.execute(
+            "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
+            [],
+        ))?;
+        self.sql(self.conn.execute(
+            "INSERT INTO runs (id, started_at, status) VALUES (?1, ?2, 'running')",
+            params![run_id, started_at],
+        ))
+        .map(drop)
+    }
+
+    /// Finishes a run with its per-file outcomes, in one transaction.
+    pub fn finish_run(
+        &mut self,
+        run_id: &str,
+        status: &str,
+        counts: RunCounts,
+        files: &[RunFileRow],
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| CatalogError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare("INSERT OR REPLACE INTO run_files (run_id, path, outcome, asset_id, message) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(err)?;
+            for f in files {
+                stmt.execute(params![run_id, f.path, f.outcome, f.asset_id, f.message])
+                    .map_err(err)?;
+            }
+        }
+        tx.execute(
+            "UPDATE runs SET finished_at = ?2, status = ?3, files = ?4, ingested = ?5, unchanged = ?6,
+                 duplicates = ?7, failed = ?8 WHERE id = ?1",
+            params![
+                run_id,
+                now(),
+                status,
+                counts.files as i64,
+                counts.ingested as i64,
+                counts.unchanged as i64,
+                counts.duplicates as i64,
+                counts.failed as i64
+            ],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// All assets, optionally of one kind, ordered by capture time then id.
+    pub fn list(&self, kind: Option<AssetKind>) -> Result<Vec<AssetRecord>> {
+        let mut stmt = self.sql(self.conn.prepare(
+            "SELECT id, kind, state, site_id, source_path, ingested_at, updated_at, manifest FROM assets
+             WHERE ?1 IS NULL OR kind = ?1 ORDER BY taken_at IS NULL, taken_at, id",
+        ))?;
+        let rows = self.sql(stmt.query_map([kind.map(AssetKind::as_str)], row_parts))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(record(self.sql(row)?)?);
+        }
+        Ok(out)
+    }
+
+    /// One asset by id or by a unique prefix of at least 4 digits.
+    pub fn get(&self, id_or_prefix: &str) -> Result<AssetRecord> {
+        let q = id_or_prefix.trim().to_ascii_lowercase();
+        if q.len() < 4 || !q.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(CatalogError::NotFound(id_or_prefix.to_owned()));
+        }
+        let mut stmt = self.sql(self.conn.prepare(
+            "SELECT id, kind, state, site_id, source_path, ingested_at, updated_at, manifest FROM assets
+             WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 5",
+        ))?;
+        let rows: Vec<_> = self.sql(
+            stmt.query_map([&q], row_parts)
+                .and_then(|r| r.collect::<rusqlite::Result<Vec<_>>>()),
+        )?;
+        match rows.len() {
+            0 => Err(CatalogError::NotFound(id_or_prefix.to_owned())),
+            1 => record(rows.into_iter().next().expect("one row")),
+            _ => Err(CatalogError::Ambiguous(
+                id_or_prefix.to_owned(),
+                rows.iter()
+                    .map(|r| r.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )),
+        }
+    }
+
+    /// The per-file outcomes recorded for a run.
+    pub fn run_files(&self, run_id: &str) -> Result<Vec<RunFileRow>> {
+        let mut stmt = self.sql(
+            self.conn.prepare("SELECT path, outcome, asset_id, message FROM run_files WHERE run_id = ?1 ORDER BY path"),
+        )?;
+        let rows = self.sql(stmt.query_map([run_id], |r| {
+            Ok(RunFileRow {
+                path: r.get(0)?,
+                outcome: r.get(1)?,
+                asset_id: r.get(2)?,
+                message: r.get(3)?,
+            })
+        }))?;
+        rows.map(|r| self.sql(r)).collect()
+    }
+
+    /// Runs, newest first: (id, status, counts).
+    pub fn runs(&self) -> Result<Vec<(String, String, RunCounts)>> {
+        let mut stmt = self.sql(self.conn.prepare(
+            "SELECT id, status, files, ingested, unchanged, duplicates, failed FROM runs ORDER BY started_at DESC, id DESC",
+        ))?;
+        let rows = self.sql(stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                RunCounts {
+                    files: r.get::<_, i64>(2)? as u64,
+                    ingested: r.get::<_, i64>(3)? as u64,
+                    unchanged: r.get::<_, i64>(4)? as u64,
+                    duplicates: r.get::<_, i64>(5)? as u64,
+                    failed: r.get::<_, i64>(6)? as u64,
+                },
+            ))
+        }))?;
+        rows.map(|r| self.sql(r)).collect()
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.sql(
+            self.conn
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0)),
+        )
+    }
+
+    /// The underlying connection, for crates that add their own queries on this schema.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+type RowParts = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn row_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowParts> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn record(
+    (id, kind, state, site_id, source_path, ingested_at, updated_at, manifest): RowParts,
+) -> Result<AssetRecord> {
+    let manifest: AssetManifest =
+        serde_json::from_str(&manifest).map_err(|source| CatalogError::BadManifest {
+            id: id.clone(),
+            source,
+        })?;
+    let kind = kind.parse().unwrap_or(manifest.kind);
+    Ok(AssetRecord {
+        folder: format!("assets/{id}"),
+        id,
+        kind,
+        state,
+        site_id,
+        source_path,
+        ingested_at,
+        updated_at,
+        manifest,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use disan_core::{CaptureMetadata, SourceInfo};
+
+    use super::*;
+
+    fn manifest(id: &str, taken: Option<&str>) -> AssetManifest {
+        AssetManifest {
+            id: id.parse().unwrap(),
+            kind: AssetKind::Photo,
+            source: SourceInfo {
+                file_name: "a.jpg".into(),
+                bytes: 10,
+                blake3: "00".into(),
+                format: "jpeg".into(),
+            },
+            width: Some(4),
+            height: Some(3),
+            icc_profile: None,
+            metadata: CaptureMetadata {
+                taken_at: taken.map(str::to_owned),
+                ..Default::default()
+            },
+            derivatives: BTreeMap::new(),
+            model: None,
+            settings_version: 1,
+        }
+    }
+
+    #[test]
+    fn create_commit_list_get() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = WriteLock::acquire(dir.path()).unwrap();
+        let mut cat = Catalog::open_or_create(dir.path(), &lock).unwrap();
+        assert_eq!(cat.schema_version().unwrap(), 1);
+        cat.commit_asset(
+            &manifest("aaaa000000000001", Some("2020-01-01T00:00:00")),
+            "x/a.jpg",
+            5,
+        )
+        .unwrap();
+        cat.commit_asset(
+            &manifest("aaaa000000000002", Some("2019-01-01T00:00:00")),
+            "x/b.jpg",
+            5,
+        )
+        .unwrap();
+        cat.commit_asset(&manifest("bbbb000000000003", None), "x/c.jpg", 5)
+            .unwrap();
+        let ids: Vec<_> = cat.list(None).unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(
+            ids,
+            ["aaaa000000000002", "aaaa000000000001", "bbbb000000000003"]
+        );
+        assert!(cat.list(Some(AssetKind::Model)).unwrap().is_empty());
+        assert_eq!(cat.get("bbbb").unwrap().source_path, "x/c.jpg");
+        assert!(matches!(cat.get("aaaa"), Err(CatalogError::Ambiguous(..))));
+        assert!(matches!(cat.get("cccc"), Err(CatalogError::NotFound(_))));
+        assert_eq!(cat.source_file("x/a.jpg").unwrap().unwrap().mtime_ns, 5);
+        assert_eq!(cat.integrity_check().unwrap(), "ok");
+        drop(cat);
+        // Reopening does not migrate again.
+        let cat = Catalog::open(dir.path()).unwrap();
+        assert_eq!(cat.schema_version().unwrap(), 1);
+    }
+
+    #[test]
+    fn second_writer_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _lock = WriteLock::acquire(dir.path()).unwrap();
+        assert!(matches!(
+            WriteLock::acquire(dir.path()),
+            Err(CatalogError::Locked(_))
+        ));
+    }
+
+    #[test]
+    fn missing_collection_is_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Catalog::open(&dir.path().join("nope")).err().unwrap();
+        assert!(e.to_string().contains("disan ingest"), "{e}");
+    }
+
+    #[test]
+    fn reingest_keeps_curated_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = WriteLock::acquire(dir.path()).unwrap();
+        let mut cat = Catalog::open_or_create(dir.path(), &lock).unwrap();
+        let m = manifest("aaaa000000000001", None);
+        cat.commit_asset(&m, "a.jpg", 1).unwrap();
+        cat.connection()
+            .execute("UPDATE assets SET state = 'published'", [])
+            .unwrap();
+        cat.connection()
+            .execute(
+                "INSERT INTO asset_text VALUES ('aaaa000000000001', 'title', 'vi', 'Vịnh Hạ Long')",
+                [],
+            )
+            .unwrap();
+        cat.commit_asset(&m, "a.jpg", 2).unwrap();
+        assert_eq!(cat.get("aaaa000000000001").unwrap().state, "published");
+        let title: String = cat
+            .connection()
+            .query_row("SELECT value FROM asset_text", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(title, "Vịnh Hạ Long");
+    }
+}
