@@ -24,36 +24,19 @@ pub enum CatalogError {
     #[error("no collection at {0} (no {CATALOG_FILE}); run `disan ingest` to create one")]
     NoCollection(PathBuf),
     #[error("catalogue {path}: {source}")]
-    Sql {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
-    #[error(
-        "catalogue {path} has schema version {found}, newer than this disan understands ({known}); upgrade disan"
-    )]
-    TooNew {
-        path: PathBuf,
-        found: u32,
-        known: u32,
-    },
-    #[error(
-        "another disan process is writing to {0}; wait for it to finish (lock file {LOCK_FILE})"
-    )]
+    Sql { path: PathBuf, source: rusqlite::Error },
+    #[error("catalogue {path} has schema version {found}, newer than this disan understands ({known}); upgrade disan")]
+    TooNew { path: PathBuf, found: u32, known: u32 },
+    #[error("another disan process is writing to {0}; wait for it to finish (lock file {LOCK_FILE})")]
     Locked(PathBuf),
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("no asset matches {0:?}")]
     NotFound(String),
     #[error("{0:?} matches several assets ({1}); give more digits")]
     Ambiguous(String, String),
     #[error("asset {id}: stored manifest is unreadable: {source}")]
-    BadManifest {
-        id: String,
-        source: serde_json::Error,
-    },
+    BadManifest { id: String, source: serde_json::Error },
 }
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -87,9 +70,7 @@ impl WriteLock {
             })?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => {
-                Err(CatalogError::Locked(collection.to_owned()))
-            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(CatalogError::Locked(collection.to_owned())),
             Err(std::fs::TryLockError::Error(source)) => Err(CatalogError::Io { path, source }),
         }
     }
@@ -126,8 +107,6 @@ pub struct RunCounts {
 /// An asset as `disan list` and `disan show` present it (field names are documented in docs/cli.md).
 #[derive(Clone, Debug, Serialize)]
 pub struct AssetRecord {
-    pub id: String,
-    pub kind: AssetKind,
     pub state: String,
     pub site_id: Option<String>,
     /// Path of the original as last ingested.
@@ -136,8 +115,19 @@ pub struct AssetRecord {
     pub updated_at: String,
     /// Folder of the asset's files, relative to the collection.
     pub folder: String,
+    /// Everything in `asset.json` (id, kind, source, dimensions, metadata, derivatives, …).
     #[serde(flatten)]
     pub manifest: AssetManifest,
+}
+
+impl AssetRecord {
+    pub fn id(&self) -> String {
+        self.manifest.id.to_string()
+    }
+
+    pub fn kind(&self) -> AssetKind {
+        self.manifest.kind
+    }
 }
 
 /// An open catalogue.
@@ -194,9 +184,10 @@ impl Catalog {
 
     fn configure(&self) -> Result<()> {
         self.sql(self.conn.busy_timeout(std::time::Duration::from_secs(30)))?;
-        self.sql(self.conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-        ))
+        self.sql(
+            self.conn
+                .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"),
+        )
     }
 
     /// The schema version the catalogue is at (0 for a new file).
@@ -209,11 +200,10 @@ impl Catalog {
         if !exists {
             return Ok(0);
         }
-        self.sql(self.conn.query_row(
-            "SELECT coalesce(max(version), 0) FROM schema_version",
-            [],
-            |r| r.get(0),
-        ))
+        self.sql(
+            self.conn
+                .query_row("SELECT coalesce(max(version), 0) FROM schema_version", [], |r| r.get(0)),
+        )
     }
 
     fn migrate(&mut self) -> Result<()> {
@@ -229,13 +219,10 @@ impl Catalog {
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
             let version = i as u32 + 1;
             let path = self.path.clone();
-            let tx = self
-                .conn
-                .transaction()
-                .map_err(|source| CatalogError::Sql {
-                    path: path.clone(),
-                    source,
-                })?;
+            let tx = self.conn.transaction().map_err(|source| CatalogError::Sql {
+                path: path.clone(),
+                source,
+            })?;
             tx.execute_batch(sql).map_err(|source| CatalogError::Sql {
                 path: path.clone(),
                 source,
@@ -248,8 +235,7 @@ impl Catalog {
                 path: path.clone(),
                 source,
             })?;
-            tx.commit()
-                .map_err(|source| CatalogError::Sql { path, source })?;
+            tx.commit().map_err(|source| CatalogError::Sql { path, source })?;
             tracing::info!(version, "catalogue migrated");
         }
         Ok(())
@@ -288,6 +274,33 @@ impl Catalog {
         )
     }
 
+    /// Every source-file record, by path: the quick unchanged check reads this once per run.
+    pub fn source_files(&self) -> Result<std::collections::HashMap<String, SourceFileRecord>> {
+        let mut stmt = self.sql(
+            self.conn
+                .prepare("SELECT path, size, mtime_ns, asset_id, settings_version FROM source_files"),
+        )?;
+        let rows = self.sql(stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                SourceFileRecord {
+                    size: r.get::<_, i64>(1)? as u64,
+                    mtime_ns: r.get(2)?,
+                    asset_id: r.get(3)?,
+                    settings_version: r.get(4)?,
+                },
+            ))
+        }))?;
+        rows.map(|r| self.sql(r)).collect()
+    }
+
+    /// Every asset's settings version, by id.
+    pub fn asset_settings_versions(&self) -> Result<std::collections::HashMap<String, u32>> {
+        let mut stmt = self.sql(self.conn.prepare("SELECT id, settings_version FROM assets"))?;
+        let rows = self.sql(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))))?;
+        rows.map(|r| self.sql(r)).collect()
+    }
+
     /// Records that the file at `path` (size, mtime) holds asset `id`.
     pub fn record_source_file(
         &mut self,
@@ -307,12 +320,7 @@ impl Catalog {
 
     /// Inserts or updates an asset from its manifest, with its source-file record, in one transaction.
     /// Curated fields (state, site, curated text) of an existing asset are left as they are.
-    pub fn commit_asset(
-        &mut self,
-        m: &AssetManifest,
-        source_path: &str,
-        mtime_ns: i64,
-    ) -> Result<()> {
+    pub fn commit_asset(&mut self, m: &AssetManifest, source_path: &str, mtime_ns: i64) -> Result<()> {
         let manifest = serde_json::to_string(m).expect("manifests always serialise");
         let now = now();
         let path = self.path.clone();
@@ -350,7 +358,13 @@ impl Catalog {
         tx.execute(
             "INSERT INTO source_files (path, size, mtime_ns, asset_id, settings_version) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (path) DO UPDATE SET size = ?2, mtime_ns = ?3, asset_id = ?4, settings_version = ?5",
-            params![source_path, m.source.bytes as i64, mtime_ns, m.id.to_string(), m.settings_version],
+            params![
+                source_path,
+                m.source.bytes as i64,
+                mtime_ns,
+                m.id.to_string(),
+                m.settings_version
+            ],
         )
         .map_err(err)?;
         tx.commit().map_err(err)
@@ -358,10 +372,10 @@ impl Catalog {
 
     /// Starts a run; runs left `running` by a killed process are marked `interrupted`.
     pub fn begin_run(&mut self, run_id: &str, started_at: &str) -> Result<()> {
-        self.sql(self.conn.execute(
-            "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
-            [],
-        ))?;
+        self.sql(
+            self.conn
+                .execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'", []),
+        )?;
         self.sql(self.conn.execute(
             "INSERT INTO runs (id, started_at, status) VALUES (?1, ?2, 'running')",
             params![run_id, started_at],
@@ -370,13 +384,7 @@ impl Catalog {
     }
 
     /// Finishes a run with its per-file outcomes, in one transaction.
-    pub fn finish_run(
-        &mut self,
-        run_id: &str,
-        status: &str,
-        counts: RunCounts,
-        files: &[RunFileRow],
-    ) -> Result<()> {
+    pub fn finish_run(&mut self, run_id: &str, status: &str, counts: RunCounts, files: &[RunFileRow]) -> Result<()> {
         let path = self.path.clone();
         let err = |source| CatalogError::Sql {
             path: path.clone(),
@@ -443,10 +451,7 @@ impl Catalog {
             1 => record(rows.into_iter().next().expect("one row")),
             _ => Err(CatalogError::Ambiguous(
                 id_or_prefix.to_owned(),
-                rows.iter()
-                    .map(|r| r.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>().join(", "),
             )),
         }
     }
@@ -454,7 +459,8 @@ impl Catalog {
     /// The per-file outcomes recorded for a run.
     pub fn run_files(&self, run_id: &str) -> Result<Vec<RunFileRow>> {
         let mut stmt = self.sql(
-            self.conn.prepare("SELECT path, outcome, asset_id, message FROM run_files WHERE run_id = ?1 ORDER BY path"),
+            self.conn
+                .prepare("SELECT path, outcome, asset_id, message FROM run_files WHERE run_id = ?1 ORDER BY path"),
         )?;
         let rows = self.sql(stmt.query_map([run_id], |r| {
             Ok(RunFileRow {
@@ -490,10 +496,7 @@ impl Catalog {
 
     /// `PRAGMA integrity_check`: "ok" for a sound file.
     pub fn integrity_check(&self) -> Result<String> {
-        self.sql(
-            self.conn
-                .query_row("PRAGMA integrity_check", [], |r| r.get(0)),
-        )
+        self.sql(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
     }
 
     /// The underlying connection, for crates that add their own queries on this schema.
@@ -502,16 +505,7 @@ impl Catalog {
     }
 }
 
-type RowParts = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-);
+type RowParts = (String, String, String, Option<String>, String, String, String, String);
 
 fn row_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowParts> {
     Ok((
@@ -526,19 +520,12 @@ fn row_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowParts> {
     ))
 }
 
-fn record(
-    (id, kind, state, site_id, source_path, ingested_at, updated_at, manifest): RowParts,
-) -> Result<AssetRecord> {
+fn record((id, kind, state, site_id, source_path, ingested_at, updated_at, manifest): RowParts) -> Result<AssetRecord> {
     let manifest: AssetManifest =
-        serde_json::from_str(&manifest).map_err(|source| CatalogError::BadManifest {
-            id: id.clone(),
-            source,
-        })?;
-    let kind = kind.parse().unwrap_or(manifest.kind);
+        serde_json::from_str(&manifest).map_err(|source| CatalogError::BadManifest { id: id.clone(), source })?;
+    debug_assert_eq!(kind, manifest.kind.as_str());
     Ok(AssetRecord {
         folder: format!("assets/{id}"),
-        id,
-        kind,
         state,
         site_id,
         source_path,
@@ -585,25 +572,14 @@ mod tests {
         let lock = WriteLock::acquire(dir.path()).unwrap();
         let mut cat = Catalog::open_or_create(dir.path(), &lock).unwrap();
         assert_eq!(cat.schema_version().unwrap(), 1);
-        cat.commit_asset(
-            &manifest("aaaa000000000001", Some("2020-01-01T00:00:00")),
-            "x/a.jpg",
-            5,
-        )
-        .unwrap();
-        cat.commit_asset(
-            &manifest("aaaa000000000002", Some("2019-01-01T00:00:00")),
-            "x/b.jpg",
-            5,
-        )
-        .unwrap();
+        cat.commit_asset(&manifest("aaaa000000000001", Some("2020-01-01T00:00:00")), "x/a.jpg", 5)
+            .unwrap();
+        cat.commit_asset(&manifest("aaaa000000000002", Some("2019-01-01T00:00:00")), "x/b.jpg", 5)
+            .unwrap();
         cat.commit_asset(&manifest("bbbb000000000003", None), "x/c.jpg", 5)
             .unwrap();
-        let ids: Vec<_> = cat.list(None).unwrap().into_iter().map(|a| a.id).collect();
-        assert_eq!(
-            ids,
-            ["aaaa000000000002", "aaaa000000000001", "bbbb000000000003"]
-        );
+        let ids: Vec<_> = cat.list(None).unwrap().into_iter().map(|a| a.id()).collect();
+        assert_eq!(ids, ["aaaa000000000002", "aaaa000000000001", "bbbb000000000003"]);
         assert!(cat.list(Some(AssetKind::Model)).unwrap().is_empty());
         assert_eq!(cat.get("bbbb").unwrap().source_path, "x/c.jpg");
         assert!(matches!(cat.get("aaaa"), Err(CatalogError::Ambiguous(..))));
@@ -620,10 +596,7 @@ mod tests {
     fn second_writer_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let _lock = WriteLock::acquire(dir.path()).unwrap();
-        assert!(matches!(
-            WriteLock::acquire(dir.path()),
-            Err(CatalogError::Locked(_))
-        ));
+        assert!(matches!(WriteLock::acquire(dir.path()), Err(CatalogError::Locked(_))));
     }
 
     #[test]

@@ -43,11 +43,7 @@ impl FromStr for AssetId {
     type Err = ParseIdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || ParseIdError(s.to_owned());
-        if s.len() != 16
-            || !s
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Err(bad());
         }
         let mut id = [0u8; 8];
@@ -129,23 +125,14 @@ mod tests {
 
     #[test]
     fn id_rejects_bad_text() {
-        for bad in [
-            "",
-            "0123",
-            "0123456789ABCDEF",
-            "0123456789abcdeg",
-            "0123456789abcdef0",
-        ] {
+        for bad in ["", "0123", "0123456789ABCDEF", "0123456789abcdeg", "0123456789abcdef0"] {
             assert!(bad.parse::<AssetId>().is_err(), "{bad}");
         }
     }
 
     #[test]
     fn kind_parses() {
-        assert_eq!(
-            "panorama".parse::<AssetKind>().unwrap(),
-            AssetKind::Panorama
-        );
+        assert_eq!("panorama".parse::<AssetKind>().unwrap(), AssetKind::Panorama);
         assert!("video".parse::<AssetKind>().is_err());
     }
 }

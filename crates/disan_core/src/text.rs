@@ -32,11 +32,7 @@ impl LangText {
     }
 
     /// The text in `lang`, else in the first of `fallbacks` that has one, with the language used.
-    pub fn get_or_fallback<'a>(
-        &'a self,
-        lang: &str,
-        fallbacks: &[&str],
-    ) -> Option<(&'a str, &'a str)> {
+    pub fn get_or_fallback<'a>(&'a self, lang: &str, fallbacks: &[&str]) -> Option<(&'a str, &'a str)> {
         std::iter::once(lang)
             .chain(fallbacks.iter().copied())
             .find_map(|l| self.0.get_key_value(l))
@@ -95,10 +91,7 @@ mod tests {
     fn fallback_language() {
         let mut t = LangText::new();
         t.set("en", "Ha Long Bay");
-        assert_eq!(
-            t.get_or_fallback("vi", &["en"]),
-            Some(("en", "Ha Long Bay"))
-        );
+        assert_eq!(t.get_or_fallback("vi", &["en"]), Some(("en", "Ha Long Bay")));
         t.set("en", "");
         assert!(t.is_empty());
         assert_eq!(t.get_or_fallback("vi", &["en"]), None);

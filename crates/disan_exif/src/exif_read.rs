@@ -25,11 +25,9 @@ pub(crate) fn read_exif(bytes: &[u8], meta: &mut CaptureMetadata) {
     if let Some(f) = field(Tag::DateTimeOriginal).or_else(|| field(Tag::DateTime)) {
         match date_time(&f.value) {
             Some(dt) => meta.taken_at = Some(dt),
-            None => meta.warnings.push(format!(
-                "EXIF {} is not a date: {}",
-                f.tag,
-                f.display_value()
-            )),
+            None => meta
+                .warnings
+                .push(format!("EXIF {} is not a date: {}", f.tag, f.display_value())),
         }
     }
     meta.taken_offset = ascii(&exif, Tag::OffsetTimeOriginal).filter(|s| is_offset(s));
@@ -89,9 +87,8 @@ fn read_gps(exif: &Exif, meta: &mut CaptureMetadata) {
     if point.is_plausible() {
         meta.gps = Some(point);
     } else {
-        meta.warnings.push(format!(
-            "EXIF GPS position {lat}, {lon} is not a fix; ignored"
-        ));
+        meta.warnings
+            .push(format!("EXIF GPS position {lat}, {lon} is not a fix; ignored"));
     }
 }
 

@@ -79,14 +79,11 @@ fn merge_pano(into: &mut PanoInfo, from: PanoInfo) {
 /// Finds the XMP packet (`<x:xmpmeta …>…</x:xmpmeta>`) in a file's bytes, whatever the container
 /// (JPEG APP1, PNG iTXt, TIFF tag 700, WebP `XMP ` chunk all store it as plain text).
 pub fn find_xmp_packet(bytes: &[u8]) -> Option<&[u8]> {
-    let start = memchr::memmem::find(bytes, b"<x:xmpmeta")
-        .or_else(|| memchr::memmem::find(bytes, b"<x:xapmeta"))?;
+    let start = memchr::memmem::find(bytes, b"<x:xmpmeta").or_else(|| memchr::memmem::find(bytes, b"<x:xapmeta"))?;
     let rest = &bytes[start..];
     let end = memchr::memmem::find(rest, b"</x:xmpmeta>")
         .map(|e| e + "</x:xmpmeta>".len())
-        .or_else(|| {
-            memchr::memmem::find(rest, b"</x:xapmeta>").map(|e| e + "</x:xapmeta>".len())
-        })?;
+        .or_else(|| memchr::memmem::find(rest, b"</x:xapmeta>").map(|e| e + "</x:xapmeta>".len()))?;
     Some(&rest[..end])
 }
 
@@ -111,22 +108,16 @@ pub fn parse_xmp(packet: &[u8]) -> Result<XmpData, XmpError> {
     for node in doc.descendants().filter(|n| n.is_element()) {
         for attr in node.attributes() {
             if let Some(ns) = attr.namespace() {
-                props.insert(
-                    format!("{ns} {}", attr.name()),
-                    attr.value().trim().to_owned(),
-                );
+                props.insert(format!("{ns} {}", attr.name()), attr.value().trim().to_owned());
             }
         }
         let ns = node.tag_name().namespace().unwrap_or("");
-        let is_property = node.parent_element().is_some_and(|p| {
-            p.tag_name().namespace() == Some(NS_RDF) && p.tag_name().name() == "Description"
-        });
+        let is_property = node
+            .parent_element()
+            .is_some_and(|p| p.tag_name().namespace() == Some(NS_RDF) && p.tag_name().name() == "Description");
         if is_property && ns != NS_RDF && node.children().all(|c| c.is_text()) {
             let text: String = node.children().filter_map(|c| c.text()).collect();
-            props.insert(
-                format!("{ns} {}", node.tag_name().name()),
-                text.trim().to_owned(),
-            );
+            props.insert(format!("{ns} {}", node.tag_name().name()), text.trim().to_owned());
         }
     }
 
@@ -135,12 +126,7 @@ pub fn parse_xmp(packet: &[u8]) -> Result<XmpData, XmpError> {
     let uint = |name: &str, warnings: &mut Vec<String>| -> Option<u32> {
         let v = get(NS_GPANO, name)?;
         match v.parse::<u32>() {
-            Ok(n)
-                if n > 0
-                    || name.starts_with("CroppedArea") && name != "CroppedAreaImageWidthPixels" =>
-            {
-                Some(n)
-            }
+            Ok(n) if n > 0 || name.starts_with("CroppedArea") && name != "CroppedAreaImageWidthPixels" => Some(n),
             _ => {
                 warnings.push(format!(
                     "XMP GPano:{name} {v:?} is not a positive whole number; ignored"
@@ -158,28 +144,14 @@ pub fn parse_xmp(packet: &[u8]) -> Result<XmpData, XmpError> {
     data.pano.cropped_left = uint("CroppedAreaLeftPixels", &mut warnings);
     data.pano.cropped_top = uint("CroppedAreaTopPixels", &mut warnings);
     for (name, range, slot) in [
-        (
-            "PoseHeadingDegrees",
-            -360.0..=360.0,
-            &mut data.pano.pose_heading_deg,
-        ),
-        (
-            "PosePitchDegrees",
-            -90.0..=90.0,
-            &mut data.pano.pose_pitch_deg,
-        ),
-        (
-            "PoseRollDegrees",
-            -180.0..=180.0,
-            &mut data.pano.pose_roll_deg,
-        ),
+        ("PoseHeadingDegrees", -360.0..=360.0, &mut data.pano.pose_heading_deg),
+        ("PosePitchDegrees", -90.0..=90.0, &mut data.pano.pose_pitch_deg),
+        ("PoseRollDegrees", -180.0..=180.0, &mut data.pano.pose_roll_deg),
     ] {
         if let Some(v) = get(NS_GPANO, name) {
             match v.parse::<f64>() {
                 Ok(d) if d.is_finite() && range.contains(&d) => *slot = Some(d),
-                _ => warnings.push(format!(
-                    "XMP GPano:{name} {v:?} is not an angle in {range:?}; ignored"
-                )),
+                _ => warnings.push(format!("XMP GPano:{name} {v:?} is not an angle in {range:?}; ignored")),
             }
         }
     }
@@ -236,10 +208,7 @@ fn lang_alt(doc: &roxmltree::Document<'_>, ns: &str, name: &str) -> LangText {
     else {
         return text;
     };
-    let items: Vec<_> = prop
-        .descendants()
-        .filter(|n| n.tag_name().name() == "li")
-        .collect();
+    let items: Vec<_> = prop.descendants().filter(|n| n.tag_name().name() == "li").collect();
     if items.is_empty() {
         if let Some(t) = prop.text() {
             text.set("x-default", t.trim());
@@ -326,10 +295,7 @@ mod tests {
 
     #[test]
     fn crop_outside_panorama_is_dropped() {
-        let xmp = GPANO_ATTRS.replace(
-            "CroppedAreaTopPixels=\"512\"",
-            "CroppedAreaTopPixels=\"1900\"",
-        );
+        let xmp = GPANO_ATTRS.replace("CroppedAreaTopPixels=\"512\"", "CroppedAreaTopPixels=\"1900\"");
         let x = parse_xmp(xmp.as_bytes()).unwrap();
         assert_eq!(x.pano.cropped_top, None);
         assert_eq!(x.warnings.len(), 1);

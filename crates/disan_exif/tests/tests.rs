@@ -8,9 +8,7 @@ use disan_core::CaptureMetadata;
 fn testdata(rel: &str) -> PathBuf {
     let root = std::env::var_os("DISAN_TESTDATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"));
     let p = root.join(rel);
     assert!(
         p.exists(),
@@ -219,31 +217,19 @@ fn implausible_values_are_flagged_not_trusted() {
     // GPS exactly 0,0 is "no fix".
     let m = read("photos/photoprism/image-2011.jpg");
     assert_eq!(m.gps, None);
-    assert!(
-        m.warnings.iter().any(|w| w.contains("not a fix")),
-        "{:?}",
-        m.warnings
-    );
+    assert!(m.warnings.iter().any(|w| w.contains("not a fix")), "{:?}", m.warnings);
 
     // Orientation 0 is invalid: taken as upright, with a warning.
     let m = read("photos/photoprism/huawei-gps-error.jpg");
     assert_eq!(m.orientation, None);
-    assert!(
-        m.warnings.iter().any(|w| w.contains("Orientation")),
-        "{:?}",
-        m.warnings
-    );
+    assert!(m.warnings.iter().any(|w| w.contains("Orientation")), "{:?}", m.warnings);
     close(m.gps.map(|g| g.lat), 48.3027777777778, 1e-7);
     close(m.gps.map(|g| g.lon), 8.9275, 1e-7);
 
     // An altitude of 4294967284 m is −12 m written unsigned.
     let m = read("photos/photoprism/altitude.jpg");
     close(m.gps.and_then(|g| g.alt), -12.0, 1e-9);
-    assert!(
-        m.warnings.iter().any(|w| w.contains("GPSAltitude")),
-        "{:?}",
-        m.warnings
-    );
+    assert!(m.warnings.iter().any(|w| w.contains("GPSAltitude")), "{:?}", m.warnings);
 }
 
 #[test]
@@ -267,14 +253,8 @@ fn gpano_from_real_panoramas() {
 
     let m = read("panoramas/aframe-lake-partial-gpano.jpg");
     let pano = m.pano.expect("GPano XMP");
-    assert_eq!(
-        (pano.full_pano_width, pano.full_pano_height),
-        (Some(4096), Some(2048))
-    );
-    assert_eq!(
-        (pano.cropped_width, pano.cropped_height),
-        (Some(4096), Some(1024))
-    );
+    assert_eq!((pano.full_pano_width, pano.full_pano_height), (Some(4096), Some(2048)));
+    assert_eq!((pano.cropped_width, pano.cropped_height), (Some(4096), Some(1024)));
     assert_eq!((pano.cropped_left, pano.cropped_top), (Some(0), Some(512)));
 
     assert_eq!(read("panoramas/aframe-lake.jpg").pano, None);
@@ -293,10 +273,7 @@ fn sidecar_overrides_embedded() {
         </rdf:Description></rdf:RDF></x:xmpmeta>"#,
     )
     .unwrap();
-    assert_eq!(
-        disan_exif::sidecar_path(&photo),
-        Some(dir.join("IMG_1.xmp"))
-    );
+    assert_eq!(disan_exif::sidecar_path(&photo), Some(dir.join("IMG_1.xmp")));
     let bytes = std::fs::read(&photo).unwrap();
     let sidecar = std::fs::read(dir.join("IMG_1.xmp")).unwrap();
     let m = disan_exif::read_metadata(&bytes, Some(&sidecar));
@@ -322,11 +299,7 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p))
-        } else {
-            out.push(p)
-        }
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out.sort();
     out

@@ -22,8 +22,7 @@ pub fn icc_description(icc: &[u8]) -> Option<String> {
 }
 
 pub(crate) fn convert_to_srgb(image: &mut RgbImage, icc: &[u8]) -> Result<(), String> {
-    let src =
-        ColorProfile::new_from_slice(icc).map_err(|e| format!("ICC profile unreadable: {e:?}"))?;
+    let src = ColorProfile::new_from_slice(icc).map_err(|e| format!("ICC profile unreadable: {e:?}"))?;
     if src.color_space != DataColorSpace::Rgb {
         return Err(format!(
             "ICC profile is for {:?} data, not RGB; colours were left as decoded",

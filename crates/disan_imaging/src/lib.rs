@@ -11,9 +11,7 @@ mod resize;
 use std::io::Cursor;
 
 use disan_core::Settings;
-use image::{
-    DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage, metadata::Orientation,
-};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage, metadata::Orientation};
 
 pub use color::icc_description;
 pub use resize::{fit_within, resize_rgb};
@@ -27,11 +25,7 @@ pub enum ImagingError {
         "image claims {width}×{height} pixels, more than the {max_pixels}-pixel limit \
          (a possible decompression bomb; raise --max-pixels if the image is genuine)"
     )]
-    TooLarge {
-        width: u32,
-        height: u32,
-        max_pixels: u64,
-    },
+    TooLarge { width: u32, height: u32, max_pixels: u64 },
     #[error("image has no pixels ({width}×{height})")]
     Empty { width: u32, height: u32 },
     #[error("cannot decode image: {0}")]
@@ -122,9 +116,7 @@ fn open_decoder<'b>(
         ImageFormat::Tiff => "tiff",
         ImageFormat::WebP => "webp",
         other => {
-            return Err(ImagingError::Unsupported(
-                format!("{other:?}").to_lowercase(),
-            ));
+            return Err(ImagingError::Unsupported(format!("{other:?}").to_lowercase()));
         }
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
@@ -222,7 +214,7 @@ pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImagingErro
         u16::try_from(h).map_err(|_| ImagingError::Encode(format!("height {h} exceeds 65535")))?,
     );
     let mut out = Vec::with_capacity(image.as_raw().len() / 8);
-    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality.clamp(1, 100));
+    let encoder = jpeg_encoder::Encoder::new(&mut out, quality.clamp(1, 100));
     encoder
         .encode(image.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| ImagingError::Encode(e.to_string()))?;

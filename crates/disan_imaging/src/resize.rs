@@ -30,8 +30,7 @@ pub fn resize_rgb(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     Resizer::new()
         .resize(&src, &mut dst, &options)
         .expect("source and destination are both RGB8 with non-zero sizes");
-    RgbImage::from_raw(width, height, dst.into_vec())
-        .expect("the resizer fills width×height×3 bytes")
+    RgbImage::from_raw(width, height, dst.into_vec()).expect("the resizer fills width×height×3 bytes")
 }
 
 #[cfg(test)]

@@ -9,9 +9,7 @@ use image::RgbImage;
 fn testdata(rel: &str) -> PathBuf {
     let root = std::env::var_os("DISAN_TESTDATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"));
     let p = root.join(rel);
     assert!(
         p.exists(),
@@ -243,8 +241,7 @@ fn corrupt_files_give_errors_not_panics() {
         let name = path.file_name().unwrap().to_string_lossy();
         // Every broken PNG, the short BMP and the fuzzed JPEG are refused with a reason. The others
         // have broken EXIF but decodable pixels (or, for truncated JPEGs, pixels image fills in).
-        let must_fail = path.extension().is_some_and(|e| e == "png" || e == "bmp")
-            || name == "oss-fuzz-36829.jpeg";
+        let must_fail = path.extension().is_some_and(|e| e == "png" || e == "bmp") || name == "oss-fuzz-36829.jpeg";
         if must_fail {
             let e = result.err().unwrap_or_else(|| panic!("{name} decoded"));
             assert!(!e.to_string().is_empty());
@@ -257,11 +254,7 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p))
-        } else {
-            out.push(p)
-        }
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out.sort();
     out

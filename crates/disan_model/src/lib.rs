@@ -14,17 +14,14 @@ pub enum ModelError {
     Gltf(String),
     #[error("resource {uri:?} is refused: {reason}")]
     Confinement { uri: String, reason: &'static str },
-    #[error(
-        "resource {uri:?} is missing ({path}): copy it next to the model or re-export it embedded"
-    )]
+    #[error("resource {uri:?} is missing ({path}): copy it next to the model or re-export it embedded")]
     MissingResource { uri: String, path: PathBuf },
     #[error("cannot read resource {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("model file is not UTF-8 text (OBJ and MTL must be)")]
     NotText,
+    #[error("GLB container is broken: {0}; re-export the model")]
+    Glb(String),
 }
 
 /// Model container formats.
@@ -102,8 +99,10 @@ fn inspect_gltf(bytes: &[u8], format: ModelFormat, dir: &Path) -> Result<ModelIn
     } else {
         format
     };
-    let gltf = gltf::Gltf::from_slice_without_validation(bytes)
-        .map_err(|e| ModelError::Gltf(e.to_string()))?;
+    if format == ModelFormat::Glb {
+        check_glb_container(bytes)?;
+    }
+    let gltf = gltf::Gltf::from_slice_without_validation(bytes).map_err(|e| ModelError::Gltf(e.to_string()))?;
     let doc = &gltf.document;
     let mut uris = Vec::new();
     for buffer in doc.buffers() {
@@ -177,10 +176,8 @@ fn inspect_obj(bytes: &[u8], dir: &Path) -> Result<ModelInfo, ModelError> {
                 if l.starts_with("newmtl ") {
                     summary.materials += 1;
                 }
-                let is_map = l.starts_with("map_")
-                    || l.starts_with("bump ")
-                    || l.starts_with("disp ")
-                    || l.starts_with("norm ");
+                let is_map =
+                    l.starts_with("map_") || l.starts_with("bump ") || l.starts_with("disp ") || l.starts_with("norm ");
                 if let (true, Some(file)) = (is_map, l.split_whitespace().last()) {
                     // The texture is resolved against the MTL's folder, which lies inside `dir`.
                     let tex = resolve(&mtl_dir, file)?;
@@ -211,6 +208,61 @@ fn inspect_obj(bytes: &[u8], dir: &Path) -> Result<ModelInfo, ModelError> {
     })
 }
 
+const GLB_JSON: u32 = 0x4E4F_534A;
+const GLB_BIN: u32 = 0x004E_4942;
+
+/// Checks a GLB header and chunk lengths against the bytes, before any parser trusts them.
+pub fn check_glb_container(bytes: &[u8]) -> Result<(), ModelError> {
+    let bad = |m: String| Err(ModelError::Glb(m));
+    let u32_at = |o: usize| {
+        bytes
+            .get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    if bytes.len() < 20 || !bytes.starts_with(b"glTF") {
+        return bad(format!(
+            "{} bytes, too short for a GLB header and JSON chunk",
+            bytes.len()
+        ));
+    }
+    let version = u32_at(4).unwrap_or(0);
+    if version != 2 {
+        return bad(format!("version {version}, only glTF 2.0 is read"));
+    }
+    let length = u32_at(8).unwrap_or(0) as usize;
+    if length > bytes.len() {
+        return bad(format!(
+            "header says {length} bytes but the file has {} (truncated?)",
+            bytes.len()
+        ));
+    }
+    if length < 20 {
+        return bad(format!("header length {length} is smaller than a header and one chunk"));
+    }
+    let mut offset = 12;
+    let mut index = 0;
+    while offset < length {
+        let (Some(chunk_len), Some(chunk_type)) = (u32_at(offset), u32_at(offset + 4)) else {
+            return bad(format!("chunk {index} header at byte {offset} runs past the end"));
+        };
+        let end = offset as u64 + 8 + u64::from(chunk_len);
+        if end > length as u64 {
+            return bad(format!(
+                "chunk {index} claims {chunk_len} bytes, past the {length}-byte file"
+            ));
+        }
+        match (index, chunk_type) {
+            (0, GLB_JSON) | (1, GLB_BIN) => {}
+            (0, t) => return bad(format!("first chunk has type 0x{t:08X}, not JSON")),
+            (1, GLB_JSON) => return bad("a second JSON chunk".into()),
+            _ => {} // unknown chunks after the first two are allowed and skipped
+        }
+        offset = end as usize;
+        index += 1;
+    }
+    Ok(())
+}
+
 /// Resolves a relative URI inside `dir`. Remote URLs, absolute paths and any `..` are refused.
 pub fn resolve(dir: &Path, uri: &str) -> Result<Resource, ModelError> {
     let refuse = |reason| {
@@ -219,13 +271,12 @@ pub fn resolve(dir: &Path, uri: &str) -> Result<Resource, ModelError> {
             reason,
         })
     };
+    if uri.starts_with(':') {
+        return refuse("not a file name");
+    }
     if let Some(colon) = uri.find(':') {
         let scheme = &uri[..colon];
-        if scheme.len() > 1
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        {
+        if scheme.len() > 1 && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
             return refuse("a URL; only files beside the model are read");
         }
         return refuse("an absolute path");
@@ -275,12 +326,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn glb_lengths_that_lie_are_refused() {
+        let mut glb = b"glTF".to_vec();
+        glb.extend_from_slice(&2u32.to_le_bytes());
+        glb.extend_from_slice(&28u32.to_le_bytes());
+        glb.extend_from_slice(&8u32.to_le_bytes());
+        glb.extend_from_slice(&GLB_JSON.to_le_bytes());
+        glb.extend_from_slice(b"{}      ");
+        assert!(check_glb_container(&glb).is_ok());
+        let mut lying = glb.clone();
+        lying[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(check_glb_container(&lying), Err(ModelError::Glb(_))));
+        let mut long = glb.clone();
+        long[8..12].copy_from_slice(&1000u32.to_le_bytes());
+        assert!(check_glb_container(&long).is_err());
+        assert!(check_glb_container(&glb[..15]).is_err());
+    }
+
+    #[test]
     fn confinement() {
         let dir = Path::new("/models/relic");
-        assert_eq!(
-            resolve(dir, "tex/a%20b.png").unwrap().path,
-            dir.join("tex/a b.png")
-        );
+        assert_eq!(resolve(dir, "tex/a%20b.png").unwrap().path, dir.join("tex/a b.png"));
         for bad in [
             "../secret.bin",
             "a/../../x",

@@ -1,0 +1,151 @@
+//! `disan`: turn field captures into a catalogued collection. Parses arguments, sets up logging and the
+//! thread pool, prints results, and maps them to exit codes (0 all good, 2 some files failed, 1 the
+//! command could not proceed).
+
+mod output;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use disan_core::{AssetKind, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "disan",
+    version,
+    about = "Catalogue and tile captures of heritage sites",
+    max_term_width = 100
+)]
+struct Cli {
+    /// The collection folder.
+    #[arg(long, global = true, env = "DISAN_COLLECTION", default_value = ".")]
+    collection: PathBuf,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest photos, panoramas and models from files and folders (recursively) into the collection.
+    Ingest {
+        /// Files and folders to ingest.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Worker threads (default: one per CPU core).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+        /// Largest image to decode, in megapixels; larger headers are refused as decompression bombs.
+        #[arg(long, default_value_t = Settings::default().max_pixels / 1_000_000)]
+        max_megapixels: u64,
+        /// Largest file to read, in MiB.
+        #[arg(long, default_value_t = Settings::default().max_file_bytes >> 20)]
+        max_file_mib: u64,
+        /// Decoded pixels allowed in memory at once across all workers, in MiB.
+        #[arg(long, default_value_t = Settings::default().memory_budget_bytes >> 20)]
+        memory_budget_mib: u64,
+        /// No progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// List the assets in the collection.
+    List {
+        /// Only assets of this kind (photo, panorama, model).
+        #[arg(long)]
+        kind: Option<AssetKind>,
+    },
+    /// Show everything the catalogue knows about one asset (id or a unique prefix of 4+ digits).
+    Show { id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        // The reader went away (`disan list | head`): not an error of ours.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Ingest {
+            paths,
+            jobs,
+            max_megapixels,
+            max_file_mib,
+            memory_budget_mib,
+            no_progress,
+        } => {
+            if let Some(n) = jobs {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n.max(1))
+                    .build_global()
+                    .context("cannot set up the worker pool")?;
+            }
+            let settings = Settings {
+                max_pixels: max_megapixels.saturating_mul(1_000_000),
+                max_file_bytes: max_file_mib.saturating_mul(1 << 20),
+                memory_budget_bytes: memory_budget_mib.saturating_mul(1 << 20),
+                ..Settings::default()
+            };
+            let req = disan_pipeline::IngestRequest {
+                inputs: paths,
+                collection: cli.collection,
+                settings,
+            };
+            let show_bar = !no_progress && !cli.json && std::io::stderr().is_terminal();
+            let progress = output::IngestProgress::new(show_bar, cli.json);
+            let report = disan_pipeline::ingest(&req, &progress)?;
+            progress.finish();
+            if cli.json {
+                output::print_json(&report)?;
+            } else {
+                output::print_ingest_summary(&report, &req.collection)?;
+            }
+            Ok(if report.summary.failed > 0 {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::List { kind } => {
+            let catalog = disan_catalog::Catalog::open(&cli.collection)?;
+            let assets = catalog.list(kind)?;
+            if cli.json {
+                output::print_json(&assets)?;
+            } else {
+                output::print_list(&assets)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { id } => {
+            let catalog = disan_catalog::Catalog::open(&cli.collection)?;
+            let asset = catalog.get(&id)?;
+            if cli.json {
+                output::print_json(&asset)?;
+            } else {
+                output::print_asset(&asset)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

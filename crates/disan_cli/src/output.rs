@@ -1,0 +1,270 @@
+//! What the commands print: progress, summaries, tables, JSON.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use disan_catalog::AssetRecord;
+use disan_pipeline::{Event, Outcome, Progress, RunReport};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)
+}
+
+/// A progress bar over bytes with a files count on a terminal; JSON lines on stderr with `--json`.
+pub struct IngestProgress {
+    bar: Option<ProgressBar>,
+    json: bool,
+    files_total: AtomicU64,
+    files_done: AtomicU64,
+    stderr: Mutex<()>,
+}
+
+impl IngestProgress {
+    pub fn new(bar: bool, json: bool) -> Self {
+        let bar = bar.then(|| {
+            let pb = ProgressBar::new(0);
+            pb.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {msg} files  {bytes}/{total_bytes}  {bytes_per_sec}  ETA {eta}",
+                )
+                .expect("valid template"),
+            );
+            pb
+        });
+        Self {
+            bar,
+            json,
+            files_total: 0.into(),
+            files_done: 0.into(),
+            stderr: Mutex::new(()),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for IngestProgress {
+    fn event(&self, event: Event<'_>) {
+        match event {
+            Event::Planned { files, bytes } => {
+                self.files_total.store(files, Ordering::Relaxed);
+                if let Some(bar) = &self.bar {
+                    bar.set_length(bytes);
+                    bar.set_message(format!("0/{files}"));
+                }
+                if self.json {
+                    let _g = self.stderr.lock();
+                    eprintln!(
+                        "{}",
+                        serde_json::json!({ "event": "planned", "files": files, "bytes": bytes })
+                    );
+                }
+            }
+            Event::FileDone { path, bytes, outcome } => {
+                let done = self.files_done.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Some(bar) = &self.bar {
+                    bar.inc(bytes);
+                    bar.set_message(format!("{done}/{}", self.files_total.load(Ordering::Relaxed)));
+                    if let Outcome::Failed { reason } = outcome {
+                        bar.println(format!("failed: {path}: {reason}"));
+                    }
+                }
+                if self.json {
+                    let _g = self.stderr.lock();
+                    eprintln!(
+                        "{}",
+                        serde_json::json!({ "event": "file_done", "path": path, "bytes": bytes, "outcome": outcome.label() })
+                    );
+                }
+            }
+        }
+    }
+}
+
+pub fn print_ingest_summary(report: &RunReport, collection: &Path) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for (path, reason) in report.failures() {
+        eprintln!("failed: {path}: {reason}");
+    }
+    for f in &report.files {
+        for w in &f.warnings {
+            eprintln!("warning: {}: {w}", f.path);
+        }
+    }
+    let s = &report.summary;
+    writeln!(
+        out,
+        "{} ingested, {} unchanged, {} duplicates, {} failed, {} ignored ({} files) in {}",
+        s.ingested,
+        s.unchanged,
+        s.duplicates,
+        s.failed,
+        s.ignored,
+        s.files,
+        collection.display()
+    )?;
+    writeln!(out, "report: {}", collection.join(report.relative_path()).display())
+}
+
+pub fn print_list(assets: &[AssetRecord]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    println!(
+        "{:<16}  {:<8}  {:>11}  {:<19}  {:<22}  {:<20}  FILE",
+        "ID", "KIND", "SIZE", "TAKEN", "GPS", "CAMERA"
+    );
+    for a in assets {
+        let m = &a.manifest;
+        let size = match (m.width, m.height) {
+            (Some(w), Some(h)) => format!("{w}×{h}"),
+            _ => "-".into(),
+        };
+        let gps = m
+            .metadata
+            .gps
+            .map_or_else(|| "-".into(), |g| format!("{:.5},{:.5}", g.lat, g.lon));
+        writeln!(
+            out,
+            "{:<16}  {:<8}  {:>11}  {:<19}  {:<22}  {:<20}  {}",
+            a.id(),
+            a.kind().as_str(),
+            size,
+            m.metadata.taken_at.as_deref().unwrap_or("-"),
+            gps,
+            truncate(&camera(a).unwrap_or_else(|| "-".into()), 20),
+            m.source.file_name
+        )?;
+    }
+    writeln!(out, "{} assets", assets.len())
+}
+
+fn camera(a: &AssetRecord) -> Option<String> {
+    let m = &a.manifest.metadata;
+    match (&m.make, &m.model) {
+        (Some(make), Some(model)) if model.starts_with(make.as_str()) => Some(model.clone()),
+        (Some(make), Some(model)) => Some(format!("{make} {model}")),
+        (a, b) => a.clone().or_else(|| b.clone()),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        s.chars().take(n - 1).chain(['…']).collect()
+    }
+}
+
+pub fn print_asset(a: &AssetRecord) -> std::io::Result<()> {
+    let m = &a.manifest;
+    let md = &m.metadata;
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut row = |k: &str, v: String| lines.push((k.to_owned(), v));
+    row("id", a.id());
+    row("kind", a.kind().as_str().into());
+    row("state", a.state.clone());
+    row(
+        "source",
+        format!("{} ({} bytes, {})", m.source.file_name, m.source.bytes, m.source.format),
+    );
+    row("source path", a.source_path.clone());
+    row("blake3", m.source.blake3.clone());
+    if let (Some(w), Some(h)) = (m.width, m.height) {
+        row(
+            "dimensions",
+            format!("{w} × {h} ({:.1} MP)", f64::from(w) * f64::from(h) / 1e6),
+        );
+    }
+    if let Some(t) = &md.taken_at {
+        row("taken", format!("{t}{}", md.taken_offset.as_deref().unwrap_or("")));
+    }
+    if let Some(g) = md.gps {
+        let alt = g.alt.map(|a| format!(", {a:.1} m")).unwrap_or_default();
+        row("gps", format!("{:.6}, {:.6}{alt}", g.lat, g.lon));
+    }
+    if let Some(h) = md.heading_deg {
+        row("heading", format!("{h:.1}°"));
+    }
+    if let Some(c) = camera(a) {
+        row("camera", c);
+    }
+    if let Some(l) = &md.lens {
+        row("lens", l.clone());
+    }
+    let mut exposure = Vec::new();
+    if let Some(t) = md.exposure_s {
+        exposure.push(if t < 1.0 {
+            format!("1/{:.0} s", 1.0 / t)
+        } else {
+            format!("{t} s")
+        });
+    }
+    if let Some(f) = md.f_number {
+        exposure.push(format!("f/{f}"));
+    }
+    if let Some(i) = md.iso {
+        exposure.push(format!("ISO {i}"));
+    }
+    if let Some(f) = md.focal_length_mm {
+        exposure.push(format!("{f} mm"));
+    }
+    if !exposure.is_empty() {
+        row("exposure", exposure.join("  "));
+    }
+    if let Some(o) = md.orientation {
+        row("orientation", o.to_string());
+    }
+    if let Some(icc) = &m.icc_profile {
+        row("colour", format!("{icc} (derivatives converted to sRGB)"));
+    }
+    if let Some(p) = &md.pano {
+        row("panorama", serde_json::to_string(p).unwrap_or_default());
+    }
+    for (lang, t) in md.title.iter() {
+        row("title", format!("[{lang}] {t}"));
+    }
+    if let Some(model) = &m.model {
+        row(
+            "model",
+            format!(
+                "{} meshes, {} primitives, {} nodes, {} materials, {} textures",
+                model.meshes, model.primitives, model.nodes, model.materials, model.textures
+            ),
+        );
+        if !model.resources.is_empty() {
+            row("resources", model.resources.join(", "));
+        }
+        if !model.extensions_required.is_empty() {
+            row("extensions", model.extensions_required.join(", "));
+        }
+    }
+    for (role, d) in &m.derivatives {
+        let size = match (d.width, d.height) {
+            (Some(w), Some(h)) => format!("  {w}×{h}"),
+            _ => String::new(),
+        };
+        row(
+            &format!("{role}"),
+            format!("{}/{}{size}  {} bytes", a.folder, d.path, d.bytes),
+        );
+    }
+    for w in &md.warnings {
+        row("warning", w.clone());
+    }
+    row("ingested", a.ingested_at.clone());
+    row("updated", a.updated_at.clone());
+    let mut out = std::io::stdout().lock();
+    for (k, v) in lines {
+        writeln!(out, "{k:<13} {v}")?;
+    }
+    Ok(())
+}

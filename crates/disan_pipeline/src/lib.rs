@@ -1,0 +1,236 @@
+//! The ingest pipeline: scan → identify (BLAKE3) → plan → process (rayon, memory budget) → atomic
+//! writes → catalogue → run report.
+//!
+//! Architecture invariants:
+//! - Originals are only ever read.
+//! - An asset's files are written under `assets/.staging/<id>/` and the folder is renamed into place
+//!   before its catalogue row is committed; a killed run leaves nothing half-written that a reader sees,
+//!   and the next run removes the staging area and redoes the work.
+//! - Output bytes depend only on input bytes and settings: no timestamps in asset files, results sorted
+//!   by path before anything is written, duplicates resolved by path order rather than by scheduling.
+//! - One bad file never stops the run: every file gets an outcome in the report.
+
+mod budget;
+mod process;
+mod report;
+mod scan;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use disan_catalog::{Catalog, WriteLock};
+use disan_core::{AssetId, SETTINGS_VERSION, Settings};
+use rayon::prelude::*;
+
+pub use report::{FileReport, Outcome, RunReport, RunStatus};
+pub use scan::CAPTURE_EXTENSIONS;
+
+/// Folder of asset folders inside a collection.
+pub const ASSETS_DIR: &str = "assets";
+/// Where assets are assembled before being renamed into `assets/`.
+pub const STAGING_DIR: &str = "assets/.staging";
+/// Folder of run reports.
+pub const RUNS_DIR: &str = "runs";
+
+/// Errors that stop a whole run (per-file problems are outcomes in the report instead).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Catalog(#[from] disan_catalog::CatalogError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("input {0} does not exist")]
+    MissingInput(PathBuf),
+}
+
+/// What to ingest, where, and how.
+#[derive(Clone, Debug)]
+pub struct IngestRequest {
+    /// Files and folders (searched recursively).
+    pub inputs: Vec<PathBuf>,
+    /// The collection folder (created if missing).
+    pub collection: PathBuf,
+    pub settings: Settings,
+}
+
+/// Progress of a run, for a progress bar or a machine reader.
+#[derive(Clone, Debug)]
+pub enum Event<'a> {
+    /// Scanning finished: this many files and bytes are candidates.
+    Planned { files: u64, bytes: u64 },
+    /// A file is finished, whatever its outcome.
+    FileDone {
+        path: &'a str,
+        bytes: u64,
+        outcome: &'a Outcome,
+    },
+}
+
+/// Receives [`Event`]s from any worker thread.
+pub trait Progress: Sync {
+    fn event(&self, event: Event<'_>);
+}
+
+/// A [`Progress`] that ignores everything.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn event(&self, _: Event<'_>) {}
+}
+
+/// Runs `f`, turning a panic inside a third-party parser into an error for that file: a batch never
+/// dies of one file.
+pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!(
+            "internal error while reading this file ({what}); please report it with the file"
+        ))
+    })
+}
+
+/// Runs one ingest. Per-file failures are in the report; `Err` means the run could not proceed.
+pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport, PipelineError> {
+    for input in &req.inputs {
+        if !input.exists() {
+            return Err(PipelineError::MissingInput(input.clone()));
+        }
+    }
+    let collection = &req.collection;
+    let lock = WriteLock::acquire(collection)?;
+    let mut catalog = Catalog::open_or_create(collection, &lock)?;
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| PipelineError::Io { path, source }
+    };
+    // Whatever a killed run left half-made is discarded: it is not in the catalogue.
+    let staging = collection.join(STAGING_DIR);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    }
+    std::fs::create_dir_all(&staging).map_err(io(&staging))?;
+    std::fs::create_dir_all(collection.join(RUNS_DIR)).map_err(io(&collection.join(RUNS_DIR)))?;
+
+    let started_at = disan_catalog::now();
+    let run_id = report::run_id(&started_at);
+    catalog.begin_run(&run_id, &started_at)?;
+    let _span = tracing::info_span!("ingest", run = %run_id).entered();
+
+    let plan = scan::scan(&req.inputs, collection, &req.settings);
+    progress.event(Event::Planned {
+        files: plan.candidates.len() as u64,
+        bytes: plan.bytes,
+    });
+    let mut files: Vec<FileReport> = plan.ignored;
+
+    // Identify every candidate (quick unchanged check, else hash) in parallel.
+    let known = process::Known {
+        files: catalog.source_files()?,
+        assets: catalog.asset_settings_versions()?,
+    };
+    let identified: Vec<process::Identified> = plan
+        .candidates
+        .into_par_iter()
+        .map(|c| process::identify(c, &known, &req.settings))
+        .collect();
+
+    // Decide what to make, deterministically: identical content found under several paths is made
+    // once, from the first path in sorted order.
+    let mut work = Vec::new();
+    let mut first_path: std::collections::HashMap<AssetId, String> = Default::default();
+    for item in identified {
+        match item {
+            process::Identified::Done(report) => {
+                progress.event(Event::FileDone {
+                    path: &report.path,
+                    bytes: report.bytes,
+                    outcome: &report.outcome,
+                });
+                files.push(report);
+            }
+            process::Identified::Hashed(h) => {
+                if let Some(first) = first_path.get(&h.id) {
+                    let report = h.report(Outcome::Duplicate {
+                        asset_id: h.id.to_string(),
+                        of: first.clone(),
+                    });
+                    progress.event(Event::FileDone {
+                        path: &report.path,
+                        bytes: report.bytes,
+                        outcome: &report.outcome,
+                    });
+                    files.push(report);
+                    continue;
+                }
+                first_path.insert(h.id, h.candidate.display.clone());
+                let in_catalog = known.assets.get(&h.id.to_string()) == Some(&SETTINGS_VERSION);
+                if in_catalog
+                    && collection
+                        .join(ASSETS_DIR)
+                        .join(h.id.to_string())
+                        .join("asset.json")
+                        .is_file()
+                {
+                    catalog.record_source_file(
+                        &h.candidate.key,
+                        h.candidate.size,
+                        h.candidate.mtime_ns,
+                        &h.id,
+                        SETTINGS_VERSION,
+                    )?;
+                    let report = h.report(Outcome::Unchanged {
+                        asset_id: h.id.to_string(),
+                    });
+                    progress.event(Event::FileDone {
+                        path: &report.path,
+                        bytes: report.bytes,
+                        outcome: &report.outcome,
+                    });
+                    files.push(report);
+                } else {
+                    work.push(h);
+                }
+            }
+        }
+    }
+
+    // Make the assets in parallel; the catalogue takes one transaction per asset.
+    let budget = budget::MemoryBudget::new(req.settings.memory_budget_bytes);
+    let catalog = Mutex::new(catalog);
+    let ctx = process::Context {
+        collection,
+        settings: &req.settings,
+        budget: &budget,
+        catalog: &catalog,
+    };
+    let made: Vec<FileReport> = work
+        .into_par_iter()
+        .map(|h| {
+            let report = process::make_asset(&ctx, h);
+            progress.event(Event::FileDone {
+                path: &report.path,
+                bytes: report.bytes,
+                outcome: &report.outcome,
+            });
+            report
+        })
+        .collect();
+    files.extend(made);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut catalog = catalog.into_inner().unwrap_or_else(|e| e.into_inner());
+    let report = RunReport::new(run_id, started_at, req, files);
+    report.write(collection)?;
+    catalog.finish_run(
+        &report.run_id,
+        report.status.as_str(),
+        report.counts(),
+        &report.catalog_rows(),
+    )?;
+    let _ = std::fs::remove_dir(&staging);
+    Ok(report)
+}
