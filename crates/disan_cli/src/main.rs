@@ -41,8 +41,8 @@ enum Command {
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
         /// Largest image to decode, in megapixels; larger headers are refused as decompression bombs.
-        #[arg(long, default_value_t = Settings::default().max_pixels / 1_000_000)]
-        max_megapixels: u64,
+        #[arg(long, default_value_t = Settings::default().max_pixels as f64 / 1e6)]
+        max_megapixels: f64,
         /// Largest file to read, in MiB.
         #[arg(long, default_value_t = Settings::default().max_file_bytes >> 20)]
         max_file_mib: u64,
@@ -102,7 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .context("cannot set up the worker pool")?;
             }
             let settings = Settings {
-                max_pixels: max_megapixels.saturating_mul(1_000_000),
+                max_pixels: (max_megapixels.max(0.0) * 1e6) as u64,
                 max_file_bytes: max_file_mib.saturating_mul(1 << 20),
                 memory_budget_bytes: memory_budget_mib.saturating_mul(1 << 20),
                 ..Settings::default()

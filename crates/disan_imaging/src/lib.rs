@@ -26,6 +26,10 @@ pub enum ImagingError {
          (a possible decompression bomb; raise --max-pixels if the image is genuine)"
     )]
     TooLarge { width: u32, height: u32, max_pixels: u64 },
+    #[error("file is empty (0 bytes); copy it again from the camera or card")]
+    EmptyFile,
+    #[error("file is truncated: {0}; copy it again from the camera or card")]
+    Truncated(&'static str),
     #[error("image has no pixels ({width}×{height})")]
     Empty { width: u32, height: u32 },
     #[error("cannot decode image: {0}")]
@@ -52,10 +56,9 @@ impl From<&Settings> for DecodeLimits {
 
 impl DecodeLimits {
     fn image_limits(&self) -> image::Limits {
+        // Dimensions are checked by `check_size` right after the header, with a clearer message; the
+        // decoder itself is held to the allocation cap.
         let mut limits = image::Limits::default();
-        let side = u32::try_from(self.max_pixels).unwrap_or(u32::MAX);
-        limits.max_image_width = Some(side);
-        limits.max_image_height = Some(side);
         limits.max_alloc = Some(self.max_alloc);
         limits
     }
@@ -109,6 +112,9 @@ fn open_decoder<'b>(
     bytes: &'b [u8],
     limits: &DecodeLimits,
 ) -> Result<(&'static str, Box<dyn ImageDecoder + 'b>), ImagingError> {
+    if bytes.is_empty() {
+        return Err(ImagingError::EmptyFile);
+    }
     let format = image::guess_format(bytes).map_err(|_| ImagingError::Unsupported(sniff(bytes)))?;
     let name = match format {
         ImageFormat::Jpeg => "jpeg",
@@ -119,11 +125,41 @@ fn open_decoder<'b>(
             return Err(ImagingError::Unsupported(format!("{other:?}").to_lowercase()));
         }
     };
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        // The decoder would fill the missing part with grey and say nothing.
+        return Err(ImagingError::Truncated("the JPEG ends before its end-of-image marker"));
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits.image_limits());
     let mut decoder: Box<dyn ImageDecoder> = Box::new(reader.into_decoder()?);
     decoder.set_limits(limits.image_limits())?;
     Ok((name, decoder))
+}
+
+/// Whether a JPEG has an end-of-image marker after the start of its main image's scan data. Walking
+/// the segments first skips an EXIF thumbnail's own markers; bytes after the end marker (maker
+/// trailers) are allowed.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            return false;
+        }
+        let marker = bytes[i + 1];
+        if marker == 0xFF {
+            i += 1; // fill byte
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        if marker == 0xDA {
+            let scan = i + 2 + len;
+            return bytes
+                .get(scan..)
+                .is_some_and(|rest| rest.windows(2).any(|w| w == [0xFF, 0xD9]));
+        }
+        i += 2 + len;
+    }
+    false
 }
 
 fn check_size(width: u32, height: u32, limits: &DecodeLimits) -> Result<(), ImagingError> {

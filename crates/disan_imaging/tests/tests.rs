@@ -135,7 +135,25 @@ fn unsupported_formats_say_so() {
     assert!(matches!(e, ImagingError::Unsupported(_)), "{e:?}");
     assert!(e.to_string().contains("HEIC"), "{e}");
     let e = probe(&[], &limits()).unwrap_err();
-    assert!(e.to_string().contains("empty file"), "{e}");
+    assert!(matches!(e, ImagingError::EmptyFile), "{e}");
+    assert!(e.to_string().contains("empty"), "{e}");
+}
+
+#[test]
+fn truncated_jpegs_are_refused() {
+    let bytes = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
+    assert!(probe(&bytes, &limits()).is_ok());
+    for cut in [bytes.len() / 3, bytes.len() * 2 / 3, bytes.len() - 2] {
+        let e = probe(&bytes[..cut], &limits()).unwrap_err();
+        assert!(matches!(e, ImagingError::Truncated(_)), "cut at {cut}: {e}");
+    }
+    // Bytes after the end marker (maker trailers) are fine.
+    let mut trailer = bytes.clone();
+    trailer.extend_from_slice(b"SEFT trailer data");
+    assert!(probe(&trailer, &limits()).is_ok());
+    // The real truncated sample (image would fill it with grey).
+    let cut = std::fs::read(testdata("corrupt/zune-image/incomplete_image.jpg")).unwrap();
+    assert!(matches!(decode_rgb8(&cut, &limits()), Err(ImagingError::Truncated(_))));
 }
 
 #[test]

@@ -134,6 +134,7 @@ pub(crate) fn make_asset(ctx: &Context<'_>, h: Hashed) -> FileReport {
         Err(reason) => {
             // Metadata warnings about a file that could not be ingested only bury the reason.
             warnings.clear();
+            let _ = std::fs::remove_dir_all(ctx.collection.join(STAGING_DIR).join(h.id.to_string()));
             tracing::debug!(%reason, "file not ingested");
             Outcome::Failed { reason }
         }

@@ -1,0 +1,5 @@
+//! End-to-end tests of `disan` over the real captures in ../shared/testdata.
+
+mod bad_input;
+mod ingest;
+mod resume;

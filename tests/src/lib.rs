@@ -1,0 +1,146 @@
+//! Helpers for Disan's end-to-end tests: where the binary and the test data are, temporary
+//! collections, and snapshots of a collection to compare runs by.
+//!
+//! Every test works in its own temporary folder and never writes beside the fixtures.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `../shared/testdata` beside the repository (or `DISAN_TESTDATA`).
+pub fn testdata(rel: &str) -> PathBuf {
+    let root = std::env::var_os("DISAN_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata"));
+    let p = root.join(rel);
+    assert!(
+        p.exists(),
+        "test data {} is missing: set DISAN_TESTDATA to shared/testdata",
+        p.display()
+    );
+    p
+}
+
+/// The `disan` binary built by `cargo test --workspace` (beside this test's own executable).
+pub fn disan_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
+    let bin = dir.join(format!("disan{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} not built: run `cargo test --workspace` (or `cargo build -p disan_cli`)",
+        bin.display()
+    );
+    bin
+}
+
+/// A `disan` command on `collection`.
+pub fn disan(collection: &Path) -> Command {
+    let mut cmd = Command::new(disan_bin());
+    cmd.arg("--collection")
+        .arg(collection)
+        .env_remove("DISAN_COLLECTION")
+        .env("RUST_BACKTRACE", "1");
+    cmd
+}
+
+/// Runs `disan ingest <inputs> --json` and returns the exit code and the parsed run report.
+pub fn ingest(collection: &Path, inputs: &[&Path], extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = disan(collection)
+        .arg("ingest")
+        .args(inputs)
+        .args(extra)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "disan panicked:\n{stderr}");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e}); status {:?}\nstdout: {}\nstderr: {stderr}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report, stderr)
+}
+
+/// Output of any disan command, asserting it did not panic.
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "disan panicked:\n{stderr}");
+    out
+}
+
+/// The files of a collection (path → BLAKE3), leaving out what legitimately differs between two runs
+/// over the same input: run reports, the catalogue file (compared through [`catalog_snapshot`]) and the
+/// lock file.
+pub fn tree_snapshot(collection: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    walk(collection, collection, &mut out);
+    out
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for p in entries {
+        let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        if rel == "runs" || rel.starts_with("catalog.sqlite") || rel == ".disan.lock" {
+            continue;
+        }
+        if p.is_dir() {
+            walk(root, &p, out);
+        } else {
+            out.insert(rel, blake3::hash(&std::fs::read(&p).unwrap()).to_hex().to_string());
+        }
+    }
+}
+
+/// The catalogue's assets as `disan list --json` gives them, without the ingest timestamps.
+pub fn catalog_snapshot(collection: &Path) -> Vec<serde_json::Value> {
+    let out = run(disan(collection).args(["list", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut assets: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for a in &mut assets {
+        let o = a.as_object_mut().unwrap();
+        o.remove("ingested_at");
+        o.remove("updated_at");
+    }
+    assets
+}
+
+/// Copies a folder tree.
+pub fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let p = e.unwrap().path();
+        let to = dst.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &to);
+        } else {
+            std::fs::copy(&p, &to).unwrap();
+        }
+    }
+}
+
+/// Files of a report with a given outcome, by file name.
+pub fn outcomes<'a>(report: &'a serde_json::Value, outcome: &str) -> Vec<&'a serde_json::Value> {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["outcome"] == outcome)
+        .collect()
+}
+
+/// The report entry for the file whose path ends with `name`.
+pub fn entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with(name))
+        .unwrap_or_else(|| panic!("{name} not in the report"))
+}
