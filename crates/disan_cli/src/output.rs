@@ -253,7 +253,7 @@ pub fn print_asset(a: &AssetRecord) -> std::io::Result<()> {
             _ => String::new(),
         };
         row(
-            &format!("{role}"),
+            role,
             format!("{}/{}{size}  {} bytes", a.folder, d.path, d.bytes),
         );
     }

@@ -209,10 +209,10 @@ fn lang_alt(doc: &roxmltree::Document<'_>, ns: &str, name: &str) -> LangText {
         return text;
     };
     let items: Vec<_> = prop.descendants().filter(|n| n.tag_name().name() == "li").collect();
-    if items.is_empty() {
-        if let Some(t) = prop.text() {
-            text.set("x-default", t.trim());
-        }
+    if items.is_empty()
+        && let Some(t) = prop.text()
+    {
+        text.set("x-default", t.trim());
     }
     for li in items {
         let lang = li
