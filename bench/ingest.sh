@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Ingest throughput: `disan ingest` against `vips thumbnail` making the same two derivatives (2048 px display and
+# 512 px thumbnail, JPEG Q85) of the same real photos, in one run, with wall time, CPU time, peak RSS and the ratio.
+#
+#   bash bench/ingest.sh [COPIES]     (default 12 copies of each real photo; needs ../shared/testdata)
+#
+# Each copy gets a different trailer after the JPEG end marker, so every file is a distinct asset to disan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+copies=${1:-12}
+testdata=${DISAN_TESTDATA:-../shared/testdata}
+jobs=$(nproc)
+
+command -v vips >/dev/null || { apt-get update -qq && apt-get install -y -qq libvips-tools; }
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
+cargo build --release --locked -q -p disan_cli
+disan=$PWD/target/release/disan
+
+work=$(mktemp -d /tmp/disan-bench.XXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/in" "$work/vips"
+# Real photos of the sizes field teams bring (8 MP phones, a 3.3 MP phone, small compacts).
+sources=(photos/iphone_hdr_YES.jpg photos/jolla.jpg photos/photoprism/altitude.jpg photos/DSCN0010.jpg
+         photos/DSCN0021.jpg photos/photoprism/Iceland-P3.jpg)
+for s in "${sources[@]}"; do
+    for i in $(seq 1 "$copies"); do
+        name=$(basename "$s" .jpg)
+        { cat "$testdata/$s"; printf 'bench-copy-%04d' "$i"; } > "$work/in/${name}_$i.jpg"
+    done
+done
+files=$(ls "$work/in" | wc -l)
+mpix=$(for f in "$work/in"/*.jpg; do vipsheader -f width "$f"; vipsheader -f height "$f"; done |
+       paste - - | awk '{s += $1 * $2} END {printf "%.1f", s / 1e6}')
+echo "input: $files real photos, $mpix MP, $(du -sh "$work/in" | cut -f1); $jobs threads"
+
+measure() { # label, command...: prints "label wall cpu rss_mb"
+    local label=$1; shift
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+        local rc=$?; [ $rc -eq 2 ] || { cat "$work/stderr"; exit $rc; }; }
+    read -r wall user sys rss < "$work/time"
+    printf '%s %s %s %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
+}
+
+vips_both() { # one file: display, then the thumbnail from the display, as disan does
+    local f=$1 out=$2/$(basename "$1" .jpg)
+    vips thumbnail "$f" "${out}_display.jpg[Q=85]" 2048 --size down
+    vips thumbnail "${out}_display.jpg" "${out}_thumb.jpg[Q=85]" 512 --size down
+}
+export -f vips_both
+
+{
+    measure "disan-ingest" "$disan" ingest "$work/in" --collection "$work/col" --no-progress
+    measure "disan-rerun-unchanged" "$disan" ingest "$work/in" --collection "$work/col" --no-progress
+    measure "vips-thumbnail-x2" bash -c "ls '$work'/in/*.jpg | xargs -P $jobs -I{} bash -c 'vips_both {} $work/vips'"
+    # The same number of vips processes on an 8x8 image: the start-up floor that the CLI pays per file.
+    mkdir -p "$work/tiny" "$work/tiny-out"
+    for i in $(seq 1 "$files"); do cp "$testdata/photos/exiftool/GoPro.jpg" "$work/tiny/t$i.jpg"; done
+    measure "vips-startup-floor" bash -c "ls '$work'/tiny/*.jpg | xargs -P $jobs -I{} bash -c 'vips_both {} $work/tiny-out'"
+} > "$work/results"
+
+echo
+printf '%-24s %8s %8s %10s %10s %9s %12s\n' tool wall_s cpu_s photos/s MP/s rss_MB vs_vips_wall
+vips_wall=$(awk '$1 == "vips-thumbnail-x2" {print $2}' "$work/results")
+grep -v "rerun\|floor" "$work/results" | while read -r label wall cpu rss; do
+    awk -v l="$label" -v w="$wall" -v c="$cpu" -v r="$rss" -v n="$files" -v mp="$mpix" -v vw="$vips_wall" \
+        'BEGIN { w = (w < 0.001 ? 0.001 : w); printf "%-24s %8.2f %8.2f %10.1f %10.1f %9d %11.2fx\n", l, w, c, n / w, mp / w, r, vw / w }'
+done
+read -r _ rerun_wall _ rerun_rss < <(grep rerun "$work/results")
+echo
+read -r _ floor_wall floor_cpu _ < <(grep floor "$work/results")
+echo "vips start-up floor ($files x 2 processes on an 8x8 image): ${floor_wall} s wall, ${floor_cpu} s CPU; vips minus floor: $(echo "$vips_wall - $floor_wall" | bc) s"
+echo "re-run over the same $files unchanged photos: ${rerun_wall} s wall, ${rerun_rss} MB peak (no file is read or hashed)"
+echo "vs_vips_wall > 1 means faster than vips. disan also hashes (BLAKE3), reads EXIF/XMP, writes asset.json and the catalogue."
