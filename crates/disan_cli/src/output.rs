@@ -252,10 +252,7 @@ pub fn print_asset(a: &AssetRecord) -> std::io::Result<()> {
             (Some(w), Some(h)) => format!("  {w}×{h}"),
             _ => String::new(),
         };
-        row(
-            role,
-            format!("{}/{}{size}  {} bytes", a.folder, d.path, d.bytes),
-        );
+        row(role, format!("{}/{}{size}  {} bytes", a.folder, d.path, d.bytes));
     }
     for w in &md.warnings {
         row("warning", w.clone());

@@ -26,9 +26,13 @@ fn photo_path(c: &mut Criterion) {
     let mut g = c.benchmark_group("jolla_8mp");
     g.sample_size(10);
     g.bench_function("probe", |b| b.iter(|| probe(black_box(&bytes), &limits).unwrap()));
-    g.bench_function("decode", |b| b.iter(|| decode_rgb8(black_box(&bytes), &limits).unwrap()));
+    g.bench_function("decode", |b| {
+        b.iter(|| decode_rgb8(black_box(&bytes), &limits).unwrap())
+    });
     g.bench_function("resize_to_2048", |b| b.iter(|| resize_rgb(black_box(&decoded), dw, dh)));
-    g.bench_function("encode_2048_q85", |b| b.iter(|| encode_jpeg(black_box(&display), 85).unwrap()));
+    g.bench_function("encode_2048_q85", |b| {
+        b.iter(|| encode_jpeg(black_box(&display), 85).unwrap())
+    });
     g.finish();
 }
 
