@@ -3,20 +3,9 @@
 
 use std::path::PathBuf;
 
-use disan_core::CaptureMetadata;
+use disan_tests::{files_under, testdata};
 
-fn testdata(rel: &str) -> PathBuf {
-    let root = std::env::var_os("DISAN_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"));
-    let p = root.join(rel);
-    assert!(
-        p.exists(),
-        "test data {} is missing: set DISAN_TESTDATA to shared/testdata",
-        p.display()
-    );
-    p
-}
+use disan_core::CaptureMetadata;
 
 fn read(rel: &str) -> CaptureMetadata {
     let path = testdata(rel);
@@ -286,23 +275,13 @@ fn sidecar_overrides_embedded() {
 fn corrupt_files_never_panic() {
     let root = testdata("corrupt");
     let mut seen = 0;
-    for entry in walk(&root) {
+    for entry in files_under(&root) {
         let bytes = std::fs::read(&entry).unwrap();
         let m = disan_exif::read_metadata(&bytes, None);
         let _ = serde_json::to_string(&m).unwrap();
         seen += 1;
     }
     assert!(seen >= 20, "only {seen} corrupt files found");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
-    }
-    out.sort();
-    out
 }
 
 fn tempfile_dir() -> PathBuf {

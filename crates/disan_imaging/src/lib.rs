@@ -77,16 +77,28 @@ pub struct Probe {
 
 /// Reads the header of an image and checks it against the limits.
 pub fn probe(bytes: &[u8], limits: &DecodeLimits) -> Result<Probe, ImagingError> {
+    let (probe, _) = open_checked(bytes, limits)?;
+    Ok(probe)
+}
+
+/// Opens a decoder, reads the header and checks it: the one way in for both probing and decoding.
+fn open_checked<'b>(
+    bytes: &'b [u8],
+    limits: &DecodeLimits,
+) -> Result<(Probe, Box<dyn ImageDecoder + 'b>), ImagingError> {
     let (format, mut decoder) = open_decoder(bytes, limits)?;
     let (width, height) = decoder.dimensions();
     check_size(width, height, limits)?;
     let icc_profile = decoder.icc_profile().ok().flatten();
-    Ok(Probe {
-        format,
-        width,
-        height,
-        icc_profile,
-    })
+    Ok((
+        Probe {
+            format,
+            width,
+            height,
+            icc_profile,
+        },
+        decoder,
+    ))
 }
 
 /// A decoded image: 8-bit RGB in the source's colour space, as stored (not yet oriented).
@@ -97,14 +109,11 @@ pub struct Decoded {
 
 /// Decodes to 8-bit RGB (16-bit sources are scaled, alpha is composited over white).
 pub fn decode_rgb8(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, ImagingError> {
-    let (_, mut decoder) = open_decoder(bytes, limits)?;
-    let (width, height) = decoder.dimensions();
-    check_size(width, height, limits)?;
-    let icc_profile = decoder.icc_profile().ok().flatten();
+    let (probe, decoder) = open_checked(bytes, limits)?;
     let image = DynamicImage::from_decoder(decoder)?;
     Ok(Decoded {
         image: to_rgb8(image),
-        icc_profile,
+        icc_profile: probe.icc_profile,
     })
 }
 

@@ -2,22 +2,11 @@
 
 use std::path::PathBuf;
 
+use disan_tests::{files_under, mean_abs_diff, testdata};
+
 use disan_core::Settings;
 use disan_imaging::{DecodeLimits, ImagingError, decode_rgb8, orient, probe};
 use image::RgbImage;
-
-fn testdata(rel: &str) -> PathBuf {
-    let root = std::env::var_os("DISAN_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"));
-    let p = root.join(rel);
-    assert!(
-        p.exists(),
-        "test data {} is missing: set DISAN_TESTDATA to shared/testdata",
-        p.display()
-    );
-    p
-}
 
 fn limits() -> DecodeLimits {
     DecodeLimits::from(&Settings::default())
@@ -48,17 +37,6 @@ fn orient_by_hand(stored: &RgbImage, orientation: u16) -> RgbImage {
         };
         *stored.get_pixel(sx, sy)
     })
-}
-
-fn mean_abs_diff(a: &RgbImage, b: &RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let sum: u64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| u64::from(x.abs_diff(*y)))
-        .sum();
-    sum as f64 / a.as_raw().len() as f64
 }
 
 #[test]
@@ -252,7 +230,7 @@ fn sof0_offset(bytes: &[u8]) -> usize {
 #[test]
 fn corrupt_files_give_errors_not_panics() {
     let mut files = 0;
-    for path in walk(&testdata("corrupt")) {
+    for path in files_under(&testdata("corrupt")) {
         let bytes = std::fs::read(&path).unwrap();
         files += 1;
         let result = decode_rgb8(&bytes, &limits());
@@ -266,14 +244,4 @@ fn corrupt_files_give_errors_not_panics() {
         }
     }
     assert!(files >= 30, "{files}");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
-    }
-    out.sort();
-    out
 }
