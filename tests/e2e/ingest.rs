@@ -261,6 +261,51 @@ fn models_and_panoramas_are_catalogued() {
     let pano: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(pano["metadata"]["pano"]["pose_heading_deg"], 90.0);
     assert_eq!(pano["metadata"]["pano"]["projection_type"], "equirectangular");
+    // A Pannellum multires pyramid: config, every tile its layout promises, fallback faces, preview.
+    let folder = col.path().join(pano["folder"].as_str().unwrap());
+    let tiles = &pano["pano_tiles"];
+    assert_eq!(
+        (tiles["cube_resolution"].as_u64(), tiles["max_level"].as_u64()),
+        (Some(1296), Some(3))
+    );
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("pano/config.json")).unwrap()).unwrap();
+    assert_eq!(config["type"], "multires");
+    assert_eq!(config["multiRes"]["cubeResolution"], 1296);
+    assert_eq!(config["multiRes"]["path"], "/%l/%s%y_%x");
+    assert_eq!(config["northOffset"], 90.0);
+    let mut count = 0;
+    for level in 1..=3u32 {
+        let size: u32 = 1296 >> (3 - level);
+        let n = size.div_ceil(512);
+        for face in ["f", "r", "b", "l", "u", "d"] {
+            for row in 0..n {
+                for col in 0..n {
+                    let tile = image::open(folder.join(format!("pano/{level}/{face}{row}_{col}.jpg"))).unwrap();
+                    let expect = |i: u32| 512.min(size - i * 512);
+                    assert_eq!(
+                        (tile.width(), tile.height()),
+                        (expect(col), expect(row)),
+                        "{level}/{face}{row}_{col}"
+                    );
+                    count += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(count, tiles["tiles"].as_u64().unwrap());
+    for face in ["f", "r", "b", "l", "u", "d"] {
+        assert_eq!(
+            image::open(folder.join(format!("pano/fallback/{face}.jpg")))
+                .unwrap()
+                .width(),
+            1024
+        );
+    }
+    assert_eq!(image::open(folder.join("pano/preview.jpg")).unwrap().width(), 1024);
+    // The gallery thumbnail is a rectilinear view, not the squashed 2:1 strip.
+    let thumb = image::open(folder.join("thumb.jpg")).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (512, 384));
 
     let list = run(disan(col.path()).args(["list", "--kind", "model", "--json"]));
     let models: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();

@@ -1,8 +1,8 @@
 //! A run killed with SIGKILL at many points and run again ends with the same files and the same
 //! catalogue as an uninterrupted run, and the catalogue never shows half an asset.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use disan_tests::{catalog_snapshot, copy_dir, disan, ingest, testdata, tree_snapshot};
 
@@ -44,29 +44,39 @@ fn killed_runs_resume_to_the_same_collection() {
     std::fs::copy(testdata("photos/jolla.jpg"), input.path().join("jolla.jpg")).unwrap();
 
     let reference = tempfile::tempdir().unwrap();
-    let started = Instant::now();
-    let (code, _, _) = ingest(reference.path(), &[input.path()], &["--jobs", "1"]);
-    let full = started.elapsed();
+    let (code, report, _) = ingest(reference.path(), &[input.path()], &["--jobs", "1"]);
     assert_eq!(code, 0);
+    let files = report["summary"]["files"].as_u64().unwrap();
     let ref_files = tree_snapshot(reference.path());
     let ref_catalog = catalog_snapshot(reference.path());
 
-    // Kill points spread over the whole run (one run takes `full`).
-    let mut interrupted = 0;
-    for i in 0..12u32 {
+    // Twelve kill points spread over the run, keyed to progress (after the k-th file is done) rather than
+    // to time, so they land mid-run however loaded the machine is.
+    for i in 0..12u64 {
+        let after = i * files / 12;
         let col = tempfile::tempdir().unwrap();
-        let delay = full.mul_f64(f64::from(i) / 12.0 + 0.02);
         let mut child = disan(col.path())
-            .args(["ingest", "--jobs", "1", "--no-progress"])
+            .args(["ingest", "--jobs", "1", "--json"])
             .arg(input.path())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(delay);
-        if child.try_wait().unwrap().is_none() {
-            interrupted += 1;
+        let events = BufReader::new(child.stderr.take().unwrap());
+        let mut done = 0;
+        for line in events.lines() {
+            let line = line.unwrap();
+            if line.contains("\"event\":\"file_done\"") {
+                done += 1;
+            }
+            if (line.contains("\"event\":\"planned\"") && after == 0) || (done == after && after > 0) {
+                break;
+            }
         }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "kill point {i} came after the run ended"
+        );
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         if col.path().join("catalog.sqlite").exists() {
@@ -74,18 +84,17 @@ fn killed_runs_resume_to_the_same_collection() {
         }
 
         let (code, report, _) = ingest(col.path(), &[input.path()], &["--jobs", "1"]);
-        assert_eq!(code, 0, "resumed run after {delay:?}: {report}");
+        assert_eq!(code, 0, "resumed run after {after} files: {report}");
         assert_consistent(col.path());
-        assert_eq!(tree_snapshot(col.path()), ref_files, "files after a kill at {delay:?}");
+        assert_eq!(
+            tree_snapshot(col.path()),
+            ref_files,
+            "files after a kill after {after} files"
+        );
         assert_eq!(
             catalog_snapshot(col.path()),
             ref_catalog,
-            "catalogue after a kill at {delay:?}"
+            "catalogue after a kill after {after} files"
         );
     }
-    assert!(
-        interrupted >= 8,
-        "only {interrupted} of 12 kills landed mid-run (a run took {full:?})"
-    );
-    let _ = Duration::ZERO;
 }

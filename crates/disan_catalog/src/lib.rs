@@ -562,6 +562,7 @@ mod tests {
             },
             derivatives: BTreeMap::new(),
             model: None,
+            pano_tiles: None,
             settings_version: 1,
         }
     }

@@ -61,6 +61,17 @@ enum Command {
     },
     /// Show everything the catalogue knows about one asset (id or a unique prefix of 4+ digits).
     Show { id: String },
+    /// Tile one equirectangular panorama into a Pannellum multires folder, without a collection.
+    Pano {
+        /// The panorama (JPEG, PNG, TIFF, WebP; GPano XMP honoured).
+        file: PathBuf,
+        /// Output folder (created): config.json, tiles, fallback/, preview.jpg, thumb.jpg.
+        #[arg(long)]
+        out: PathBuf,
+        /// Worker threads (default: one per CPU core).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -85,6 +96,16 @@ fn main() -> ExitCode {
     }
 }
 
+fn build_pool(jobs: Option<usize>) -> anyhow::Result<()> {
+    if let Some(n) = jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("cannot set up the worker pool")?;
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ingest {
@@ -95,12 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             memory_budget_mib,
             no_progress,
         } => {
-            if let Some(n) = jobs {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n.max(1))
-                    .build_global()
-                    .context("cannot set up the worker pool")?;
-            }
+            build_pool(jobs)?;
             let settings = Settings {
                 max_pixels: (max_megapixels.max(0.0) * 1e6) as u64,
                 max_file_bytes: max_file_mib.saturating_mul(1 << 20),
@@ -126,6 +142,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Pano { file, out, jobs } => {
+            build_pool(jobs)?;
+            let tiles = disan_pipeline::tile_panorama_file(&file, &out, &Settings::default())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            if cli.json {
+                output::print_json(&tiles)?;
+            } else {
+                println!(
+                    "{}: {} levels, face {} px, {} tiles of {} px -> {}",
+                    file.display(),
+                    tiles.max_level,
+                    tiles.cube_resolution,
+                    tiles.tiles,
+                    tiles.tile_resolution,
+                    out.join("config.json").display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::List { kind } => {
             let catalog = disan_catalog::Catalog::open(&cli.collection)?;

@@ -232,6 +232,15 @@ pub fn print_asset(a: &AssetRecord) -> std::io::Result<()> {
     for (lang, t) in md.title.iter() {
         row("title", format!("[{lang}] {t}"));
     }
+    if let Some(t) = &m.pano_tiles {
+        row(
+            "pano tiles",
+            format!(
+                "{} levels, face {} px, {} tiles of {} px ({}/{})",
+                t.max_level, t.cube_resolution, t.tiles, t.tile_resolution, a.folder, t.config
+            ),
+        );
+    }
     if let Some(model) = &m.model {
         row(
             "model",

@@ -44,6 +44,19 @@ pub struct ModelSummary {
     pub generator: Option<String>,
 }
 
+/// The tile pyramid of a panorama (`pano/`), as Pannellum's multires configuration describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanoTiles {
+    /// Face size at the finest level.
+    pub cube_resolution: u32,
+    pub tile_resolution: u32,
+    pub max_level: u32,
+    /// Tile files over all faces and levels.
+    pub tiles: u64,
+    /// Pannellum configuration, relative to the asset folder (to the output folder for `disan pano`).
+    pub config: String,
+}
+
 /// `assets/<id>/asset.json`: the manifest of one asset (a contract, see docs/cli.md).
 ///
 /// It holds nothing that changes between two runs over the same input with the same settings (no
@@ -66,6 +79,9 @@ pub struct AssetManifest {
     pub derivatives: BTreeMap<String, Derivative>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelSummary>,
+    /// Panoramas: the cube tile pyramid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pano_tiles: Option<PanoTiles>,
     /// The pipeline settings version the derivatives were made with.
     pub settings_version: u32,
 }

@@ -1,8 +1,6 @@
 //! EXIF and XMP read from the real captures in ../shared/testdata. Expected values were taken once
 //! with `exiftool -n -j` (12.57) on the same files.
 
-use std::path::PathBuf;
-
 use disan_tests::{files_under, testdata};
 
 use disan_core::CaptureMetadata;
@@ -284,7 +282,7 @@ fn corrupt_files_never_panic() {
     assert!(seen >= 20, "only {seen} corrupt files found");
 }
 
-fn tempfile_dir() -> PathBuf {
+fn tempfile_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("disan-exif-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -1,7 +1,5 @@
 //! disan_imaging on the real files in ../shared/testdata.
 
-use std::path::PathBuf;
-
 use disan_tests::{files_under, mean_abs_diff, testdata};
 
 use disan_core::Settings;

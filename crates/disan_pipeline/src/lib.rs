@@ -11,6 +11,7 @@
 //! - One bad file never stops the run: every file gets an outcome in the report.
 
 mod budget;
+mod pano;
 mod process;
 mod report;
 mod scan;
@@ -22,6 +23,7 @@ use disan_catalog::{Catalog, WriteLock};
 use disan_core::{AssetId, SETTINGS_VERSION, Settings};
 use rayon::prelude::*;
 
+pub use pano::tile_panorama_file;
 pub use report::{FileReport, Outcome, RunReport, RunStatus};
 pub use scan::CAPTURE_EXTENSIONS;
 

@@ -174,6 +174,7 @@ fn build(ctx: &Context<'_>, h: &Hashed, warnings: &mut Vec<String>) -> Result<As
             metadata: Default::default(),
             derivatives: BTreeMap::new(),
             model: Some(model.summary.clone()),
+            pano_tiles: None,
             settings_version: SETTINGS_VERSION,
         }
     } else {
@@ -222,20 +223,13 @@ fn build_image(
     };
 
     // Decoded pixels plus the resampled copies stay within the memory budget.
-    let _reservation = ctx.budget.reserve(u64::from(probe.width) * u64::from(probe.height) * 4);
-    let decoded = disan_imaging::decode_rgb8(bytes, &limits).map_err(|e| e.to_string())?;
-
-    // Resample first, then orient and convert colour on the small image: same result, far less work.
-    let display_long = if is_pano { s.thumb_size } else { s.display_size };
-    let (dw, dh) = fit_within(up_w, up_h, display_long);
-    let (sw, sh) = if swap { (dh, dw) } else { (dw, dh) };
-    let mut display = disan_imaging::orient(disan_imaging::resize_rgb(&decoded.image, sw, sh), orientation);
-    drop(decoded.image);
-    if let Err(w) = disan_imaging::to_srgb(&mut display, decoded.icc_profile.as_deref()) {
-        warnings.push(w);
+    let mut pixels = u64::from(probe.width) * u64::from(probe.height) * 4;
+    if is_pano {
+        // Six faces of (width/π)² at the finest level, beside the source.
+        pixels += 6 * (u64::from(probe.width) / 3).pow(2) * 3;
     }
-    let (tw, th) = fit_within(dw, dh, s.thumb_size);
-    let thumb = disan_imaging::resize_rgb(&display, tw, th);
+    let _reservation = ctx.budget.reserve(pixels);
+    let mut decoded = disan_imaging::decode_rgb8(bytes, &limits).map_err(|e| e.to_string())?;
 
     let mut derivatives = BTreeMap::new();
     let mut put = |role: &str, name: &str, img: &image::RgbImage| -> Result<(), String> {
@@ -252,8 +246,44 @@ fn build_image(
         );
         Ok(())
     };
-    put("thumb", "thumb.jpg", &thumb)?;
-    if !is_pano {
+    let mut pano_tiles = None;
+    if is_pano {
+        // Tiles need every source pixel in sRGB.
+        if let Err(w) = disan_imaging::to_srgb(&mut decoded.image, decoded.icc_profile.as_deref()) {
+            warnings.push(w);
+        }
+        let mut out = crate::pano::write_pyramid(&decoded.image, metadata.pano.as_ref(), s, &stage.join("pano"))?;
+        out.tiles.config = "pano/config.json".into();
+        drop(decoded);
+        put("thumb", "thumb.jpg", &out.thumb)?;
+        for (role, path) in [
+            ("pano_preview", "pano/preview.jpg"),
+            ("pano_config", "pano/config.json"),
+        ] {
+            let bytes = std::fs::metadata(stage.join(path)).map(|m| m.len()).unwrap_or(0);
+            derivatives.insert(
+                role.to_owned(),
+                Derivative {
+                    path: path.to_owned(),
+                    width: None,
+                    height: None,
+                    bytes,
+                },
+            );
+        }
+        pano_tiles = Some(out.tiles);
+    } else {
+        // Resample first, then orient and convert colour on the small image: same result, far less work.
+        let (dw, dh) = fit_within(up_w, up_h, s.display_size);
+        let (sw, sh) = if swap { (dh, dw) } else { (dw, dh) };
+        let mut display = disan_imaging::orient(disan_imaging::resize_rgb(&decoded.image, sw, sh), orientation);
+        drop(decoded.image);
+        if let Err(w) = disan_imaging::to_srgb(&mut display, decoded.icc_profile.as_deref()) {
+            warnings.push(w);
+        }
+        let (tw, th) = fit_within(dw, dh, s.thumb_size);
+        let thumb = disan_imaging::resize_rgb(&display, tw, th);
+        put("thumb", "thumb.jpg", &thumb)?;
         put("display", "display.jpg", &display)?;
     }
     Ok(AssetManifest {
@@ -274,6 +304,7 @@ fn build_image(
         metadata,
         derivatives,
         model: None,
+        pano_tiles,
         settings_version: SETTINGS_VERSION,
     })
 }

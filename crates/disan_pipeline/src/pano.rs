@@ -1,0 +1,139 @@
+//! Panoramas to Pannellum multires pyramids, with the work spread over the rayon pool: face bands
+//! first, then every tile of a level.
+
+use std::path::Path;
+
+use disan_core::{PanoInfo, PanoTiles, Settings};
+use disan_tiles::{CubeLayout, EquiSource, Face};
+use image::RgbImage;
+use rayon::prelude::*;
+
+use crate::process::write_atomic;
+
+/// Rows of a face rendered as one unit of work.
+const BAND: u32 = 32;
+/// Fallback faces (for browsers without enough texture size) are at most this size.
+const FALLBACK: u32 = 1024;
+/// Width of the equirectangular `preview.jpg`.
+const PREVIEW_WIDTH: u32 = 1024;
+
+/// What [`write_pyramid`] wrote, besides the tiles.
+pub(crate) struct PanoOutput {
+    pub tiles: PanoTiles,
+    pub thumb: RgbImage,
+}
+
+/// Writes a pyramid folder (config.json, tiles, fallback faces, preview.jpg) at `pano_dir` and returns the
+/// summary and a rectilinear thumbnail.
+pub(crate) fn write_pyramid(
+    equirect: &RgbImage,
+    pano: Option<&PanoInfo>,
+    settings: &Settings,
+    pano_dir: &Path,
+) -> Result<PanoOutput, String> {
+    let src = EquiSource::new(equirect, pano);
+    let layout = CubeLayout::for_equirect_width(src.full_width().round() as u32, settings.tile_size);
+    let write = |rel: &str, img: &RgbImage, quality: u8| -> Result<(), String> {
+        let path = pano_dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        let jpeg = disan_imaging::encode_jpeg(img, quality).map_err(|e| e.to_string())?;
+        write_atomic(&path, &jpeg).map_err(|e| format!("cannot write {rel}: {e}"))
+    };
+
+    // Finest level: each face resampled straight from the source, in bands over the pool.
+    let size = layout.cube_size;
+    let mut faces: Vec<RgbImage> = Face::ALL
+        .par_iter()
+        .map(|&face| {
+            let mut buf = vec![0u8; size as usize * size as usize * 3];
+            buf.par_chunks_mut(BAND as usize * size as usize * 3)
+                .enumerate()
+                .for_each(|(i, chunk)| {
+                    let y0 = i as u32 * BAND;
+                    let y1 = (y0 + BAND).min(size);
+                    disan_tiles::render_face_rows(&src, face, size, y0..y1, chunk);
+                });
+            RgbImage::from_raw(size, size, buf).expect("size·size·3 bytes")
+        })
+        .collect();
+
+    // Fallback faces from the finest level.
+    Face::ALL.par_iter().zip(&faces).try_for_each(|(face, img)| {
+        let s = size.min(FALLBACK);
+        write(
+            &format!("fallback/{}.jpg", face.letter()),
+            &disan_imaging::resize_rgb(img, s, s),
+            settings.tile_quality,
+        )
+    })?;
+
+    // Each level: cut and encode every tile in parallel, then a filtered 2× reduction for the next.
+    for level in (1..=layout.max_level).rev() {
+        let n = layout.tiles_per_side(level);
+        let jobs: Vec<(usize, u32, u32)> = (0..6)
+            .flat_map(|f| (0..n).flat_map(move |r| (0..n).map(move |c| (f, r, c))))
+            .collect();
+        jobs.par_iter().try_for_each(|&(f, row, col)| {
+            let face = &faces[f];
+            let t = layout.tile_size;
+            let (x, y) = (col * t, row * t);
+            let (w, h) = (t.min(face.width() - x), t.min(face.height() - y));
+            let tile = image::imageops::crop_imm(face, x, y, w, h).to_image();
+            write(
+                &CubeLayout::tile_path(level, Face::ALL[f], row, col),
+                &tile,
+                settings.tile_quality,
+            )
+        })?;
+        if level > 1 {
+            let next = layout.level_size(level - 1);
+            faces = faces
+                .par_iter()
+                .map(|f| disan_imaging::resize_rgb(f, next, next))
+                .collect();
+        }
+    }
+
+    let preview = disan_tiles::render_equirect(&src, PREVIEW_WIDTH);
+    write("preview.jpg", &preview, settings.jpeg_quality)?;
+    let config = disan_tiles::pannellum_config(&layout, pano, true, true);
+    let json = serde_json::to_vec_pretty(&config).expect("configs always serialise");
+    write_atomic(&pano_dir.join("config.json"), &json).map_err(|e| format!("cannot write config.json: {e}"))?;
+
+    // A natural view for the gallery: straight ahead, 100° wide, 4:3.
+    let (tw, th) = (settings.thumb_size, settings.thumb_size * 3 / 4);
+    let thumb = disan_tiles::render_view(&src, 0.0, 0.0, 100.0, tw, th);
+    Ok(PanoOutput {
+        tiles: PanoTiles {
+            cube_resolution: layout.cube_size,
+            tile_resolution: layout.tile_size,
+            max_level: layout.max_level,
+            tiles: layout.tile_count(),
+            config: "config.json".into(),
+        },
+        thumb,
+    })
+}
+
+/// `disan pano`: the same pyramid for one file, without a collection. Returns the summary.
+pub fn tile_panorama_file(path: &Path, out: &Path, settings: &Settings) -> Result<PanoTiles, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let limits = disan_imaging::DecodeLimits::from(settings);
+    let meta = disan_exif::read_metadata(
+        &bytes,
+        disan_exif::sidecar_path(path)
+            .and_then(|p| std::fs::read(p).ok())
+            .as_deref(),
+    );
+    let mut decoded = disan_imaging::decode_rgb8(&bytes, &limits).map_err(|e| e.to_string())?;
+    if let Err(w) = disan_imaging::to_srgb(&mut decoded.image, decoded.icc_profile.as_deref()) {
+        tracing::warn!("{}: {w}", path.display());
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let result = write_pyramid(&decoded.image, meta.pano.as_ref(), settings, out)?;
+    let thumb = disan_imaging::encode_jpeg(&result.thumb, settings.jpeg_quality).map_err(|e| e.to_string())?;
+    write_atomic(&out.join("thumb.jpg"), &thumb).map_err(|e| format!("cannot write thumb.jpg: {e}"))?;
+    Ok(result.tiles)
+}

@@ -1,0 +1,227 @@
+//! Equirectangular panoramas to cube faces and Pannellum multires tile pyramids.
+//!
+//! Conventions (Pannellum's, so its viewer opens our folders unchanged): directions are `x` right, `y` up,
+//! `z` forward; yaw 0 is the centre of the source image and grows to the right, pitch grows upward. Faces
+//! come in Pannellum's cube-map order front, right, back, left, up, down with letters `f r b l u d`; a face
+//! image's rows run top to bottom as seen from inside the cube. Level arithmetic follows Pannellum's
+//! `generate.py`: face size `8·⌊W/π/8⌋`, `maxLevel = ⌈log2(size/tile)⌉ + 1`, each coarser level the finer
+//! one halved (integer division), tiles `<level>/<face><row>_<col>.jpg`.
+//!
+//! Work is cut into face bands ([`render_face_rows`]) and tiles so the caller can spread it over a pool.
+
+mod sampler;
+
+use disan_core::PanoInfo;
+use image::RgbImage;
+use serde_json::json;
+
+pub use sampler::EquiSource;
+
+/// A cube face, in Pannellum's cube-map order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Face {
+    Front,
+    Right,
+    Back,
+    Left,
+    Up,
+    Down,
+}
+
+impl Face {
+    pub const ALL: [Face; 6] = [Face::Front, Face::Right, Face::Back, Face::Left, Face::Up, Face::Down];
+
+    /// Pannellum's face letter.
+    pub fn letter(self) -> char {
+        match self {
+            Face::Front => 'f',
+            Face::Right => 'r',
+            Face::Back => 'b',
+            Face::Left => 'l',
+            Face::Up => 'u',
+            Face::Down => 'd',
+        }
+    }
+
+    /// The (unnormalised) direction through the face at `u`, `v` ∈ [−1, 1]: `u` to the right of the face
+    /// image, `v` down it.
+    pub fn direction(self, u: f64, v: f64) -> [f64; 3] {
+        match self {
+            Face::Front => [u, -v, 1.0],
+            Face::Right => [1.0, -v, -u],
+            Face::Back => [-u, -v, -1.0],
+            Face::Left => [-1.0, -v, u],
+            Face::Up => [u, 1.0, v],
+            Face::Down => [u, -1.0, -v],
+        }
+    }
+}
+
+/// Yaw and pitch (radians) of a direction.
+pub fn yaw_pitch(d: [f64; 3]) -> (f64, f64) {
+    (d[0].atan2(d[2]), d[1].atan2(d[0].hypot(d[2])))
+}
+
+/// The direction (unit) of a yaw and pitch in radians.
+pub fn direction(yaw: f64, pitch: f64) -> [f64; 3] {
+    [pitch.cos() * yaw.sin(), pitch.sin(), pitch.cos() * yaw.cos()]
+}
+
+/// The sizes of a cube tile pyramid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CubeLayout {
+    /// Face size at the finest level (`cubeResolution`).
+    pub cube_size: u32,
+    /// Tile size (`tileResolution`).
+    pub tile_size: u32,
+    /// Number of levels; level `max_level` is the finest, level 1 fits in one tile.
+    pub max_level: u32,
+}
+
+impl CubeLayout {
+    /// Pannellum's layout for a full panorama `equi_width` pixels wide.
+    pub fn for_equirect_width(equi_width: u32, tile_size: u32) -> Self {
+        let cube_size = (8 * (f64::from(equi_width) / std::f64::consts::PI / 8.0) as u32).max(8);
+        Self::new(cube_size, tile_size)
+    }
+
+    pub fn new(cube_size: u32, tile_size: u32) -> Self {
+        let tile_size = tile_size.max(1);
+        let ratio = f64::from(cube_size) / f64::from(tile_size);
+        let max_level = if ratio <= 1.0 {
+            1
+        } else {
+            ratio.log2().ceil() as u32 + 1
+        };
+        Self {
+            cube_size,
+            tile_size,
+            max_level,
+        }
+    }
+
+    /// Face size at `level` (1 ..= max_level).
+    pub fn level_size(&self, level: u32) -> u32 {
+        let mut size = self.cube_size;
+        for _ in level..self.max_level {
+            size /= 2;
+        }
+        size.max(1)
+    }
+
+    /// Tiles per row (and per column) of a face at `level`.
+    pub fn tiles_per_side(&self, level: u32) -> u32 {
+        self.level_size(level).div_ceil(self.tile_size)
+    }
+
+    /// Total number of tile files over all faces and levels.
+    pub fn tile_count(&self) -> u64 {
+        (1..=self.max_level)
+            .map(|l| 6 * u64::from(self.tiles_per_side(l)).pow(2))
+            .sum()
+    }
+
+    /// A tile's path relative to the pyramid folder.
+    pub fn tile_path(level: u32, face: Face, row: u32, col: u32) -> String {
+        format!("{level}/{}{row}_{col}.jpg", face.letter())
+    }
+}
+
+/// Renders rows `rows` of `face` at `size`×`size` into `out` (RGB, `size·3` bytes a row).
+pub fn render_face_rows(src: &EquiSource<'_>, face: Face, size: u32, rows: std::ops::Range<u32>, out: &mut [u8]) {
+    let s = f64::from(size);
+    let to_uv = |p: f64| 2.0 * p / s - 1.0;
+    for (i, y) in rows.enumerate() {
+        let row = &mut out[i * size as usize * 3..(i + 1) * size as usize * 3];
+        let v = to_uv(f64::from(y) + 0.5);
+        let mut footprint = 1.0;
+        for x in 0..size {
+            let u = to_uv(f64::from(x) + 0.5);
+            // The source footprint of one face pixel changes slowly: measure it every 8 pixels.
+            if x % 8 == 0 {
+                let here = src.source_position(face.direction(u, v));
+                let right = src.source_position(face.direction(u + 2.0 / s, v));
+                let down = src.source_position(face.direction(u, v + 2.0 / s));
+                footprint = src.footprint(here, right).max(src.footprint(here, down));
+            }
+            let c = src.sample_pixel(|du, dv| face.direction(u + du * 2.0 / s, v + dv * 2.0 / s), footprint);
+            row[x as usize * 3..x as usize * 3 + 3].copy_from_slice(&c);
+        }
+    }
+}
+
+/// One whole face.
+pub fn render_face(src: &EquiSource<'_>, face: Face, size: u32) -> RgbImage {
+    let mut out = vec![0u8; size as usize * size as usize * 3];
+    render_face_rows(src, face, size, 0..size, &mut out);
+    RgbImage::from_raw(size, size, out).expect("size·size·3 bytes")
+}
+
+/// A rectilinear (pinhole) view: `yaw`, `pitch` and horizontal field of view `hfov` in degrees, as
+/// Pannellum means them.
+pub fn render_view(src: &EquiSource<'_>, yaw: f64, pitch: f64, hfov: f64, width: u32, height: u32) -> RgbImage {
+    let (w, h) = (f64::from(width), f64::from(height));
+    let half = (hfov.to_radians() / 2.0).tan();
+    let (sy, cy) = yaw.to_radians().sin_cos();
+    let (sp, cp) = pitch.to_radians().sin_cos();
+    let ray = |px: f64, py: f64| {
+        let x = (2.0 * px / w - 1.0) * half;
+        let y = -(2.0 * py / h - 1.0) * half * h / w;
+        // Pitch about x, then yaw about y.
+        let (y1, z1) = (y * cp + sp, -y * sp + cp);
+        [x * cy + z1 * sy, y1, -x * sy + z1 * cy]
+    };
+    let pixel_angle = 2.0 * half / w;
+    RgbImage::from_fn(width, height, |x, y| {
+        let (px, py) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
+        let here = src.source_position(ray(px, py));
+        let next = src.source_position(ray(px + 1.0, py));
+        let below = src.source_position(ray(px, py + 1.0));
+        let footprint = src.footprint(here, next).max(src.footprint(here, below));
+        let _ = pixel_angle;
+        image::Rgb(src.sample_pixel(|du, dv| ray(px + du, py + dv), footprint))
+    })
+}
+
+/// The equirectangular preview: the whole sphere at `width`×`width/2`, missing areas filled.
+pub fn render_equirect(src: &EquiSource<'_>, width: u32) -> RgbImage {
+    let height = (width / 2).max(1);
+    let (w, h) = (f64::from(width), f64::from(height));
+    RgbImage::from_fn(width, height, |x, y| {
+        let ray = |du: f64, dv: f64| {
+            let yaw = ((f64::from(x) + 0.5 + du) / w - 0.5) * std::f64::consts::TAU;
+            let pitch = (0.5 - (f64::from(y) + 0.5 + dv) / h) * std::f64::consts::PI;
+            direction(yaw, pitch)
+        };
+        let footprint = src.full_width() / w;
+        image::Rgb(src.sample_pixel(ray, footprint))
+    })
+}
+
+/// What Pannellum's `config.json` says for a pyramid written by this crate.
+pub fn pannellum_config(
+    layout: &CubeLayout,
+    pano: Option<&PanoInfo>,
+    fallback: bool,
+    preview: bool,
+) -> serde_json::Value {
+    let mut multires = json!({
+        "basePath": ".",
+        "path": "/%l/%s%y_%x",
+        "extension": "jpg",
+        "tileResolution": layout.tile_size,
+        "maxLevel": layout.max_level,
+        "cubeResolution": layout.cube_size,
+    });
+    if fallback {
+        multires["fallbackPath"] = json!("/fallback/%s");
+    }
+    let mut config = json!({ "type": "multires", "multiRes": multires });
+    if preview {
+        config["preview"] = json!("preview.jpg");
+    }
+    if let Some(heading) = pano.and_then(|p| p.pose_heading_deg) {
+        config["northOffset"] = json!(heading);
+    }
+    config
+}
