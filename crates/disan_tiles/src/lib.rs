@@ -127,25 +127,66 @@ impl CubeLayout {
     }
 }
 
+/// Projection is computed exactly every `GRID` pixels along a row and interpolated in between.
+const GRID: u32 = 8;
+/// Within this angle of a pole the projection is too curved to interpolate: every pixel is exact.
+const POLE_SIN: f64 = 0.995;
+
 /// Renders rows `rows` of `face` at `size`×`size` into `out` (RGB, `size·3` bytes a row).
 pub fn render_face_rows(src: &EquiSource<'_>, face: Face, size: u32, rows: std::ops::Range<u32>, out: &mut [u8]) {
     let s = f64::from(size);
     let to_uv = |p: f64| 2.0 * p / s - 1.0;
+    let grid: Vec<u32> = (0..size)
+        .step_by(GRID as usize)
+        .chain(std::iter::once(size - 1))
+        .collect();
     for (i, y) in rows.enumerate() {
         let row = &mut out[i * size as usize * 3..(i + 1) * size as usize * 3];
         let v = to_uv(f64::from(y) + 0.5);
-        let mut footprint = 1.0;
-        for x in 0..size {
-            let u = to_uv(f64::from(x) + 0.5);
-            // The source footprint of one face pixel changes slowly: measure it every 8 pixels.
-            if x % 8 == 0 {
-                let here = src.source_position(face.direction(u, v));
-                let right = src.source_position(face.direction(u + 2.0 / s, v));
-                let down = src.source_position(face.direction(u, v + 2.0 / s));
-                footprint = src.footprint(here, right).max(src.footprint(here, down));
+        let dir = |x: f64, dv: f64| face.direction(to_uv(x + 0.5), v + dv * 2.0 / s);
+        // Exact source positions on the grid for this row and the next (for the vertical step).
+        let here: Vec<(f64, f64)> = grid
+            .iter()
+            .map(|&x| src.source_position(dir(f64::from(x), 0.0)))
+            .collect();
+        let below: Vec<(f64, f64)> = grid
+            .iter()
+            .map(|&x| src.source_position(dir(f64::from(x), 1.0)))
+            .collect();
+        for g in 0..grid.len() - 1 {
+            let (x0, x1) = (grid[g], grid[g + 1]);
+            let span = f64::from((x1 - x0).max(1));
+            let near_pole = |x: u32| {
+                let d = dir(f64::from(x), 0.0);
+                d[1].abs() / (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt() > POLE_SIN
+            };
+            let exact = near_pole(x0) || near_pole(x1);
+            let last = if g + 2 == grid.len() { x1 + 1 } else { x1 };
+            for x in x0..last {
+                let c = if exact {
+                    let xf = f64::from(x);
+                    let p = src.source_position(dir(xf, 0.0));
+                    let right = src.source_position(dir(xf + 1.0, 0.0));
+                    let down = src.source_position(dir(xf, 1.0));
+                    src.sample_linear(
+                        p,
+                        (src.dx(p.0, right.0), right.1 - p.1),
+                        (src.dx(p.0, down.0), down.1 - p.1),
+                    )
+                } else {
+                    let t = f64::from(x - x0) / span;
+                    let (a, b) = (here[g], here[g + 1]);
+                    let (da, db) = (below[g], below[g + 1]);
+                    let step_x = (src.dx(a.0, b.0) / span, (b.1 - a.1) / span);
+                    let p = (a.0 + step_x.0 * f64::from(x - x0), a.1 + step_x.1 * f64::from(x - x0));
+                    // Vertical step, interpolated between the grid points' own.
+                    let ja = (src.dx(a.0, da.0), da.1 - a.1);
+                    let jb = (src.dx(b.0, db.0), db.1 - b.1);
+                    let jy = (ja.0 + (jb.0 - ja.0) * t, ja.1 + (jb.1 - ja.1) * t);
+                    src.sample_linear(p, step_x, jy)
+                };
+                row[x as usize * 3..x as usize * 3 + 3].copy_from_slice(&c);
             }
-            let c = src.sample_pixel(|du, dv| face.direction(u + du * 2.0 / s, v + dv * 2.0 / s), footprint);
-            row[x as usize * 3..x as usize * 3 + 3].copy_from_slice(&c);
         }
     }
 }
@@ -171,16 +212,23 @@ pub fn render_view(src: &EquiSource<'_>, yaw: f64, pitch: f64, hfov: f64, width:
         let (y1, z1) = (y * cp + sp, -y * sp + cp);
         [x * cy + z1 * sy, y1, -x * sy + z1 * cy]
     };
-    let pixel_angle = 2.0 * half / w;
     RgbImage::from_fn(width, height, |x, y| {
         let (px, py) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
-        let here = src.source_position(ray(px, py));
-        let next = src.source_position(ray(px + 1.0, py));
-        let below = src.source_position(ray(px, py + 1.0));
-        let footprint = src.footprint(here, next).max(src.footprint(here, below));
-        let _ = pixel_angle;
-        image::Rgb(src.sample_pixel(|du, dv| ray(px + du, py + dv), footprint))
+        image::Rgb(sample_projected(src, |dx, dy| ray(px + dx, py + dy)))
     })
+}
+
+/// One output pixel through a projection `ray(dx, dy)` (offsets in output pixels): three projections for
+/// the position and its local linear map, then [`EquiSource::sample_linear`].
+fn sample_projected(src: &EquiSource<'_>, ray: impl Fn(f64, f64) -> [f64; 3]) -> [u8; 3] {
+    let p = src.source_position(ray(0.0, 0.0));
+    let right = src.source_position(ray(1.0, 0.0));
+    let down = src.source_position(ray(0.0, 1.0));
+    src.sample_linear(
+        p,
+        (src.dx(p.0, right.0), right.1 - p.1),
+        (src.dx(p.0, down.0), down.1 - p.1),
+    )
 }
 
 /// The equirectangular preview: the whole sphere at `width`×`width/2`, missing areas filled.
@@ -193,8 +241,7 @@ pub fn render_equirect(src: &EquiSource<'_>, width: u32) -> RgbImage {
             let pitch = (0.5 - (f64::from(y) + 0.5 + dv) / h) * std::f64::consts::PI;
             direction(yaw, pitch)
         };
-        let footprint = src.full_width() / w;
-        image::Rgb(src.sample_pixel(ray, footprint))
+        image::Rgb(sample_projected(src, ray))
     })
 }
 

@@ -80,31 +80,23 @@ impl<'a> EquiSource<'a> {
         (x, y)
     }
 
-    /// How many source pixels one output step spans between two source positions (wrap-aware).
-    pub fn footprint(&self, a: (f64, f64), b: (f64, f64)) -> f64 {
-        let mut dx = (a.0 - b.0).abs();
-        if dx > self.full_w / 2.0 {
-            dx = self.full_w - dx;
-        }
-        dx.max((a.1 - b.1).abs())
-    }
-
-    /// The colour of one output pixel. `ray(du, dv)` gives the direction at an offset (in output
-    /// pixels, −0.5..0.5) from the pixel's centre. Where the source is denser than the output
-    /// (`footprint` > 1, near the poles and in coarse views) the pixel averages n×n samples.
-    pub fn sample_pixel(&self, ray: impl Fn(f64, f64) -> [f64; 3], footprint: f64) -> [u8; 3] {
+    /// The colour of one output pixel from its source position `p` and the source offsets of one output
+    /// pixel step right (`jx`) and down (`jy`): a bicubic sample where the source is no denser than the
+    /// output, else the average of n×n bilinear samples spread over the pixel's footprint (positions from
+    /// the local linear map, so no projection per sample).
+    pub fn sample_linear(&self, p: (f64, f64), jx: (f64, f64), jy: (f64, f64)) -> [u8; 3] {
+        let footprint = jx.0.abs().max(jx.1.abs()).max(jy.0.abs()).max(jy.1.abs());
         let n = footprint.ceil().clamp(1.0, 8.0) as u32;
         let c = if n == 1 {
-            let (x, y) = self.source_position(ray(0.0, 0.0));
-            self.bicubic(x, y)
+            self.bicubic(p.0, p.1)
         } else {
             let mut acc = [0.0f32; 3];
             let step = 1.0 / f64::from(n);
             for j in 0..n {
+                let dv = (f64::from(j) + 0.5) * step - 0.5;
                 for i in 0..n {
-                    let (du, dv) = ((f64::from(i) + 0.5) * step - 0.5, (f64::from(j) + 0.5) * step - 0.5);
-                    let (x, y) = self.source_position(ray(du, dv));
-                    let s = self.bilinear(x, y);
+                    let du = (f64::from(i) + 0.5) * step - 0.5;
+                    let s = self.bilinear(p.0 + du * jx.0 + dv * jy.0, p.1 + du * jx.1 + dv * jy.1);
                     for k in 0..3 {
                         acc[k] += s[k];
                     }
@@ -114,6 +106,19 @@ impl<'a> EquiSource<'a> {
             acc.map(|a| a * inv)
         };
         c.map(|v| v.round().clamp(0.0, 255.0) as u8)
+    }
+
+    /// `b − a` in source x, taking the horizontal wrap of a full panorama into account.
+    pub fn dx(&self, a: f64, b: f64) -> f64 {
+        let mut d = b - a;
+        if self.wraps {
+            if d > self.full_w / 2.0 {
+                d -= self.full_w;
+            } else if d < -self.full_w / 2.0 {
+                d += self.full_w;
+            }
+        }
+        d
     }
 
     /// The stored pixel at integer coordinates, wrapping horizontally for full panoramas; `None`

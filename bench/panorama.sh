@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Panorama tiling: `disan pano` against (b) the fastest outside chain that makes the same product — ffmpeg's
+# v360 filter to six cube faces (bicubic) followed by `vips dzsave` per face — and (c) Pannellum's own
+# generate.py (Hugin's nona), on the same real-content panoramas in one run: wall, CPU, peak RSS, ratio.
+#
+#   bash bench/panorama.sh            (needs ../shared/testdata; installs ffmpeg, libvips-tools, hugin-tools)
+#
+# Inputs: aframe's real lake panorama (4096×2048) upscaled to 8192×4096 and 16384×8192 with vips (Lanczos3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+testdata=${DISAN_TESTDATA:-../shared/testdata}
+jobs=$(nproc)
+quality=92
+
+need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2"; }; }
+need ffmpeg ffmpeg
+need vips libvips-tools
+need nona hugin-tools
+[ -x /usr/bin/time ] || apt-get install -y -qq time
+/usr/bin/python3 -c "import PIL, distutils" 2>/dev/null || apt-get install -y -qq python3-pil python3-distutils
+cargo build --release --locked -q -p disan_cli
+disan=$PWD/target/release/disan
+
+work=$(mktemp -d /tmp/disan-pano-bench.XXXX)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm install --silent --no-audit --no-fund pannellum@2.5.7 >/dev/null)
+generate=$work/node_modules/pannellum/utils/multires/generate.py
+
+measure() { # label, command...: prints "label wall cpu rss_mb"
+    local label=$1; shift
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr"; exit 1; }
+    read -r wall user sys rss < "$work/time"
+    printf '%s %s %s %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
+}
+
+ffmpeg_vips() { # input, output dir, face size
+    local in=$1 out=$2 s=$3
+    mkdir -p "$out"
+    ffmpeg -loglevel error -threads "$jobs" -i "$in" \
+        -vf "v360=input=e:output=c6x1:out_forder=rludfb:interp=cubic:w=$((6 * s)):h=$s" -y "$out/strip.ppm"
+    for i in 0 1 2 3 4 5; do echo "$i"; done | xargs -P "$jobs" -I{} sh -c \
+        "vips extract_area '$out/strip.ppm' '$out/face{}.v' \$(({} * $s)) 0 $s $s &&
+         vips dzsave '$out/face{}.v' '$out/face{}' --tile-size 512 --overlap 0 --suffix '.jpg[Q=$quality]' &&
+         rm '$out/face{}.v'"
+}
+export -f ffmpeg_vips
+export jobs quality
+
+for scale in 2 4; do
+    in=$work/pano_x$scale.jpg
+    vips resize "$testdata/panoramas/aframe-lake.jpg" "$in[Q=95]" $scale --kernel lanczos3
+    w=$(vipsheader -f width "$in"); h=$(vipsheader -f height "$in")
+    s=$((8 * (w * 1000000 / 3141593 / 8)))
+    echo "== ${w}×${h} (face $s px)"
+    {
+        measure disan "$disan" pano "$in" --out "$work/disan_$scale"
+        measure ffmpeg-v360+vips-dzsave bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s"
+        measure pannellum-generate.py /usr/bin/python3 "$generate" -n "$(command -v nona)" -q $quality -o "$work/gen_$scale" "$in"
+    } > "$work/results"
+    ref=$(awk '$1 == "disan" {print $2}' "$work/results")
+    printf '%-26s %8s %8s %9s %14s\n' tool wall_s cpu_s rss_MB wall_vs_disan
+    while read -r label wall cpu rss; do
+        printf '%-26s %8.2f %8.2f %9d %13.2fx\n' "$label" "$wall" "$cpu" "$rss" "$(echo "$wall / $ref" | bc -l)"
+    done < "$work/results"
+    rm -rf "$work"/disan_$scale "$work"/ff_$scale "$work"/gen_$scale
+done
+echo
+echo "wall_vs_disan > 1: that tool took longer than disan. All write JPEG Q$quality tiles of 512 px; disan also"
+echo "writes fallback faces, a preview, a rectilinear thumbnail and config.json; generate.py writes fallback faces."
