@@ -187,18 +187,20 @@ fn cubic_weights(t: f32) -> [f32; 4] {
     [w(1.0 + t), w(t), w(1.0 - t), w(2.0 - t)]
 }
 
-/// Levelled-world → source rotation for a capture pitched up by `pitch` and rolled by `roll` (radians):
-/// the inverse of the camera's pose, so the horizon comes out level.
+/// Levelled-world → source rotation for a capture pitched up by `pitch` and rolled by `roll` (radians), in
+/// GPano's sense: the image centre looks `pitch` above the horizon, and a positive roll turns the horizon
+/// counterclockwise in the image. The camera (source → world) is `Rx(pitch) · Rz(roll)`; this is its transpose.
+/// `gpano_pitch_and_roll_level_the_horizon` checks both signs on synthetic scenes.
 fn rotation(pitch: f64, roll: f64) -> [[f64; 3]; 3] {
     let (sp, cp) = pitch.sin_cos();
     let (sr, cr) = roll.sin_cos();
-    // Camera pose R = Rx(pitch) · Rz(roll); world → source is Rᵀ = Rz(−roll) · Rx(−pitch).
-    let rx = [[1.0, 0.0, 0.0], [0.0, cp, sp], [0.0, -sp, cp]];
-    let rz = [[cr, sr, 0.0], [-sr, cr, 0.0], [0.0, 0.0, 1.0]];
+    // Transposes of the camera's rotations: Rx(pitch)ᵀ and Rz(roll)ᵀ.
+    let rx_t = [[1.0, 0.0, 0.0], [0.0, cp, -sp], [0.0, sp, cp]];
+    let rz_t = [[cr, -sr, 0.0], [sr, cr, 0.0], [0.0, 0.0, 1.0]];
     let mut m = [[0.0; 3]; 3];
     for i in 0..3 {
         for j in 0..3 {
-            m[i][j] = (0..3).map(|k| rz[i][k] * rx[k][j]).sum();
+            m[i][j] = (0..3).map(|k| rz_t[i][k] * rx_t[k][j]).sum();
         }
     }
     m

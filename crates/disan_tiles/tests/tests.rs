@@ -286,3 +286,67 @@ fn layout_follows_pannellums_arithmetic() {
     assert_eq!((l.cube_size, l.max_level, l.level_size(1)), (312, 1, 312));
     assert_eq!(CubeLayout::tile_path(3, Face::Up, 1, 2), "3/u1_2.jpg");
 }
+
+/// A synthetic 1024×512 panorama of a world with sky (white) above the horizon and ground (black) below,
+/// seen by a camera whose frame relates to the world by `to_world` (source direction → world direction).
+fn horizon_scene(to_world: impl Fn([f64; 3]) -> [f64; 3]) -> RgbImage {
+    let (w, h) = (1024u32, 512u32);
+    RgbImage::from_fn(w, h, |x, y| {
+        let yaw = ((f64::from(x) + 0.5) / f64::from(w) - 0.5) * std::f64::consts::TAU;
+        let pitch = (0.5 - (f64::from(y) + 0.5) / f64::from(h)) * std::f64::consts::PI;
+        let world = to_world(disan_tiles::direction(yaw, pitch));
+        if world[1] > 0.0 {
+            image::Rgb([255, 255, 255])
+        } else {
+            image::Rgb([0, 0, 0])
+        }
+    })
+}
+
+/// The row where each column of a levelled equirectangular render turns from sky to ground.
+fn horizon_rows(src: &RgbImage, pano: &PanoInfo) -> Vec<u32> {
+    let levelled = disan_tiles::render_equirect(&EquiSource::new(src, Some(pano)), 512);
+    (0..512)
+        .map(|x| (0..256).find(|&y| levelled.get_pixel(x, y)[0] < 128).unwrap_or(256))
+        .collect()
+}
+
+#[test]
+fn gpano_pitch_and_roll_level_the_horizon() {
+    let p = 12f64.to_radians();
+    // GPano PosePitchDegrees: "pitch, measured in degrees above the horizon, for the center in the image".
+    // The image centre (0, 0, 1) looks 12° up: source → world rotates forward toward up by 12°.
+    let pitched = horizon_scene(|[x, y, z]| [x, y * p.cos() + z * p.sin(), -y * p.sin() + z * p.cos()]);
+    // GPano PoseRollDegrees: "as roll increases, the horizon rotates counterclockwise in the image": the world's
+    // right-hand horizon point shows in the image 12° up, at (cos, sin, 0).
+    let rolled = horizon_scene(|[x, y, z]| [x * p.cos() + y * p.sin(), -x * p.sin() + y * p.cos(), z]);
+    for (name, src, pano) in [
+        (
+            "pitch",
+            &pitched,
+            PanoInfo {
+                pose_pitch_deg: Some(12.0),
+                ..Default::default()
+            },
+        ),
+        (
+            "roll",
+            &rolled,
+            PanoInfo {
+                pose_roll_deg: Some(12.0),
+                ..Default::default()
+            },
+        ),
+    ] {
+        // Unlevelled, the horizon wanders by up to 12° (≈ 17 rows of 256)…
+        let raw = horizon_rows(src, &PanoInfo::default());
+        assert!(
+            raw.iter().any(|&r| r.abs_diff(128) > 10),
+            "{name}: the scene is not tilted"
+        );
+        // …levelled, it is the middle row all the way round.
+        let rows = horizon_rows(src, &pano);
+        let worst = rows.iter().map(|&r| r.abs_diff(128)).max().unwrap();
+        assert!(worst <= 1, "{name}: horizon off by up to {worst} rows: {rows:?}");
+    }
+}
