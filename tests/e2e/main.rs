@@ -2,4 +2,5 @@
 
 mod bad_input;
 mod ingest;
+mod pannellum;
 mod resume;

@@ -171,3 +171,107 @@ pub fn entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::V
         .find(|f| f["path"].as_str().unwrap().ends_with(name))
         .unwrap_or_else(|| panic!("{name} not in the report"))
 }
+
+/// A static file server on 127.0.0.1 for browser tests: each `(prefix, folder)` serves `folder` under the URL
+/// path `prefix`. It answers until the test process ends. Returns the base URL.
+pub fn serve(mounts: Vec<(String, PathBuf)>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mounts = mounts.clone();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                // Drain the headers.
+                let mut header = String::new();
+                while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                    header.clear();
+                }
+                let path = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .split('?')
+                    .next()
+                    .unwrap_or("/");
+                let file = mounts.iter().find_map(|(prefix, dir)| {
+                    let rest = path.strip_prefix(prefix.as_str())?;
+                    (!rest.split('/').any(|c| c == "..")).then(|| dir.join(rest.trim_start_matches('/')))
+                });
+                let response = match file.and_then(|f| std::fs::read(&f).ok().map(|b| (f, b))) {
+                    Some((f, body)) => {
+                        let mime = match f.extension().and_then(|e| e.to_str()) {
+                            Some("html") => "text/html; charset=utf-8",
+                            Some("js") => "text/javascript",
+                            Some("css") => "text/css",
+                            Some("json") => "application/json",
+                            Some("jpg") => "image/jpeg",
+                            Some("png") => "image/png",
+                            _ => "application/octet-stream",
+                        };
+                        let mut r = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: {mime}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .into_bytes();
+                        r.extend_from_slice(&body);
+                        r
+                    }
+                    None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                };
+                let _ = stream.write_all(&response);
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Debian's Chromium, headless with software WebGL (SwiftShader): a screenshot of `url` at `width`×`height`
+/// after up to 30 s of (virtual) page time.
+pub fn chromium_screenshot(url: &str, width: u32, height: u32, out: &Path) -> image::RgbImage {
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("Chromium is missing: run .ci/run, which installs Debian's chromium package");
+    let profile = tempfile::tempdir().unwrap();
+    let status = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-angle=swiftshader",
+            "--enable-unsafe-swiftshader",
+        ])
+        .args(["--hide-scrollbars", "--virtual-time-budget=30000"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--window-size={width},{height}"))
+        .arg(format!("--screenshot={}", out.display()))
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "chromium failed on {url}");
+    image::open(out).unwrap().into_rgb8()
+}
+
+/// The web clients installed by `npm ci` in `tests/web` (Pannellum).
+pub fn web_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
+    assert!(
+        dir.join("node_modules/pannellum/build/pannellum.js").is_file(),
+        "Pannellum is missing: run `npm ci` in tests/web (.ci/run does)"
+    );
+    dir
+}
