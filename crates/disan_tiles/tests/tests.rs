@@ -238,7 +238,12 @@ fn psnr_against_source(src: &RgbImage, quality: Option<u8>, count: u32) -> f64 {
 
 #[test]
 fn tiles_match_the_source_in_random_directions() {
-    for rel in ["panoramas/pannellum-examplepano.jpg", "panoramas/aframe-lake.jpg"] {
+    for rel in [
+        "panoramas/pannellum-examplepano.jpg",
+        "panoramas/aframe-lake.jpg",
+        "panoramas/aframe-louvre-gpano.jpg",
+        "panoramas/egjs-view360/equi-3800x1900.jpg",
+    ] {
         let src = load(rel);
         let exact = psnr_against_source(&src, None, 5000);
         let tiles = psnr_against_source(&src, Some(Settings::default().tile_quality), 5000);
@@ -268,6 +273,37 @@ fn partial_panoramas_are_placed_by_gpano() {
     // The zenith is outside the band: neutral fill.
     let up = render_face(&b, Face::Up, n);
     assert_eq!(up.get_pixel(n / 2, n / 2).0, [128, 128, 128]);
+}
+
+#[test]
+fn a_180_degree_capture_covers_half_the_sphere() {
+    // The left half of the real lake panorama (yaw −180°..0°), described by GPano as a crop of the full one.
+    let full = load("panoramas/aframe-lake.jpg");
+    let half = image::imageops::crop_imm(&full, 0, 0, 2048, 2048).to_image();
+    let pano = PanoInfo {
+        projection_type: Some("equirectangular".into()),
+        full_pano_width: Some(4096),
+        full_pano_height: Some(2048),
+        cropped_width: Some(2048),
+        cropped_height: Some(2048),
+        cropped_left: Some(0),
+        cropped_top: Some(0),
+        ..Default::default()
+    };
+    let (a, b) = (EquiSource::new(&full, None), EquiSource::new(&half, Some(&pano)));
+    let n = 128;
+    // The left face (yaw −90°) lies inside the capture: as in the full panorama.
+    let d = mean_abs_diff(&render_face(&a, Face::Left, n), &render_face(&b, Face::Left, n));
+    assert!(d < 1.0, "left face differs by {d}");
+    // The right face (yaw 90°) lies outside: all fill, without wrapping the left half round.
+    let right = render_face(&b, Face::Right, n);
+    assert!(right.pixels().all(|p| p.0 == [128, 128, 128]));
+    // The front face is split down the middle: the left half matches, the right half is fill.
+    let front = render_face(&b, Face::Front, n);
+    let reference = render_face(&a, Face::Front, n);
+    let left = |img: &RgbImage| image::imageops::crop_imm(img, 0, 0, n / 2 - 2, n).to_image();
+    assert!(mean_abs_diff(&left(&front), &left(&reference)) < 1.0);
+    assert_eq!(front.get_pixel(n - 4, n / 2).0, [128, 128, 128]);
 }
 
 #[test]
