@@ -152,16 +152,7 @@ fn thumbnails_are_upright_for_all_eight_orientations() {
             .unwrap()
             .into_rgb8()
     };
-    let diff = |a: &image::RgbImage, b: &image::RgbImage| {
-        assert_eq!(a.dimensions(), b.dimensions());
-        let s: u64 = a
-            .as_raw()
-            .iter()
-            .zip(b.as_raw())
-            .map(|(x, y)| u64::from(x.abs_diff(*y)))
-            .sum();
-        s as f64 / a.as_raw().len() as f64
-    };
+    let diff = disan_tests::mean_abs_diff;
     for kind in ["landscape", "portrait"] {
         let reference = thumb(&format!("{kind}_1.jpg"));
         let (w, h) = reference.dimensions();
