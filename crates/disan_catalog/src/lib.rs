@@ -241,19 +241,6 @@ impl Catalog {
         Ok(())
     }
 
-    /// The settings version an asset was made with, if the asset is in the catalogue.
-    pub fn asset_settings_version(&self, id: &AssetId) -> Result<Option<u32>> {
-        self.sql(
-            self.conn
-                .query_row(
-                    "SELECT settings_version FROM assets WHERE id = ?1",
-                    [id.to_string()],
-                    |r| r.get(0),
-                )
-                .optional(),
-        )
-    }
-
     /// What the catalogue remembers of the file at `path` (as the ingest named it).
     pub fn source_file(&self, path: &str) -> Result<Option<SourceFileRecord>> {
         self.sql(

@@ -122,7 +122,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     catalog.begin_run(&run_id, &started_at)?;
     let _span = tracing::info_span!("ingest", run = %run_id).entered();
 
-    let plan = scan::scan(&req.inputs, collection, &req.settings);
+    let plan = scan::scan(&req.inputs, collection);
     progress.event(Event::Planned {
         files: plan.candidates.len() as u64,
         bytes: plan.bytes,

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use disan_core::Settings;
 use disan_model::{ModelFormat, ModelInfo};
 
 use crate::report::{FileReport, Outcome};
@@ -35,7 +34,7 @@ pub(crate) struct Plan {
     pub bytes: u64,
 }
 
-pub(crate) fn scan(inputs: &[PathBuf], collection: &Path, _settings: &Settings) -> Plan {
+pub(crate) fn scan(inputs: &[PathBuf], collection: &Path) -> Plan {
     let collection = collection.canonicalize().unwrap_or_else(|_| collection.to_owned());
     // BTreeMap by canonical path: each file once, in a stable order, even if inputs overlap.
     let mut found: BTreeMap<PathBuf, (PathBuf, bool)> = BTreeMap::new();
