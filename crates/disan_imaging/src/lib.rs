@@ -11,7 +11,7 @@ mod resize;
 use std::io::Cursor;
 
 use disan_core::Settings;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage, metadata::Orientation};
+use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, Rgb, RgbImage, metadata::Orientation};
 
 pub use color::icc_description;
 pub use resize::{fit_within, resize_rgb};
@@ -73,6 +73,18 @@ pub struct Probe {
     pub width: u32,
     pub height: u32,
     pub icc_profile: Option<Vec<u8>>,
+    /// Bytes per pixel of the decoder's output (6 for 16-bit RGB): with the dimensions, what a decode
+    /// allocates before conversion to 8-bit RGB.
+    pub bytes_per_pixel: u8,
+}
+
+impl Probe {
+    /// Bytes a full decode holds at its peak (decoder output plus the 8-bit RGB result).
+    pub fn decode_bytes(&self) -> u64 {
+        let pixels = u64::from(self.width) * u64::from(self.height);
+        let out = u64::from(self.bytes_per_pixel);
+        pixels * if out == 3 { 3 } else { out + 3 }
+    }
 }
 
 /// Reads the header of an image and checks it against the limits.
@@ -90,31 +102,177 @@ fn open_checked<'b>(
     let (width, height) = decoder.dimensions();
     check_size(width, height, limits)?;
     let icc_profile = decoder.icc_profile().ok().flatten();
+    let bytes_per_pixel = decoder.color_type().bytes_per_pixel();
     Ok((
         Probe {
             format,
             width,
             height,
             icc_profile,
+            bytes_per_pixel,
         },
         decoder,
     ))
 }
 
-/// A decoded image: 8-bit RGB in the source's colour space, as stored (not yet oriented).
+/// A decoded image: 8-bit RGB, as stored (not yet oriented).
 pub struct Decoded {
     pub image: RgbImage,
+    /// The RGB profile the pixels are still in (apply [`to_srgb`]); `None` when they are sRGB already,
+    /// untagged, or were converted during decoding (16-bit and CMYK sources).
     pub icc_profile: Option<Vec<u8>>,
+    /// What the decode had to approximate (an unusable profile, CMYK without one), for the file's warnings.
+    pub notes: Vec<String>,
 }
 
-/// Decodes to 8-bit RGB (16-bit sources are scaled, alpha is composited over white).
+/// Decodes to 8-bit RGB. Alpha is composited over white. 16-bit sources with a profile are converted to
+/// sRGB at 16 bits and then rounded to 8; without one they are rounded (`round(v·255/65535)`). CMYK JPEGs
+/// are converted through their embedded CMYK profile; without one, by the decoder's generic formula
+/// with a note that colours are approximate.
 pub fn decode_rgb8(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, ImagingError> {
     let (probe, decoder) = open_checked(bytes, limits)?;
+    let mut notes = Vec::new();
+    if probe.format == "jpeg" && jpeg_is_cmyk(bytes) {
+        match probe.icc_profile.as_deref() {
+            Some(icc) => {
+                drop(decoder);
+                match decode_cmyk(bytes, &probe, icc) {
+                    Ok(image) => {
+                        return Ok(Decoded {
+                            image,
+                            icc_profile: None,
+                            notes,
+                        });
+                    }
+                    Err(e) => notes.push(format!("{e}; converted without it, colours are approximate")),
+                }
+                let (_, decoder) = open_checked(bytes, limits)?;
+                let image = DynamicImage::from_decoder(decoder)?;
+                return Ok(Decoded {
+                    image: to_rgb8(image),
+                    icc_profile: None,
+                    notes,
+                });
+            }
+            None => notes.push(
+                "CMYK JPEG without a colour profile: converted by a generic formula, colours are approximate".into(),
+            ),
+        }
+    }
     let image = DynamicImage::from_decoder(decoder)?;
+    let is_16bit = matches!(
+        image,
+        DynamicImage::ImageRgb16(_)
+            | DynamicImage::ImageRgba16(_)
+            | DynamicImage::ImageLuma16(_)
+            | DynamicImage::ImageLumaA16(_)
+    );
+    let mut icc_profile = probe.icc_profile;
+    if notes.is_empty() && !is_16bit {
+        return Ok(Decoded {
+            image: to_rgb8(image),
+            icc_profile,
+            notes,
+        });
+    }
+    if !is_16bit {
+        // CMYK without a profile: a profile of any other kind would not describe the converted pixels.
+        return Ok(Decoded {
+            image: to_rgb8(image),
+            icc_profile: None,
+            notes,
+        });
+    }
+    let rgb16 = to_rgb16(image);
+    let image = match icc_profile.take() {
+        Some(icc) => color::convert16_to_srgb8(&rgb16, &icc).unwrap_or_else(|e| {
+            notes.push(e);
+            color::reduce16(&rgb16)
+        }),
+        None => color::reduce16(&rgb16),
+    };
     Ok(Decoded {
-        image: to_rgb8(image),
-        icc_profile: probe.icc_profile,
+        image,
+        icc_profile: None,
+        notes,
     })
+}
+
+/// Whether a JPEG carries an APP14 "Adobe" segment before its scan.
+fn jpeg_has_adobe_marker(bytes: &[u8]) -> bool {
+    let mut i = 2;
+    while i + 4 <= bytes.len() && bytes[i] == 0xFF {
+        let marker = bytes[i + 1];
+        if marker == 0xDA {
+            return false;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        if marker == 0xEE && bytes.get(i + 4..i + 9) == Some(b"Adobe") {
+            return true;
+        }
+        i += 2 + len;
+    }
+    false
+}
+
+/// Whether a JPEG's frame holds CMYK or YCCK (four components), from its headers.
+fn jpeg_is_cmyk(bytes: &[u8]) -> bool {
+    use zune_core::{bytestream::ZCursor, colorspace::ColorSpace};
+    let mut decoder = zune_jpeg::JpegDecoder::new(ZCursor::new(bytes));
+    decoder.decode_headers().is_ok() && matches!(decoder.input_colorspace(), Some(ColorSpace::CMYK | ColorSpace::YCCK))
+}
+
+/// CMYK samples straight from zune-jpeg (the decoder behind `image`), converted through the profile.
+fn decode_cmyk(bytes: &[u8], probe: &Probe, icc: &[u8]) -> Result<RgbImage, String> {
+    use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
+    let options = DecoderOptions::default()
+        .jpeg_set_out_colorspace(ColorSpace::CMYK)
+        .set_strict_mode(false)
+        .set_max_width(probe.width as usize)
+        .set_max_height(probe.height as usize);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    let mut cmyk = decoder
+        .decode()
+        .map_err(|e| format!("CMYK JPEG could not be decoded: {e:?}"))?;
+    if jpeg_has_adobe_marker(bytes) {
+        // Adobe's CMYK JPEGs (Photoshop, libvips, most of the world) store the samples inverted.
+        for v in &mut cmyk {
+            *v = 255 - *v;
+        }
+    }
+    color::cmyk_to_srgb8(&cmyk, probe.width, probe.height, icc)
+}
+
+/// Any 16-bit image as 16-bit RGB, alpha composited over white.
+fn to_rgb16(image: DynamicImage) -> ImageBuffer<Rgb<u16>, Vec<u16>> {
+    if !image.color().has_alpha() {
+        return image.into_rgb16();
+    }
+    let rgba = image.into_rgba16();
+    let (w, h) = rgba.dimensions();
+    let mut out = ImageBuffer::<Rgb<u16>, Vec<u16>>::new(w, h);
+    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u64::from(p[3]);
+        for c in 0..3 {
+            o[c] = ((u64::from(p[c]) * a + 65535 * (65535 - a) + 32767) / 65535) as u16;
+        }
+    }
+    out
+}
+
+/// A copy of the `w`×`h` rectangle at `x`, `y` (row by row; the rectangle must lie inside the image).
+pub fn crop_rgb(image: &RgbImage, x: u32, y: u32, w: u32, h: u32) -> RgbImage {
+    assert!(
+        x + w <= image.width() && y + h <= image.height(),
+        "crop inside the image"
+    );
+    let stride = image.width() as usize * 3;
+    let (x0, row) = (x as usize * 3, w as usize * 3);
+    let mut out = Vec::with_capacity(row * h as usize);
+    for r in y as usize..(y + h) as usize {
+        out.extend_from_slice(&image.as_raw()[r * stride + x0..r * stride + x0 + row]);
+    }
+    RgbImage::from_raw(w, h, out).expect("w·h·3 bytes")
 }
 
 fn open_decoder<'b>(

@@ -243,3 +243,85 @@ fn corrupt_files_give_errors_not_panics() {
     }
     assert!(files >= 30, "{files}");
 }
+
+/// Decodes a fixture of `tests/data/colour` (made by its make.sh with libvips and Little CMS) to sRGB the
+/// way the pipeline does: decode, then the remaining profile.
+fn colour_fixture(name: &str) -> (disan_imaging::Decoded, RgbImage) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/colour");
+    let bytes = std::fs::read(dir.join(name)).unwrap();
+    let mut d = decode_rgb8(&bytes, &limits()).unwrap();
+    if let Some(icc) = d.icc_profile.clone() {
+        disan_imaging::to_srgb(&mut d.image, Some(&icc)).unwrap();
+    }
+    let reference = image::open(dir.join("reference.png")).unwrap().into_rgb8();
+    (d, reference)
+}
+
+#[test]
+fn wide_gamut_profiles_and_cmyk_come_out_as_the_srgb_original() {
+    // Each fixture is the reference photo converted by Little CMS into another colour space. 16-bit ones are
+    // lossless and must come back exactly; 8-bit JPEGs must come back as Little CMS itself brings them back
+    // (`*.lcms.png`: the JPEG loss is in both). Read as if it were sRGB, every one is far off: the control.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/colour");
+    for (name, profile, lcms_within, naive_beyond) in [
+        ("adobe-rgb.jpg", "Adobe RGB (1998)", 0.3, 5.0),
+        ("display-p3.jpg", "Display P3", 0.3, 5.0),
+        ("cmyk.jpg", "CMYK", 0.8, 5.0),
+        ("prophoto-16.tif", "ProPhoto", 0.0, 15.0),
+        ("adobe-rgb-16.png", "Adobe RGB (1998)", 0.0, 5.0),
+    ] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let icc = probe(&bytes, &limits()).unwrap().icc_profile.expect("embedded profile");
+        let description = disan_imaging::icc_description(&icc).unwrap();
+        assert!(description.contains(profile), "{name}: {description}");
+
+        let (d, reference) = colour_fixture(name);
+        assert!(d.notes.is_empty(), "{name}: {:?}", d.notes);
+        let expected = match name.strip_suffix(".jpg") {
+            Some(stem) => image::open(dir.join(format!("{stem}.lcms.png"))).unwrap().into_rgb8(),
+            None => reference.clone(),
+        };
+        let diff = mean_abs_diff(&d.image, &expected);
+        assert!(
+            diff <= lcms_within + 0.05,
+            "{name}: {diff:.3} from the expected sRGB pixels"
+        );
+
+        let raw = image::load_from_memory(&bytes).unwrap().into_rgb8();
+        let naive = mean_abs_diff(&raw, &reference);
+        assert!(
+            naive > naive_beyond,
+            "{name}: unconverted only {naive:.2} off, the test proves nothing"
+        );
+    }
+}
+
+#[test]
+fn sixteen_bit_prophoto_is_converted_before_rounding() {
+    // Converting the 16-bit values and rounding once is closer to the original than rounding to 8 bits
+    // first and converting 8-bit ProPhoto (a narrow-gamut-per-code space) afterwards.
+    let (d, reference) = colour_fixture("prophoto-16.tif");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/colour");
+    let bytes = std::fs::read(dir.join("prophoto-16.tif")).unwrap();
+    let icc = probe(&bytes, &limits()).unwrap().icc_profile.unwrap();
+    let mut eight_first = image::load_from_memory(&bytes).unwrap().into_rgb8();
+    disan_imaging::to_srgb(&mut eight_first, Some(&icc)).unwrap();
+    let (ours, late) = (
+        mean_abs_diff(&d.image, &reference),
+        mean_abs_diff(&eight_first, &reference),
+    );
+    assert!(ours < late, "16-bit path {ours:.3} vs 8-bit path {late:.3}");
+}
+
+#[test]
+fn cmyk_without_a_profile_is_converted_with_a_note() {
+    let bytes = std::fs::read(testdata("photos/zune-image/cymk.jpg")).unwrap();
+    let d = decode_rgb8(&bytes, &limits()).unwrap();
+    assert_eq!(d.image.dimensions(), (600, 397));
+    assert!(d.icc_profile.is_none());
+    assert!(
+        d.notes.iter().any(|n| n.contains("CMYK") && n.contains("approximate")),
+        "{:?}",
+        d.notes
+    );
+}
