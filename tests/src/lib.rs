@@ -266,12 +266,17 @@ pub fn chromium_screenshot(url: &str, width: u32, height: u32, out: &Path) -> im
     image::open(out).unwrap().into_rgb8()
 }
 
-/// The web clients installed by `npm ci` in `tests/web` (Pannellum).
+/// The web clients installed by `npm ci` in `tests/web` (Pannellum, OpenSeadragon).
 pub fn web_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
-    assert!(
-        dir.join("node_modules/pannellum/build/pannellum.js").is_file(),
-        "Pannellum is missing: run `npm ci` in tests/web (.ci/run does)"
-    );
+    for client in [
+        "pannellum/build/pannellum.js",
+        "openseadragon/build/openseadragon/openseadragon.min.js",
+    ] {
+        assert!(
+            dir.join("node_modules").join(client).is_file(),
+            "{client} is missing: run `npm ci` in tests/web (.ci/run does)"
+        );
+    }
     dir
 }

@@ -41,6 +41,11 @@ pub enum CatalogError {
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 
+/// Property key: the URL the collection folder is served from; IIIF service ids start with it.
+pub const PUBLIC_BASE_URL: &str = "public_base_url";
+/// Base URL until one is published: the collection served by `python3 -m http.server` from its folder.
+pub const DEFAULT_BASE_URL: &str = "http://localhost:8000";
+
 /// The current time as an RFC 3339 UTC timestamp.
 pub fn now() -> String {
     jiff::Timestamp::now().to_string()
@@ -481,6 +486,32 @@ impl Catalog {
         rows.map(|r| self.sql(r)).collect()
     }
 
+    /// A collection-wide setting (see [`PUBLIC_BASE_URL`]).
+    pub fn property(&self, key: &str) -> Result<Option<String>> {
+        self.sql(
+            self.conn
+                .query_row("SELECT value FROM properties WHERE key = ?1", [key], |r| r.get(0))
+                .optional(),
+        )
+    }
+
+    /// Sets a collection-wide setting.
+    pub fn set_property(&mut self, key: &str, value: &str) -> Result<()> {
+        self.sql(self.conn.execute(
+            "INSERT INTO properties (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        ))
+        .map(|_| ())
+    }
+
+    /// The URL the collection folder is served from ([`DEFAULT_BASE_URL`] until `disan publish` sets one).
+    pub fn public_base_url(&self) -> Result<String> {
+        Ok(self
+            .property(PUBLIC_BASE_URL)?
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()))
+    }
+
     /// `PRAGMA integrity_check`: "ok" for a sound file.
     pub fn integrity_check(&self) -> Result<String> {
         self.sql(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
@@ -550,6 +581,7 @@ mod tests {
             derivatives: BTreeMap::new(),
             model: None,
             pano_tiles: None,
+            iiif: None,
             settings_version: 1,
         }
     }
@@ -559,7 +591,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lock = WriteLock::acquire(dir.path()).unwrap();
         let mut cat = Catalog::open_or_create(dir.path(), &lock).unwrap();
-        assert_eq!(cat.schema_version().unwrap(), 1);
+        assert_eq!(cat.schema_version().unwrap(), 2);
+        assert_eq!(cat.public_base_url().unwrap(), DEFAULT_BASE_URL);
+        cat.set_property(PUBLIC_BASE_URL, "https://a.example/c").unwrap();
+        cat.set_property(PUBLIC_BASE_URL, "https://b.example/c").unwrap();
+        assert_eq!(cat.public_base_url().unwrap(), "https://b.example/c");
         cat.commit_asset(&manifest("aaaa000000000001", Some("2020-01-01T00:00:00")), "x/a.jpg", 5)
             .unwrap();
         cat.commit_asset(&manifest("aaaa000000000002", Some("2019-01-01T00:00:00")), "x/b.jpg", 5)
@@ -577,7 +613,7 @@ mod tests {
         drop(cat);
         // Reopening does not migrate again.
         let cat = Catalog::open(dir.path()).unwrap();
-        assert_eq!(cat.schema_version().unwrap(), 1);
+        assert_eq!(cat.schema_version().unwrap(), 2);
     }
 
     #[test]

@@ -101,4 +101,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, path)
     );
     "#,
+    // 2: collection-wide settings, such as the public base URL that IIIF service ids start with.
+    r#"
+    CREATE TABLE properties (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    "#,
 ];

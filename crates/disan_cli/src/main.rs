@@ -49,9 +49,37 @@ enum Command {
         /// Decoded pixels allowed in memory at once across all workers, in MiB.
         #[arg(long, default_value_t = Settings::default().memory_budget_bytes >> 20)]
         memory_budget_mib: u64,
+        /// Photos at least this long (pixels, longer side) also get IIIF deep-zoom tiles.
+        #[arg(long, default_value_t = Settings::default().iiif_min_size)]
+        iiif_min_size: u32,
         /// No progress bar.
         #[arg(long)]
         no_progress: bool,
+    },
+    /// Make IIIF Image API 3 level-0 deep-zoom tiles for photos, without a collection.
+    Tiles {
+        /// Photos (JPEG, PNG, TIFF, WebP). One file goes straight into --out; several go into
+        /// --out/<file name without extension>/ each.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output folder (created): info.json, tiles, full/ sizes.
+        #[arg(long)]
+        out: PathBuf,
+        /// URL the output folder will be served from (the IIIF service id; `disan publish` for collections).
+        #[arg(long, default_value = disan_catalog::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// Worker threads (default: one per CPU core).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+        /// No progress bar.
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Set the URL the collection folder is served from, rewriting every IIIF info.json to match.
+    Publish {
+        /// Absolute http(s) URL of the collection folder, e.g. https://heritage.example.vn/collection
+        #[arg(long)]
+        base_url: String,
     },
     /// List the assets in the collection.
     List {
@@ -114,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_megapixels,
             max_file_mib,
             memory_budget_mib,
+            iiif_min_size,
             no_progress,
         } => {
             build_pool(jobs)?;
@@ -121,6 +150,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_pixels: (max_megapixels.max(0.0) * 1e6) as u64,
                 max_file_bytes: max_file_mib.saturating_mul(1 << 20),
                 memory_budget_bytes: memory_budget_mib.saturating_mul(1 << 20),
+                iiif_min_size: iiif_min_size.max(1),
                 ..Settings::default()
             };
             let req = disan_pipeline::IngestRequest {
@@ -158,6 +188,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     tiles.tiles,
                     tiles.tile_resolution,
                     out.join("config.json").display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tiles {
+            files,
+            out,
+            base_url,
+            jobs,
+            no_progress,
+        } => {
+            build_pool(jobs)?;
+            let show_bar = !no_progress && !cli.json && std::io::stderr().is_terminal() && files.len() > 1;
+            let bar = output::file_bar(show_bar, files.len() as u64);
+            let results =
+                disan_pipeline::tile_photo_files(&files, &out, &base_url, &Settings::default(), &|_, _| bar.inc(1));
+            bar.finish_and_clear();
+            output::print_tiles(&files, &results, cli.json)?;
+            Ok(if results.iter().any(Result::is_err) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Publish { base_url } => {
+            let report = disan_pipeline::publish(&cli.collection, &base_url)?;
+            if cli.json {
+                output::print_json(&report)?;
+            } else {
+                println!(
+                    "{}: served from {} ({} IIIF services updated)",
+                    cli.collection.display(),
+                    report.base_url,
+                    report.iiif_services
                 );
             }
             Ok(ExitCode::SUCCESS)

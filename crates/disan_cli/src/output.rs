@@ -274,3 +274,61 @@ pub fn print_asset(a: &AssetRecord) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// A bar over files (hidden unless `show`).
+pub fn file_bar(show: bool, files: u64) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(files);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files  {elapsed_precise} (eta {eta})")
+            .expect("static template"),
+    );
+    bar
+}
+
+/// `disan tiles` results: one line per file (or a JSON array of `{file, ok, …}` / `{file, error}`).
+pub fn print_tiles(
+    files: &[std::path::PathBuf],
+    results: &[Result<disan_pipeline::TilesSummary, String>],
+    json: bool,
+) -> std::io::Result<()> {
+    if json {
+        let rows: Vec<serde_json::Value> = files
+            .iter()
+            .zip(results)
+            .map(|(f, r)| match r {
+                Ok(t) => {
+                    let mut v = serde_json::to_value(t).expect("summaries serialise");
+                    v["file"] = f.display().to_string().into();
+                    v
+                }
+                Err(e) => serde_json::json!({"file": f.display().to_string(), "error": e}),
+            })
+            .collect();
+        return print_json(&rows);
+    }
+    let mut out = std::io::stdout().lock();
+    for (f, r) in files.iter().zip(results) {
+        match r {
+            Ok(t) => {
+                writeln!(
+                    out,
+                    "{}: {}×{}, {} levels, {} tiles of {} px",
+                    f.display(),
+                    t.width,
+                    t.height,
+                    t.tiles.scale_factors.len(),
+                    t.tiles.tiles,
+                    t.tiles.tile_size
+                )?;
+                for w in &t.warnings {
+                    writeln!(out, "  warning: {w}")?;
+                }
+            }
+            Err(e) => eprintln!("{}: failed: {e}", f.display()),
+        }
+    }
+    Ok(())
+}

@@ -57,6 +57,19 @@ pub struct PanoTiles {
     pub config: String,
 }
 
+/// The IIIF Image API 3 level-0 service of a large photo (`iiif/`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IiifTiles {
+    /// `info.json`, relative to the asset folder (to the output folder for `disan tiles`).
+    pub info: String,
+    pub tile_size: u32,
+    pub scale_factors: Vec<u32>,
+    /// Whole-image sizes under `full/`, smallest first; the last is also `full/max`.
+    pub sizes: Vec<[u32; 2]>,
+    /// Tile files over all levels.
+    pub tiles: u64,
+}
+
 /// `assets/<id>/asset.json`: the manifest of one asset (a contract, see docs/cli.md).
 ///
 /// It holds nothing that changes between two runs over the same input with the same settings (no
@@ -82,6 +95,9 @@ pub struct AssetManifest {
     /// Panoramas: the cube tile pyramid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pano_tiles: Option<PanoTiles>,
+    /// Large photos: the IIIF deep-zoom service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iiif: Option<IiifTiles>,
     /// The pipeline settings version the derivatives were made with.
     pub settings_version: u32,
 }

@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a change to the pipeline changes the bytes it writes for the same input; an
 /// asset made with an older version is redone on the next ingest.
-pub const SETTINGS_VERSION: u32 = 2;
+pub const SETTINGS_VERSION: u32 = 3;
 
 /// Ingest settings. One value each; every decoder limit derives from them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -27,6 +27,9 @@ pub struct Settings {
     /// JPEG quality of panorama tiles (1–100). 92 keeps tiles within 40 dB PSNR of the source on the real
     /// test panoramas (90 does not: see docs/BENCHMARKS.md).
     pub tile_quality: u8,
+    /// Photos at least this long on their longer side (upright) also get IIIF deep-zoom tiles (`iiif/`),
+    /// with `tile_size` tiles at `tile_quality` for full resolution, 2 more per coarser level up to 98.
+    pub iiif_min_size: u32,
 }
 
 impl Default for Settings {
@@ -41,6 +44,7 @@ impl Default for Settings {
             pano_min_width: 4000,
             tile_size: 512,
             tile_quality: 92,
+            iiif_min_size: 4096,
         }
     }
 }

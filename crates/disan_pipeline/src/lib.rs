@@ -11,6 +11,7 @@
 //! - One bad file never stops the run: every file gets an outcome in the report.
 
 mod budget;
+mod iiif;
 mod pano;
 mod process;
 mod report;
@@ -23,6 +24,7 @@ use disan_catalog::{Catalog, WriteLock};
 use disan_core::{AssetId, SETTINGS_VERSION, Settings};
 use rayon::prelude::*;
 
+pub use iiif::{PublishReport, TilesSummary, publish, tile_photo_file, tile_photo_files};
 pub use pano::tile_panorama_file;
 pub use report::{FileReport, Outcome, RunReport, RunStatus};
 pub use scan::CAPTURE_EXTENSIONS;
@@ -43,6 +45,8 @@ pub enum PipelineError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("input {0} does not exist")]
     MissingInput(PathBuf),
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// What to ingest, where, and how.
@@ -202,12 +206,14 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
 
     // Make the assets in parallel; the catalogue takes one transaction per asset.
     let budget = budget::MemoryBudget::new(req.settings.memory_budget_bytes);
+    let base_url = catalog.public_base_url()?;
     let catalog = Mutex::new(catalog);
     let ctx = process::Context {
         collection,
         settings: &req.settings,
         budget: &budget,
         catalog: &catalog,
+        base_url: &base_url,
     };
     let made: Vec<FileReport> = work
         .into_par_iter()

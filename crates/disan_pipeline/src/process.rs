@@ -115,6 +115,8 @@ pub(crate) struct Context<'a> {
     pub settings: &'a Settings,
     pub budget: &'a MemoryBudget,
     pub catalog: &'a Mutex<Catalog>,
+    /// Where the collection is served from: IIIF service ids start with it.
+    pub base_url: &'a str,
 }
 
 /// Makes one asset: derivatives and manifest into the staging folder, the folder renamed into place,
@@ -175,6 +177,7 @@ fn build(ctx: &Context<'_>, h: &Hashed, warnings: &mut Vec<String>) -> Result<As
             derivatives: BTreeMap::new(),
             model: Some(model.summary.clone()),
             pano_tiles: None,
+            iiif: None,
             settings_version: SETTINGS_VERSION,
         }
     } else {
@@ -207,6 +210,7 @@ fn build_image(
     });
     let mut metadata = disan_exif::read_metadata(bytes, sidecar.as_deref());
     warnings.append(&mut metadata.warnings);
+    let id = h.id.to_string();
 
     let limits = DecodeLimits::from(s);
     let probe = disan_imaging::probe(bytes, &limits).map_err(|e| e.to_string())?;
@@ -222,14 +226,21 @@ fn build_image(
         (probe.width, probe.height)
     };
 
+    let deep_zoom = !is_pano && up_w.max(up_h) >= s.iiif_min_size;
     // Decoded pixels plus the resampled copies stay within the memory budget.
-    let mut pixels = u64::from(probe.width) * u64::from(probe.height) * 4;
+    let area = u64::from(probe.width) * u64::from(probe.height);
+    let mut bytes_needed = probe.decode_bytes() + area;
     if is_pano {
         // Six faces of (width/π)² at the finest level, beside the source.
-        pixels += 6 * (u64::from(probe.width) / 3).pow(2) * 3;
+        bytes_needed += 6 * (u64::from(probe.width) / 3).pow(2) * 3;
     }
-    let _reservation = ctx.budget.reserve(pixels);
+    if deep_zoom && swap {
+        // A quarter turn copies the full image.
+        bytes_needed += area * 3;
+    }
+    let _reservation = ctx.budget.reserve(bytes_needed);
     let mut decoded = disan_imaging::decode_rgb8(bytes, &limits).map_err(|e| e.to_string())?;
+    warnings.append(&mut decoded.notes);
 
     let mut derivatives = BTreeMap::new();
     let mut put = |role: &str, name: &str, img: &image::RgbImage| -> Result<(), String> {
@@ -247,7 +258,35 @@ fn build_image(
         Ok(())
     };
     let mut pano_tiles = None;
-    if is_pano {
+    let mut iiif = None;
+    if deep_zoom {
+        // Tiles need every pixel upright and in sRGB; the display derivatives come from a pyramid level.
+        let mut full = disan_imaging::orient(decoded.image, orientation);
+        if let Err(w) = disan_imaging::to_srgb(&mut full, decoded.icc_profile.as_deref()) {
+            warnings.push(w);
+        }
+        let service = format!("{}/assets/{id}/iiif", ctx.base_url.trim_end_matches('/'));
+        let out = crate::iiif::write_iiif(full, s, &stage.join("iiif"), &service, true)?;
+        let (dw, dh) = fit_within(up_w, up_h, s.display_size);
+        let display = disan_imaging::resize_rgb(&out.display_source, dw, dh);
+        drop(out.display_source);
+        let (tw, th) = fit_within(dw, dh, s.thumb_size);
+        put("thumb", "thumb.jpg", &disan_imaging::resize_rgb(&display, tw, th))?;
+        put("display", "display.jpg", &display)?;
+        let bytes = std::fs::metadata(stage.join("iiif/info.json"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        derivatives.insert(
+            "iiif_info".to_owned(),
+            Derivative {
+                path: "iiif/info.json".into(),
+                width: Some(up_w),
+                height: Some(up_h),
+                bytes,
+            },
+        );
+        iiif = Some(out.tiles);
+    } else if is_pano {
         // Tiles need every source pixel in sRGB.
         if let Err(w) = disan_imaging::to_srgb(&mut decoded.image, decoded.icc_profile.as_deref()) {
             warnings.push(w);
@@ -305,6 +344,7 @@ fn build_image(
         derivatives,
         model: None,
         pano_tiles,
+        iiif,
         settings_version: SETTINGS_VERSION,
     })
 }

@@ -48,7 +48,10 @@ impl IiifLayout {
     /// The layout for a `width`×`height` image with square tiles of `tile_size`, writing whole images up to
     /// `max_full_size` on the longer side.
     pub fn new(width: u32, height: u32, tile_size: u32, max_full_size: u32) -> Self {
-        assert!(width > 0 && height > 0 && tile_size > 0, "an image and its tiles have pixels");
+        assert!(
+            width > 0 && height > 0 && tile_size > 0,
+            "an image and its tiles have pixels"
+        );
         let mut scale_factors = vec![1u32];
         while {
             let s = *scale_factors.last().expect("starts with 1");
@@ -214,7 +217,10 @@ mod tests {
                 let height: u32 = tiles.iter().filter(|t| t.col == 0).map(|t| t.size.1).sum();
                 assert_eq!((width, height), (lw, lh), "{w}×{h} at {s}");
                 assert_eq!(tiles.len() as u32, cols * rows);
-                let area: u64 = tiles.iter().map(|t| u64::from(t.region.2) * u64::from(t.region.3)).sum();
+                let area: u64 = tiles
+                    .iter()
+                    .map(|t| u64::from(t.region.2) * u64::from(t.region.3))
+                    .sum();
                 assert_eq!(area, u64::from(w) * u64::from(h));
             }
         }
