@@ -334,3 +334,28 @@ fn publish_refuses_a_relative_base_url() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("absolute http"));
 }
+
+#[test]
+fn tiles_over_several_files_goes_on_past_a_broken_one() {
+    let work = tempfile::tempdir().unwrap();
+    let out_dir = work.path().join("out");
+    let good = testdata("photos/orientation/portrait_6.jpg");
+    let broken = testdata("corrupt/zune-image/incomplete_image.jpg");
+    let out = run(disan(work.path())
+        .arg("tiles")
+        .arg(&good)
+        .arg(&broken)
+        .arg("--out")
+        .arg(&out_dir)
+        .args(["--base-url", "https://example.vn/t/", "--json"]));
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        rows[0]["width"], 450,
+        "upright: portrait_6 is stored 600×450 with Orientation 6"
+    );
+    assert!(rows[1]["error"].as_str().unwrap().contains("truncated"), "{}", rows[1]);
+    let info = read_json(&out_dir.join("portrait_6/info.json"));
+    assert_eq!(info["id"], "https://example.vn/t/portrait_6");
+    assert!(!out_dir.join("incomplete_image/info.json").exists());
+}

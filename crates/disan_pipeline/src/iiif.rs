@@ -245,3 +245,16 @@ pub fn publish(collection: &Path, base_url: &str) -> Result<PublishReport, crate
         iiif_services: count,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::level_quality;
+
+    #[test]
+    fn quality_rises_two_per_level_up_to_98() {
+        let q: Vec<u8> = (0..6).map(|i| level_quality(92, i)).collect();
+        assert_eq!(q, [92, 94, 96, 98, 98, 98]);
+        assert_eq!(level_quality(99, 3), 99, "never below the base");
+        assert_eq!(level_quality(70, 1), 72);
+    }
+}
