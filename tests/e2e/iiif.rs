@@ -333,6 +333,14 @@ fn publish_refuses_a_relative_base_url() {
     let out = run(disan(work.path()).args(["publish", "--base-url", "assets/here"]));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("absolute http"));
+    // A good URL on a folder that is not a collection: refused, and no collection is made there.
+    let out = run(disan(work.path()).args(["publish", "--base-url", "https://example.vn/c"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no collection"),
+        "{out:?}"
+    );
+    assert!(!work.path().join("catalog.sqlite").exists());
 }
 
 #[test]

@@ -217,6 +217,9 @@ pub fn publish(collection: &Path, base_url: &str) -> Result<PublishReport, crate
             "base URL {base_url:?} must be an absolute http:// or https:// URL without query or fragment"
         )));
     }
+    if !collection.join(disan_catalog::CATALOG_FILE).is_file() {
+        return Err(disan_catalog::CatalogError::NoCollection(collection.to_owned()).into());
+    }
     let lock = disan_catalog::WriteLock::acquire(collection)?;
     let mut catalog = disan_catalog::Catalog::open_or_create(collection, &lock)?;
     catalog.set_property(disan_catalog::PUBLIC_BASE_URL, base)?;
