@@ -35,6 +35,9 @@ fn assert_consistent(collection: &Path) {
     }
 }
 
+/// One worker, and IIIF pyramids for the two 8 MP photos too, so kills also land inside pyramid writing.
+const ARGS: &[&str] = &["--jobs", "1", "--iiif-min-size", "3000"];
+
 #[test]
 fn killed_runs_resume_to_the_same_collection() {
     let input = tempfile::tempdir().unwrap();
@@ -44,10 +47,12 @@ fn killed_runs_resume_to_the_same_collection() {
     std::fs::copy(testdata("photos/jolla.jpg"), input.path().join("jolla.jpg")).unwrap();
 
     let reference = tempfile::tempdir().unwrap();
-    let (code, report, _) = ingest(reference.path(), &[input.path()], &["--jobs", "1"]);
+    let (code, report, _) = ingest(reference.path(), &[input.path()], ARGS);
     assert_eq!(code, 0);
     let files = report["summary"]["files"].as_u64().unwrap();
     let ref_files = tree_snapshot(reference.path());
+    let pyramids = ref_files.keys().filter(|k| k.ends_with("iiif/info.json")).count();
+    assert_eq!(pyramids, 2, "the two 8 MP photos get deep-zoom pyramids");
     let ref_catalog = catalog_snapshot(reference.path());
 
     // Twelve kill points spread over the run, keyed to progress (after the k-th file is done) rather than
@@ -56,7 +61,9 @@ fn killed_runs_resume_to_the_same_collection() {
         let after = i * files / 12;
         let col = tempfile::tempdir().unwrap();
         let mut child = disan(col.path())
-            .args(["ingest", "--jobs", "1", "--json"])
+            .arg("ingest")
+            .args(ARGS)
+            .arg("--json")
             .arg(input.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -83,7 +90,7 @@ fn killed_runs_resume_to_the_same_collection() {
             assert_consistent(col.path());
         }
 
-        let (code, report, _) = ingest(col.path(), &[input.path()], &["--jobs", "1"]);
+        let (code, report, _) = ingest(col.path(), &[input.path()], ARGS);
         assert_eq!(code, 0, "resumed run after {after} files: {report}");
         assert_consistent(col.path());
         assert_eq!(
