@@ -130,34 +130,27 @@ pub struct Decoded {
 /// are converted through their embedded CMYK profile; without one, by the decoder's generic formula
 /// with a note that colours are approximate.
 pub fn decode_rgb8(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, ImagingError> {
-    let (probe, decoder) = open_checked(bytes, limits)?;
+    let (probe, mut decoder) = open_checked(bytes, limits)?;
     let mut notes = Vec::new();
-    if probe.format == "jpeg" && jpeg_is_cmyk(bytes) {
+    let cmyk = probe.format == "jpeg" && jpeg_is_cmyk(bytes);
+    if cmyk {
         match probe.icc_profile.as_deref() {
-            Some(icc) => {
-                drop(decoder);
-                match decode_cmyk(bytes, &probe, icc) {
-                    Ok(image) => {
-                        return Ok(Decoded {
-                            image,
-                            icc_profile: None,
-                            notes,
-                        });
-                    }
-                    Err(e) => notes.push(format!("{e}; converted without it, colours are approximate")),
+            Some(icc) => match decode_cmyk(bytes, &probe, icc) {
+                Ok(image) => {
+                    return Ok(Decoded {
+                        image,
+                        icc_profile: None,
+                        notes,
+                    });
                 }
-                let (_, decoder) = open_checked(bytes, limits)?;
-                let image = DynamicImage::from_decoder(decoder)?;
-                return Ok(Decoded {
-                    image: to_rgb8(image),
-                    icc_profile: None,
-                    notes,
-                });
-            }
+                Err(e) => notes.push(format!("{e}; converted without it, colours are approximate")),
+            },
             None => notes.push(
                 "CMYK JPEG without a colour profile: converted by a generic formula, colours are approximate".into(),
             ),
         }
+        // The generic conversion, from a fresh decoder (the first may have been read from).
+        decoder = open_checked(bytes, limits)?.1;
     }
     let image = DynamicImage::from_decoder(decoder)?;
     let is_16bit = matches!(
@@ -167,24 +160,17 @@ pub fn decode_rgb8(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, Imagi
             | DynamicImage::ImageLuma16(_)
             | DynamicImage::ImageLumaA16(_)
     );
-    let mut icc_profile = probe.icc_profile;
-    if notes.is_empty() && !is_16bit {
+    if !is_16bit {
+        // After a CMYK conversion the (CMYK) profile no longer describes the pixels.
+        let icc_profile = if cmyk { None } else { probe.icc_profile };
         return Ok(Decoded {
             image: to_rgb8(image),
             icc_profile,
             notes,
         });
     }
-    if !is_16bit {
-        // CMYK without a profile: a profile of any other kind would not describe the converted pixels.
-        return Ok(Decoded {
-            image: to_rgb8(image),
-            icc_profile: None,
-            notes,
-        });
-    }
     let rgb16 = to_rgb16(image);
-    let image = match icc_profile.take() {
+    let image = match probe.icc_profile {
         Some(icc) => color::convert16_to_srgb8(&rgb16, &icc).unwrap_or_else(|e| {
             notes.push(e);
             color::reduce16(&rgb16)
