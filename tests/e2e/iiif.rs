@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use disan_tests::{chromium_screenshot, disan, ingest, mean_abs_diff, outcomes, run, serve, testdata, web_dir};
+use disan_tests::{
+    chromium_screenshot, disan, ingest, keep_images, mean_abs_diff, outcomes, run, serve, testdata, web_dir,
+};
 use image::RgbImage;
 use serde_json::Value;
 
@@ -296,10 +298,7 @@ fn openseadragon_shows_full_resolution_regions_as_the_source() {
         );
         eprintln!("OpenSeadragon at {x},{y}: mean difference {d:.2}, control {control:.2}");
         if d >= 4.0 || control < 4.0 * d {
-            let keep = std::env::temp_dir().join(format!("disan-osd-{x}-{y}"));
-            std::fs::create_dir_all(&keep).unwrap();
-            shot.save(keep.join("actual.png")).unwrap();
-            expected.save(keep.join("expected.png")).unwrap();
+            let keep = keep_images(&format!("osd-{x}-{y}"), &shot, &expected);
             panic!(
                 "OpenSeadragon at {x},{y}: {d:.2} (control {control:.2}); images in {}",
                 keep.display()

@@ -4,7 +4,7 @@
 
 use disan_core::Settings;
 use disan_imaging::{DecodeLimits, decode_rgb8};
-use disan_tests::{chromium_screenshot, disan, mean_abs_diff, run, serve, testdata, web_dir};
+use disan_tests::{chromium_screenshot, disan, keep_images, mean_abs_diff, run, serve, testdata, web_dir};
 use disan_tiles::{EquiSource, render_view};
 
 #[test]
@@ -54,10 +54,7 @@ fn pannellum_shows_our_pyramid_as_the_source() {
             let control = mean_abs_diff(&shot, &render_view(&source, yaw + 180.0, -pitch, hfov, w, h));
             eprintln!("{name} yaw {yaw} pitch {pitch} hfov {hfov}: mean difference {d:.1}, control {control:.1}");
             if d >= 12.0 || d * 3.0 >= control {
-                let keep = std::env::temp_dir().join(format!("disan-pannellum-{name}-{yaw}-{pitch}"));
-                std::fs::create_dir_all(&keep).unwrap();
-                shot.save(keep.join("actual.png")).unwrap();
-                expected.save(keep.join("expected.png")).unwrap();
+                let keep = keep_images(&format!("pannellum-{name}-{yaw}-{pitch}"), &shot, &expected);
                 panic!(
                     "{name} at yaw {yaw} pitch {pitch} hfov {hfov}: mean difference {d:.1} (control {control:.1}); images in {}",
                     keep.display()

@@ -287,6 +287,16 @@ fn chromium_run(chromium: &str, url: &str, width: u32, height: u32, out: &Path, 
     image::open(out).unwrap().into_rgb8()
 }
 
+/// Saves a failing comparison's images as `<temp>/disan-<name>/{actual,expected}.png` for a person to look
+/// at, and returns the folder.
+pub fn keep_images(name: &str, actual: &image::RgbImage, expected: &image::RgbImage) -> PathBuf {
+    let keep = std::env::temp_dir().join(format!("disan-{name}"));
+    std::fs::create_dir_all(&keep).unwrap();
+    actual.save(keep.join("actual.png")).unwrap();
+    expected.save(keep.join("expected.png")).unwrap();
+    keep
+}
+
 /// The web clients installed by `npm ci` in `tests/web` (Pannellum, OpenSeadragon).
 pub fn web_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
