@@ -42,6 +42,47 @@ pub struct ModelSummary {
     pub extensions_required: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generator: Option<String>,
+    /// Triangles drawn by `model.glb` (after welding; instances counted each time).
+    #[serde(default)]
+    pub triangles: u64,
+    /// Vertices stored in `model.glb`.
+    #[serde(default)]
+    pub vertices: u64,
+    /// Width and height of each embedded texture image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texture_sizes: Vec<[u32; 2]>,
+    /// Estimated GPU memory for `model.glb`: vertex and index buffers plus RGBA8 textures with mipmaps.
+    #[serde(default)]
+    pub gpu_bytes: u64,
+    /// World-space bounding box `[min, max]`, in the model's units (metres, by the glTF convention).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<[[f32; 3]; 2]>,
+    /// A real-world scale or unit the file states (glTF `asset.extras`), as written there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_scale: Option<String>,
+    /// The simplified levels of detail, finest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lods: Vec<LodSummary>,
+    /// Validation findings kept in `model/report.json`.
+    #[serde(default)]
+    pub validation_warnings: u32,
+}
+
+/// One level of detail (`model/lod1.glb`, …).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LodSummary {
+    /// File name inside `model/`.
+    pub file: String,
+    /// Share of the triangles aimed at, and the error bound (relative to the bounding-box diagonal).
+    pub target_ratio: f32,
+    pub max_error: f32,
+    pub triangles: u64,
+    pub vertices: u64,
+    /// Error meshoptimizer reports for the result, relative to the bounding-box diagonal.
+    pub error: f32,
+    /// Longest texture side in this level.
+    pub texture_side: u32,
+    pub bytes: u64,
 }
 
 /// The tile pyramid of a panorama (`pano/`), as Pannellum's multires configuration describes it.

@@ -14,7 +14,7 @@ use disan_core::Settings;
 use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, Rgb, RgbImage, metadata::Orientation};
 
 pub use color::icc_description;
-pub use resize::{fit_within, resize_rgb};
+pub use resize::{fit_within, resize_rgb, resize_rgba};
 
 /// Why an image could not be read or written.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::RgbImage;
+use image::{RgbImage, RgbaImage};
 
 /// The size of a `width`×`height` image scaled to fit within `long_side` on its longer side,
 /// never enlarged, never below 1 pixel.
@@ -31,6 +31,25 @@ pub fn resize_rgb(image: &RgbImage, width: u32, height: u32) -> RgbImage {
         .resize(&src, &mut dst, &options)
         .expect("source and destination are both RGB8 with non-zero sizes");
     RgbImage::from_raw(width, height, dst.into_vec()).expect("the resizer fills width×height×3 bytes")
+}
+
+/// Lanczos3 resampling of 8-bit RGBA to exactly `width`×`height` (alpha is not premultiplied first:
+/// textures keep their colour under transparent texels).
+pub fn resize_rgba(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {
+    if image.dimensions() == (width, height) {
+        return image.clone();
+    }
+    let (sw, sh) = image.dimensions();
+    let src = ImageRef::new(sw, sh, image.as_raw(), PixelType::U8x4)
+        .expect("an RgbaImage buffer holds exactly width×height×4 bytes");
+    let mut dst = Image::new(width, height, PixelType::U8x4);
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .use_alpha(false);
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .expect("source and destination are both RGBA8 with non-zero sizes");
+    RgbaImage::from_raw(width, height, dst.into_vec()).expect("the resizer fills width×height×4 bytes")
 }
 
 #[cfg(test)]

@@ -1,11 +1,27 @@
-//! 3D models: glTF / GLB / OBJ reading, the resources a model references (confined to its folder), and
-//! a summary of what it holds.
+//! 3D models: glTF / GLB / OBJ reading with a Khronos-style validation report, resources confined to the
+//! model's folder, and packing into one optimised GLB with simplified levels of detail.
 //!
-//! Entry points take bytes plus the model's folder (for resources); [`read_model`] is the path twin.
+//! [`inspect`] finds a model's resources (for hashing); [`read_scene`] validates and loads it;
+//! [`package`] makes `model.glb`, `lod1.glb`, `lod2.glb` and the statistics.
 
 use std::path::{Component, Path, PathBuf};
 
-use disan_core::ModelSummary;
+use disan_core::{LodSummary, ModelSummary};
+
+mod load;
+pub mod lod;
+mod meshopt_decode;
+pub mod obj;
+pub mod report;
+pub mod scene;
+pub mod textures;
+pub mod validate;
+pub mod write;
+
+pub use lod::{LOD_TARGETS, LodTarget};
+pub use report::{Issue, Report, Severity};
+pub use scene::Scene;
+pub use validate::{COVERED_CODES, Document, Limits};
 
 /// Why a model could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +151,7 @@ fn inspect_gltf(bytes: &[u8], format: ModelFormat, dir: &Path) -> Result<ModelIn
         resources: resources.iter().map(|r| r.uri.clone()).collect(),
         extensions_required: json.extensions_required.clone(),
         generator: json.asset.generator.clone(),
+        ..ModelSummary::default()
     };
     Ok(ModelInfo {
         format,
@@ -206,6 +223,164 @@ fn inspect_obj(bytes: &[u8], dir: &Path) -> Result<ModelInfo, ModelError> {
         summary,
         resources,
     })
+}
+
+/// Validates a model and, when it has no errors, loads it. The report always comes back; the scene only
+/// when there are no errors. `name` is how the report names the file.
+pub fn read_scene(
+    bytes: &[u8],
+    format: ModelFormat,
+    name: &str,
+    dir: &Path,
+    limits: Limits,
+) -> (Report, Option<Scene>) {
+    if format == ModelFormat::Obj && !bytes.starts_with(b"glTF") {
+        let mut report = Report::new(name, "model/obj");
+        let scene = match obj::load_obj(bytes, dir) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let code = if e.contains("outside") {
+                    "DISAN_URI_OUTSIDE_FOLDER"
+                } else {
+                    "DISAN_OBJ_INVALID"
+                };
+                report.push(Issue {
+                    code: code.into(),
+                    message: e,
+                    severity: Severity::Error,
+                    pointer: Some(String::new()),
+                    offset: None,
+                });
+                None
+            }
+        };
+        if let Some(s) = &scene {
+            for w in &s.warnings {
+                report.push(warning(w));
+            }
+        }
+        return (report, scene);
+    }
+    let (mut report, doc) = validate::validate(bytes, name, dir, limits);
+    if report.has_errors() {
+        return (report, None);
+    }
+    let Some(doc) = doc else { return (report, None) };
+    match load::load(&doc) {
+        Ok(scene) => {
+            for w in &scene.warnings {
+                report.push(warning(w));
+            }
+            (report, Some(scene))
+        }
+        Err(e) => {
+            report.push(Issue {
+                code: "DISAN_LOAD_FAILED".into(),
+                message: e,
+                severity: Severity::Error,
+                pointer: Some(String::new()),
+                offset: None,
+            });
+            (report, None)
+        }
+    }
+}
+
+fn warning(message: &str) -> Issue {
+    Issue {
+        code: "DISAN_NOT_KEPT".into(),
+        message: message.to_owned(),
+        severity: Severity::Warning,
+        pointer: Some(String::new()),
+        offset: None,
+    }
+}
+
+/// What packaging a model produces.
+pub struct Package {
+    /// `model.glb`: the whole model, optimised.
+    pub model: Vec<u8>,
+    /// `(file name, bytes, scene)` per level of detail, finest first.
+    pub lods: Vec<(String, Vec<u8>, Scene)>,
+    /// The optimised full model.
+    pub scene: Scene,
+    /// Statistics to merge into the asset's [`ModelSummary`].
+    pub triangles: u64,
+    pub vertices: u64,
+    pub texture_sizes: Vec<[u32; 2]>,
+    pub gpu_bytes: u64,
+    pub bounds: Option<[[f32; 3]; 2]>,
+    pub lod_summaries: Vec<LodSummary>,
+}
+
+/// Optimises the scene, writes it as one GLB and simplifies it into [`LOD_TARGETS`] with textures
+/// reduced for each level.
+pub fn package(mut scene: Scene, generator: &str) -> Result<Package, String> {
+    lod::optimize(&mut scene);
+    let model = write::write_glb(&scene, generator);
+    let mut lods = Vec::new();
+    let mut lod_summaries = Vec::new();
+    for target in LOD_TARGETS {
+        let (mut lod_scene, stats) = lod::simplify(&scene, target.ratio, target.max_error);
+        lod_scene.images = {
+            use rayon::prelude::*;
+            lod_scene
+                .images
+                .par_iter()
+                .map(|img| textures::shrink(img, target.texture_side))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let bytes = write::write_glb(&lod_scene, generator);
+        lod_summaries.push(LodSummary {
+            file: format!("{}.glb", target.name),
+            target_ratio: target.ratio,
+            max_error: target.max_error,
+            triangles: lod_scene.triangles(),
+            vertices: lod_scene.vertices(),
+            error: stats.error,
+            texture_side: lod_scene
+                .images
+                .iter()
+                .map(|i| i.width.max(i.height))
+                .max()
+                .unwrap_or(0),
+            bytes: bytes.len() as u64,
+        });
+        lods.push((format!("{}.glb", target.name), bytes, lod_scene));
+    }
+    let texture_sizes: Vec<[u32; 2]> = scene.images.iter().map(|i| [i.width, i.height]).collect();
+    Ok(Package {
+        triangles: scene.triangles(),
+        vertices: scene.vertices(),
+        gpu_bytes: gpu_bytes(&scene),
+        bounds: scene.bounds().map(|(a, b)| [a, b]),
+        texture_sizes,
+        model,
+        lods,
+        scene,
+        lod_summaries,
+    })
+}
+
+/// Vertex buffers (only the attributes present), index buffers, and textures as RGBA8 with a full mip
+/// chain (4/3 of the top level).
+pub fn gpu_bytes(scene: &Scene) -> u64 {
+    let mut total = 0u64;
+    for p in scene.meshes.iter().flat_map(|m| &m.primitives) {
+        let a = p.attributes;
+        let stride = 12
+            + if a.normal { 12 } else { 0 }
+            + if a.uv0 { 8 } else { 0 }
+            + if a.uv1 { 8 } else { 0 }
+            + if a.color { 16 } else { 0 }
+            + if a.tangent { 16 } else { 0 };
+        let index = if p.vertices.len() <= 65535 { 2 } else { 4 };
+        total += p.vertices.len() as u64 * stride + p.indices.len() as u64 * index;
+    }
+    for i in &scene.images {
+        total += u64::from(i.width) * u64::from(i.height) * 4 * 4 / 3;
+    }
+    total
 }
 
 const GLB_JSON: u32 = 0x4E4F_534A;
@@ -302,7 +477,7 @@ pub fn resolve(dir: &Path, uri: &str) -> Result<Resource, ModelError> {
     })
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -1,0 +1,99 @@
+//! Texture images: recognised, kept as PNG/JPEG (others re-encoded to PNG), and reduced for LODs.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageFormat, ImageReader, RgbaImage};
+
+use crate::scene::Image;
+
+/// Largest texture side read (16K covers 8K photogrammetry atlases with room to spare).
+pub const MAX_TEXTURE_SIDE: u32 = 16384;
+
+fn reader(bytes: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, String> {
+    let mut r = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_TEXTURE_SIDE);
+    limits.max_image_height = Some(MAX_TEXTURE_SIDE);
+    limits.max_alloc = Some(u64::from(MAX_TEXTURE_SIDE).pow(2) * 4 + (64 << 20));
+    r.limits(limits);
+    Ok(r)
+}
+
+/// An image as a glTF texture: PNG and JPEG kept byte for byte, WebP/GIF re-encoded to PNG.
+pub fn normalise_image(name: Option<&str>, bytes: Vec<u8>) -> Result<Image, String> {
+    let name = name.map(str::to_owned);
+    match crate::load::sniffed(&bytes) {
+        Some(mime @ ("image/png" | "image/jpeg")) => {
+            let (width, height) = reader(&bytes)?.into_dimensions().map_err(|e| e.to_string())?;
+            if width > MAX_TEXTURE_SIDE || height > MAX_TEXTURE_SIDE {
+                return Err(format!(
+                    "texture is {width}×{height}, above {MAX_TEXTURE_SIDE} px a side"
+                ));
+            }
+            Ok(Image {
+                name,
+                mime: mime.to_owned(),
+                bytes,
+                width,
+                height,
+            })
+        }
+        Some("image/ktx2") => Err("KTX2 textures are not decoded: re-export with PNG or JPEG textures".into()),
+        Some(_) => {
+            let img = reader(&bytes)?.decode().map_err(|e| e.to_string())?;
+            let (width, height) = (img.width(), img.height());
+            Ok(Image {
+                name,
+                mime: "image/png".into(),
+                bytes: encode_png(&img.to_rgba8())?,
+                width,
+                height,
+            })
+        }
+        None => Err("texture is neither PNG nor JPEG (nor anything else recognised)".into()),
+    }
+}
+
+fn encode_png(img: &RgbaImage) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let dynamic = DynamicImage::ImageRgba8(img.clone());
+    // Drop an alpha channel that is fully opaque: smaller files, and no blending needed.
+    let opaque = img.pixels().all(|p| p.0[3] == 255);
+    let result = if opaque {
+        dynamic.to_rgb8().write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+    } else {
+        dynamic.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+    };
+    result.map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// The image scaled to fit `max_side` (never enlarged). Opaque images become JPEG at quality 90;
+/// images with transparency stay PNG.
+pub fn shrink(image: &Image, max_side: u32) -> Result<Image, String> {
+    if image.width.max(image.height) <= max_side {
+        return Ok(image.clone());
+    }
+    let (w, h) = disan_imaging::fit_within(image.width, image.height, max_side);
+    let rgba = reader(&image.bytes)?.decode().map_err(|e| e.to_string())?.to_rgba8();
+    let small = disan_imaging::resize_rgba(&rgba, w, h);
+    let opaque = small.pixels().all(|p| p.0[3] == 255);
+    let (mime, bytes) = if opaque {
+        let rgb = DynamicImage::ImageRgba8(small).to_rgb8();
+        (
+            "image/jpeg",
+            disan_imaging::encode_jpeg(&rgb, 90).map_err(|e| e.to_string())?,
+        )
+    } else {
+        ("image/png", encode_png(&small)?)
+    };
+    Ok(Image {
+        name: image.name.clone(),
+        mime: mime.into(),
+        bytes,
+        width: w,
+        height: h,
+    })
+}
