@@ -81,6 +81,32 @@ enum Command {
         #[arg(long)]
         base_url: String,
     },
+    /// Validate glTF, GLB and OBJ models; reports are in the Khronos glTF-Validator's JSON shape.
+    Validate {
+        /// Model files (.glb, .gltf, .obj).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Render a model (a file, or a model asset's id in the collection) to a PNG or JPEG, headless.
+    Render {
+        /// A model file, or the id (or unique prefix) of a model asset in --collection.
+        target: String,
+        /// Output image (.png or .jpg).
+        #[arg(long)]
+        out: PathBuf,
+        /// Image size, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1024x768", value_parser = parse_size)]
+        size: (u32, u32),
+        /// Degrees around the vertical axis; 0 looks at the model's front (+Z), positive turns right.
+        #[arg(long, default_value_t = 30.0, allow_negative_numbers = true)]
+        yaw: f32,
+        /// Degrees above the horizon.
+        #[arg(long, default_value_t = 20.0, allow_negative_numbers = true)]
+        pitch: f32,
+        /// Transparent background (PNG only).
+        #[arg(long)]
+        transparent: bool,
+    },
     /// List the assets in the collection.
     List {
         /// Only assets of this kind (photo, panorama, model).
@@ -121,6 +147,17 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X', '×'])
+        .ok_or_else(|| format!("{s:?}: expected WIDTHxHEIGHT, e.g. 1024x768"))?;
+    let parse = |v: &str| v.trim().parse::<u32>().ok().filter(|&n| (1..=16384).contains(&n));
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok((w, h)),
+        _ => Err(format!("{s:?}: width and height must be 1 to 16384")),
     }
 }
 
@@ -223,6 +260,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     report.base_url,
                     report.iiif_services
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { files } => {
+            let reports: Vec<disan_model::Report> = files.iter().map(|f| output::validate_file(f)).collect();
+            if cli.json {
+                if reports.len() == 1 {
+                    output::print_json(&reports[0])?;
+                } else {
+                    output::print_json(&reports)?;
+                }
+            } else {
+                output::print_validation(&reports)?;
+            }
+            Ok(if reports.iter().any(disan_model::Report::has_errors) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Render {
+            target,
+            out,
+            size,
+            yaw,
+            pitch,
+            transparent,
+        } => {
+            output::render(&cli.collection, &target, &out, size, yaw, pitch, transparent)?;
+            if !cli.json {
+                println!("{} ({}×{})", out.display(), size.0, size.1);
+            } else {
+                output::print_json(&serde_json::json!({"out": out, "width": size.0, "height": size.1}))?;
             }
             Ok(ExitCode::SUCCESS)
         }

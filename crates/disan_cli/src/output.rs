@@ -332,3 +332,111 @@ pub fn print_tiles(
     }
     Ok(())
 }
+
+/// Validates one model file; unreadable files become a report with one `IO_ERROR`.
+pub fn validate_file(path: &Path) -> disan_model::Report {
+    let name = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            let mut r = disan_model::Report::new(&name, "");
+            r.push(disan_model::Issue {
+                code: "IO_ERROR".into(),
+                message: format!("cannot read: {e}"),
+                severity: disan_model::Severity::Error,
+                pointer: Some(String::new()),
+                offset: None,
+            });
+            return r;
+        }
+    };
+    let format = disan_model::ModelFormat::from_extension(path).unwrap_or(disan_model::ModelFormat::Gltf);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    disan_model::read_scene(&bytes, format, &name, dir, disan_model::Limits::default()).0
+}
+
+pub fn print_validation(reports: &[disan_model::Report]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for r in reports {
+        let i = &r.issues;
+        writeln!(
+            out,
+            "{}: {} error(s), {} warning(s), {} info(s)",
+            r.uri, i.num_errors, i.num_warnings, i.num_infos
+        )?;
+        for m in &i.messages {
+            let level = match m.severity {
+                disan_model::Severity::Error => "error",
+                disan_model::Severity::Warning => "warning",
+                disan_model::Severity::Info => "info",
+                disan_model::Severity::Hint => "hint",
+            };
+            writeln!(out, "  {level}: {}", m.short())?;
+        }
+        if i.truncated {
+            writeln!(out, "  (repeated messages left out)")?;
+        }
+    }
+    Ok(())
+}
+
+/// `disan render`: a model file, or a model asset's `model/model.glb`, drawn to an image.
+pub fn render(
+    collection: &Path,
+    target: &str,
+    out: &Path,
+    (width, height): (u32, u32),
+    yaw: f32,
+    pitch: f32,
+    transparent: bool,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let path = if Path::new(target).is_file() {
+        Path::new(target).to_owned()
+    } else {
+        let catalog = disan_catalog::Catalog::open(collection)
+            .with_context(|| format!("{target:?} is not a file, and there is no collection to look it up in"))?;
+        let asset = catalog.get(target)?;
+        anyhow::ensure!(
+            asset.manifest.kind == disan_core::AssetKind::Model,
+            "asset {} is a {}, not a model (panorama views come with the viewer)",
+            asset.id(),
+            asset.manifest.kind.as_str()
+        );
+        collection.join("assets").join(asset.id()).join("model/model.glb")
+    };
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let format = disan_model::ModelFormat::from_extension(&path).unwrap_or(disan_model::ModelFormat::Glb);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let (report, scene) = disan_model::read_scene(
+        &bytes,
+        format,
+        &path.display().to_string(),
+        dir,
+        disan_model::Limits::default(),
+    );
+    let scene = scene.ok_or_else(|| anyhow::anyhow!("{}: {}", path.display(), report.error_summary()))?;
+    let gpu = disan_render::Gpu::shared()?;
+    let mut view = disan_render::View {
+        width,
+        height,
+        yaw,
+        pitch,
+        ..Default::default()
+    };
+    let png = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if transparent {
+        anyhow::ensure!(png, "--transparent needs a .png output");
+        view.background = [0.0; 4];
+    }
+    let img = disan_render::render_scene(&gpu, &scene, &view)?;
+    if png {
+        img.save(out)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    } else {
+        let rgb = image::DynamicImage::ImageRgba8(img).to_rgb8();
+        let jpeg = disan_imaging::encode_jpeg(&rgb, 92)?;
+        std::fs::write(out, jpeg).with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    Ok(())
+}

@@ -327,7 +327,7 @@ pub fn package(mut scene: Scene, generator: &str) -> Result<Package, String> {
             lod_scene
                 .images
                 .par_iter()
-                .map(|img| textures::shrink(img, target.texture_side))
+                .map(|img| textures::shrink(img, target.texture_side_for(img.width, img.height)))
                 .collect::<Result<Vec<_>, _>>()?
         };
         let bytes = write::write_glb(&lod_scene, generator);

@@ -6,28 +6,42 @@ use rayon::prelude::*;
 use crate::scene::{Primitive, Scene, Vertex, max_scale};
 
 /// One level of detail: the share of triangles aimed at, the largest geometric error allowed (relative
-/// to the model's bounding-box diagonal), and the longest texture side.
+/// to the model's bounding-box diagonal), and how textures shrink (a share of their side, capped).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LodTarget {
     pub name: &'static str,
     pub ratio: f32,
     pub max_error: f32,
+    pub texture_scale: f32,
     pub texture_side: u32,
 }
 
-/// `lod1.glb`: a quarter of the triangles within 1 % of the model's size, textures up to 2048 px.
-/// `lod2.glb`: a twentieth within 5 %, textures up to 1024 px.
+impl LodTarget {
+    /// The longest side a `width`×`height` texture gets in this level (never below 16 px, never enlarged).
+    pub fn texture_side_for(&self, width: u32, height: u32) -> u32 {
+        let long = width.max(height);
+        ((long as f32 * self.texture_scale) as u32)
+            .min(self.texture_side)
+            .max(16)
+            .min(long)
+    }
+}
+
+/// `lod1.glb`: a quarter of the triangles within 1 % of the model's size, textures at half their side
+/// (at most 2048 px). `lod2.glb`: a twentieth within 5 %, textures at a quarter (at most 1024 px).
 pub const LOD_TARGETS: [LodTarget; 2] = [
     LodTarget {
         name: "lod1",
         ratio: 0.25,
         max_error: 0.01,
+        texture_scale: 0.5,
         texture_side: 2048,
     },
     LodTarget {
         name: "lod2",
         ratio: 0.05,
         max_error: 0.05,
+        texture_scale: 0.25,
         texture_side: 1024,
     },
 ];

@@ -12,6 +12,7 @@
 
 mod budget;
 mod iiif;
+mod model;
 mod pano;
 mod process;
 mod report;

@@ -124,7 +124,8 @@ pub(crate) struct Context<'a> {
 pub(crate) fn make_asset(ctx: &Context<'_>, h: Hashed) -> FileReport {
     let _span = tracing::info_span!("asset", id = %h.id, path = %h.candidate.display).entered();
     let mut warnings = Vec::new();
-    let result = crate::guard(|| build(ctx, &h, &mut warnings)).and_then(|manifest| {
+    let mut validation = None;
+    let result = crate::guard(|| build(ctx, &h, &mut warnings, &mut validation)).and_then(|manifest| {
         publish(ctx, &h, &manifest)?;
         Ok(manifest.kind)
     });
@@ -143,11 +144,17 @@ pub(crate) fn make_asset(ctx: &Context<'_>, h: Hashed) -> FileReport {
     };
     FileReport {
         warnings,
+        validation,
         ..h.report(outcome)
     }
 }
 
-fn build(ctx: &Context<'_>, h: &Hashed, warnings: &mut Vec<String>) -> Result<AssetManifest, String> {
+fn build(
+    ctx: &Context<'_>,
+    h: &Hashed,
+    warnings: &mut Vec<String>,
+    validation: &mut Option<disan_model::Report>,
+) -> Result<AssetManifest, String> {
     let c = &h.candidate;
     let stage = ctx.collection.join(STAGING_DIR).join(h.id.to_string());
     if stage.exists() {
@@ -161,25 +168,7 @@ fn build(ctx: &Context<'_>, h: &Hashed, warnings: &mut Vec<String>) -> Result<As
         .unwrap_or_default();
 
     let manifest = if let Some(Ok(model)) = &c.model {
-        AssetManifest {
-            id: h.id,
-            kind: AssetKind::Model,
-            source: SourceInfo {
-                file_name,
-                bytes: h.total_bytes,
-                blake3: h.blake3.clone(),
-                format: model.format.as_str().into(),
-            },
-            width: None,
-            height: None,
-            icc_profile: None,
-            metadata: Default::default(),
-            derivatives: BTreeMap::new(),
-            model: Some(model.summary.clone()),
-            pano_tiles: None,
-            iiif: None,
-            settings_version: SETTINGS_VERSION,
-        }
+        crate::model::build_model(ctx, h, model, &stage, file_name, warnings, validation)?
     } else {
         let bytes = std::fs::read(&c.path).map_err(|e| format!("cannot read: {e}"))?;
         if blake3::hash(&bytes).to_hex().as_str() != h.blake3 {

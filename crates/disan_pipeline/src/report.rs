@@ -55,6 +55,9 @@ pub struct FileReport {
     /// Problems that did not stop the file (unreadable EXIF, an ICC profile that could not be applied).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Models that failed validation: the whole report (Khronos glTF-Validator shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<disan_model::Report>,
 }
 
 impl FileReport {
@@ -64,6 +67,7 @@ impl FileReport {
             bytes,
             outcome,
             warnings: Vec::new(),
+            validation: None,
         }
     }
 }

@@ -1,0 +1,647 @@
+//! Disan's wgpu renderers, usable headless (thumbnails, `disan render`, tests on Mesa's lavapipe) and,
+//! through the same code, in the viewer. Today: relic meshes ([`render_scene`]).
+//!
+//! Lighting is deliberately simple (a key, a fill and a sky ambient over the base colour) so that a
+//! thumbnail reads the same on every GPU, software ones included.
+
+use std::sync::{Arc, OnceLock};
+
+use bytemuck::{Pod, Zeroable};
+use disan_model::Scene;
+use disan_model::scene::{Primitive, Vertex};
+use glam::{Mat4, Vec3};
+use image::RgbaImage;
+use wgpu::util::DeviceExt;
+
+/// Shader source, public so tests can validate it with naga.
+pub const MESH_SHADER: &str = include_str!("mesh.wgsl");
+
+/// Why a render failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("no GPU adapter (install Mesa's Vulkan driver, Debian package mesa-vulkan-drivers): {0}")]
+    NoAdapter(String),
+    #[error("GPU device: {0}")]
+    Device(String),
+    #[error("{width}×{height} is not a size this GPU can render (1 to {max} pixels a side)")]
+    Size { width: u32, height: u32, max: u32 },
+    #[error("reading the image back: {0}")]
+    Readback(String),
+    #[error("the model draws nothing")]
+    Empty,
+}
+
+/// A device and queue, shared by every render of a process.
+pub struct Gpu {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter_name: String,
+    mesh: OnceLock<MeshPipeline>,
+}
+
+static SHARED: OnceLock<Result<Arc<Gpu>, String>> = OnceLock::new();
+
+impl Gpu {
+    /// Opens the default adapter (honouring `WGPU_BACKEND`/`WGPU_ADAPTER_NAME`) without a window.
+    pub fn new() -> Result<Self, RenderError> {
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+        if std::env::var_os("WGPU_BACKEND").is_none() {
+            // Vulkan, Metal or DX12; probing OpenGL prints EGL noise on headless Linux.
+            desc.backends = wgpu::Backends::PRIMARY;
+        }
+        let instance = wgpu::Instance::new(desc);
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: None,
+            ..Default::default()
+        }))
+        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+        let adapter_name = adapter.get_info().name;
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("disan"),
+            required_limits: wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits()),
+            ..Default::default()
+        }))
+        .map_err(|e| RenderError::Device(e.to_string()))?;
+        tracing::debug!(adapter = %adapter_name, "GPU ready");
+        Ok(Self {
+            device,
+            queue,
+            adapter_name,
+            mesh: OnceLock::new(),
+        })
+    }
+
+    /// One GPU for the whole process (opening a device on lavapipe costs a fraction of a second).
+    pub fn shared() -> Result<Arc<Gpu>, RenderError> {
+        SHARED
+            .get_or_init(|| Gpu::new().map(Arc::new).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(RenderError::NoAdapter)
+    }
+}
+
+/// Where the camera is and what it renders.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    pub width: u32,
+    pub height: u32,
+    /// Degrees around the vertical axis; 0 looks at the model's front (+Z), positive turns to its right.
+    pub yaw: f32,
+    /// Degrees above the horizon.
+    pub pitch: f32,
+    /// Vertical field of view in degrees.
+    pub fov: f32,
+    /// Linear RGBA; alpha 0 gives a transparent background (PNG output).
+    pub background: [f64; 4],
+}
+
+impl Default for View {
+    fn default() -> Self {
+        Self {
+            width: 512,
+            height: 512,
+            yaw: 30.0,
+            pitch: 20.0,
+            fov: 30.0,
+            // sRGB 230: a neutral light grey.
+            background: [0.79, 0.79, 0.79, 1.0],
+        }
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct CameraUniform {
+    view_proj: [[f32; 4]; 4],
+    eye: [f32; 4],
+    light_dir: [f32; 4],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct DrawUniform {
+    model: [[f32; 4]; 4],
+    normal_matrix: [[f32; 4]; 4],
+    base_color: [f32; 4],
+    params: [f32; 4],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct GpuVertex {
+    pos: [f32; 3],
+    normal: [f32; 3],
+    uv: [f32; 2],
+    color: [f32; 4],
+}
+
+const SAMPLES: u32 = 4;
+const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
+
+struct MeshPipeline {
+    opaque: wgpu::RenderPipeline,
+    blend: wgpu::RenderPipeline,
+    camera_layout: wgpu::BindGroupLayout,
+    draw_layout: wgpu::BindGroupLayout,
+    sampler: wgpu::Sampler,
+}
+
+impl MeshPipeline {
+    fn new(device: &wgpu::Device) -> Self {
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("mesh.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(MESH_SHADER.into()),
+        });
+        let uniform = |binding, visibility| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let camera_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("camera"),
+            entries: &[uniform(0, wgpu::ShaderStages::VERTEX_FRAGMENT)],
+        });
+        let draw_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("draw"),
+            entries: &[
+                uniform(0, wgpu::ShaderStages::VERTEX_FRAGMENT),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+            ],
+        });
+        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("mesh"),
+            bind_group_layouts: &[Some(&camera_layout), Some(&draw_layout)],
+            immediate_size: 0,
+        });
+        let attributes = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x4];
+        let make = |blend: bool| {
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(if blend { "mesh blend" } else { "mesh opaque" }),
+                layout: Some(&layout),
+                vertex: wgpu::VertexState {
+                    module: &shader,
+                    entry_point: Some("vs_main"),
+                    compilation_options: Default::default(),
+                    buffers: &[Some(wgpu::VertexBufferLayout {
+                        array_stride: size_of::<GpuVertex>() as u64,
+                        step_mode: wgpu::VertexStepMode::Vertex,
+                        attributes: &attributes,
+                    })],
+                },
+                primitive: wgpu::PrimitiveState {
+                    topology: wgpu::PrimitiveTopology::TriangleList,
+                    cull_mode: None,
+                    ..Default::default()
+                },
+                depth_stencil: Some(wgpu::DepthStencilState {
+                    format: DEPTH_FORMAT,
+                    depth_write_enabled: Some(!blend),
+                    depth_compare: Some(wgpu::CompareFunction::LessEqual),
+                    stencil: Default::default(),
+                    bias: Default::default(),
+                }),
+                multisample: wgpu::MultisampleState {
+                    count: SAMPLES,
+                    ..Default::default()
+                },
+                fragment: Some(wgpu::FragmentState {
+                    module: &shader,
+                    entry_point: Some("fs_main"),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: COLOR_FORMAT,
+                        blend: blend.then_some(wgpu::BlendState::ALPHA_BLENDING),
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("base colour"),
+            address_mode_u: wgpu::AddressMode::Repeat,
+            address_mode_v: wgpu::AddressMode::Repeat,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            mipmap_filter: wgpu::MipmapFilterMode::Linear,
+            ..Default::default()
+        });
+        Self {
+            opaque: make(false),
+            blend: make(true),
+            camera_layout,
+            draw_layout,
+            sampler,
+        }
+    }
+}
+
+/// Vertices for the GPU; flat-shaded normals are computed for primitives without their own.
+fn gpu_vertices(p: &Primitive) -> (Vec<GpuVertex>, Vec<u32>) {
+    if p.attributes.normal {
+        let v = p
+            .vertices
+            .iter()
+            .map(|v| to_gpu(v, v.normal, p.attributes.uv0))
+            .collect();
+        return (v, p.indices.clone());
+    }
+    // One vertex per corner, with its face's normal (what glTF asks for when normals are absent).
+    let mut verts = Vec::with_capacity(p.indices.len());
+    for tri in p.indices.chunks_exact(3) {
+        let [a, b, c] = [0, 1, 2].map(|k| Vec3::from(p.vertices[tri[k] as usize].pos));
+        let n = (b - a).cross(c - a).normalize_or_zero().to_array();
+        for &i in tri {
+            verts.push(to_gpu(&p.vertices[i as usize], n, p.attributes.uv0));
+        }
+    }
+    let n = verts.len() as u32;
+    (verts, (0..n).collect())
+}
+
+fn to_gpu(v: &Vertex, normal: [f32; 3], uv: bool) -> GpuVertex {
+    GpuVertex {
+        pos: v.pos,
+        normal,
+        uv: if uv { v.uv0 } else { [0.0; 2] },
+        color: v.color,
+    }
+}
+
+/// An RGBA8 sRGB texture with its mip chain made on the CPU (top level at most 2048 px).
+fn upload_texture(gpu: &Gpu, rgba: &RgbaImage) -> wgpu::Texture {
+    let mut level = {
+        let (w, h) = rgba.dimensions();
+        let scale = (2048.0 / w.max(h) as f32).min(1.0);
+        if scale < 1.0 {
+            let (nw, nh) = (((w as f32 * scale) as u32).max(1), ((h as f32 * scale) as u32).max(1));
+            image::imageops::resize(rgba, nw, nh, image::imageops::FilterType::Triangle)
+        } else {
+            rgba.clone()
+        }
+    };
+    let (w, h) = level.dimensions();
+    let mips = 32 - w.max(h).leading_zeros();
+    let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("base colour"),
+        size: wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: mips,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: COLOR_FORMAT,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    for mip in 0..mips {
+        let (lw, lh) = level.dimensions();
+        gpu.queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &texture,
+                mip_level: mip,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            level.as_raw(),
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(lw * 4),
+                rows_per_image: Some(lh),
+            },
+            wgpu::Extent3d {
+                width: lw,
+                height: lh,
+                depth_or_array_layers: 1,
+            },
+        );
+        if mip + 1 < mips {
+            level = image::imageops::resize(
+                &level,
+                (lw / 2).max(1),
+                (lh / 2).max(1),
+                image::imageops::FilterType::Triangle,
+            );
+        }
+    }
+    texture
+}
+
+/// The camera that frames `bounds` from `view`'s direction.
+fn camera(bounds: ([f32; 3], [f32; 3]), view: &View) -> (CameraUniform, Mat4) {
+    let (min, max) = (Vec3::from(bounds.0), Vec3::from(bounds.1));
+    let centre = (min + max) * 0.5;
+    let radius = ((max - min).length() * 0.5).max(1e-6);
+    let aspect = view.width as f32 / view.height as f32;
+    let fov_y = view.fov.to_radians();
+    // Fit the bounding sphere in the narrower of the two fields of view.
+    let fov_x = 2.0 * ((fov_y * 0.5).tan() * aspect).atan();
+    let half = (fov_y.min(fov_x)) * 0.5;
+    let distance = radius / half.sin() * 1.02;
+    let (yaw, pitch) = (view.yaw.to_radians(), view.pitch.to_radians());
+    let dir = Vec3::new(yaw.sin() * pitch.cos(), pitch.sin(), yaw.cos() * pitch.cos());
+    let eye = centre + dir * distance;
+    let up = if pitch.cos().abs() < 1e-4 { Vec3::Z } else { Vec3::Y };
+    let view_m = glam::camera::rh::view::look_at_mat4(eye, centre, up);
+    let near = (distance - radius * 1.5).max(distance * 0.01);
+    let far = distance + radius * 1.5;
+    let proj = glam::camera::rh::proj::directx::perspective(fov_y, aspect, near, far);
+    // Key light from above the camera's left shoulder.
+    let right = view_m.inverse().transform_vector3(Vec3::X);
+    let light = (dir + Vec3::Y * 0.8 - right * 0.5).normalize();
+    let vp = proj * view_m;
+    (
+        CameraUniform {
+            view_proj: vp.to_cols_array_2d(),
+            eye: eye.extend(1.0).to_array(),
+            light_dir: light.extend(0.0).to_array(),
+        },
+        vp,
+    )
+}
+
+/// Renders a model to an RGBA image (sRGB, straight alpha).
+pub fn render_scene(gpu: &Gpu, scene: &Scene, view: &View) -> Result<RgbaImage, RenderError> {
+    let max = gpu.device.limits().max_texture_dimension_2d;
+    if view.width == 0 || view.height == 0 || view.width > max || view.height > max {
+        return Err(RenderError::Size {
+            width: view.width,
+            height: view.height,
+            max,
+        });
+    }
+    let bounds = scene.bounds().ok_or(RenderError::Empty)?;
+    let pipe = gpu.mesh.get_or_init(|| MeshPipeline::new(&gpu.device));
+    let device = &gpu.device;
+    let (cam, _) = camera(bounds, view);
+    let camera_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("camera"),
+        contents: bytemuck::bytes_of(&cam),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let camera_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("camera"),
+        layout: &pipe.camera_layout,
+        entries: &[wgpu::BindGroupEntry {
+            binding: 0,
+            resource: camera_buf.as_entire_binding(),
+        }],
+    });
+    let white = upload_texture(gpu, &RgbaImage::from_pixel(1, 1, image::Rgba([255; 4])));
+    let white_view = white.create_view(&Default::default());
+    // Decoded textures by texture index.
+    let mut texture_views: Vec<Option<wgpu::TextureView>> = vec![None; scene.textures.len()];
+    struct DrawCall {
+        vertices: wgpu::Buffer,
+        indices: wgpu::Buffer,
+        count: u32,
+        group: wgpu::BindGroup,
+        blend: bool,
+    }
+    let mut draws = Vec::new();
+    for (mesh, world) in scene.instances() {
+        let model = Mat4::from_cols_array(&world);
+        let normal_matrix = model.inverse().transpose();
+        for p in &scene.meshes[mesh].primitives {
+            if p.indices.is_empty() {
+                continue;
+            }
+            let material = p
+                .material
+                .and_then(|m| scene.materials.get(m))
+                .cloned()
+                .unwrap_or_default();
+            let tex = material
+                .base_color_texture
+                .filter(|t| t.tex_coord == 0 && p.attributes.uv0)
+                .and_then(|t| {
+                    let slot = texture_views.get_mut(t.texture)?;
+                    if slot.is_none() {
+                        let image = scene.images.get(scene.textures.get(t.texture)?.image)?;
+                        match image::load_from_memory(&image.bytes) {
+                            Ok(img) => {
+                                *slot = Some(upload_texture(gpu, &img.to_rgba8()).create_view(&Default::default()));
+                            }
+                            Err(e) => {
+                                tracing::warn!("texture {} unreadable: {e}", t.texture);
+                                return None;
+                            }
+                        }
+                    }
+                    slot.clone()
+                });
+            let (verts, indices) = gpu_vertices(p);
+            let uniform = DrawUniform {
+                model: model.to_cols_array_2d(),
+                normal_matrix: normal_matrix.to_cols_array_2d(),
+                base_color: material.base_color,
+                params: [
+                    if tex.is_some() { 1.0 } else { 0.0 },
+                    if material.alpha_mode == "MASK" {
+                        material.alpha_cutoff.unwrap_or(0.5)
+                    } else {
+                        0.0
+                    },
+                    if material.unlit { 1.0 } else { 0.0 },
+                    0.0,
+                ],
+            };
+            let draw_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("draw"),
+                contents: bytemuck::bytes_of(&uniform),
+                usage: wgpu::BufferUsages::UNIFORM,
+            });
+            let view_ref = tex.as_ref().unwrap_or(&white_view);
+            let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("draw"),
+                layout: &pipe.draw_layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: draw_buf.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::TextureView(view_ref),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: wgpu::BindingResource::Sampler(&pipe.sampler),
+                    },
+                ],
+            });
+            draws.push(DrawCall {
+                vertices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("vertices"),
+                    contents: bytemuck::cast_slice(&verts),
+                    usage: wgpu::BufferUsages::VERTEX,
+                }),
+                indices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("indices"),
+                    contents: bytemuck::cast_slice(&indices),
+                    usage: wgpu::BufferUsages::INDEX,
+                }),
+                count: indices.len() as u32,
+                group,
+                blend: material.alpha_mode == "BLEND",
+            });
+        }
+    }
+    if draws.is_empty() {
+        return Err(RenderError::Empty);
+    }
+    let size = wgpu::Extent3d {
+        width: view.width,
+        height: view.height,
+        depth_or_array_layers: 1,
+    };
+    let target = |format, samples, usage| {
+        device.create_texture(&wgpu::TextureDescriptor {
+            label: None,
+            size,
+            mip_level_count: 1,
+            sample_count: samples,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage,
+            view_formats: &[],
+        })
+    };
+    let msaa = target(COLOR_FORMAT, SAMPLES, wgpu::TextureUsages::RENDER_ATTACHMENT);
+    let resolved = target(
+        COLOR_FORMAT,
+        1,
+        wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+    );
+    let depth = target(DEPTH_FORMAT, SAMPLES, wgpu::TextureUsages::RENDER_ATTACHMENT);
+    let (msaa_view, resolved_view, depth_view) = (
+        msaa.create_view(&Default::default()),
+        resolved.create_view(&Default::default()),
+        depth.create_view(&Default::default()),
+    );
+    let mut encoder = device.create_command_encoder(&Default::default());
+    {
+        let [r, g, b, a] = view.background;
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("mesh"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &msaa_view,
+                depth_slice: None,
+                resolve_target: Some(&resolved_view),
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }),
+                    store: wgpu::StoreOp::Discard,
+                },
+            })],
+            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                view: &depth_view,
+                depth_ops: Some(wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(1.0),
+                    store: wgpu::StoreOp::Discard,
+                }),
+                stencil_ops: None,
+            }),
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_bind_group(0, &camera_group, &[]);
+        // Opaque first, then blended surfaces over them.
+        for blend in [false, true] {
+            pass.set_pipeline(if blend { &pipe.blend } else { &pipe.opaque });
+            for d in draws.iter().filter(|d| d.blend == blend) {
+                pass.set_bind_group(1, &d.group, &[]);
+                pass.set_vertex_buffer(0, d.vertices.slice(..));
+                pass.set_index_buffer(d.indices.slice(..), wgpu::IndexFormat::Uint32);
+                pass.draw_indexed(0..d.count, 0, 0..1);
+            }
+        }
+    }
+    read_back(gpu, encoder, &resolved, view.width, view.height)
+}
+
+fn read_back(
+    gpu: &Gpu,
+    mut encoder: wgpu::CommandEncoder,
+    texture: &wgpu::Texture,
+    width: u32,
+    height: u32,
+) -> Result<RgbaImage, RenderError> {
+    let row = (width * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
+    let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("readback"),
+        size: u64::from(row) * u64::from(height),
+        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+        mapped_at_creation: false,
+    });
+    encoder.copy_texture_to_buffer(
+        wgpu::TexelCopyTextureInfo {
+            texture,
+            mip_level: 0,
+            origin: wgpu::Origin3d::ZERO,
+            aspect: wgpu::TextureAspect::All,
+        },
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buffer,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(row),
+                rows_per_image: Some(height),
+            },
+        },
+        wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+    );
+    gpu.queue.submit([encoder.finish()]);
+    let slice = buffer.slice(..);
+    let (tx, rx) = std::sync::mpsc::channel();
+    slice.map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    gpu.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| RenderError::Readback(e.to_string()))?;
+    rx.recv()
+        .map_err(|e| RenderError::Readback(e.to_string()))?
+        .map_err(|e| RenderError::Readback(e.to_string()))?;
+    let data = slice
+        .get_mapped_range()
+        .map_err(|e| RenderError::Readback(e.to_string()))?;
+    let mut pixels = Vec::with_capacity((width * height * 4) as usize);
+    for y in 0..height as usize {
+        let start = y * row as usize;
+        pixels.extend_from_slice(&data[start..start + width as usize * 4]);
+    }
+    drop(data);
+    buffer.unmap();
+    RgbaImage::from_raw(width, height, pixels).ok_or(RenderError::Readback("short image".into()))
+}
