@@ -3,5 +3,6 @@
 mod bad_input;
 mod iiif;
 mod ingest;
+mod models;
 mod pannellum;
 mod resume;

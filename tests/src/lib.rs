@@ -303,6 +303,7 @@ pub fn web_dir() -> PathBuf {
     for client in [
         "pannellum/build/pannellum.js",
         "openseadragon/build/openseadragon/openseadragon.min.js",
+        "gltf-validator/index.js",
     ] {
         assert!(
             dir.join("node_modules").join(client).is_file(),
@@ -310,4 +311,28 @@ pub fn web_dir() -> PathBuf {
         );
     }
     dir
+}
+
+/// Runs the Khronos glTF-Validator (npm `gltf-validator`, through tests/web/validate-gltf.cjs) on each
+/// file and returns its reports in order.
+pub fn khronos_validate(files: &[PathBuf]) -> Vec<serde_json::Value> {
+    let web = web_dir();
+    let mut all = Vec::new();
+    // A few hundred paths per node process keeps the command line short.
+    for chunk in files.chunks(200) {
+        let out = Command::new("node")
+            .arg(web.join("validate-gltf.cjs"))
+            .args(chunk)
+            .output()
+            .expect("node runs (apt-get install nodejs)");
+        assert!(
+            out.status.success(),
+            "gltf-validator failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let reports: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("validator JSON");
+        assert_eq!(reports.len(), chunk.len());
+        all.extend(reports);
+    }
+    all
 }

@@ -134,6 +134,10 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
     } else {
         (bytes, None)
     };
+    if glb && json_bytes.is_empty() && report.has_errors() {
+        // GLB_EMPTY_CHUNK already says it.
+        return (report, None);
+    }
     let json = match parse_json(json_bytes) {
         Ok(v) => v,
         Err(message) => {
@@ -1114,10 +1118,11 @@ impl Ctx<'_> {
                         .and_then(Value::as_bool)
                         == Some(true);
                     if !fallback {
-                        self.err(
-                            "BUFFER_MISSING_GLB_DATA",
+                        self.warn(
+                            "DISAN_BUFFER_WITHOUT_DATA",
                             p.clone(),
-                            "Buffer has no uri and is not the GLB binary chunk.".into(),
+                            "Buffer has no uri and is not the GLB binary chunk: nothing that uses it can be read."
+                                .into(),
                         );
                     }
                     None
@@ -1177,7 +1182,13 @@ impl Ctx<'_> {
             let _ = rest;
             return match parse_data_uri(uri) {
                 Ok((media, bytes)) => {
-                    if buffer && !matches!(media.as_str(), "application/octet-stream" | "application/gltf-buffer") {
+                    let media_lower = media.to_ascii_lowercase();
+                    if buffer
+                        && !matches!(
+                            media_lower.as_str(),
+                            "application/octet-stream" | "application/gltf-buffer"
+                        )
+                    {
                         self.err(
                             "BUFFER_DATA_URI_MIME_TYPE_INVALID",
                             pointer.to_owned(),
@@ -1663,7 +1674,8 @@ impl Ctx<'_> {
                     if let Some(c) = self.accessor_field(a as usize, "count").and_then(Value::as_u64) {
                         vertices = Some(vertices.map_or(c, |v| v.min(c)));
                     }
-                    if name.starts_with("COLOR_") {
+                    // Checked once per accessor, at its first use (as the Khronos validator does).
+                    if name.starts_with("COLOR_") && !colours.iter().any(|(c, _)| *c == a as usize) {
                         colours.push((a as usize, format!("{pp}/attributes/{name}")));
                     }
                 }

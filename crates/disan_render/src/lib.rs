@@ -105,8 +105,9 @@ impl Default for View {
             yaw: 30.0,
             pitch: 20.0,
             fov: 30.0,
-            // sRGB 230: a neutral light grey.
-            background: [0.79, 0.79, 0.79, 1.0],
+            // A dark slate (sRGB 48, 52, 58): light stone, plaster and paper read against it, and lit
+            // faces of dark bronze stay lighter than it.
+            background: [0.0296, 0.0343, 0.0423, 1.0],
         }
     }
 }

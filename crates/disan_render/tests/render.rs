@@ -78,3 +78,14 @@ fn textured_models_match_their_references() {
         check(name, &img);
     }
 }
+
+#[test]
+fn shader_passes_naga_validation() {
+    let module = naga::front::wgsl::parse_str(disan_render::MESH_SHADER).expect("WGSL parses");
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::default(),
+    )
+    .validate(&module)
+    .expect("shader validates");
+}
