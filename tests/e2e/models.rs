@@ -4,28 +4,15 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use disan_tests::{disan, ingest, khronos_validate, run, testdata};
+use disan_tests::{copy_dir, disan, files_under, ingest, khronos_validate, run, testdata};
 
 fn model_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = walk(&testdata("models"))
+    let mut files: Vec<PathBuf> = files_under(&testdata("models"))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "gltf" || e == "glb"))
         .collect();
     files.sort();
     files
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// (code, pointer or byte offset) of every error.
@@ -94,19 +81,6 @@ fn every_error_the_khronos_validator_reports_under_a_covered_code_we_report_too(
         "{compared} errors over {} codes",
         codes.len()
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
 
 #[test]
