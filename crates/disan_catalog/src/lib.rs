@@ -4,7 +4,21 @@
 //! Architecture invariant: an asset row is written only after every file of the asset is complete on
 //! disk, in one transaction with its source-file record, so a reader never sees half an asset.
 
+mod csv_io;
+mod curate;
+mod export;
+pub mod fields;
 mod schema;
+mod search;
+mod sites;
+pub mod vocab;
+
+pub use csv_io::{CellChange, CellError, ImportReport};
+pub use curate::{AssetMeta, Filter, PublicationIssue, Revision, STATES, SiteRef, allowed_transition};
+pub use export::{ExportFormat, ExportSummary, default_dir as default_export_dir};
+pub use fields::{Change, Entity};
+pub use search::{SearchHit, fold_for_index};
+pub use sites::{Site, SuggestReport};
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -35,6 +49,15 @@ pub enum CatalogError {
     NotFound(String),
     #[error("{0:?} matches several assets ({1}); give more digits")]
     Ambiguous(String, String),
+    #[error("{0}")]
+    Invalid(String),
+    /// Several problems, one per line (CSV import, batch state changes); nothing was changed.
+    #[error("{} problem(s), nothing changed:\n  {}", .0.len(), .0.join("\n  "))]
+    Rejected(Vec<String>),
+    #[error("no site matches {0:?}; `disan site list` shows them")]
+    NoSite(String),
+    #[error("no revision {0}")]
+    NoRevision(i64),
     #[error("asset {id}: stored manifest is unreadable: {source}")]
     BadManifest { id: String, source: serde_json::Error },
 }
@@ -224,26 +247,54 @@ impl Catalog {
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
             let version = i as u32 + 1;
             let path = self.path.clone();
-            let tx = self.conn.transaction().map_err(|source| CatalogError::Sql {
+            let err = |source| CatalogError::Sql {
                 path: path.clone(),
                 source,
-            })?;
-            tx.execute_batch(sql).map_err(|source| CatalogError::Sql {
-                path: path.clone(),
-                source,
-            })?;
+            };
+            // IMMEDIATE: a second process migrating at the same moment waits, then finds the work done.
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
+            let has_table: bool = tx
+                .query_row(
+                    "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(err)?;
+            let now_at: u32 = if has_table {
+                tx.query_row("SELECT coalesce(max(version), 0) FROM schema_version", [], |r| r.get(0))
+                    .map_err(err)?
+            } else {
+                0
+            };
+            if now_at >= version {
+                continue;
+            }
+            tx.execute_batch(sql).map_err(err)?;
+            if version == 3 {
+                // Index what earlier versions stored.
+                search::reindex_all(&tx).map_err(err)?;
+            }
             tx.execute(
                 "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
                 params![version, now()],
             )
-            .map_err(|source| CatalogError::Sql {
-                path: path.clone(),
-                source,
-            })?;
-            tx.commit().map_err(|source| CatalogError::Sql { path, source })?;
+            .map_err(err)?;
+            tx.commit().map_err(err)?;
             tracing::info!(version, "catalogue migrated");
         }
         Ok(())
+    }
+
+    /// Opens an existing catalogue for curated writes (metadata, sites, workflow), migrating its schema
+    /// if it is older. Needs no [`WriteLock`]: curated writes are short transactions, and ingest never
+    /// touches curated fields, so a curator can edit while an ingest runs.
+    pub fn open_for_edit(collection: &Path) -> Result<Self> {
+        let mut cat = Self::open(collection)?;
+        cat.migrate()?;
+        Ok(cat)
     }
 
     /// What the catalogue remembers of the file at `path` (as the ingest named it).
@@ -359,6 +410,7 @@ impl Catalog {
             ],
         )
         .map_err(err)?;
+        search::reindex_asset(&tx, &m.id.to_string()).map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -591,7 +643,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lock = WriteLock::acquire(dir.path()).unwrap();
         let mut cat = Catalog::open_or_create(dir.path(), &lock).unwrap();
-        assert_eq!(cat.schema_version().unwrap(), 2);
+        assert_eq!(cat.schema_version().unwrap(), 3);
         assert_eq!(cat.public_base_url().unwrap(), DEFAULT_BASE_URL);
         cat.set_property(PUBLIC_BASE_URL, "https://a.example/c").unwrap();
         cat.set_property(PUBLIC_BASE_URL, "https://b.example/c").unwrap();
@@ -613,7 +665,7 @@ mod tests {
         drop(cat);
         // Reopening does not migrate again.
         let cat = Catalog::open(dir.path()).unwrap();
-        assert_eq!(cat.schema_version().unwrap(), 2);
+        assert_eq!(cat.schema_version().unwrap(), 3);
     }
 
     #[test]

@@ -108,4 +108,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 3: curation. Sites suggested by ingest wait for a curator's confirmation; merged sites point at the
+    // site they became part of. `search_rows` gives each asset a stable integer key for the FTS5 index of
+    // its folded text (lower case, no diacritics, đ → d, CJK characters as single tokens).
+    r#"
+    ALTER TABLE sites ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE sites ADD COLUMN merged_into TEXT REFERENCES sites(id);
+    CREATE INDEX assets_state ON assets(state);
+    CREATE INDEX revisions_field ON revisions(entity, field);
+    CREATE TABLE search_rows (
+        n        INTEGER PRIMARY KEY AUTOINCREMENT,
+        asset_id TEXT NOT NULL UNIQUE REFERENCES assets(id) ON DELETE CASCADE
+    );
+    CREATE VIRTUAL TABLE asset_search USING fts5(
+        title, body, site,
+        tokenize = 'unicode61 remove_diacritics 0'
+    );
+    "#,
 ];

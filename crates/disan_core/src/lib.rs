@@ -4,11 +4,13 @@
 mod capture;
 mod id;
 mod manifest;
+mod metadata;
 mod settings;
 mod text;
 
 pub use capture::{CaptureMetadata, GeoPoint, PanoInfo};
 pub use id::{AssetId, AssetKind, ParseIdError};
 pub use manifest::{AssetManifest, Derivative, IiifTiles, LodSummary, ModelSummary, PanoTiles, SourceInfo};
+pub use metadata::{Metadata, REQUIRED_LANGS};
 pub use settings::{SETTINGS_VERSION, Settings};
 pub use text::{LangText, fold_for_search, nfc};

@@ -1,0 +1,655 @@
+//! Curation through the catalogue API: metadata, revisions and undo, workflow, sites, search, CSV.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use disan_catalog::{Catalog, CatalogError, Change, Entity, ExportFormat, Filter, WriteLock, fields};
+use disan_core::{AssetKind, AssetManifest, CaptureMetadata, Derivative, GeoPoint, SourceInfo};
+
+const HA_LONG: (f64, f64) = (20.9101, 107.1839);
+const DIEN_BIEN: (f64, f64) = (21.3856, 103.0169);
+
+fn manifest(id: &str, kind: AssetKind, name: &str, gps: Option<(f64, f64)>) -> AssetManifest {
+    let mut derivatives = BTreeMap::new();
+    derivatives.insert(
+        "thumb".to_owned(),
+        Derivative {
+            path: "thumb.jpg".into(),
+            width: Some(512),
+            height: Some(384),
+            bytes: 1000,
+        },
+    );
+    derivatives.insert(
+        "display".to_owned(),
+        Derivative {
+            path: "display.jpg".into(),
+            width: Some(2048),
+            height: Some(1536),
+            bytes: 9000,
+        },
+    );
+    AssetManifest {
+        id: id.parse().unwrap(),
+        kind,
+        source: SourceInfo {
+            file_name: name.into(),
+            bytes: 10,
+            blake3: "00".into(),
+            format: "jpeg".into(),
+        },
+        width: Some(4000),
+        height: Some(3000),
+        icc_profile: None,
+        metadata: CaptureMetadata {
+            taken_at: Some("2024-05-17T08:30:00".into()),
+            gps: gps.map(|(lat, lon)| GeoPoint { lat, lon, alt: None }),
+            ..Default::default()
+        },
+        derivatives,
+        model: None,
+        pano_tiles: None,
+        iiif: None,
+        settings_version: 1,
+    }
+}
+
+/// A catalogue with four assets: two at Hạ Long (300 m apart), one at Điện Biên Phủ, one without GPS.
+fn collection(dir: &Path) -> Catalog {
+    let lock = WriteLock::acquire(dir).unwrap();
+    let mut cat = Catalog::open_or_create(dir, &lock).unwrap();
+    let assets = [
+        ("a000000000000001", AssetKind::Photo, "bay1.jpg", Some(HA_LONG)),
+        (
+            "a000000000000002",
+            AssetKind::Panorama,
+            "bay-pano.jpg",
+            Some((HA_LONG.0 + 0.0027, HA_LONG.1)),
+        ),
+        ("b000000000000003", AssetKind::Photo, "a1-hill.jpg", Some(DIEN_BIEN)),
+        ("c000000000000004", AssetKind::Model, "stele.glb", None),
+    ];
+    for (id, kind, name, gps) in assets {
+        cat.commit_asset(&manifest(id, kind, name, gps), &format!("/captures/{name}"), 1)
+            .unwrap();
+    }
+    drop(cat);
+    drop(lock);
+    Catalog::open_for_edit(dir).unwrap()
+}
+
+fn set(cat: &mut Catalog, id: &str, assignments: &[&str]) -> Result<Vec<disan_catalog::Revision>, CatalogError> {
+    let changes: Vec<Change> = assignments
+        .iter()
+        .map(|a| fields::parse_assignment(Entity::Asset, a).unwrap())
+        .collect();
+    cat.set_meta(&[id.to_owned()], &changes, "tester")
+}
+
+fn ids(hits: &[disan_catalog::SearchHit]) -> Vec<&str> {
+    hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+#[test]
+fn metadata_round_trips_nfc_and_every_change_is_a_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = collection(dir.path());
+    // Decomposed input (as some keyboards type it) is stored composed.
+    let revs = set(
+        &mut cat,
+        "a000000000000001",
+        &[
+            "title.vi=Vi\u{323}nh Ha\u{323} Long",
+            "title.zh-Hans=下龙湾",
+            "creator=Trung tâm",
+        ],
+    )
+    .unwrap();
+    assert_eq!(revs.len(), 3);
+    let meta = cat.asset_meta("a000000000000001").unwrap();
+    assert_eq!(meta.metadata.title.get("vi"), Some("Vịnh Hạ Long"));
+    assert_eq!(meta.metadata.title.get("vi").unwrap().chars().count(), 12);
+    assert_eq!(meta.metadata.title.get("zh-Hans"), Some("下龙湾"));
+    assert_eq!(
+        meta.date.as_deref(),
+        Some("2024-05-17"),
+        "date falls back to the capture date"
+    );
+    // Setting the same value again writes nothing.
+    assert!(
+        set(&mut cat, "a000000000000001", &["title.vi=Vịnh Hạ Long"])
+            .unwrap()
+            .is_empty()
+    );
+    let r = set(&mut cat, "a000000000000001", &["title.vi=Vịnh Hạ Long kỳ vĩ"]).unwrap();
+    assert_eq!(r[0].old.as_deref(), Some("Vịnh Hạ Long"));
+    assert_eq!(r[0].new.as_deref(), Some("Vịnh Hạ Long kỳ vĩ"));
+    let history = cat.history(Entity::Asset, "a000000000000001").unwrap();
+    assert_eq!(history.len(), 4);
+    assert!(history.iter().all(|h| h.author == "tester" && !h.at.is_empty()));
+    assert_eq!(history[0].key(), "title.vi");
+    // Undo writes a new revision with the old value.
+    let undone = cat.undo(&[r[0].id], "other", false).unwrap();
+    assert_eq!(undone[0].reverts, Some(r[0].id));
+    assert_eq!(
+        cat.metadata("a000000000000001").unwrap().title.get("vi"),
+        Some("Vịnh Hạ Long")
+    );
+    assert_eq!(cat.history(Entity::Asset, "a000000000000001").unwrap().len(), 5);
+    // Undoing a revision whose field changed since is refused.
+    let e = cat.undo(&[r[0].id], "other", false).unwrap_err();
+    assert!(e.to_string().contains("changed since"), "{e}");
+    // Undoing the undo redoes.
+    cat.undo(&[undone[0].id], "other", false).unwrap();
+    assert_eq!(
+        cat.metadata("a000000000000001").unwrap().title.get("vi"),
+        Some("Vịnh Hạ Long kỳ vĩ")
+    );
+    // The first revision (the title typed) can be undone over later ones only when forced.
+    let first = history[0].id;
+    assert!(cat.undo(&[first], "other", false).is_err());
+    cat.undo(&[first], "other", true).unwrap();
+    assert_eq!(cat.metadata("a000000000000001").unwrap().title.get("vi"), None);
+    // Bad values are refused before anything is written.
+    let before = cat.history(Entity::Asset, "a000000000000001").unwrap().len();
+    assert!(fields::parse_assignment(Entity::Asset, "rights=all rights reserved").is_err());
+    let bad = Change {
+        field: "date".into(),
+        lang: None,
+        value: "last May".into(),
+    };
+    assert!(cat.set_meta(&["a000000000000001".into()], &[bad], "t").is_err());
+    assert_eq!(cat.history(Entity::Asset, "a000000000000001").unwrap().len(), before);
+}
+
+#[test]
+fn reingest_never_overwrites_curated_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = collection(dir.path());
+    set(
+        &mut cat,
+        "a000000000000001",
+        &[
+            "title.vi=Vịnh Hạ Long",
+            "rights=http://creativecommons.org/licenses/by/4.0/",
+        ],
+    )
+    .unwrap();
+    drop(cat);
+    let lock = WriteLock::acquire(dir.path()).unwrap();
+    let mut ingest = Catalog::open_or_create(dir.path(), &lock).unwrap();
+    ingest
+        .commit_asset(
+            &manifest("a000000000000001", AssetKind::Photo, "bay1-renamed.jpg", Some(HA_LONG)),
+            "/x/bay1-renamed.jpg",
+            2,
+        )
+        .unwrap();
+    let meta = ingest.asset_meta("a000000000000001").unwrap();
+    assert_eq!(meta.metadata.title.get("vi"), Some("Vịnh Hạ Long"));
+    assert_eq!(
+        meta.metadata.rights.as_deref(),
+        Some("http://creativecommons.org/licenses/by/4.0/")
+    );
+    assert_eq!(meta.source_name, "bay1-renamed.jpg");
+}
+
+fn make_publishable(cat: &mut Catalog, id: &str, site: &str) {
+    set(
+        cat,
+        id,
+        &[
+            "title.vi=Vịnh Hạ Long",
+            "title.en=Ha Long Bay",
+            "title.zh-Hans=下龙湾",
+            "description.vi=Di sản thiên nhiên thế giới",
+            "creator=Trung tâm Truyền thông",
+            "rights=https://creativecommons.org/licenses/by-sa/4.0/",
+        ],
+    )
+    .unwrap();
+    cat.assign_site(Some(site), &[id.to_owned()], "tester").unwrap();
+}
+
+#[test]
+fn workflow_checks_required_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = collection(dir.path());
+    let id = "a000000000000001".to_owned();
+    let e = cat.set_state(std::slice::from_ref(&id), "published", "t").unwrap_err();
+    assert!(e.to_string().contains("cannot go from draft to published"), "{e}");
+    cat.set_state(std::slice::from_ref(&id), "in_review", "t").unwrap();
+    let e = cat
+        .set_state(std::slice::from_ref(&id), "published", "t")
+        .unwrap_err()
+        .to_string();
+    for missing in [
+        "title.vi",
+        "title.en",
+        "title.zh-Hans",
+        "description.vi",
+        "creator",
+        "rights",
+        "site",
+    ] {
+        assert!(e.contains(missing), "{missing} in {e}");
+    }
+    assert!(!e.contains("date"), "the capture date counts: {e}");
+    let (site, _) = cat
+        .create_site(
+            None,
+            &[fields::parse_assignment(Entity::Site, "name.vi=Vịnh Hạ Long").unwrap()],
+            "t",
+        )
+        .unwrap();
+    make_publishable(&mut cat, &id, &site.id);
+    // The report lists translations still missing, without blocking publication.
+    let report = cat.publication_report().unwrap();
+    let mine = report.iter().find(|r| r.id == id).unwrap();
+    assert!(mine.missing.is_empty(), "{:?}", mine.missing);
+    assert_eq!(mine.translations, ["description.en", "description.zh-Hans"]);
+    assert!(
+        report
+            .iter()
+            .any(|r| r.id == "b000000000000003" && r.missing.contains(&"title.vi".to_string()))
+    );
+    cat.set_state(std::slice::from_ref(&id), "published", "t").unwrap();
+    assert_eq!(cat.asset_meta(&id).unwrap().state, "published");
+    // A published asset keeps its required fields.
+    let e = set(&mut cat, &id, &["title.en="]).unwrap_err().to_string();
+    assert!(e.contains("published") && e.contains("title.en"), "{e}");
+    assert_eq!(cat.metadata(&id).unwrap().title.get("en"), Some("Ha Long Bay"));
+    // Withdraw, and undo the withdrawal.
+    let w = cat.set_state(std::slice::from_ref(&id), "withdrawn", "t").unwrap();
+    cat.undo(&[w[0].id], "t", false).unwrap();
+    assert_eq!(cat.asset_meta(&id).unwrap().state, "published");
+    // Batches are all or nothing.
+    let e = cat
+        .set_state(&[id.clone(), "b000000000000003".into()], "withdrawn", "t")
+        .unwrap_err();
+    assert!(matches!(e, CatalogError::Rejected(ref p) if p.len() == 1), "{e}");
+    assert_eq!(cat.asset_meta(&id).unwrap().state, "published");
+}
+
+#[test]
+fn search_folds_case_diacritics_and_d() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = collection(dir.path());
+    set(
+        &mut cat,
+        "a000000000000001",
+        &["title.vi=Vịnh Hạ Long", "title.zh-Hans=下龙湾", "subject.en=bay; karst"],
+    )
+    .unwrap();
+    set(
+        &mut cat,
+        "a000000000000002",
+        &["description.vi=Toàn cảnh vịnh nhìn từ đảo Ti Tốp, gần Hạ Long"],
+    )
+    .unwrap();
+    set(
+        &mut cat,
+        "b000000000000003",
+        &["title.vi=Đồi A1, Điện Biên Phủ", "title.en=Hill A1, Dien Bien Phu"],
+    )
+    .unwrap();
+    let f = Filter::default();
+    let a = cat.search("ha long", &f, 10).unwrap();
+    assert_eq!(
+        ids(&a),
+        ["a000000000000001", "a000000000000002"],
+        "title match ranks first"
+    );
+    for q in ["Ha Long", "Hạ Long", "HẠ LONG", "hạ lo"] {
+        assert_eq!(ids(&cat.search(q, &f, 10).unwrap()), ids(&a), "{q}");
+    }
+    assert_eq!(ids(&cat.search("dien bien phu", &f, 10).unwrap()), ["b000000000000003"]);
+    assert_eq!(ids(&cat.search("ĐIỆN BIÊN", &f, 10).unwrap()), ["b000000000000003"]);
+    assert_eq!(ids(&cat.search("下龙", &f, 10).unwrap()), ["a000000000000001"]);
+    assert_eq!(ids(&cat.search("karst", &f, 10).unwrap()), ["a000000000000001"]);
+    assert_eq!(
+        ids(&cat.search("stele", &f, 10).unwrap()),
+        ["c000000000000004"],
+        "file names are searched"
+    );
+    assert!(cat.search("angkor", &f, 10).unwrap().is_empty());
+    let panoramas = Filter {
+        kind: Some(AssetKind::Panorama),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(&cat.search("ha long", &panoramas, 10).unwrap()),
+        ["a000000000000002"]
+    );
+    // A site's name, province and rank are searchable through its assets, and filter.
+    let (site, _) = cat
+        .create_site(
+            None,
+            &["name.vi=Vịnh Hạ Long", "province=quang-ninh", "rank=unesco"]
+                .map(|a| fields::parse_assignment(Entity::Site, a).unwrap()),
+            "t",
+        )
+        .unwrap();
+    cat.assign_site(Some(&site.id), &["a000000000000002".into()], "t")
+        .unwrap();
+    assert_eq!(ids(&cat.search("quang ninh", &f, 10).unwrap()), ["a000000000000002"]);
+    let unesco = Filter {
+        rank: Some("unesco".into()),
+        ..Default::default()
+    };
+    assert_eq!(ids(&cat.search("", &unesco, 10).unwrap()), ["a000000000000002"]);
+    assert_eq!(
+        ids(&cat
+            .search(
+                "vinh",
+                &Filter {
+                    site: Some("Vịnh Hạ Long".into()),
+                    ..Default::default()
+                },
+                10
+            )
+            .unwrap()),
+        ["a000000000000002"]
+    );
+    // Renaming the site reindexes its assets.
+    cat.set_site(
+        &site.id,
+        &[fields::parse_assignment(Entity::Site, "name.en=Ha Long Bay heritage").unwrap()],
+        "t",
+    )
+    .unwrap();
+    assert_eq!(ids(&cat.search("heritage", &f, 10).unwrap()), ["a000000000000002"]);
+    // Tags select assets for batch edits, in any language, without diacritics.
+    let tagged = cat
+        .select(&Filter {
+            tag: Some("KARST".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(tagged, ["a000000000000001"]);
+}
+
+#[test]
+fn sites_are_suggested_confirmed_merged_and_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = collection(dir.path());
+    let report = cat.suggest_sites(500.0, "disan ingest").unwrap();
+    // The two Hạ Long captures (300 m apart) form one site, Điện Biên another; the model has no GPS.
+    assert!(report.assigned.is_empty());
+    let mut created: Vec<usize> = report.created.iter().map(|c| c.1).collect();
+    created.sort();
+    assert_eq!(created, [1, 2]);
+    let sites = cat.sites(false).unwrap();
+    assert_eq!(sites.len(), 2);
+    assert!(sites.iter().all(|s| !s.confirmed));
+    let bay = sites.iter().find(|s| s.assets == 2).unwrap().id.clone();
+    let hill = sites.iter().find(|s| s.assets == 1).unwrap().id.clone();
+    let bay_site = cat.site(&bay).unwrap();
+    assert!((bay_site.lat.unwrap() - (HA_LONG.0 + 0.00135)).abs() < 1e-9);
+    // A second pass changes nothing; a new capture near a site joins it.
+    assert!(cat.suggest_sites(500.0, "disan ingest").unwrap().created.is_empty());
+    // A curator names and confirms.
+    cat.set_site(
+        &bay,
+        &[
+            "name.vi=Vịnh Hạ Long",
+            "rank=unesco",
+            "type=scenic_landscape",
+            "province=Quảng Ninh",
+        ]
+        .map(|a| fields::parse_assignment(Entity::Site, a).unwrap()),
+        "c",
+    )
+    .unwrap();
+    cat.confirm_site(&bay, "c").unwrap();
+    let s = cat.site("vinh ha long").unwrap();
+    assert!(s.confirmed);
+    assert_eq!(s.province.as_deref(), Some("quang-ninh"));
+    // Split the panorama off into its own site, then merge it back.
+    let (split, _) = cat
+        .split_site(
+            &bay,
+            &["a000000000000002".into()],
+            &[fields::parse_assignment(Entity::Site, "name.en=Ti Top island").unwrap()],
+            "c",
+        )
+        .unwrap();
+    assert_eq!(split.assets, 1);
+    assert_eq!(split.rank.as_deref(), Some("unesco"), "inherits the rank");
+    assert!((split.lat.unwrap() - (HA_LONG.0 + 0.0027)).abs() < 1e-9);
+    assert_eq!(cat.site(&bay).unwrap().assets, 1);
+    cat.merge_sites(&bay, std::slice::from_ref(&split.id), "c").unwrap();
+    let merged = cat.site(&bay).unwrap();
+    assert_eq!(merged.assets, 2);
+    assert_eq!(
+        merged.name.get("en"),
+        Some("Ti Top island"),
+        "missing names come from the merged site"
+    );
+    assert_eq!(cat.site(&split.id).unwrap().merged_into.as_deref(), Some(bay.as_str()));
+    assert_eq!(cat.sites(false).unwrap().len(), 2);
+    // A curator removing an asset from a site is respected by later suggestions.
+    cat.assign_site(None, &["b000000000000003".into()], "c").unwrap();
+    let again = cat.suggest_sites(500.0, "disan ingest").unwrap();
+    assert!(again.assigned.is_empty() && again.created.is_empty());
+    assert!(cat.asset_meta("b000000000000003").unwrap().site.is_none());
+    let _ = hill;
+}
+
+#[test]
+fn csv_round_trip_diff_errors_and_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = collection(dir.path());
+    set(
+        &mut cat,
+        "a000000000000001",
+        &["title.vi=Vịnh Hạ Long", "description.en=The bay, \"in\" fog,\nat dawn"],
+    )
+    .unwrap();
+    set(&mut cat, "b000000000000003", &["title.fr=Colline A1"]).unwrap();
+    let csv = dir.path().join("meta.csv");
+    assert_eq!(cat.export_csv(&csv).unwrap(), 4);
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.starts_with("id,kind,state,site,source,taken_at,lat,lon,title.vi,title.en,title.zh-Hans,title.fr,"),
+        "{header}"
+    );
+    // Unchanged: nothing to do, nothing written.
+    let revs = cat.history(Entity::Asset, "a000000000000001").unwrap().len();
+    let r = cat.import_csv(&csv, false, "t").unwrap();
+    assert_eq!((r.rows, r.changes.len(), r.errors.len(), r.applied), (4, 0, 0, false));
+    assert_eq!(cat.history(Entity::Asset, "a000000000000001").unwrap().len(), revs);
+
+    // Edit two cells as a spreadsheet would (re-encoded, cells re-quoted).
+    let mut rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&bytes[3..])
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let cols: Vec<String> = csv::Reader::from_reader(&bytes[3..])
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let col = |n: &str| cols.iter().position(|c| c == n).unwrap();
+    let edit = |rows: &mut Vec<csv::StringRecord>, row: usize, c: usize, v: &str| {
+        let mut cells: Vec<String> = rows[row].iter().map(str::to_owned).collect();
+        cells[c] = v.to_owned();
+        rows[row] = csv::StringRecord::from(cells);
+    };
+    edit(&mut rows, 0, col("title.en"), "Ha Long Bay");
+    edit(&mut rows, 2, col("title.vi"), "Đồi A1");
+    let write = |rows: &[csv::StringRecord], path: &Path| {
+        let mut w = csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Always)
+            .from_path(path)
+            .unwrap();
+        w.write_record(&cols).unwrap();
+        for r in rows {
+            w.write_record(r).unwrap();
+        }
+    };
+    let edited = dir.path().join("edited.csv");
+    write(&rows, &edited);
+    let dry = cat.import_csv(&edited, true, "t").unwrap();
+    assert_eq!(dry.changes.len(), 2);
+    assert!(!dry.applied);
+    assert_eq!(dry.changes[0].row, 2);
+    assert_eq!(dry.changes[0].column, "title.en");
+    assert_eq!(dry.changes[1].new.as_deref(), Some("Đồi A1"));
+    assert_eq!(
+        cat.metadata("a000000000000001").unwrap().title.get("en"),
+        None,
+        "dry run changes nothing"
+    );
+    let applied = cat.import_csv(&edited, false, "t").unwrap();
+    assert!(applied.applied);
+    assert_eq!(applied.revisions, 2);
+    assert_eq!(
+        cat.metadata("a000000000000001").unwrap().title.get("en"),
+        Some("Ha Long Bay")
+    );
+    assert_eq!(
+        cat.metadata("a000000000000001").unwrap().description.get("en"),
+        Some("The bay, \"in\" fog,\nat dawn"),
+        "quotes and newlines survive"
+    );
+    // Errors name row and column; one bad cell means nothing is applied.
+    edit(&mut rows, 0, col("title.en"), "Vịnh (changed again)");
+    edit(&mut rows, 1, col("rights"), "all rights reserved");
+    edit(&mut rows, 3, col("date"), "yesterday");
+    edit(&mut rows, 2, col("state"), "approved");
+    write(&rows, &edited);
+    let bad = cat.import_csv(&edited, false, "t").unwrap();
+    assert!(!bad.applied);
+    let msgs: Vec<String> = bad.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(msgs.len(), 3, "{msgs:?}");
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("row 3, column rights (") && m.contains("Creative Commons")),
+        "{msgs:?}"
+    );
+    assert!(msgs.iter().any(|m| m.starts_with("row 5, column date (")), "{msgs:?}");
+    assert!(
+        msgs.iter().any(|m| m.starts_with("row 4, column state (C)")),
+        "{msgs:?}"
+    );
+    assert_eq!(
+        cat.metadata("a000000000000001").unwrap().title.get("en"),
+        Some("Ha Long Bay")
+    );
+    // Broken quoting, invalid UTF-8, unknown ids and columns.
+    let broken = dir.path().join("broken.csv");
+    std::fs::write(
+        &broken,
+        b"id,title.vi\na000000000000001,\"unclosed\nb000000000000003,x\n",
+    )
+    .unwrap();
+    let r = cat.import_csv(&broken, false, "t").unwrap();
+    assert!(!r.applied && !r.errors.is_empty());
+    std::fs::write(
+        &broken,
+        b"id,title.vi,colour\na000000000000001,H\xe1 Long,red\nffff000000000000,x,y\n",
+    )
+    .unwrap();
+    let r = cat.import_csv(&broken, false, "t").unwrap();
+    let msgs: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("row 1, column colour (C): unknown asset field")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("row 2, column title.vi (B): not valid UTF-8")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter().any(|m| m.starts_with("row 3, column id (A): no asset")),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn exports_follow_their_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = collection(dir.path());
+    let (site, _) = cat
+        .create_site(
+            Some("vinh-ha-long"),
+            &[
+                "name.vi=Vịnh Hạ Long",
+                "name.en=Ha Long Bay",
+                "name.zh-Hans=下龙湾",
+                "lat=20.91",
+                "lon=107.18",
+                "province=quang-ninh",
+                "rank=unesco",
+                "type=scenic_landscape",
+            ]
+            .map(|a| fields::parse_assignment(Entity::Site, a).unwrap()),
+            "t",
+        )
+        .unwrap();
+    make_publishable(&mut cat, "a000000000000001", &site.id);
+    cat.set_state(&["a000000000000001".into()], "in_review", "t").unwrap();
+    cat.set_state(&["a000000000000001".into()], "published", "t").unwrap();
+    let out = dir.path().join("exports");
+    let s = cat.export(ExportFormat::Iiif, &out, false).unwrap();
+    assert_eq!(s.assets, 1, "published only");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("iiif/a000000000000001.json")).unwrap()).unwrap();
+    assert_eq!(m["type"], "Manifest");
+    assert_eq!(m["label"]["vi"][0], "Vịnh Hạ Long");
+    assert_eq!(m["label"]["zh-Hans"][0], "下龙湾");
+    assert_eq!(m["rights"], "http://creativecommons.org/licenses/by-sa/4.0/");
+    assert_eq!(m["items"][0]["items"][0]["items"][0]["body"]["width"], 2048);
+    assert!(out.join("iiif/collection.json").is_file());
+    // Everything, drafts included, on request; the folder is replaced as a whole.
+    assert_eq!(cat.export(ExportFormat::Iiif, &out, true).unwrap().assets, 4);
+    cat.export(ExportFormat::Iiif, &out, false).unwrap();
+    assert!(!out.join("iiif/b000000000000003.json").exists());
+    let s = cat.export(ExportFormat::Jsonld, &out, false).unwrap();
+    assert_eq!(s.files, ["jsonld/vinh-ha-long.jsonld"]);
+    let ld: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("jsonld/vinh-ha-long.jsonld")).unwrap()).unwrap();
+    assert_eq!(ld["@type"][0], "TouristAttraction");
+    assert_eq!(ld["geo"]["latitude"], 20.91);
+    assert_eq!(ld["address"]["addressRegion"], "Quảng Ninh");
+    assert_eq!(ld["availableLanguage"], serde_json::json!(["vi", "en", "zh-Hans"]));
+    cat.export(ExportFormat::Dc, &out, false).unwrap();
+    let dc = std::fs::read_to_string(out.join("dc.csv")).unwrap();
+    assert!(
+        dc.starts_with("\u{feff}dc:identifier,dc:type,dc:format,dc:source,dc:title@vi"),
+        "{dc}"
+    );
+    assert!(
+        dc.contains("a000000000000001,StillImage,image/jpeg,bay1.jpg,Vịnh Hạ Long"),
+        "{dc}"
+    );
+}
+
+#[test]
+fn an_older_catalogue_is_migrated_and_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(collection(dir.path()));
+    // Take the catalogue back to version 2, as an older disan left it.
+    let conn = rusqlite::Connection::open(dir.path().join("catalog.sqlite")).unwrap();
+    conn.execute_batch(
+        "DROP TABLE asset_search; DROP TABLE search_rows; DROP INDEX assets_state; DROP INDEX revisions_field;
+         ALTER TABLE sites DROP COLUMN confirmed; ALTER TABLE sites DROP COLUMN merged_into;
+         DELETE FROM schema_version WHERE version = 3;
+         INSERT INTO asset_text VALUES ('b000000000000003', 'title', 'vi', 'Điện Biên Phủ');",
+    )
+    .unwrap();
+    drop(conn);
+    let cat = Catalog::open_for_edit(dir.path()).unwrap();
+    assert_eq!(cat.schema_version().unwrap(), 3);
+    assert_eq!(
+        ids(&cat.search("dien bien", &Filter::default(), 5).unwrap()),
+        ["b000000000000003"]
+    );
+}
