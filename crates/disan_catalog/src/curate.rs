@@ -119,7 +119,14 @@ pub struct PublicationIssue {
 }
 
 /// What publication requires and what translations are missing, for one asset's values.
-pub(crate) fn publication_gaps(m: &Metadata, site: Option<&str>, taken_at: Option<&str>) -> (Vec<String>, Vec<String>) {
+///
+/// `site` is the asset's site and whether a curator has confirmed it (a site ingest suggested is not
+/// enough for the public).
+pub(crate) fn publication_gaps(
+    m: &Metadata,
+    site: Option<(&str, bool)>,
+    taken_at: Option<&str>,
+) -> (Vec<String>, Vec<String>) {
     let mut missing = Vec::new();
     for lang in REQUIRED_LANGS {
         if m.title.get(lang).is_none() {
@@ -137,8 +144,10 @@ pub(crate) fn publication_gaps(m: &Metadata, site: Option<&str>, taken_at: Optio
     if m.date.is_none() && taken_at.is_none() {
         missing.push("date".into());
     }
-    if site.is_none() {
-        missing.push("site".into());
+    match site {
+        None => missing.push("site".into()),
+        Some((_, false)) => missing.push("site (suggested by ingest: confirm it)".into()),
+        Some((_, true)) => {}
     }
     let mut translations = Vec::new();
     for f in Metadata::MULTILINGUAL {
@@ -393,11 +402,13 @@ pub(crate) fn load_all_metadata(conn: &Connection) -> rusqlite::Result<HashMap<S
 
 /// Why an asset cannot be (or stay) published, from what the catalogue holds now.
 pub(crate) fn unpublishable(conn: &Connection, id: &str) -> rusqlite::Result<Vec<String>> {
-    let (site, taken): (Option<String>, Option<String>) =
-        conn.query_row("SELECT site_id, taken_at FROM assets WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-    Ok(publication_gaps(&load_metadata(conn, id)?, site.as_deref(), taken.as_deref()).0)
+    let (site, confirmed, taken): (Option<String>, Option<bool>, Option<String>) = conn.query_row(
+        "SELECT a.site_id, s.confirmed, a.taken_at FROM assets a LEFT JOIN sites s ON s.id = a.site_id WHERE a.id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let site = site.as_deref().map(|s| (s, confirmed.unwrap_or(false)));
+    Ok(publication_gaps(&load_metadata(conn, id)?, site, taken.as_deref()).0)
 }
 
 fn reindex_for(conn: &Connection, rev: &Revision) -> rusqlite::Result<()> {
@@ -727,24 +738,26 @@ impl Catalog {
     /// Assets missing a required field for publication or a translation, by id.
     pub fn publication_report(&self) -> Result<Vec<PublicationIssue>> {
         let all = self.sql(load_all_metadata(&self.conn))?;
-        let mut stmt = self.sql(
-            self.conn
-                .prepare("SELECT id, state, site_id, taken_at FROM assets WHERE state != 'withdrawn' ORDER BY id"),
-        )?;
+        let mut stmt = self.sql(self.conn.prepare(
+            "SELECT a.id, a.state, a.site_id, a.taken_at, s.confirmed FROM assets a
+                     LEFT JOIN sites s ON s.id = a.site_id WHERE a.state != 'withdrawn' ORDER BY a.id",
+        ))?;
         let rows = self.sql(stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<bool>>(4)?,
             ))
         }))?;
         let empty = Metadata::default();
         let mut out = Vec::new();
         for row in rows {
-            let (id, state, site, taken) = self.sql(row)?;
+            let (id, state, site, taken, confirmed) = self.sql(row)?;
             let m = all.get(&id).unwrap_or(&empty);
-            let (missing, translations) = publication_gaps(m, site.as_deref(), taken.as_deref());
+            let site = site.as_deref().map(|s| (s, confirmed.unwrap_or(false)));
+            let (missing, translations) = publication_gaps(m, site, taken.as_deref());
             if !missing.is_empty() || !translations.is_empty() {
                 out.push(PublicationIssue {
                     title: m.title.clone(),

@@ -41,7 +41,7 @@ impl Site {
 }
 
 /// What a site suggestion pass did.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct SuggestReport {
     /// Assets placed in an existing site: (asset, site).
     pub assigned: Vec<(String, String)>,

@@ -388,6 +388,14 @@ fn sites_are_suggested_confirmed_merged_and_split() {
     assert!((bay_site.lat.unwrap() - (HA_LONG.0 + 0.00135)).abs() < 1e-9);
     // A second pass changes nothing; a new capture near a site joins it.
     assert!(cat.suggest_sites(500.0, "disan ingest").unwrap().created.is_empty());
+    // Publishing needs the suggested site confirmed.
+    make_publishable(&mut cat, "a000000000000001", &bay);
+    cat.set_state(&["a000000000000001".into()], "in_review", "c").unwrap();
+    let e = cat
+        .set_state(&["a000000000000001".into()], "published", "c")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("confirm"), "{e}");
     // A curator names and confirms.
     cat.set_site(
         &bay,
@@ -404,6 +412,7 @@ fn sites_are_suggested_confirmed_merged_and_split() {
     cat.confirm_site(&bay, "c").unwrap();
     let s = cat.site("vinh ha long").unwrap();
     assert!(s.confirmed);
+    cat.set_state(&["a000000000000001".into()], "published", "c").unwrap();
     assert_eq!(s.province.as_deref(), Some("quang-ninh"));
     // Split the panorama off into its own site, then merge it back.
     let (split, _) = cat

@@ -2,6 +2,7 @@
 //! thread pool, prints results, and maps them to exit codes (0 all good, 2 some files failed, 1 the
 //! command could not proceed).
 
+mod curate;
 mod output;
 
 use std::io::IsTerminal;
@@ -26,6 +27,9 @@ struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Who is making curated changes, recorded in every revision (default: $USER).
+    #[arg(long, global = true, env = "DISAN_AUTHOR")]
+    author: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,6 +56,10 @@ enum Command {
         /// Photos at least this long (pixels, longer side) also get IIIF deep-zoom tiles.
         #[arg(long, default_value_t = Settings::default().iiif_min_size)]
         iiif_min_size: u32,
+        /// Captures with GPS within this many metres of a site are suggested for it; captures within it of
+        /// each other form a new suggested site.
+        #[arg(long, default_value_t = Settings::default().site_radius_m)]
+        site_radius: f64,
         /// No progress bar.
         #[arg(long)]
         no_progress: bool,
@@ -115,6 +123,71 @@ enum Command {
     },
     /// Show everything the catalogue knows about one asset (id or a unique prefix of 4+ digits).
     Show { id: String },
+    /// Curated metadata: get, set (also in batches by filter), CSV export and import, publication report.
+    Meta {
+        #[command(subcommand)]
+        command: curate::MetaCommand,
+    },
+    /// The revision history of an asset: who changed which field, when, from what to what.
+    History { id: String },
+    /// Undo revisions by writing their old values as new revisions.
+    Undo {
+        /// Revision numbers (from `disan history`).
+        #[arg(required = true)]
+        revisions: Vec<i64>,
+        /// Undo even if the field has changed since.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Move assets through the workflow: `disan state ID... STATE`, or `disan state --site S STATE`.
+    /// States: draft, in_review, published, withdrawn; publishing checks the required fields.
+    State {
+        #[arg(required = true, value_name = "ID|STATE")]
+        args: Vec<String>,
+        #[command(flatten)]
+        filter: curate::FilterArgs,
+    },
+    /// Search titles, descriptions, tags, sites and file names in every language, ignoring case and
+    /// diacritics ("ha long" finds "Hạ Long").
+    Search {
+        query: Vec<String>,
+        /// Only this site (id or exact name).
+        #[arg(long)]
+        site: Option<String>,
+        /// Only this kind.
+        #[arg(long)]
+        kind: Option<AssetKind>,
+        /// Only sites of this heritage rank (provincial, national, special_national, unesco).
+        #[arg(long)]
+        rank: Option<String>,
+        /// Only this workflow state.
+        #[arg(long)]
+        state: Option<String>,
+        /// At most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Language of the titles shown.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+    },
+    /// Sites: list, show, create, set, confirm, assign, merge, split, suggest, history.
+    Site {
+        #[command(subcommand)]
+        command: curate::SiteCommand,
+    },
+    /// Export for other tools into <collection>/exports: iiif (Presentation 3 manifests and a
+    /// collection), jsonld (schema.org per site), dc (Dublin Core CSV). Published assets only.
+    Export {
+        format: disan_catalog::ExportFormat,
+        /// Export folder (default: <collection>/exports).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Include assets that are not published.
+        #[arg(long)]
+        all: bool,
+    },
+    /// The controlled vocabularies: ranks, types, provinces, rights.
+    Vocab { name: Option<String> },
     /// Tile one equirectangular panorama into a Pannellum multires folder, without a collection.
     Pano {
         /// The panorama (JPEG, PNG, TIFF, WebP; GPano XMP honoured).
@@ -172,6 +245,12 @@ fn build_pool(jobs: Option<usize>) -> anyhow::Result<()> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let author = cli
+        .author
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| "curator".into());
     match cli.command {
         Command::Ingest {
             paths,
@@ -180,6 +259,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_file_mib,
             memory_budget_mib,
             iiif_min_size,
+            site_radius,
             no_progress,
         } => {
             build_pool(jobs)?;
@@ -188,6 +268,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_file_bytes: max_file_mib.saturating_mul(1 << 20),
                 memory_budget_bytes: memory_budget_mib.saturating_mul(1 << 20),
                 iiif_min_size: iiif_min_size.max(1),
+                site_radius_m: if site_radius.is_finite() {
+                    site_radius.max(0.0)
+                } else {
+                    0.0
+                },
                 ..Settings::default()
             };
             let req = disan_pipeline::IngestRequest {
@@ -306,6 +391,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Meta { command } => curate::meta(&cli.collection, command, cli.json, &author),
+        Command::History { id } => curate::history(&cli.collection, &id, cli.json),
+        Command::Undo { revisions, force } => curate::undo(&cli.collection, &revisions, force, cli.json, &author),
+        Command::State { args, filter } => curate::state(&cli.collection, &args, &filter, cli.json, &author),
+        Command::Search {
+            query,
+            site,
+            kind,
+            rank,
+            state,
+            limit,
+            lang,
+        } => curate::search(
+            &cli.collection,
+            curate::SearchArgs {
+                query,
+                filter: disan_catalog::Filter {
+                    site,
+                    kind,
+                    tag: None,
+                    state,
+                    rank,
+                },
+                limit,
+            },
+            cli.json,
+            &lang,
+        ),
+        Command::Site { command } => curate::site(&cli.collection, command, cli.json, &author),
+        Command::Export { format, out, all } => curate::export(&cli.collection, format, out, all, cli.json),
+        Command::Vocab { name } => curate::vocab_list(name.as_deref(), cli.json),
         Command::Show { id } => {
             let catalog = disan_catalog::Catalog::open(&cli.collection)?;
             let asset = catalog.get(&id)?;

@@ -30,6 +30,14 @@ pub struct Settings {
     /// Photos at least this long on their longer side (upright) also get IIIF deep-zoom tiles (`iiif/`),
     /// with `tile_size` tiles at `tile_quality` for full resolution, 2 more per coarser level up to 98.
     pub iiif_min_size: u32,
+    /// Ingest places a capture with GPS in the nearest site within this many metres, and clusters captures
+    /// within it of each other into a new suggested site. Curation only: no effect on the files written.
+    #[serde(default = "default_site_radius")]
+    pub site_radius_m: f64,
+}
+
+fn default_site_radius() -> f64 {
+    500.0
 }
 
 impl Default for Settings {
@@ -45,6 +53,7 @@ impl Default for Settings {
             tile_size: 512,
             tile_quality: 92,
             iiif_min_size: 4096,
+            site_radius_m: default_site_radius(),
         }
     }
 }

@@ -232,7 +232,10 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     files.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut catalog = catalog.into_inner().unwrap_or_else(|e| e.into_inner());
-    let report = RunReport::new(run_id, started_at, req, files);
+    let mut report = RunReport::new(run_id, started_at, req, files);
+    // Suggest sites for new captures with GPS; curators confirm them. Runs over everything not yet
+    // placed, so an interrupted run's assets are placed by the run that finishes the work.
+    report.sites = catalog.suggest_sites(req.settings.site_radius_m, "disan ingest")?;
     report.write(collection)?;
     catalog.finish_run(
         &report.run_id,

@@ -114,6 +114,9 @@ pub struct RunReport {
     pub settings: Settings,
     pub status: RunStatus,
     pub summary: Counts,
+    /// Sites suggested for the captures with GPS (see `disan site suggest`).
+    #[serde(default)]
+    pub sites: disan_catalog::SuggestReport,
     pub files: Vec<FileReport>,
 }
 
@@ -144,6 +147,7 @@ impl RunReport {
                 RunStatus::Ok
             },
             summary: c,
+            sites: Default::default(),
             files,
         }
     }
