@@ -502,6 +502,7 @@ impl Catalog {
                 }
             }
             apply(&tx, &author, Entity::Asset, &c.id, "state", None, Some(to), None).map_err(err)?;
+            search::reindex_asset(&tx, &c.id).map_err(err)?;
             revisions += 1;
         }
         for id in &touched {
@@ -523,6 +524,9 @@ impl Catalog {
         if !problems.is_empty() {
             report.errors = problems;
             return Ok(report); // the transaction rolls back when dropped
+        }
+        if touched.len() >= search::OPTIMIZE_AFTER {
+            search::optimize(&tx).map_err(err)?;
         }
         tx.commit().map_err(err)?;
         report.applied = true;

@@ -175,7 +175,8 @@ pub(crate) fn current(
 ) -> rusqlite::Result<Option<String>> {
     let one = |sql: &str| -> rusqlite::Result<Option<String>> {
         Ok(conn
-            .query_row(sql, [id], |r| r.get::<_, Option<String>>(0))
+            .prepare_cached(sql)?
+            .query_row([id], |r| r.get::<_, Option<String>>(0))
             .optional()?
             .flatten())
     };
@@ -183,11 +184,8 @@ pub(crate) fn current(
         (Entity::Asset, "state") => one("SELECT state FROM assets WHERE id = ?1"),
         (Entity::Asset, "site") => one("SELECT site_id FROM assets WHERE id = ?1"),
         (Entity::Asset, _) => conn
-            .query_row(
-                "SELECT value FROM asset_text WHERE asset_id = ?1 AND field = ?2 AND lang = ?3",
-                params![id, field, lang.unwrap_or("")],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT value FROM asset_text WHERE asset_id = ?1 AND field = ?2 AND lang = ?3")?
+            .query_row(params![id, field, lang.unwrap_or("")], |r| r.get(0))
             .optional(),
         (Entity::Site, "name" | "description") => conn
             .query_row(
@@ -232,23 +230,21 @@ fn store(
     value: Option<&str>,
 ) -> rusqlite::Result<()> {
     let lang = lang.unwrap_or("");
-    let column = |sql: &str| conn.execute(sql, params![id, value]).map(drop);
+    let column = |sql: &str| conn.prepare_cached(sql)?.execute(params![id, value]).map(drop);
     match (entity, field) {
         (Entity::Asset, "state") => column("UPDATE assets SET state = ?2 WHERE id = ?1"),
         (Entity::Asset, "site") => column("UPDATE assets SET site_id = ?2 WHERE id = ?1"),
         (Entity::Asset, _) => match value {
             Some(v) => conn
-                .execute(
+                .prepare_cached(
                     "INSERT INTO asset_text (asset_id, field, lang, value) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (asset_id, field, lang) DO UPDATE SET value = excluded.value",
-                    params![id, field, lang, v],
-                )
+                )?
+                .execute(params![id, field, lang, v])
                 .map(drop),
             None => conn
-                .execute(
-                    "DELETE FROM asset_text WHERE asset_id = ?1 AND field = ?2 AND lang = ?3",
-                    params![id, field, lang],
-                )
+                .prepare_cached("DELETE FROM asset_text WHERE asset_id = ?1 AND field = ?2 AND lang = ?3")?
+                .execute(params![id, field, lang])
                 .map(drop),
         },
         (Entity::Site, "name" | "description") => match value {
@@ -413,7 +409,6 @@ pub(crate) fn unpublishable(conn: &Connection, id: &str) -> rusqlite::Result<Vec
 
 fn reindex_for(conn: &Connection, rev: &Revision) -> rusqlite::Result<()> {
     match (rev.entity.as_str(), rev.field.as_str()) {
-        ("asset", "state") => Ok(()),
         ("asset", _) => search::reindex_asset(conn, &rev.entity_id),
         ("site", "name" | "province" | "rank" | "type") => search::reindex_site(conn, &rev.entity_id),
         _ => Ok(()),
@@ -524,6 +519,9 @@ impl Catalog {
         if !problems.is_empty() {
             return Err(CatalogError::Rejected(problems));
         }
+        if ids.len() >= search::OPTIMIZE_AFTER {
+            search::optimize(&tx).map_err(err)?;
+        }
         tx.commit().map_err(err)?;
         Ok(revisions)
     }
@@ -599,7 +597,10 @@ impl Catalog {
                     continue;
                 }
             }
-            revisions.extend(apply(&tx, &author, Entity::Asset, id, "state", None, Some(state), None).map_err(err)?);
+            if let Some(r) = apply(&tx, &author, Entity::Asset, id, "state", None, Some(state), None).map_err(err)? {
+                search::reindex_asset(&tx, id).map_err(err)?;
+                revisions.push(r);
+            }
         }
         if !problems.is_empty() {
             return Err(CatalogError::Rejected(problems));
@@ -678,17 +679,18 @@ impl Catalog {
                 ));
                 continue;
             }
-            if entity == Entity::Asset && rev.field == "state" {
-                if let Some(to) = rev.old.as_deref().filter(|s| *s == "published") {
-                    let missing = unpublishable(&tx, &rev.entity_id).map_err(err)?;
-                    if !missing.is_empty() {
-                        problems.push(format!(
-                            "revision {}: cannot go back to {to}, missing {}",
-                            rev.id,
-                            missing.join(", ")
-                        ));
-                        continue;
-                    }
+            if entity == Entity::Asset
+                && rev.field == "state"
+                && let Some(to) = rev.old.as_deref().filter(|s| *s == "published")
+            {
+                let missing = unpublishable(&tx, &rev.entity_id).map_err(err)?;
+                if !missing.is_empty() {
+                    problems.push(format!(
+                        "revision {}: cannot go back to {to}, missing {}",
+                        rev.id,
+                        missing.join(", ")
+                    ));
+                    continue;
                 }
             }
             if let Some(r) = apply(

@@ -212,10 +212,11 @@ impl Catalog {
 
     fn configure(&self) -> Result<()> {
         self.sql(self.conn.busy_timeout(std::time::Duration::from_secs(30)))?;
-        self.sql(
-            self.conn
-                .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"),
-        )
+        self.sql(self.conn.execute_batch(
+            // 64 MiB of page cache: curated batches touch pages all over a large catalogue.
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                     PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+        ))
     }
 
     /// The schema version the catalogue is at (0 for a new file).
@@ -411,6 +412,49 @@ impl Catalog {
         )
         .map_err(err)?;
         search::reindex_asset(&tx, &m.id.to_string()).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Commits many assets in one transaction (generated catalogues, bulk imports), without source-file
+    /// records; see [`Self::commit_asset`].
+    pub fn commit_assets(&mut self, items: &[(AssetManifest, String)]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |source| CatalogError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let now = now();
+        for (m, source_path) in items {
+            let manifest = serde_json::to_string(m).expect("manifests always serialise");
+            tx.prepare_cached(
+                "INSERT INTO assets (id, kind, source_name, source_path, source_bytes, blake3, format, width, height,
+                                     taken_at, lat, lon, settings_version, manifest, ingested_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+                 ON CONFLICT (id) DO UPDATE SET manifest = ?14, updated_at = ?15",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    m.id.to_string(),
+                    m.kind.as_str(),
+                    m.source.file_name,
+                    source_path,
+                    m.source.bytes as i64,
+                    m.source.blake3,
+                    m.source.format,
+                    m.width,
+                    m.height,
+                    m.metadata.taken_at,
+                    m.metadata.gps.map(|g| g.lat),
+                    m.metadata.gps.map(|g| g.lon),
+                    m.settings_version,
+                    manifest,
+                    now,
+                ])
+            })
+            .map_err(err)?;
+            search::reindex_asset(&tx, &m.id.to_string()).map_err(err)?;
+        }
         tx.commit().map_err(err)
     }
 

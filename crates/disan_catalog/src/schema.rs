@@ -120,9 +120,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         n        INTEGER PRIMARY KEY AUTOINCREMENT,
         asset_id TEXT NOT NULL UNIQUE REFERENCES assets(id) ON DELETE CASCADE
     );
+    -- Contentless: the index keeps tokens only. `facets` holds one token per filterable fact (kind, state,
+    -- site, rank) so filters are part of the full-text match; ranking is BM25 with the title weighted
+    -- above the site, the site above the rest, and the facets not at all.
     CREATE VIRTUAL TABLE asset_search USING fts5(
-        title, body, site,
+        title, body, site, facets,
+        content = '', contentless_delete = 1,
         tokenize = 'unicode61 remove_diacritics 0'
     );
+    INSERT INTO asset_search (asset_search, rank) VALUES ('rank', 'bm25(10.0, 1.0, 4.0, 0.0)');
     "#,
 ];

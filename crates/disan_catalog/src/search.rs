@@ -11,8 +11,15 @@ use serde::Serialize;
 use crate::curate::Filter;
 use crate::{Catalog, Result, vocab};
 
-/// BM25 weights of the `title`, `body` and `site` columns.
-const WEIGHTS: &str = "bm25(asset_search, 10.0, 1.0, 4.0)";
+/// The facet token of a filter value: one alphanumeric token (hex for ids with separators).
+pub(crate) fn facet(prefix: char, value: &str) -> String {
+    let mut t = String::with_capacity(1 + value.len() * 2);
+    t.push(prefix);
+    for b in value.bytes() {
+        t.push_str(&format!("{b:02x}"));
+    }
+    t
+}
 
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
@@ -91,13 +98,15 @@ fn push_labels(out: &mut String, v: &vocab::Vocabulary, id: Option<&str>) {
 
 /// Rewrites the index row of one asset from what the catalogue holds now.
 pub(crate) fn reindex_asset(conn: &Connection, id: &str) -> rusqlite::Result<()> {
-    conn.execute("INSERT OR IGNORE INTO search_rows (asset_id) VALUES (?1)", [id])?;
-    let n: i64 = conn.query_row("SELECT n FROM search_rows WHERE asset_id = ?1", [id], |r| r.get(0))?;
-    let (kind, source_name, site_id): (String, String, Option<String>) = conn.query_row(
-        "SELECT kind, source_name, site_id FROM assets WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+    conn.prepare_cached("INSERT OR IGNORE INTO search_rows (asset_id) VALUES (?1)")?
+        .execute([id])?;
+    let n: i64 = conn
+        .prepare_cached("SELECT n FROM search_rows WHERE asset_id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    let (kind, source_name, site_id, state): (String, String, Option<String>, String) = conn
+        .prepare_cached("SELECT kind, source_name, site_id, state FROM assets WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let mut facets = format!("{} {}", facet('k', &kind), facet('s', &state));
     let (mut title, mut body, mut site) = (String::new(), String::new(), String::new());
     let mut stmt = conn.prepare_cached("SELECT field, value FROM asset_text WHERE asset_id = ?1")?;
     let mut rows = stmt.query([id])?;
@@ -122,24 +131,42 @@ pub(crate) fn reindex_asset(conn: &Connection, id: &str) -> rusqlite::Result<()>
             site.push('\n');
         }
         let facts: Option<(Option<String>, Option<String>, Option<String>)> = conn
-            .query_row(
-                "SELECT province, rank, type FROM sites WHERE id = ?1",
-                [&site_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            .prepare_cached("SELECT province, rank, type FROM sites WHERE id = ?1")?
+            .query_row([&site_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
+        facets.push(' ');
+        facets.push_str(&facet('x', &site_id));
         if let Some((province, rank, kind)) = facts {
+            if let Some(r) = &rank {
+                facets.push(' ');
+                facets.push_str(&facet('r', r));
+            }
             push_labels(&mut site, vocab::provinces(), province.as_deref());
             push_labels(&mut site, vocab::ranks(), rank.as_deref());
             push_labels(&mut site, vocab::relic_types(), kind.as_deref());
         }
     }
-    conn.execute("DELETE FROM asset_search WHERE rowid = ?1", [n])?;
-    conn.execute(
-        "INSERT INTO asset_search (rowid, title, body, site) VALUES (?1, ?2, ?3, ?4)",
-        params![n, fold_for_index(&title), fold_for_index(&body), fold_for_index(&site)],
-    )?;
+    conn.prepare_cached("DELETE FROM asset_search WHERE rowid = ?1")?
+        .execute([n])?;
+    conn.prepare_cached("INSERT INTO asset_search (rowid, title, body, site, facets) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![
+            n,
+            fold_for_index(&title),
+            fold_for_index(&body),
+            fold_for_index(&site),
+            facets
+        ])?;
     Ok(())
+}
+
+/// Batches that rewrite at least this many index rows merge the index afterwards.
+pub(crate) const OPTIMIZE_AFTER: usize = 2_000;
+
+/// Merges the index into one segment: after a large batch (a CSV import, a site pass) the rows rewritten
+/// leave many small segments and deleted entries that slow every query down.
+pub(crate) fn optimize(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute("INSERT INTO asset_search (asset_search) VALUES ('optimize')", [])
+        .map(drop)
 }
 
 /// Reindexes every asset of a site (after its name, province or rank changed).
@@ -177,42 +204,46 @@ impl Catalog {
     /// best first, at most `limit`. An empty query lists the filtered assets by id.
     pub fn search(&self, query: &str, filter: &Filter, limit: usize) -> Result<Vec<SearchHit>> {
         let site = filter.site.as_deref().map(|s| self.resolve_site(s)).transpose()?;
-        let fts = fts_query(query);
-        let conditions = "(?2 IS NULL OR a.site_id = ?2) AND (?3 IS NULL OR a.kind = ?3)
-             AND (?4 IS NULL OR s.rank = ?4) AND (?5 IS NULL OR a.state = ?5)";
-        let sql = if fts.is_some() {
-            format!(
-                "SELECT a.id, a.kind, a.state, a.site_id, {WEIGHTS} AS score
-                 FROM asset_search JOIN search_rows r ON r.n = asset_search.rowid
-                 JOIN assets a ON a.id = r.asset_id LEFT JOIN sites s ON s.id = a.site_id
-                 WHERE asset_search MATCH ?1 AND {conditions} ORDER BY score, a.id LIMIT ?6"
-            )
-        } else {
-            format!(
-                "SELECT a.id, a.kind, a.state, a.site_id, 0.0 FROM assets a LEFT JOIN sites s ON s.id = a.site_id
-                 WHERE ?1 IS NULL AND {conditions} ORDER BY a.id LIMIT ?6"
-            )
+        // Filters are facet tokens ANDed to the text query, so FTS5 does all the work and ranks only
+        // what matches both.
+        let mut facets = Vec::new();
+        if let Some(k) = filter.kind {
+            facets.push(facet('k', k.as_str()));
+        }
+        if let Some(s) = &filter.state {
+            facets.push(facet('s', s));
+        }
+        if let Some(s) = &site {
+            facets.push(facet('x', s));
+        }
+        if let Some(r) = &filter.rank {
+            facets.push(facet('r', r));
+        }
+        let facet_query = (!facets.is_empty()).then(|| format!("facets : ({})", facets.join(" AND ")));
+        let fts = match (fts_query(query), facet_query) {
+            (Some(q), Some(f)) => Some(format!("({q}) AND {f}")),
+            (Some(q), None) => Some(q),
+            (None, Some(f)) => Some(f),
+            (None, None) => None,
         };
-        let mut stmt = self.sql(self.conn.prepare_cached(&sql))?;
-        let rows = self.sql(stmt.query_map(
-            params![
-                fts,
-                site,
-                filter.kind.map(AssetKind::as_str),
-                filter.rank,
-                filter.state,
-                limit.min(i64::MAX as usize) as i64
-            ],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, f64>(4)?,
-                ))
-            },
-        ))?;
+        let limit = limit.min(i64::MAX as usize) as i64;
+        let sql = if fts.is_some() {
+            "SELECT a.id, a.kind, a.state, a.site_id, m.rank FROM
+                (SELECT rowid, rank FROM asset_search WHERE asset_search MATCH ?1 ORDER BY rank LIMIT ?2) m
+             JOIN search_rows r ON r.n = m.rowid JOIN assets a ON a.id = r.asset_id ORDER BY m.rank, a.id"
+        } else {
+            "SELECT a.id, a.kind, a.state, a.site_id, 0.0 FROM assets a WHERE ?1 IS NULL ORDER BY a.id LIMIT ?2"
+        };
+        let mut stmt = self.sql(self.conn.prepare_cached(sql))?;
+        let rows = self.sql(stmt.query_map(params![fts, limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, f64>(4)?,
+            ))
+        }))?;
         let mut hits = Vec::new();
         for row in rows {
             let (id, kind, state, site_id, score) = self.sql(row)?;

@@ -532,12 +532,18 @@ impl Catalog {
             .map_err(err)?;
         let mut report = SuggestReport::default();
         let mut far = Vec::new();
+        // Sites sorted by latitude: only those within the radius in latitude are measured.
+        let mut sites = sites;
+        sites.sort_by(|a, b| a.1.lat.total_cmp(&b.1.lat));
+        let dlat = radius_m / 111_000.0 * 1.01;
         for (id, p) in candidates {
-            let nearest = sites
+            let start = sites.partition_point(|(_, q)| q.lat < p.lat - dlat);
+            let nearest = sites[start..]
                 .iter()
+                .take_while(|(_, q)| q.lat <= p.lat + dlat)
                 .map(|(s, q)| (s, p.distance_m(q)))
                 .filter(|(_, d)| *d <= radius_m)
-                .min_by(|a, b| a.1.total_cmp(&b.1));
+                .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0)));
             match nearest {
                 Some((site, _)) => {
                     move_assets(&tx, &author, std::slice::from_ref(&id), Some(site)).map_err(err)?;
@@ -557,7 +563,6 @@ impl Catalog {
         }
         let mut order: Vec<usize> = (0..far.len()).collect();
         order.sort_by(|&a, &b| far[a].1.lat.total_cmp(&far[b].1.lat));
-        let dlat = radius_m / 111_000.0;
         for (k, &i) in order.iter().enumerate() {
             for &j in &order[k + 1..] {
                 if far[j].1.lat - far[i].1.lat > dlat {
@@ -606,6 +611,10 @@ impl Catalog {
             .map_err(err)?;
             move_assets(&tx, &author, &ids, Some(&site)).map_err(err)?;
             report.created.push((site, ids.len()));
+        }
+        let moved = report.assigned.len() + report.created.iter().map(|c| c.1).sum::<usize>();
+        if moved >= search::OPTIMIZE_AFTER {
+            search::optimize(&tx).map_err(err)?;
         }
         tx.commit().map_err(err)?;
         Ok(report)
