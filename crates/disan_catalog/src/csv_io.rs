@@ -443,11 +443,7 @@ impl Catalog {
 
         // Apply: metadata and sites first, then states (publishing checks the new values).
         let author = Author::new(author);
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let mut touched: Vec<&str> = Vec::new();
         let mut revisions = 0;

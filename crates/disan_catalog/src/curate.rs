@@ -474,11 +474,7 @@ impl Catalog {
             checked.push(Change { field, lang, value });
         }
         let author = Author::new(author);
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let mut revisions = Vec::new();
         let mut problems = Vec::new();
@@ -571,11 +567,7 @@ impl Catalog {
         }
         let ids: Vec<String> = ids.iter().map(|i| self.resolve_id(i)).collect::<Result<_>>()?;
         let author = Author::new(author);
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let mut revisions = Vec::new();
         let mut problems = Vec::new();
@@ -644,11 +636,7 @@ impl Catalog {
     pub fn undo(&mut self, ids: &[i64], author: &str, force: bool) -> Result<Vec<Revision>> {
         let revs: Vec<Revision> = ids.iter().map(|&i| self.revision(i)).collect::<Result<_>>()?;
         let author = Author::new(author);
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let mut out = Vec::new();
         let mut problems = Vec::new();

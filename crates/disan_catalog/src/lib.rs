@@ -69,6 +69,14 @@ pub const PUBLIC_BASE_URL: &str = "public_base_url";
 /// Base URL until one is published: the collection served by `python3 -m http.server` from its folder.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8000";
 
+/// Maps a SQLite error on the catalogue at `path` to [`CatalogError::Sql`].
+pub(crate) fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> CatalogError + Copy + '_ {
+    move |source| CatalogError::Sql {
+        path: path.to_owned(),
+        source,
+    }
+}
+
 /// The current time as an RFC 3339 UTC timestamp.
 pub fn now() -> String {
     jiff::Timestamp::now().to_string()
@@ -365,40 +373,10 @@ impl Catalog {
     /// Inserts or updates an asset from its manifest, with its source-file record, in one transaction.
     /// Curated fields (state, site, curated text) of an existing asset are left as they are.
     pub fn commit_asset(&mut self, m: &AssetManifest, source_path: &str, mtime_ns: i64) -> Result<()> {
-        let manifest = serde_json::to_string(m).expect("manifests always serialise");
         let now = now();
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
-        tx.execute(
-            "INSERT INTO assets (id, kind, source_name, source_path, source_bytes, blake3, format, width, height,
-                                 taken_at, lat, lon, settings_version, manifest, ingested_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
-             ON CONFLICT (id) DO UPDATE SET kind = ?2, source_name = ?3, source_path = ?4, source_bytes = ?5,
-                 blake3 = ?6, format = ?7, width = ?8, height = ?9, taken_at = ?10, lat = ?11, lon = ?12,
-                 settings_version = ?13, manifest = ?14, updated_at = ?15",
-            params![
-                m.id.to_string(),
-                m.kind.as_str(),
-                m.source.file_name,
-                source_path,
-                m.source.bytes as i64,
-                m.source.blake3,
-                m.source.format,
-                m.width,
-                m.height,
-                m.metadata.taken_at,
-                m.metadata.gps.map(|g| g.lat),
-                m.metadata.gps.map(|g| g.lon),
-                m.settings_version,
-                manifest,
-                now,
-            ],
-        )
-        .map_err(err)?;
+        upsert_asset(&tx, m, source_path, &now).map_err(err)?;
         tx.execute(
             "INSERT INTO source_files (path, size, mtime_ns, asset_id, settings_version) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (path) DO UPDATE SET size = ?2, mtime_ns = ?3, asset_id = ?4, settings_version = ?5",
@@ -418,41 +396,11 @@ impl Catalog {
     /// Commits many assets in one transaction (generated catalogues, bulk imports), without source-file
     /// records; see [`Self::commit_asset`].
     pub fn commit_assets(&mut self, items: &[(AssetManifest, String)]) -> Result<()> {
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let now = now();
         for (m, source_path) in items {
-            let manifest = serde_json::to_string(m).expect("manifests always serialise");
-            tx.prepare_cached(
-                "INSERT INTO assets (id, kind, source_name, source_path, source_bytes, blake3, format, width, height,
-                                     taken_at, lat, lon, settings_version, manifest, ingested_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
-                 ON CONFLICT (id) DO UPDATE SET manifest = ?14, updated_at = ?15",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    m.id.to_string(),
-                    m.kind.as_str(),
-                    m.source.file_name,
-                    source_path,
-                    m.source.bytes as i64,
-                    m.source.blake3,
-                    m.source.format,
-                    m.width,
-                    m.height,
-                    m.metadata.taken_at,
-                    m.metadata.gps.map(|g| g.lat),
-                    m.metadata.gps.map(|g| g.lon),
-                    m.settings_version,
-                    manifest,
-                    now,
-                ])
-            })
-            .map_err(err)?;
+            upsert_asset(&tx, m, source_path, &now).map_err(err)?;
             search::reindex_asset(&tx, &m.id.to_string()).map_err(err)?;
         }
         tx.commit().map_err(err)
@@ -473,11 +421,7 @@ impl Catalog {
 
     /// Finishes a run with its per-file outcomes, in one transaction.
     pub fn finish_run(&mut self, run_id: &str, status: &str, counts: RunCounts, files: &[RunFileRow]) -> Result<()> {
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         {
             let mut stmt = tx
@@ -617,6 +561,37 @@ impl Catalog {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Inserts an asset row, or updates what ingest knows of an existing one (never its curated fields).
+fn upsert_asset(conn: &Connection, m: &AssetManifest, source_path: &str, now: &str) -> rusqlite::Result<()> {
+    let manifest = serde_json::to_string(m).expect("manifests always serialise");
+    conn.prepare_cached(
+        "INSERT INTO assets (id, kind, source_name, source_path, source_bytes, blake3, format, width, height,
+                             taken_at, lat, lon, settings_version, manifest, ingested_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+         ON CONFLICT (id) DO UPDATE SET kind = ?2, source_name = ?3, source_path = ?4, source_bytes = ?5,
+             blake3 = ?6, format = ?7, width = ?8, height = ?9, taken_at = ?10, lat = ?11, lon = ?12,
+             settings_version = ?13, manifest = ?14, updated_at = ?15",
+    )?
+    .execute(params![
+        m.id.to_string(),
+        m.kind.as_str(),
+        m.source.file_name,
+        source_path,
+        m.source.bytes as i64,
+        m.source.blake3,
+        m.source.format,
+        m.width,
+        m.height,
+        m.metadata.taken_at,
+        m.metadata.gps.map(|g| g.lat),
+        m.metadata.gps.map(|g| g.lon),
+        m.settings_version,
+        manifest,
+        now,
+    ])
+    .map(drop)
 }
 
 type RowParts = (String, String, String, Option<String>, String, String, String, String);

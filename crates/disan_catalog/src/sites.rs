@@ -295,11 +295,7 @@ impl Catalog {
                 .unwrap_or_else(|| "site".into()),
         };
         let author = Author::new(author);
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let id = if id.is_some() {
             if load_site(&tx, &base).map_err(err)?.is_some() {
@@ -320,11 +316,7 @@ impl Catalog {
         let id = self.resolve_site(q)?;
         let changes = validate_site_changes(changes)?;
         let author = Author::new(author);
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let revs = apply_site_changes(&tx, &author, &id, &changes).map_err(err)?;
         tx.commit().map_err(err)?;
@@ -360,11 +352,7 @@ impl Catalog {
         }
         let ids: Vec<String> = ids.iter().map(|i| self.resolve_id(i)).collect::<Result<_>>()?;
         let author = Author::new(author);
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let revs = move_assets(&tx, &author, &ids, site.as_deref()).map_err(err)?;
         tx.commit().map_err(err)?;
@@ -387,11 +375,7 @@ impl Catalog {
         }
         let sources: Vec<Site> = from.iter().map(|s| self.site(s)).collect::<Result<_>>()?;
         let author = Author::new(author);
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let mut revs = Vec::new();
         let (mut name, mut description) = (target.name.clone(), target.description.clone());
@@ -502,11 +486,7 @@ impl Catalog {
     /// into new, unconfirmed sites at their mean position.
     pub fn suggest_sites(&mut self, radius_m: f64, author: &str) -> Result<SuggestReport> {
         let author = Author::new(author);
-        let path = self.path.clone();
-        let err = |source| CatalogError::Sql {
-            path: path.clone(),
-            source,
-        };
+        let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let candidates: Vec<(String, GeoPoint)> = tx
             .prepare(
