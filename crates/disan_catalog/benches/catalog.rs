@@ -2,7 +2,8 @@
 //! Chinese metadata. Measures search latency (p50/p95/max over a mix of queries, with and without
 //! diacritics, prefixes, Chinese, filters), and CSV export and import of every row.
 //!
-//! `cargo bench -p disan_catalog --bench catalog` (`DISAN_BENCH_ASSETS` and `DISAN_BENCH_SITES` change the size).
+//! `cargo bench -p disan_catalog --bench catalog` (`DISAN_BENCH_ASSETS` and `DISAN_BENCH_SITES` change the size;
+//! `DISAN_BENCH_KEEP=1` keeps the generated collection for a closer look).
 //! Targets (issue 6): search p95 < 20 ms; CSV export and import of all rows < 10 s each.
 
 use std::collections::BTreeMap;
@@ -279,6 +280,9 @@ fn main() {
         ("CSV import, one edit per row", import_edit),
     ] {
         println!("| {what} | {:.2} s | < 10 s |", d.as_secs_f64());
+    }
+    if std::env::var_os("DISAN_BENCH_KEEP").is_some() {
+        println!("kept {}", dir.keep().display());
     }
 }
 

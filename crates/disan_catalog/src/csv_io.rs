@@ -8,7 +8,7 @@ use std::path::Path;
 use disan_core::{Metadata, REQUIRED_LANGS};
 use serde::Serialize;
 
-use crate::curate::{Author, STATES, allowed_transition, apply, load_all_metadata, unpublishable};
+use crate::curate::{Author, STATES, allowed_transition, apply, load_all_metadata, unpublishable, write};
 use crate::fields::{self, Entity};
 use crate::{Catalog, CatalogError, Result, search};
 
@@ -217,6 +217,21 @@ impl Catalog {
     /// Reads a metadata CSV, checks every cell, and (unless `dry_run` or there are errors) applies every
     /// change in one transaction. Cells equal to what is stored change nothing; an empty cell clears.
     pub fn import_csv(&mut self, path: &Path, dry_run: bool, author: &str) -> Result<ImportReport> {
+        // The changes are computed from a snapshot and written with the old values they were computed
+        // from; if another process commits in between, compute them again.
+        for _ in 0..3 {
+            if let Some(report) = self.import_csv_once(path, dry_run, author)? {
+                return Ok(report);
+            }
+        }
+        Err(CatalogError::Invalid(format!(
+            "{}: the catalogue kept changing while the file was checked; import it again",
+            path.display()
+        )))
+    }
+
+    /// One attempt of [`Self::import_csv`]: `None` when the catalogue changed between check and write.
+    fn import_csv_once(&mut self, path: &Path, dry_run: bool, author: &str) -> Result<Option<ImportReport>> {
         let io = |source| CatalogError::Io {
             path: path.to_owned(),
             source,
@@ -237,7 +252,7 @@ impl Catalog {
                 column: None,
                 message: format!("a quoted cell opens on line {line} and is never closed (a stray \" ?)"),
             });
-            return Ok(report);
+            return Ok(Some(report));
         }
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
         let header = match reader.byte_headers() {
@@ -248,7 +263,7 @@ impl Catalog {
                     column: None,
                     message: format!("unreadable header: {e}"),
                 });
-                return Ok(report);
+                return Ok(Some(report));
             }
         };
         // The header.
@@ -297,10 +312,11 @@ impl Catalog {
                 column: None,
                 message: "no id column".into(),
             });
-            return Ok(report);
+            return Ok(Some(report));
         };
 
         // What the catalogue holds now.
+        let version = self.data_version()?;
         let mut current: HashMap<String, (String, Option<String>)> = HashMap::new();
         {
             let mut stmt = self.sql(self.conn.prepare("SELECT id, state, site_id FROM assets"))?;
@@ -438,13 +454,20 @@ impl Catalog {
             }
         }
         if !report.errors.is_empty() || dry_run || report.changes.is_empty() {
-            return Ok(report);
+            return Ok(Some(report));
         }
 
         // Apply: metadata and sites first, then states (publishing checks the new values).
         let author = Author::new(author);
         let err = crate::sql_err(&self.path);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let now: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(err)?;
+        if now != version {
+            return Ok(None);
+        }
         let mut touched: Vec<&str> = Vec::new();
         let mut revisions = 0;
         for c in report.changes.iter().filter(|c| c.column != "state") {
@@ -453,13 +476,14 @@ impl Catalog {
             } else {
                 fields::parse_key(Entity::Asset, &c.column).expect("checked above")
             };
-            if apply(
+            if write(
                 &tx,
                 &author,
                 Entity::Asset,
                 &c.id,
                 &field,
                 lang.as_deref(),
+                c.old.clone(),
                 c.new.as_deref(),
                 None,
             )
@@ -472,9 +496,7 @@ impl Catalog {
                 touched.push(&c.id);
             }
         }
-        for id in &touched {
-            search::reindex_asset(&tx, id).map_err(err)?;
-        }
+        search::reindex_assets(&tx, touched.iter().copied()).map_err(err)?;
         let mut problems = Vec::new();
         for c in report.changes.iter().filter(|c| c.column == "state") {
             let (from, to) = (c.old.as_deref().unwrap_or(""), c.new.as_deref().unwrap_or(""));
@@ -519,15 +541,12 @@ impl Catalog {
         }
         if !problems.is_empty() {
             report.errors = problems;
-            return Ok(report); // the transaction rolls back when dropped
+            return Ok(Some(report)); // the transaction rolls back when dropped
         }
-        if touched.len() >= search::OPTIMIZE_AFTER {
-            search::optimize(&tx).map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
+        search::commit(tx).map_err(err)?;
         report.applied = true;
         report.revisions = revisions;
-        Ok(report)
+        Ok(Some(report))
     }
 }
 

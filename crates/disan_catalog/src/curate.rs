@@ -188,11 +188,8 @@ pub(crate) fn current(
             .query_row(params![id, field, lang.unwrap_or("")], |r| r.get(0))
             .optional(),
         (Entity::Site, "name" | "description") => conn
-            .query_row(
-                "SELECT value FROM site_text WHERE site_id = ?1 AND field = ?2 AND lang = ?3",
-                params![id, field, lang.unwrap_or("")],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT value FROM site_text WHERE site_id = ?1 AND field = ?2 AND lang = ?3")?
+            .query_row(params![id, field, lang.unwrap_or("")], |r| r.get(0))
             .optional(),
         (Entity::Site, "province") => one("SELECT province FROM sites WHERE id = ?1"),
         (Entity::Site, "rank") => one("SELECT rank FROM sites WHERE id = ?1"),
@@ -212,9 +209,8 @@ pub(crate) fn current(
             .flatten()
             .map(|v| format!("{v}"))),
         (Entity::Site, "confirmed") => Ok(conn
-            .query_row("SELECT confirmed FROM sites WHERE id = ?1", [id], |r| {
-                r.get::<_, bool>(0)
-            })
+            .prepare_cached("SELECT confirmed FROM sites WHERE id = ?1")?
+            .query_row([id], |r| r.get::<_, bool>(0))
             .optional()?
             .map(|c| c.to_string())),
         (Entity::Site, _) => Ok(None),
@@ -249,17 +245,15 @@ fn store(
         },
         (Entity::Site, "name" | "description") => match value {
             Some(v) => conn
-                .execute(
+                .prepare_cached(
                     "INSERT INTO site_text (site_id, field, lang, value) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (site_id, field, lang) DO UPDATE SET value = excluded.value",
-                    params![id, field, lang, v],
-                )
+                )?
+                .execute(params![id, field, lang, v])
                 .map(drop),
             None => conn
-                .execute(
-                    "DELETE FROM site_text WHERE site_id = ?1 AND field = ?2 AND lang = ?3",
-                    params![id, field, lang],
-                )
+                .prepare_cached("DELETE FROM site_text WHERE site_id = ?1 AND field = ?2 AND lang = ?3")?
+                .execute(params![id, field, lang])
                 .map(drop),
         },
         (Entity::Site, "province") => column("UPDATE sites SET province = ?2 WHERE id = ?1"),
@@ -276,10 +270,8 @@ fn store(
             conn.execute(sql, params![id, v]).map(drop)
         }
         (Entity::Site, "confirmed") => conn
-            .execute(
-                "UPDATE sites SET confirmed = ?2 WHERE id = ?1",
-                params![id, value == Some("true")],
-            )
+            .prepare_cached("UPDATE sites SET confirmed = ?2 WHERE id = ?1")?
+            .execute(params![id, value == Some("true")])
             .map(drop),
         (Entity::Site, _) => Ok(()),
     }
@@ -309,27 +301,43 @@ pub(crate) fn apply(
     new: Option<&str>,
     reverts: Option<i64>,
 ) -> rusqlite::Result<Option<Revision>> {
-    let new = new.filter(|v| !v.is_empty());
     let old = current(conn, entity, id, field, lang)?;
+    write(conn, author, entity, id, field, lang, old, new, reverts)
+}
+
+/// [`apply`] for a caller that has just read the value the field holds (`old`) in the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write(
+    conn: &Connection,
+    author: &Author<'_>,
+    entity: Entity,
+    id: &str,
+    field: &str,
+    lang: Option<&str>,
+    old: Option<String>,
+    new: Option<&str>,
+    reverts: Option<i64>,
+) -> rusqlite::Result<Option<Revision>> {
+    let new = new.filter(|v| !v.is_empty());
     if old.as_deref() == new {
         return Ok(None);
     }
     store(conn, entity, id, field, lang, new)?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO revisions (entity, entity_id, field, lang, old, new, author, at, reverts)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            entity.as_str(),
-            id,
-            field,
-            lang,
-            old,
-            new,
-            author.name,
-            author.at,
-            reverts
-        ],
-    )?;
+    )?
+    .execute(params![
+        entity.as_str(),
+        id,
+        field,
+        lang,
+        old,
+        new,
+        author.name,
+        author.at,
+        reverts
+    ])?;
     Ok(Some(Revision {
         id: conn.last_insert_rowid(),
         entity: entity.as_str().into(),
@@ -353,10 +361,10 @@ pub(crate) fn record(
     field: &str,
     new: &str,
 ) -> rusqlite::Result<Revision> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO revisions (entity, entity_id, field, new, author, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![entity.as_str(), id, field, new, author.name, author.at],
-    )?;
+    )?
+    .execute(params![entity.as_str(), id, field, new, author.name, author.at])?;
     Ok(Revision {
         id: conn.last_insert_rowid(),
         entity: entity.as_str().into(),
@@ -398,8 +406,7 @@ pub(crate) fn load_all_metadata(conn: &Connection) -> rusqlite::Result<HashMap<S
 
 /// Why an asset cannot be (or stay) published, from what the catalogue holds now.
 pub(crate) fn unpublishable(conn: &Connection, id: &str) -> rusqlite::Result<Vec<String>> {
-    let (site, confirmed, taken): (Option<String>, Option<bool>, Option<String>) = conn.query_row(
-        "SELECT a.site_id, s.confirmed, a.taken_at FROM assets a LEFT JOIN sites s ON s.id = a.site_id WHERE a.id = ?1",
+    let (site, confirmed, taken): (Option<String>, Option<bool>, Option<String>) = conn.prepare_cached("SELECT a.site_id, s.confirmed, a.taken_at FROM assets a LEFT JOIN sites s ON s.id = a.site_id WHERE a.id = ?1")?.query_row(
         [id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
@@ -515,24 +522,38 @@ impl Catalog {
         if !problems.is_empty() {
             return Err(CatalogError::Rejected(problems));
         }
-        if ids.len() >= search::OPTIMIZE_AFTER {
-            search::optimize(&tx).map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
+        search::commit(tx).map_err(err)?;
         Ok(revisions)
     }
 
     /// Ids of the assets a filter selects, in id order.
     pub fn select(&self, filter: &Filter) -> Result<Vec<String>> {
+        self.select_up_to(filter, usize::MAX)
+    }
+
+    /// The first `limit` ids (in id order) of the assets a filter selects.
+    pub(crate) fn select_up_to(&self, filter: &Filter, limit: usize) -> Result<Vec<String>> {
         let site = filter.site.as_deref().map(|s| self.resolve_site(s)).transpose()?;
-        let mut stmt = self.sql(self.conn.prepare(
+        let mut stmt = self.sql(self.conn.prepare_cached(
             "SELECT a.id FROM assets a LEFT JOIN sites s ON s.id = a.site_id
              WHERE (?1 IS NULL OR a.site_id = ?1) AND (?2 IS NULL OR a.kind = ?2)
-               AND (?3 IS NULL OR a.state = ?3) AND (?4 IS NULL OR s.rank = ?4) ORDER BY a.id",
+               AND (?3 IS NULL OR a.state = ?3) AND (?4 IS NULL OR s.rank = ?4) ORDER BY a.id LIMIT ?5",
         ))?;
+        // The tag filter runs afterwards, so it needs every row.
+        let sql_limit = if filter.tag.is_some() {
+            -1
+        } else {
+            limit.min(i64::MAX as usize) as i64
+        };
         let mut ids: Vec<String> = self.sql(
             stmt.query_map(
-                params![site, filter.kind.map(AssetKind::as_str), filter.state, filter.rank],
+                params![
+                    site,
+                    filter.kind.map(AssetKind::as_str),
+                    filter.state,
+                    filter.rank,
+                    sql_limit
+                ],
                 |r| r.get(0),
             )
             .and_then(|r| r.collect::<rusqlite::Result<_>>()),
@@ -552,6 +573,7 @@ impl Catalog {
                 }
             }
             ids.retain(|id| tagged.contains(id));
+            ids.truncate(limit);
         }
         Ok(ids)
     }
@@ -597,7 +619,7 @@ impl Catalog {
         if !problems.is_empty() {
             return Err(CatalogError::Rejected(problems));
         }
-        tx.commit().map_err(err)?;
+        search::commit(tx).map_err(err)?;
         Ok(revisions)
     }
 
@@ -721,7 +743,7 @@ impl Catalog {
         if !problems.is_empty() {
             return Err(CatalogError::Rejected(problems));
         }
-        tx.commit().map_err(err)?;
+        search::commit(tx).map_err(err)?;
         Ok(out)
     }
 

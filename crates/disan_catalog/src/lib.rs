@@ -17,7 +17,7 @@ pub use csv_io::{CellChange, CellError, ImportReport};
 pub use curate::{AssetMeta, Filter, PublicationIssue, Revision, STATES, SiteRef, allowed_transition};
 pub use export::{ExportFormat, ExportSummary, default_dir as default_export_dir};
 pub use fields::{Change, Entity};
-pub use search::{SearchHit, fold_for_index};
+pub use search::{MatchTier, RANK_WINDOW, SearchHit, fold_for_index};
 pub use sites::{Site, SuggestReport};
 
 use std::fs::File;
@@ -224,7 +224,15 @@ impl Catalog {
             // 64 MiB of page cache: curated batches touch pages all over a large catalogue.
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
                      PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-        ))
+        ))?;
+        // Curated batches run a few dozen distinct statements per row; keep them all prepared.
+        self.conn.set_prepared_statement_cache_capacity(64);
+        self.sql(self.conn.execute_batch(search::STAGE_TABLE))
+    }
+
+    /// SQLite's `data_version`: changes whenever another connection commits to the catalogue.
+    pub(crate) fn data_version(&self) -> Result<i64> {
+        self.sql(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)))
     }
 
     /// The schema version the catalogue is at (0 for a new file).
@@ -291,7 +299,7 @@ impl Catalog {
                 params![version, now()],
             )
             .map_err(err)?;
-            tx.commit().map_err(err)?;
+            search::commit(tx).map_err(err)?;
             tracing::info!(version, "catalogue migrated");
         }
         Ok(())
@@ -390,7 +398,7 @@ impl Catalog {
         )
         .map_err(err)?;
         search::reindex_asset(&tx, &m.id.to_string()).map_err(err)?;
-        tx.commit().map_err(err)
+        search::commit(tx).map_err(err)
     }
 
     /// Commits many assets in one transaction (generated catalogues, bulk imports), without source-file
@@ -401,9 +409,10 @@ impl Catalog {
         let now = now();
         for (m, source_path) in items {
             upsert_asset(&tx, m, source_path, &now).map_err(err)?;
-            search::reindex_asset(&tx, &m.id.to_string()).map_err(err)?;
         }
-        tx.commit().map_err(err)
+        let ids: Vec<String> = items.iter().map(|(m, _)| m.id.to_string()).collect();
+        search::reindex_assets(&tx, ids.iter().map(String::as_str)).map_err(err)?;
+        search::commit(tx).map_err(err)
     }
 
     /// Starts a run; runs left `running` by a killed process are marked `interrupted`.
@@ -447,7 +456,7 @@ impl Catalog {
             ],
         )
         .map_err(err)?;
-        tx.commit().map_err(err)
+        search::commit(tx).map_err(err)
     }
 
     /// All assets, optionally of one kind, ordered by capture time then id.

@@ -5,6 +5,8 @@
 //! above the site, and the site above the rest.
 
 use disan_core::{AssetKind, LangText, fold_for_search};
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -96,71 +98,123 @@ fn push_labels(out: &mut String, v: &vocab::Vocabulary, id: Option<&str>) {
     }
 }
 
-/// Rewrites the index row of one asset from what the catalogue holds now.
+/// The connection's staging table for index rows (see [`reindex_asset`] and [`commit`]).
+pub(crate) const STAGE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS search_stage (n INTEGER PRIMARY KEY, title TEXT, body TEXT, site TEXT, facets TEXT)";
+
+/// Stages the index row of one asset, computed from what the catalogue holds now; [`commit`] writes the
+/// staged rows. FTS5 flushes its pending terms at every statement boundary inside a transaction, so a row
+/// written per statement costs a segment each; staged rows go in with one statement per batch.
 pub(crate) fn reindex_asset(conn: &Connection, id: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT OR IGNORE INTO search_rows (asset_id) VALUES (?1)")?
-        .execute([id])?;
-    let n: i64 = conn
-        .prepare_cached("SELECT n FROM search_rows WHERE asset_id = ?1")?
-        .query_row([id], |r| r.get(0))?;
-    let (kind, source_name, site_id, state): (String, String, Option<String>, String) = conn
-        .prepare_cached("SELECT kind, source_name, site_id, state FROM assets WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-    let mut facets = format!("{} {}", facet('k', &kind), facet('s', &state));
-    let (mut title, mut body, mut site) = (String::new(), String::new(), String::new());
-    let mut stmt = conn.prepare_cached("SELECT field, value FROM asset_text WHERE asset_id = ?1")?;
-    let mut rows = stmt.query([id])?;
-    while let Some(r) = rows.next()? {
-        let field: String = r.get(0)?;
-        let value: String = r.get(1)?;
-        let to = if field == "title" { &mut title } else { &mut body };
-        // Rights URIs and dates are not words anybody searches for.
-        if field != "rights" && field != "date" {
-            to.push_str(&value);
-            to.push('\n');
-        }
-    }
-    body.push_str(&source_name);
-    body.push('\n');
-    body.push_str(&kind);
-    if let Some(site_id) = site_id {
-        let mut stmt = conn.prepare_cached("SELECT value FROM site_text WHERE site_id = ?1 AND field = 'name'")?;
-        let mut rows = stmt.query([&site_id])?;
+    reindex_assets(conn, [id])
+}
+
+/// [`reindex_asset`] for many assets, reading each site's names and labels once.
+pub(crate) fn reindex_assets<'a>(conn: &Connection, ids: impl IntoIterator<Item = &'a str>) -> rusqlite::Result<()> {
+    // Site id → (folded names and labels, facet tokens).
+    let mut sites: HashMap<String, (String, String)> = HashMap::new();
+    for id in ids {
+        conn.prepare_cached("INSERT OR IGNORE INTO search_rows (asset_id) VALUES (?1)")?
+            .execute([id])?;
+        let n: i64 = conn
+            .prepare_cached("SELECT n FROM search_rows WHERE asset_id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        let (kind, source_name, site_id, state): (String, String, Option<String>, String) = conn
+            .prepare_cached("SELECT kind, source_name, site_id, state FROM assets WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let mut facets = format!("{} {}", facet('k', &kind), facet('s', &state));
+        let (mut title, mut body) = (String::new(), String::new());
+        let mut stmt = conn.prepare_cached("SELECT field, value FROM asset_text WHERE asset_id = ?1")?;
+        let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
-            site.push_str(&r.get::<_, String>(0)?);
-            site.push('\n');
-        }
-        let facts: Option<(Option<String>, Option<String>, Option<String>)> = conn
-            .prepare_cached("SELECT province, rank, type FROM sites WHERE id = ?1")?
-            .query_row([&site_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        facets.push(' ');
-        facets.push_str(&facet('x', &site_id));
-        if let Some((province, rank, kind)) = facts {
-            if let Some(r) = &rank {
-                facets.push(' ');
-                facets.push_str(&facet('r', r));
+            let field: String = r.get(0)?;
+            let value: String = r.get(1)?;
+            let to = if field == "title" { &mut title } else { &mut body };
+            // Rights URIs and dates are not words anybody searches for.
+            if field != "rights" && field != "date" {
+                to.push_str(&value);
+                to.push('\n');
             }
-            push_labels(&mut site, vocab::provinces(), province.as_deref());
-            push_labels(&mut site, vocab::ranks(), rank.as_deref());
-            push_labels(&mut site, vocab::relic_types(), kind.as_deref());
         }
+        body.push_str(&source_name);
+        body.push('\n');
+        body.push_str(&kind);
+        let site = match site_id {
+            Some(site_id) => {
+                if !sites.contains_key(&site_id) {
+                    let entry = site_terms(conn, &site_id)?;
+                    sites.insert(site_id.clone(), entry);
+                }
+                let (text, site_facets) = &sites[&site_id];
+                facets.push_str(site_facets);
+                text.as_str()
+            }
+            None => "",
+        };
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO temp.search_stage (n, title, body, site, facets) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![n, fold_for_index(&title), fold_for_index(&body), site, facets])?;
     }
-    conn.prepare_cached("DELETE FROM asset_search WHERE rowid = ?1")?
-        .execute([n])?;
-    conn.prepare_cached("INSERT INTO asset_search (rowid, title, body, site, facets) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![
-            n,
-            fold_for_index(&title),
-            fold_for_index(&body),
-            fold_for_index(&site),
-            facets
-        ])?;
     Ok(())
+}
+
+/// A site's folded names and vocabulary labels, and its facet tokens (each after a space).
+fn site_terms(conn: &Connection, site_id: &str) -> rusqlite::Result<(String, String)> {
+    let mut text = String::new();
+    let mut stmt = conn.prepare_cached("SELECT value FROM site_text WHERE site_id = ?1 AND field = 'name'")?;
+    let mut rows = stmt.query([site_id])?;
+    while let Some(r) = rows.next()? {
+        text.push_str(&r.get::<_, String>(0)?);
+        text.push('\n');
+    }
+    let facts: Option<(Option<String>, Option<String>, Option<String>)> = conn
+        .prepare_cached("SELECT province, rank, type FROM sites WHERE id = ?1")?
+        .query_row([site_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let mut facets = format!(" {}", facet('x', site_id));
+    if let Some((province, rank, kind)) = facts {
+        if let Some(r) = &rank {
+            facets.push(' ');
+            facets.push_str(&facet('r', r));
+        }
+        push_labels(&mut text, vocab::provinces(), province.as_deref());
+        push_labels(&mut text, vocab::ranks(), rank.as_deref());
+        push_labels(&mut text, vocab::relic_types(), kind.as_deref());
+    }
+    Ok((fold_for_index(&text), facets))
 }
 
 /// Batches that rewrite at least this many index rows merge the index afterwards.
 pub(crate) const OPTIMIZE_AFTER: usize = 2_000;
+
+/// Writes the staged index rows (one DELETE and one INSERT for the whole batch) and merges the index after
+/// a large batch. Returns how many rows were written.
+pub(crate) fn flush(conn: &Connection) -> rusqlite::Result<usize> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM temp.search_stage")?
+        .query_row([], |r| r.get(0))?;
+    if n == 0 {
+        return Ok(0);
+    }
+    conn.prepare_cached("DELETE FROM asset_search WHERE rowid IN (SELECT n FROM temp.search_stage)")?
+        .execute([])?;
+    conn.prepare_cached(
+        "INSERT INTO asset_search (rowid, title, body, site, facets) SELECT n, title, body, site, facets FROM temp.search_stage",
+    )?
+    .execute([])?;
+    conn.prepare_cached("DELETE FROM temp.search_stage")?.execute([])?;
+    if n as usize >= OPTIMIZE_AFTER {
+        optimize(conn)?;
+    }
+    Ok(n as usize)
+}
+
+/// Commits a transaction that may have staged index rows: every write path commits through here, so the
+/// index never lags the catalogue.
+pub(crate) fn commit(tx: rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    flush(&tx)?;
+    tx.commit()
+}
 
 /// Merges the index into one segment: after a large batch (a CSV import, a site pass) the rows rewritten
 /// leave many small segments and deleted entries that slow every query down.
@@ -175,7 +229,7 @@ pub(crate) fn reindex_site(conn: &Connection, site_id: &str) -> rusqlite::Result
         .prepare("SELECT id FROM assets WHERE site_id = ?1")?
         .query_map([site_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    ids.iter().try_for_each(|id| reindex_asset(conn, id))
+    reindex_assets(conn, ids.iter().map(String::as_str))
 }
 
 /// Rebuilds the whole index.
@@ -184,7 +238,19 @@ pub(crate) fn reindex_all(conn: &Connection) -> rusqlite::Result<()> {
         .prepare("SELECT id FROM assets ORDER BY id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    ids.iter().try_for_each(|id| reindex_asset(conn, id))
+    reindex_assets(conn, ids.iter().map(String::as_str))
+}
+
+/// Where the words of a query were found; results come in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchTier {
+    /// Every word is in the title.
+    Title,
+    /// Every word is in the title or the site's names and labels.
+    Site,
+    /// Elsewhere: descriptions, tags, coverage, creator, file name.
+    Text,
 }
 
 /// One search result.
@@ -195,17 +261,47 @@ pub struct SearchHit {
     pub state: String,
     pub site_id: Option<String>,
     pub title: LangText,
-    /// BM25 score: lower is a better match (0 when no query was given).
-    pub score: f64,
+    /// Where the query matched (`None` when no query was given, only filters).
+    pub tier: Option<MatchTier>,
+    /// BM25 score within the tier, lower is better; `None` where the tier was too broad to rank
+    /// (more than [`RANK_WINDOW`] matches: those come newest first).
+    pub score: Option<f64>,
+}
+
+/// A tier with at most this many matches (or the limit asked for, if larger) is ranked by BM25; a
+/// broader one lists its newest matches first. Ranking costs about a microsecond per match, listing stops
+/// at the limit: so a query that matches every asset of a 100,000-asset catalogue answers in milliseconds.
+pub const RANK_WINDOW: usize = 500;
+
+/// The FTS5 expression of one tier: `q` is the folded query, `facets` the filter tokens.
+fn tier_expr(tier: MatchTier, q: &str, facets: Option<&str>) -> String {
+    let expr = match tier {
+        MatchTier::Title => format!("title : ({q})"),
+        MatchTier::Site => format!("{{title site}} : ({q}) NOT title : ({q})"),
+        MatchTier::Text => format!("{{title body site}} : ({q}) NOT {{title site}} : ({q})"),
+    };
+    match facets {
+        Some(f) => format!("({expr}) AND {f}"),
+        None => expr,
+    }
 }
 
 impl Catalog {
     /// Assets matching `query` (every word, in any language, ignoring case and diacritics) and `filter`,
-    /// best first, at most `limit`. An empty query lists the filtered assets by id.
+    /// best first, at most `limit`. Matches in the title come first, then matches in the site, then the
+    /// rest ([`MatchTier`]); within a tier, BM25 ranks (title words 10, site 4, other text 1) when the tier
+    /// has at most [`RANK_WINDOW`] matches, and newer assets come first otherwise. An empty query lists the
+    /// filtered assets by id (the tag filter applies only then).
     pub fn search(&self, query: &str, filter: &Filter, limit: usize) -> Result<Vec<SearchHit>> {
         let site = filter.site.as_deref().map(|s| self.resolve_site(s)).transpose()?;
-        // Filters are facet tokens ANDed to the text query, so FTS5 does all the work and ranks only
-        // what matches both.
+        let Some(q) = fts_query(query) else {
+            return self
+                .select_up_to(filter, limit)?
+                .iter()
+                .map(|id| self.hit(id))
+                .collect();
+        };
+        // Filters are facet tokens ANDed to the text query, so FTS5 does all the work.
         let mut facets = Vec::new();
         if let Some(k) = filter.kind {
             facets.push(facet('k', k.as_str()));
@@ -219,47 +315,72 @@ impl Catalog {
         if let Some(r) = &filter.rank {
             facets.push(facet('r', r));
         }
-        let facet_query = (!facets.is_empty()).then(|| format!("facets : ({})", facets.join(" AND ")));
-        let fts = match (fts_query(query), facet_query) {
-            (Some(q), Some(f)) => Some(format!("({q}) AND {f}")),
-            (Some(q), None) => Some(q),
-            (None, Some(f)) => Some(f),
-            (None, None) => None,
-        };
-        let limit = limit.min(i64::MAX as usize) as i64;
-        let sql = if fts.is_some() {
-            "SELECT a.id, a.kind, a.state, a.site_id, m.rank FROM
-                (SELECT rowid, rank FROM asset_search WHERE asset_search MATCH ?1 ORDER BY rank LIMIT ?2) m
-             JOIN search_rows r ON r.n = m.rowid JOIN assets a ON a.id = r.asset_id ORDER BY m.rank, a.id"
-        } else {
-            "SELECT a.id, a.kind, a.state, a.site_id, 0.0 FROM assets a WHERE ?1 IS NULL ORDER BY a.id LIMIT ?2"
-        };
-        let mut stmt = self.sql(self.conn.prepare_cached(sql))?;
-        let rows = self.sql(stmt.query_map(params![fts, limit], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, f64>(4)?,
-            ))
-        }))?;
-        let mut hits = Vec::new();
-        for row in rows {
-            let (id, kind, state, site_id, score) = self.sql(row)?;
-            let title = self.text_of(&id, "title")?;
-            hits.push(SearchHit {
-                kind: kind
-                    .parse()
-                    .map_err(|_| crate::CatalogError::Invalid(format!("asset {id}: kind {kind}")))?,
-                id,
-                state,
-                site_id,
-                title,
-                score,
-            });
+        let facets = (!facets.is_empty()).then(|| format!("facets : ({})", facets.join(" AND ")));
+        let window = RANK_WINDOW.max(limit).min(i64::MAX as usize) as i64;
+        let mut found: Vec<(i64, MatchTier, Option<f64>)> = Vec::new();
+        for tier in [MatchTier::Title, MatchTier::Site, MatchTier::Text] {
+            let want = limit - found.len();
+            if want == 0 {
+                break;
+            }
+            let expr = tier_expr(tier, &q, facets.as_deref());
+            let newest: Vec<i64> = self.sql(
+                self.sql(self.conn.prepare_cached(
+                    "SELECT rowid FROM asset_search WHERE asset_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+                ))?
+                .query_map(params![expr, window], |r| r.get(0))
+                .and_then(Iterator::collect),
+            )?;
+            if (newest.len() as i64) < window {
+                let ranked: Vec<(i64, f64)> = self.sql(
+                    self.sql(self.conn.prepare_cached(
+                        "SELECT rowid, rank FROM asset_search WHERE asset_search MATCH ?1 ORDER BY rank, rowid DESC LIMIT ?2",
+                    ))?
+                    .query_map(params![expr, want as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .and_then(Iterator::collect),
+                )?;
+                found.extend(ranked.into_iter().map(|(n, score)| (n, tier, Some(score))));
+            } else {
+                found.extend(newest.into_iter().take(want).map(|n| (n, tier, None)));
+            }
+        }
+        let mut hits = Vec::with_capacity(found.len());
+        for (n, tier, score) in found {
+            let id: String = self.sql(
+                self.sql(
+                    self.conn
+                        .prepare_cached("SELECT asset_id FROM search_rows WHERE n = ?1"),
+                )?
+                .query_row([n], |r| r.get(0)),
+            )?;
+            let mut hit = self.hit(&id)?;
+            hit.tier = Some(tier);
+            hit.score = score;
+            hits.push(hit);
         }
         Ok(hits)
+    }
+
+    /// A search hit for one asset, without tier or score.
+    fn hit(&self, id: &str) -> Result<SearchHit> {
+        let (kind, state, site_id): (String, String, Option<String>) = self.sql(
+            self.sql(
+                self.conn
+                    .prepare_cached("SELECT kind, state, site_id FROM assets WHERE id = ?1"),
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))),
+        )?;
+        Ok(SearchHit {
+            kind: kind
+                .parse()
+                .map_err(|_| crate::CatalogError::Invalid(format!("asset {id}: kind {kind}")))?,
+            id: id.to_owned(),
+            state,
+            site_id,
+            title: self.text_of(id, "title")?,
+            tier: None,
+            score: None,
+        })
     }
 
     /// One multilingual field of an asset.
@@ -285,12 +406,13 @@ impl Catalog {
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
-        tx.execute("DELETE FROM asset_search", []).map_err(err)?;
+        tx.execute("INSERT INTO asset_search (asset_search) VALUES ('delete-all')", [])
+            .map_err(err)?;
         reindex_all(&tx).map_err(err)?;
         let n: i64 = tx
             .query_row("SELECT count(*) FROM search_rows", [], |r| r.get(0))
             .map_err(err)?;
-        tx.commit().map_err(err)?;
+        commit(tx).map_err(err)?;
         Ok(n as usize)
     }
 }

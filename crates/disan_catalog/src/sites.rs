@@ -51,28 +51,27 @@ pub struct SuggestReport {
 
 fn load_site(conn: &Connection, id: &str) -> rusqlite::Result<Option<Site>> {
     let site = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, province, rank, type, lat, lon, confirmed, merged_into, created_at,
                     (SELECT count(*) FROM assets WHERE site_id = sites.id)
              FROM sites WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(Site {
-                    id: r.get(0)?,
-                    name: LangText::new(),
-                    description: LangText::new(),
-                    province: r.get(1)?,
-                    rank: r.get(2)?,
-                    relic_type: r.get(3)?,
-                    lat: r.get(4)?,
-                    lon: r.get(5)?,
-                    confirmed: r.get(6)?,
-                    merged_into: r.get(7)?,
-                    created_at: r.get(8)?,
-                    assets: r.get::<_, i64>(9)? as u64,
-                })
-            },
-        )
+        )?
+        .query_row([id], |r| {
+            Ok(Site {
+                id: r.get(0)?,
+                name: LangText::new(),
+                description: LangText::new(),
+                province: r.get(1)?,
+                rank: r.get(2)?,
+                relic_type: r.get(3)?,
+                lat: r.get(4)?,
+                lon: r.get(5)?,
+                confirmed: r.get(6)?,
+                merged_into: r.get(7)?,
+                created_at: r.get(8)?,
+                assets: r.get::<_, i64>(9)? as u64,
+            })
+        })
         .optional()?;
     let Some(mut site) = site else { return Ok(None) };
     let mut stmt = conn.prepare_cached("SELECT field, lang, value FROM site_text WHERE site_id = ?1")?;
@@ -104,7 +103,8 @@ fn slug(name: &str) -> String {
 
 fn unique_id(conn: &Connection, base: &str) -> rusqlite::Result<String> {
     let exists = |id: &str| -> rusqlite::Result<bool> {
-        conn.query_row("SELECT count(*) > 0 FROM sites WHERE id = ?1", [id], |r| r.get(0))
+        conn.prepare_cached("SELECT count(*) > 0 FROM sites WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
     };
     if !exists(base)? {
         return Ok(base.to_owned());
@@ -119,10 +119,8 @@ fn unique_id(conn: &Connection, base: &str) -> rusqlite::Result<String> {
 }
 
 fn insert_site(conn: &Connection, author: &Author<'_>, id: &str, confirmed: bool) -> rusqlite::Result<Revision> {
-    conn.execute(
-        "INSERT INTO sites (id, created_at, confirmed) VALUES (?1, ?2, ?3)",
-        params![id, author.at, confirmed],
-    )?;
+    conn.prepare_cached("INSERT INTO sites (id, created_at, confirmed) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, author.at, confirmed])?;
     record(
         conn,
         author,
@@ -190,9 +188,8 @@ fn centroid(conn: &Connection, ids: &[String]) -> rusqlite::Result<Option<(f64, 
     let (mut lat, mut lon, mut n) = (0.0, 0.0, 0.0);
     for id in ids {
         let p: Option<(Option<f64>, Option<f64>)> = conn
-            .query_row("SELECT lat, lon FROM assets WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .prepare_cached("SELECT lat, lon FROM assets WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         if let Some((Some(a), Some(o))) = p {
             lat += a;
@@ -307,7 +304,7 @@ impl Catalog {
         };
         let mut revs = vec![insert_site(&tx, &author, &id, true).map_err(err)?];
         revs.extend(apply_site_changes(&tx, &author, &id, &changes).map_err(err)?);
-        tx.commit().map_err(err)?;
+        search::commit(tx).map_err(err)?;
         Ok((self.site(&id)?, revs))
     }
 
@@ -319,7 +316,7 @@ impl Catalog {
         let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let revs = apply_site_changes(&tx, &author, &id, &changes).map_err(err)?;
-        tx.commit().map_err(err)?;
+        search::commit(tx).map_err(err)?;
         Ok(revs)
     }
 
@@ -332,7 +329,7 @@ impl Catalog {
             source,
         })?;
         let revs = apply(&tx, &author, Entity::Site, &id, "confirmed", None, Some("true"), None)
-            .and_then(|r| tx.commit().map(|()| r))
+            .and_then(|r| search::commit(tx).map(|()| r))
             .map_err(|source| CatalogError::Sql {
                 path: self.path.clone(),
                 source,
@@ -355,7 +352,7 @@ impl Catalog {
         let err = crate::sql_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         let revs = move_assets(&tx, &author, &ids, site.as_deref()).map_err(err)?;
-        tx.commit().map_err(err)?;
+        search::commit(tx).map_err(err)?;
         Ok(revs)
     }
 
@@ -414,7 +411,7 @@ impl Catalog {
             );
         }
         search::reindex_site(&tx, &into).map_err(err)?;
-        tx.commit().map_err(err)?;
+        search::commit(tx).map_err(err)?;
         Ok(revs)
     }
 
@@ -592,11 +589,7 @@ impl Catalog {
             move_assets(&tx, &author, &ids, Some(&site)).map_err(err)?;
             report.created.push((site, ids.len()));
         }
-        let moved = report.assigned.len() + report.created.iter().map(|c| c.1).sum::<usize>();
-        if moved >= search::OPTIMIZE_AFTER {
-            search::optimize(&tx).map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
+        search::commit(tx).map_err(err)?;
         Ok(report)
     }
 }

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use disan_catalog::{Catalog, CatalogError, Change, Entity, ExportFormat, Filter, WriteLock, fields};
+use disan_catalog::{
+    Catalog, CatalogError, Change, Entity, ExportFormat, Filter, MatchTier, RANK_WINDOW, WriteLock, fields,
+};
 use disan_core::{AssetKind, AssetManifest, CaptureMetadata, Derivative, GeoPoint, SourceInfo};
 
 const HA_LONG: (f64, f64) = (20.9101, 107.1839);
@@ -271,6 +273,80 @@ fn workflow_checks_required_fields() {
     assert_eq!(cat.asset_meta(&id).unwrap().state, "published");
 }
 
+/// A tier broader than the ranking window lists its newest matches first and stays cheap; a narrower one,
+/// or a limit that covers it, is ranked by BM25.
+#[test]
+fn broad_searches_list_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = collection(dir.path());
+    let n = RANK_WINDOW + 100;
+    let items: Vec<(AssetManifest, String)> = (0..n)
+        .map(|i| {
+            let name = format!("pagoda-{i:04}.jpg");
+            (
+                manifest(&format!("d{i:015}"), AssetKind::Photo, &name, None),
+                format!("/captures/{name}"),
+            )
+        })
+        .collect();
+    cat.commit_assets(&items).unwrap();
+    let ids_all: Vec<String> = items.iter().map(|(m, _)| m.id.to_string()).collect();
+    // Titles share the words; one title is longer, so BM25 can tell them apart.
+    for (i, id) in ids_all.iter().enumerate() {
+        let title = if i == 7 {
+            format!("title.vi=Chùa Một Cột {i}")
+        } else {
+            format!("title.vi=Chùa Một Cột, cổng chính {i}")
+        };
+        set(&mut cat, id, &[&title]).unwrap();
+    }
+    set(
+        &mut cat,
+        "c000000000000004",
+        &["description.vi=Bia đá trong chùa Một Cột"],
+    )
+    .unwrap();
+    let f = Filter::default();
+    let hits = cat.search("chua mot cot", &f, 10).unwrap();
+    assert_eq!(ids(&hits), ids_all.iter().rev().take(10).cloned().collect::<Vec<_>>());
+    assert!(
+        hits.iter()
+            .all(|h| h.tier == Some(MatchTier::Title) && h.score.is_none())
+    );
+    // A narrow query is ranked.
+    let hits = cat.search("7 chua mot cot", &f, 10).unwrap();
+    assert_eq!(ids(&hits), [ids_all[7].clone()]);
+    assert!(hits[0].score.is_some());
+    // A limit past the window ranks the whole tier: the short title first, the description match last.
+    let hits = cat.search("chua mot cot", &f, n + 10).unwrap();
+    assert_eq!(hits.len(), n + 1);
+    assert_eq!(hits[0].id, ids_all[7]);
+    assert!(
+        hits[..n]
+            .iter()
+            .all(|h| h.tier == Some(MatchTier::Title) && h.score.is_some())
+    );
+    assert_eq!(hits[n].id, "c000000000000004");
+    assert_eq!(hits[n].tier, Some(MatchTier::Text));
+    // Filters without a query list by id, up to the limit.
+    let photos = Filter {
+        kind: Some(AssetKind::Photo),
+        ..Default::default()
+    };
+    let listed = cat.search("", &photos, 5).unwrap();
+    assert_eq!(
+        ids(&listed),
+        [
+            "a000000000000001",
+            "b000000000000003",
+            "d000000000000000",
+            "d000000000000001",
+            "d000000000000002"
+        ]
+    );
+    assert!(listed.iter().all(|h| h.tier.is_none()));
+}
+
 #[test]
 fn search_folds_case_diacritics_and_d() {
     let dir = tempfile::tempdir().unwrap();
@@ -299,6 +375,10 @@ fn search_folds_case_diacritics_and_d() {
         ids(&a),
         ["a000000000000001", "a000000000000002"],
         "title match ranks first"
+    );
+    assert_eq!(
+        a.iter().map(|h| (h.tier, h.score.is_some())).collect::<Vec<_>>(),
+        [(Some(MatchTier::Title), true), (Some(MatchTier::Text), true)]
     );
     for q in ["Ha Long", "Hạ Long", "HẠ LONG", "hạ lo"] {
         assert_eq!(ids(&cat.search(q, &f, 10).unwrap()), ids(&a), "{q}");
@@ -333,6 +413,12 @@ fn search_folds_case_diacritics_and_d() {
     cat.assign_site(Some(&site.id), &["a000000000000002".into()], "t")
         .unwrap();
     assert_eq!(ids(&cat.search("quang ninh", &f, 10).unwrap()), ["a000000000000002"]);
+    let a = cat.search("ha long", &f, 10).unwrap();
+    assert_eq!(
+        a.iter().map(|h| h.tier).collect::<Vec<_>>(),
+        [Some(MatchTier::Title), Some(MatchTier::Site)],
+        "a match in the site's name comes before one in a description"
+    );
     let unesco = Filter {
         rank: Some("unesco".into()),
         ..Default::default()
