@@ -443,6 +443,11 @@ impl Catalog {
         }
     }
 
+    /// Every asset's curated metadata in one pass (the viewer's gallery, reports).
+    pub fn all_metadata(&self) -> Result<HashMap<String, Metadata>> {
+        self.sql(load_all_metadata(&self.conn))
+    }
+
     /// Curated metadata of one asset.
     pub fn metadata(&self, id: &str) -> Result<Metadata> {
         self.sql(load_metadata(&self.conn, id))

@@ -1,0 +1,488 @@
+//! The viewer application: home (gallery with search and filters, or the map), an asset's view with its
+//! info panel, the language switch, and kiosk mode's attract loop.
+
+use disan_catalog::{Filter, vocab};
+use disan_core::AssetKind;
+use egui::{Align, Color32, Key, Layout, Pos2, Rect, RichText, Sense, Stroke, Vec2};
+
+use crate::collection::{Collection, Item, pick};
+use crate::i18n::{Lang, t, tf};
+use crate::map;
+use crate::textures::{Slot, Textures};
+
+/// How the viewer was started.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Full screen, published assets only, no editing, an attract loop when idle.
+    pub kiosk: bool,
+    pub lang: Lang,
+    /// Seconds without input before kiosk mode returns to its attract loop.
+    pub idle_secs: f64,
+    /// Seconds each highlight stays in the attract loop.
+    pub attract_secs: f64,
+    /// Texture memory the image cache may hold.
+    pub texture_budget: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            kiosk: false,
+            lang: Lang::Vi,
+            idle_secs: 90.0,
+            attract_secs: 8.0,
+            texture_budget: 256 << 20,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HomeView {
+    Grid,
+    Map,
+}
+
+/// Gallery thumbnails are decoded to this size at most.
+const THUMB_SIDE: u32 = 256;
+/// The asset view's image.
+const DISPLAY_SIDE: u32 = 2048;
+const CARD: Vec2 = Vec2::new(200.0, 190.0);
+
+/// What the results were computed for: the query and the kind, site and rank filters.
+type SearchKey = (String, Option<AssetKind>, Option<String>, Option<String>);
+
+pub struct ViewerApp {
+    pub collection: Collection,
+    pub textures: Textures,
+    pub options: Options,
+    pub lang: Lang,
+    pub query: String,
+    pub kind: Option<AssetKind>,
+    pub site: Option<String>,
+    pub rank: Option<String>,
+    pub view: HomeView,
+    /// Indexes into the collection's items of what the gallery shows, in order.
+    pub results: Vec<usize>,
+    /// The asset being viewed.
+    pub selected: Option<usize>,
+    /// Kiosk attract loop: when it started (seconds of app time).
+    pub attract_since: Option<f64>,
+    last_input: f64,
+    searched: Option<SearchKey>,
+    error: Option<String>,
+}
+
+impl ViewerApp {
+    pub fn new(collection: Collection, options: Options) -> Self {
+        let results = (0..collection.items.len()).collect();
+        Self {
+            collection,
+            textures: Textures::new(options.texture_budget, 2),
+            lang: options.lang,
+            options,
+            query: String::new(),
+            kind: None,
+            site: None,
+            rank: None,
+            view: HomeView::Grid,
+            results,
+            selected: None,
+            attract_since: None,
+            last_input: 0.0,
+            searched: None,
+            error: None,
+        }
+    }
+
+    /// Runs the search again when the query or a filter changed.
+    pub fn refresh(&mut self) {
+        let key = (self.query.clone(), self.kind, self.site.clone(), self.rank.clone());
+        if self.searched.as_ref() == Some(&key) {
+            return;
+        }
+        let filter = Filter {
+            kind: self.kind,
+            site: self.site.clone(),
+            rank: self.rank.clone(),
+            ..Default::default()
+        };
+        match self.collection.search(&self.query, &filter) {
+            Ok(r) => {
+                self.results = r;
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.searched = Some(key);
+    }
+
+    fn title_of<'a>(&self, item: &'a Item) -> (&'a str, Option<&'a str>) {
+        match pick(&item.meta.title, &self.lang.fallbacks()) {
+            Some((lang, text)) => (text, (lang != self.lang.tag()).then_some(lang)),
+            None => (item.file_name.as_str(), None),
+        }
+    }
+
+    fn site_name(&self, id: &str) -> String {
+        self.collection
+            .site(id)
+            .map_or_else(|| id.to_owned(), |s| s.display_name(self.lang.tag()))
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            ui.heading(t(lang, "app.title"));
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                for l in Lang::ALL.into_iter().rev() {
+                    ui.selectable_value(&mut self.lang, l, t(l, &format!("lang.{}", l.tag())));
+                }
+            });
+        });
+        ui.horizontal_wrapped(|ui| {
+            let search = ui.add(
+                egui::TextEdit::singleline(&mut self.query)
+                    .hint_text(t(lang, "search.hint"))
+                    .desired_width(260.0),
+            );
+            if search.changed() {
+                self.selected = None;
+            }
+            let any = t(lang, "filter.any").to_owned();
+            let kind_label = |k: Option<AssetKind>| match k {
+                None => any.clone(),
+                Some(k) => t(lang, &format!("kind.{}", k.as_str())).to_owned(),
+            };
+            let label = ui.label(t(lang, "filter.kind"));
+            egui::ComboBox::from_id_salt("kind")
+                .selected_text(kind_label(self.kind))
+                .show_ui(ui, |ui| {
+                    for k in [
+                        None,
+                        Some(AssetKind::Photo),
+                        Some(AssetKind::Panorama),
+                        Some(AssetKind::Model),
+                    ] {
+                        ui.selectable_value(&mut self.kind, k, kind_label(k));
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            let site_text = self.site.as_deref().map_or(any.clone(), |s| self.site_name(s));
+            let sites: Vec<(String, String)> = self
+                .collection
+                .sites
+                .iter()
+                .map(|s| (s.id.clone(), s.display_name(lang.tag())))
+                .collect();
+            let label = ui.label(t(lang, "filter.site"));
+            egui::ComboBox::from_id_salt("site")
+                .selected_text(site_text)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.site, None, any.clone());
+                    for (id, name) in sites {
+                        ui.selectable_value(&mut self.site, Some(id), name);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            let rank_label = |r: Option<&str>| {
+                r.and_then(|r| vocab::ranks().get(r))
+                    .and_then(|term| pick(&term.label, &lang.fallbacks()).map(|(_, l)| l.to_owned()))
+                    .unwrap_or_else(|| any.clone())
+            };
+            let label = ui.label(t(lang, "filter.rank"));
+            egui::ComboBox::from_id_salt("rank")
+                .selected_text(rank_label(self.rank.as_deref()))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.rank, None, any.clone());
+                    for term in &vocab::ranks().terms {
+                        ui.selectable_value(&mut self.rank, Some(term.id.clone()), rank_label(Some(&term.id)));
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.separator();
+            ui.selectable_value(&mut self.view, HomeView::Grid, t(lang, "view.grid"));
+            ui.selectable_value(&mut self.view, HomeView::Map, t(lang, "view.map"));
+        });
+    }
+
+    fn grid(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        if let Some(e) = &self.error {
+            ui.colored_label(Color32::RED, e);
+        }
+        ui.label(tf(lang, "results.count", &[("n", &self.results.len().to_string())]));
+        if self.results.is_empty() {
+            ui.add_space(24.0);
+            ui.vertical_centered(|ui| ui.label(RichText::new(t(lang, "results.none")).size(18.0)));
+            return;
+        }
+        let cols = ((ui.available_width() / CARD.x).floor() as usize).max(1);
+        let rows = self.results.len().div_ceil(cols);
+        let mut clicked = None;
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show_rows(ui, CARD.y, rows, |ui, range| {
+                for row in range {
+                    ui.horizontal(|ui| {
+                        for col in 0..cols {
+                            let Some(&index) = self.results.get(row * cols + col) else {
+                                break;
+                            };
+                            if self.card(ui, index).clicked() {
+                                clicked = Some(index);
+                            }
+                        }
+                    });
+                }
+            });
+        if clicked.is_some() {
+            self.selected = clicked;
+        }
+    }
+
+    /// One gallery card: the thumbnail (fitted, loaded lazily) and the title.
+    fn card(&mut self, ui: &mut egui::Ui, index: usize) -> egui::Response {
+        let (rect, response) = ui.allocate_exact_size(CARD - Vec2::splat(8.0), Sense::click());
+        let item = &self.collection.items[index];
+        let (title, _) = self.title_of(item);
+        let title = title.to_owned();
+        let kind = item.kind;
+        let thumb_path = item.thumb.clone();
+        let painter = ui.painter_at(rect);
+        let fill = if response.hovered() {
+            ui.visuals().widgets.hovered.bg_fill
+        } else {
+            ui.visuals().faint_bg_color
+        };
+        painter.rect_filled(rect, 6.0, fill);
+        let image_rect = Rect::from_min_size(rect.min + Vec2::splat(6.0), Vec2::new(rect.width() - 12.0, 130.0));
+        draw_image(ui, &mut self.textures, thumb_path.as_deref(), image_rect, THUMB_SIDE);
+        let badge = match kind {
+            AssetKind::Photo => "",
+            AssetKind::Panorama => "360°",
+            AssetKind::Model => "3D",
+        };
+        if !badge.is_empty() {
+            painter.text(
+                image_rect.left_top() + Vec2::new(6.0, 4.0),
+                egui::Align2::LEFT_TOP,
+                badge,
+                egui::FontId::proportional(13.0),
+                Color32::WHITE,
+            );
+        }
+        let galley = ui.painter().layout(
+            title,
+            egui::FontId::proportional(14.0),
+            ui.visuals().text_color(),
+            rect.width() - 12.0,
+        );
+        let text_pos = Pos2::new(rect.left() + 6.0, image_rect.bottom() + 6.0);
+        painter
+            .with_clip_rect(Rect::from_min_max(text_pos, rect.right_bottom() - Vec2::splat(4.0)))
+            .galley(text_pos, galley, ui.visuals().text_color());
+        response
+    }
+
+    fn asset_view(&mut self, ui: &mut egui::Ui, index: usize) {
+        let lang = self.lang;
+        if ui.button(t(lang, "back")).clicked() || ui.input(|i| i.key_pressed(Key::Escape)) {
+            self.selected = None;
+            return;
+        }
+        let item = self.collection.items[index].clone();
+        egui::Panel::right("info").default_size(360.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.info_panel(ui, &item));
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            let rect = ui.available_rect_before_wrap();
+            draw_image(ui, &mut self.textures, item.display.as_deref(), rect, DISPLAY_SIDE);
+        });
+    }
+
+    /// Title, description, site, rank, capture date and place, creator, rights, in the chosen language,
+    /// saying so where another language stands in for a missing translation.
+    pub fn info_panel(&self, ui: &mut egui::Ui, item: &Item) {
+        let lang = self.lang;
+        let order = lang.fallbacks();
+        let fallback_note = |ui: &mut egui::Ui, used: &str| {
+            if used != lang.tag() {
+                let name =
+                    Lang::from_tag(used).map_or(used.to_owned(), |l| t(l, &format!("lang.{}", l.tag())).to_owned());
+                ui.label(
+                    RichText::new(tf(lang, "info.fallback", &[("lang", &name)]))
+                        .italics()
+                        .weak(),
+                );
+            }
+        };
+        let (title, title_lang) = self.title_of(item);
+        ui.heading(title);
+        if let Some(l) = title_lang {
+            fallback_note(ui, l);
+        }
+        if let Some((used, text)) = pick(&item.meta.description, &order) {
+            ui.label(text);
+            fallback_note(ui, used);
+        }
+        ui.separator();
+        egui::Grid::new("facts")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                let mut row = |key: &str, value: String| {
+                    ui.label(RichText::new(t(lang, key)).strong());
+                    ui.label(value);
+                    ui.end_row();
+                };
+                let label_of = |v: &vocab::Vocabulary, id: &str| {
+                    v.get(id)
+                        .and_then(|term| pick(&term.label, &order).map(|(_, l)| l.to_owned()))
+                        .unwrap_or_else(|| id.to_owned())
+                };
+                if let Some(site) = item.site_id.as_deref().and_then(|s| self.collection.site(s)) {
+                    row("info.site", site.display_name(lang.tag()));
+                    if let Some(r) = &site.rank {
+                        row("info.rank", label_of(vocab::ranks(), r));
+                    }
+                    if let Some(p) = &site.province {
+                        row("info.province", label_of(vocab::provinces(), p));
+                    }
+                }
+                if let Some(d) = item.meta.date.as_ref().or(item.taken_at.as_ref()) {
+                    row("info.taken", d.replace('T', " "));
+                }
+                if let Some((lat, lon)) = item.gps {
+                    row(
+                        "info.place",
+                        format!(
+                            "{:.5}°{}, {:.5}°{}",
+                            lat.abs(),
+                            if lat >= 0.0 { "N" } else { "S" },
+                            lon.abs(),
+                            if lon >= 0.0 { "E" } else { "W" }
+                        ),
+                    );
+                }
+                if let Some(c) = &item.meta.creator {
+                    row("info.creator", c.clone());
+                }
+                if let Some(r) = &item.meta.rights {
+                    let label = vocab::rights()
+                        .get(r)
+                        .and_then(|term| pick(&term.label, &order).map(|(_, l)| l.to_owned()));
+                    row("info.rights", label.unwrap_or_else(|| r.clone()));
+                }
+                if let (Some(w), Some(h)) = (item.width, item.height) {
+                    row("info.size", format!("{w} × {h}"));
+                }
+            });
+    }
+
+    fn kiosk_attract(&mut self, ui: &mut egui::Ui, since: f64) {
+        let now = ui.input(|i| i.time);
+        let n = self.collection.items.len();
+        let rect = ui.max_rect();
+        ui.painter().rect_filled(rect, 0.0, Color32::BLACK);
+        if n > 0 {
+            let step = ((now - since) / self.options.attract_secs).floor() as usize;
+            let item = self.collection.items[step % n].clone();
+            // A slow drift across the highlight.
+            let phase = ((now - since) % self.options.attract_secs / self.options.attract_secs) as f32;
+            let zoomed = rect
+                .expand2(rect.size() * 0.04)
+                .translate(Vec2::new((phase - 0.5) * rect.width() * 0.06, 0.0));
+            draw_image(ui, &mut self.textures, item.display.as_deref(), zoomed, DISPLAY_SIDE);
+            let (title, _) = self.title_of(&item);
+            ui.painter().text(
+                rect.left_bottom() + Vec2::new(40.0, -80.0),
+                egui::Align2::LEFT_BOTTOM,
+                title,
+                egui::FontId::proportional(36.0),
+                Color32::WHITE,
+            );
+        }
+        ui.painter().text(
+            rect.center_bottom() + Vec2::new(0.0, -30.0),
+            egui::Align2::CENTER_BOTTOM,
+            t(self.lang, "kiosk.touch"),
+            egui::FontId::proportional(22.0),
+            Color32::from_white_alpha(220),
+        );
+        ui.ctx().request_repaint();
+    }
+}
+
+/// Draws an image fitted (letterboxed) into `rect`, or a placeholder while it loads.
+fn draw_image(ui: &egui::Ui, textures: &mut Textures, path: Option<&std::path::Path>, rect: Rect, max_side: u32) {
+    let painter = ui.painter_at(rect);
+    let placeholder = |painter: &egui::Painter| {
+        painter.rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
+    };
+    let Some(path) = path else {
+        placeholder(&painter);
+        return;
+    };
+    match textures.get(ui.ctx(), path, max_side) {
+        Slot::Ready(tex) => {
+            let size = tex.size_vec2();
+            let scale = (rect.width() / size.x).min(rect.height() / size.y);
+            let fitted = Rect::from_center_size(rect.center(), size * scale);
+            painter.image(
+                tex.id(),
+                fitted,
+                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                Color32::WHITE,
+            );
+        }
+        Slot::Loading => placeholder(&painter),
+        Slot::Failed => {
+            placeholder(&painter);
+            painter.line_segment([rect.left_top(), rect.right_bottom()], Stroke::new(1.0, Color32::GRAY));
+        }
+    }
+}
+
+impl eframe::App for ViewerApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.textures.begin_frame(&ctx);
+        let (now, active) = ctx.input(|i| (i.time, !i.events.is_empty() || i.pointer.is_moving()));
+        if active {
+            self.last_input = now;
+            self.attract_since = None;
+        }
+        if self.options.kiosk && self.attract_since.is_none() && now - self.last_input > self.options.idle_secs {
+            self.attract_since = Some(now);
+            self.selected = None;
+            self.query.clear();
+            (self.kind, self.site, self.rank) = (None, None, None);
+        }
+        if self.options.kiosk {
+            // Wake up to check the idle time even when nothing happens.
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
+        if let Some(since) = self.attract_since {
+            egui::CentralPanel::no_frame().show(ui, |ui| self.kiosk_attract(ui, since));
+            return;
+        }
+        self.refresh();
+        egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
+        if let Some(index) = self.selected {
+            egui::CentralPanel::default().show(ui, |ui| self.asset_view(ui, index));
+            return;
+        }
+        egui::CentralPanel::default().show(ui, |ui| match self.view {
+            HomeView::Grid => self.grid(ui),
+            HomeView::Map => {
+                if let Some(site) = map::show(ui, &self.collection, self.lang) {
+                    self.site = Some(site);
+                    self.view = HomeView::Grid;
+                }
+            }
+        });
+    }
+}

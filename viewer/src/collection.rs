@@ -1,0 +1,118 @@
+//! What the viewer shows of a collection: its assets and sites, read once from the catalogue.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use disan_catalog::{Catalog, Filter, Site};
+use disan_core::{AssetKind, LangText, Metadata};
+
+/// One asset as the gallery and the info panel show it.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub id: String,
+    pub kind: AssetKind,
+    pub state: String,
+    pub site_id: Option<String>,
+    pub meta: Metadata,
+    /// The original's file name, the title of last resort.
+    pub file_name: String,
+    pub taken_at: Option<String>,
+    pub gps: Option<(f64, f64)>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Absolute paths of the small and the screen-sized image, where the pipeline made them.
+    pub thumb: Option<PathBuf>,
+    pub display: Option<PathBuf>,
+}
+
+/// An open collection: the catalogue (for search) and what the views list.
+pub struct Collection {
+    pub root: PathBuf,
+    catalog: Catalog,
+    pub items: Vec<Item>,
+    pub sites: Vec<Site>,
+    site_index: HashMap<String, usize>,
+    /// Only published assets are listed (kiosk mode).
+    pub published_only: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CollectionError {
+    #[error(transparent)]
+    Catalog(#[from] disan_catalog::CatalogError),
+}
+
+impl Collection {
+    /// Opens a collection folder read-only. With `published_only`, drafts and withdrawn assets are hidden.
+    pub fn open(root: &Path, published_only: bool) -> Result<Self, CollectionError> {
+        let catalog = Catalog::open(root)?;
+        let mut meta = catalog.all_metadata()?;
+        let mut items = Vec::new();
+        for r in catalog.list(None)? {
+            if published_only && r.state != "published" {
+                continue;
+            }
+            let folder = root.join(&r.folder);
+            let path_of = |name: &str| r.manifest.derivatives.get(name).map(|d| folder.join(&d.path));
+            let m = &r.manifest;
+            items.push(Item {
+                id: r.id(),
+                kind: r.kind(),
+                state: r.state.clone(),
+                site_id: r.site_id.clone(),
+                meta: meta.remove(&r.id()).unwrap_or_default(),
+                file_name: m.source.file_name.clone(),
+                taken_at: m.metadata.taken_at.clone(),
+                gps: m.metadata.gps.as_ref().map(|g| (g.lat, g.lon)),
+                width: m.width,
+                height: m.height,
+                thumb: path_of("thumb"),
+                display: path_of("display").or_else(|| path_of("thumb")),
+            });
+        }
+        let sites: Vec<Site> = catalog
+            .sites(false)?
+            .into_iter()
+            .filter(|s| !published_only || items.iter().any(|i| i.site_id.as_deref() == Some(&s.id)))
+            .collect();
+        let site_index = sites.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        Ok(Self {
+            root: root.to_owned(),
+            catalog,
+            items,
+            sites,
+            site_index,
+            published_only,
+        })
+    }
+
+    pub fn site(&self, id: &str) -> Option<&Site> {
+        self.site_index.get(id).map(|&i| &self.sites[i])
+    }
+
+    /// Indexes into [`Self::items`] of what matches `query` and `filter`, best first (the catalogue's
+    /// diacritic-blind search); every item in gallery order when both are empty.
+    pub fn search(&self, query: &str, filter: &Filter) -> Result<Vec<usize>, CollectionError> {
+        let mut filter = filter.clone();
+        if self.published_only {
+            filter.state = Some("published".into());
+        }
+        let by_id: HashMap<&str, usize> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id.as_str(), i))
+            .collect();
+        if query.trim().is_empty() && filter.kind.is_none() && filter.site.is_none() && filter.rank.is_none() {
+            return Ok((0..self.items.len()).collect());
+        }
+        let hits = self.catalog.search(query, &filter, self.items.len().max(1))?;
+        Ok(hits.iter().filter_map(|h| by_id.get(h.id.as_str()).copied()).collect())
+    }
+}
+
+/// The text of a multilingual field in the first language of `order` that has it, with the language used.
+pub fn pick<'a>(text: &'a LangText, order: &[&str]) -> Option<(&'a str, &'a str)> {
+    let (first, rest) = order.split_first()?;
+    text.get_or_fallback(first, rest)
+}
