@@ -6,9 +6,11 @@ use disan_core::AssetKind;
 use egui::{Align, Color32, Key, Layout, Pos2, Rect, RichText, Sense, Stroke, Vec2};
 
 use crate::collection::{Collection, Item, pick};
+use crate::deepzoom::DeepZoom;
 use crate::i18n::{Lang, t, tf};
 use crate::map;
 use crate::textures::{Slot, Textures};
+use disan_tiles::iiif::IiifLayout;
 
 /// How the viewer was started.
 #[derive(Clone, Debug)]
@@ -67,6 +69,8 @@ pub struct ViewerApp {
     pub selected: Option<usize>,
     /// Kiosk attract loop: when it started (seconds of app time).
     pub attract_since: Option<f64>,
+    /// The deep-zoom state of the selected photo: (item index, view).
+    pub deep_zoom: Option<(usize, DeepZoom)>,
     last_input: f64,
     searched: Option<SearchKey>,
     error: Option<String>,
@@ -88,6 +92,7 @@ impl ViewerApp {
             results,
             selected: None,
             attract_since: None,
+            deep_zoom: None,
             last_input: 0.0,
             searched: None,
             error: None,
@@ -297,9 +302,15 @@ impl ViewerApp {
         egui::Panel::right("info").default_size(360.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| self.info_panel(ui, &item));
         });
-        egui::CentralPanel::default().show(ui, |ui| {
-            let rect = ui.available_rect_before_wrap();
-            draw_image(ui, &mut self.textures, item.display.as_deref(), rect, DISPLAY_SIDE);
+        if self.deep_zoom.as_ref().is_none_or(|(i, _)| *i != index) {
+            self.deep_zoom = deep_zoom_for(&item).map(|z| (index, z));
+        }
+        egui::CentralPanel::default().show(ui, |ui| match &mut self.deep_zoom {
+            Some((_, zoom)) => zoom.show(ui, &mut self.textures),
+            None => {
+                let rect = ui.available_rect_before_wrap();
+                draw_image(ui, &mut self.textures, item.display.as_deref(), rect, DISPLAY_SIDE);
+            }
         });
     }
 
@@ -414,6 +425,21 @@ impl ViewerApp {
         );
         ui.ctx().request_repaint();
     }
+}
+
+/// The deep-zoom view of a photo with IIIF tiles.
+fn deep_zoom_for(item: &Item) -> Option<DeepZoom> {
+    let (dir, tiles) = item.iiif.as_ref()?;
+    let (width, height) = (item.width?, item.height?);
+    // A tampered manifest must not make the viewer plan billions of tiles (or divide by zero).
+    if width == 0 || height == 0 || tiles.tile_size < 16 || tiles.tiles > 1_000_000 {
+        return None;
+    }
+    let max_full = tiles.sizes.last().map_or(0, |[w, h]| (*w).max(*h));
+    let layout = IiifLayout::new(width, height, tiles.tile_size, max_full);
+    // The manifest is the contract: a layout that disagrees with it would ask for files that are not there.
+    (layout.scale_factors == tiles.scale_factors && layout.tile_count() == tiles.tiles && !layout.sizes.is_empty())
+        .then(|| DeepZoom::new(layout, dir.clone()))
 }
 
 /// Draws an image fitted (letterboxed) into `rect`, or a placeholder while it loads.

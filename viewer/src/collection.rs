@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use disan_catalog::{Catalog, Filter, Site};
-use disan_core::{AssetKind, LangText, Metadata};
+use disan_core::{AssetKind, IiifTiles, LangText, Metadata};
 
 /// One asset as the gallery and the info panel show it.
 #[derive(Clone, Debug)]
@@ -23,6 +23,8 @@ pub struct Item {
     /// Absolute paths of the small and the screen-sized image, where the pipeline made them.
     pub thumb: Option<PathBuf>,
     pub display: Option<PathBuf>,
+    /// The IIIF deep-zoom service of a large photo: its folder and layout.
+    pub iiif: Option<(PathBuf, IiifTiles)>,
 }
 
 /// An open collection: the catalogue (for search) and what the views list.
@@ -68,6 +70,10 @@ impl Collection {
                 height: m.height,
                 thumb: path_of("thumb"),
                 display: path_of("display").or_else(|| path_of("thumb")),
+                iiif: m.iiif.as_ref().and_then(|t| {
+                    let info = folder.join(&t.info);
+                    Some((info.parent()?.to_owned(), t.clone()))
+                }),
             });
         }
         let sites: Vec<Site> = catalog

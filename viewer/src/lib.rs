@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod collection;
+pub mod deepzoom;
 pub mod fonts;
 pub mod i18n;
 pub mod map;

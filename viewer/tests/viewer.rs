@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use disan_catalog::{Catalog, Entity, WriteLock, fields};
-use disan_core::{AssetKind, AssetManifest, CaptureMetadata, Derivative, GeoPoint, SourceInfo};
+use disan_core::{AssetKind, AssetManifest, CaptureMetadata, Derivative, GeoPoint, IiifTiles, SourceInfo};
+use disan_tiles::iiif::IiifLayout;
 use disan_viewer::{Collection, HomeView, Lang, Options, ViewerApp, fonts};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
@@ -25,7 +26,7 @@ const ASSETS: &[Asset] = &[
     Asset {
         id: "a000000000000001",
         kind: AssetKind::Photo,
-        source: "photos/DSCN0010.jpg",
+        source: "photos/iphone_hdr_YES.jpg",
         site: "ha-long",
         gps: (20.9101, 107.1839),
         meta: &[
@@ -136,6 +137,7 @@ fn fixture(dir: &Path) {
                 },
             );
         }
+        let iiif = (a.id == ASSETS[0].id).then(|| write_iiif(&img, &folder.join("iiif")));
         let m = AssetManifest {
             id: a.id.parse().unwrap(),
             kind: a.kind,
@@ -160,7 +162,7 @@ fn fixture(dir: &Path) {
             derivatives,
             model: None,
             pano_tiles: None,
-            iiif: None,
+            iiif,
             settings_version: 1,
         };
         items.push((m, format!("/captures/{}", a.source)));
@@ -186,6 +188,38 @@ fn fixture(dir: &Path) {
     let id = ASSETS[0].id.to_owned();
     cat.set_state(std::slice::from_ref(&id), "in_review", "test").unwrap();
     cat.set_state(std::slice::from_ref(&id), "published", "test").unwrap();
+}
+
+/// A IIIF level-0 pyramid of `img` in 256 px tiles, laid out as ingest writes it.
+fn write_iiif(img: &image::DynamicImage, dir: &Path) -> IiifTiles {
+    let layout = IiifLayout::new(img.width(), img.height(), 256, 512);
+    let save = |rel: String, im: image::DynamicImage| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        im.to_rgb8().save(path).unwrap();
+    };
+    for &scale in &layout.scale_factors {
+        for tile in layout.tiles(scale) {
+            let (x, y, w, h) = tile.region;
+            let part =
+                img.crop_imm(x, y, w, h)
+                    .resize_exact(tile.size.0, tile.size.1, image::imageops::FilterType::Triangle);
+            save(layout.tile_path(&tile), part);
+        }
+    }
+    for &size in &layout.sizes {
+        save(
+            layout.full_path(size),
+            img.resize_exact(size.0, size.1, image::imageops::FilterType::Triangle),
+        );
+    }
+    IiifTiles {
+        info: "iiif/info.json".into(),
+        tile_size: layout.tile_size,
+        scale_factors: layout.scale_factors.clone(),
+        sizes: layout.sizes.iter().map(|&(w, h)| [w, h]).collect(),
+        tiles: layout.tile_count(),
+    }
 }
 
 /// The one way tests build the viewer: fonts, wgpu renderer, a fixed size, and every image decoded.
@@ -357,4 +391,38 @@ fn kiosk_shows_published_only_and_returns_to_the_attract_loop() {
     h.run_steps(12);
     assert!(h.state().attract_since.is_some());
     assert!(h.state().selected.is_none() && h.state().query.is_empty());
+}
+
+#[test]
+fn photo_view_zooms_into_iiif_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let mut h = harness(dir.path(), english());
+    let index = h
+        .state()
+        .collection
+        .items
+        .iter()
+        .position(|i| i.id == ASSETS[0].id)
+        .unwrap();
+    h.state_mut().selected = Some(index);
+    settle(&mut h);
+    let (_, zoom) = h
+        .state()
+        .deep_zoom
+        .as_ref()
+        .expect("a photo with tiles opens in deep zoom");
+    assert_eq!(zoom.layout.scale_factors, [1, 2, 4, 8, 16]);
+    // Fitted: the whole image shows, from a coarse level.
+    assert!(zoom.zoom < 1.0);
+    assert!(zoom.scale_for(zoom.zoom) > 1);
+    snapshot(&mut h, "photo_fitted_en");
+    // Zoom in on the upper left, as a double-click there would: the finest level, only the tiles in view.
+    let (_, zoom) = h.state_mut().deep_zoom.as_mut().unwrap();
+    zoom.center = egui::vec2(900.0, 700.0);
+    zoom.zoom_by(8.0, egui::Vec2::ZERO, egui::vec2(700.0, 600.0));
+    settle(&mut h);
+    let (_, zoom) = h.state().deep_zoom.as_ref().unwrap();
+    assert_eq!(zoom.scale_for(zoom.zoom), 1);
+    snapshot(&mut h, "photo_zoomed_en");
 }
