@@ -9,7 +9,9 @@ use crate::collection::{Collection, Item, pick};
 use crate::deepzoom::DeepZoom;
 use crate::i18n::{Lang, t, tf};
 use crate::map;
+use crate::pano::PanoView;
 use crate::textures::{Slot, Textures};
+use disan_tiles::CubeLayout;
 use disan_tiles::iiif::IiifLayout;
 
 /// How the viewer was started.
@@ -71,6 +73,8 @@ pub struct ViewerApp {
     pub attract_since: Option<f64>,
     /// The deep-zoom state of the selected photo: (item index, view).
     pub deep_zoom: Option<(usize, DeepZoom)>,
+    /// The panorama view of the selected panorama: (item index, view).
+    pub pano: Option<(usize, PanoView)>,
     last_input: f64,
     searched: Option<SearchKey>,
     error: Option<String>,
@@ -93,6 +97,7 @@ impl ViewerApp {
             selected: None,
             attract_since: None,
             deep_zoom: None,
+            pano: None,
             last_input: 0.0,
             searched: None,
             error: None,
@@ -305,9 +310,13 @@ impl ViewerApp {
         if self.deep_zoom.as_ref().is_none_or(|(i, _)| *i != index) {
             self.deep_zoom = deep_zoom_for(&item).map(|z| (index, z));
         }
-        egui::CentralPanel::default().show(ui, |ui| match &mut self.deep_zoom {
-            Some((_, zoom)) => zoom.show(ui, &mut self.textures),
-            None => {
+        if self.pano.as_ref().is_none_or(|(i, _)| *i != index) {
+            self.pano = pano_view_for(&item).map(|v| (index, v));
+        }
+        egui::CentralPanel::default().show(ui, |ui| match (&mut self.pano, &mut self.deep_zoom) {
+            (Some((_, pano)), _) => pano.show(ui, &mut self.textures),
+            (None, Some((_, zoom))) => zoom.show(ui, &mut self.textures),
+            (None, None) => {
                 let rect = ui.available_rect_before_wrap();
                 draw_image(ui, &mut self.textures, item.display.as_deref(), rect, DISPLAY_SIDE);
             }
@@ -425,6 +434,18 @@ impl ViewerApp {
         );
         ui.ctx().request_repaint();
     }
+}
+
+/// The panorama view of a panorama with cube tiles.
+fn pano_view_for(item: &Item) -> Option<PanoView> {
+    let (dir, tiles) = item.pano.as_ref()?;
+    // A tampered manifest must not make the viewer plan billions of tiles.
+    if tiles.tile_resolution < 16 || tiles.cube_resolution == 0 || tiles.tiles > 1_000_000 {
+        return None;
+    }
+    let layout = CubeLayout::new(tiles.cube_resolution, tiles.tile_resolution);
+    (layout.max_level == tiles.max_level && layout.tile_count() == tiles.tiles)
+        .then(|| PanoView::new(layout, dir.clone(), item.heading))
 }
 
 /// The deep-zoom view of a photo with IIIF tiles.

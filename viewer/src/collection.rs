@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use disan_catalog::{Catalog, Filter, Site};
-use disan_core::{AssetKind, IiifTiles, LangText, Metadata};
+use disan_core::{AssetKind, IiifTiles, LangText, Metadata, PanoTiles};
 
 /// One asset as the gallery and the info panel show it.
 #[derive(Clone, Debug)]
@@ -25,6 +25,10 @@ pub struct Item {
     pub display: Option<PathBuf>,
     /// The IIIF deep-zoom service of a large photo: its folder and layout.
     pub iiif: Option<(PathBuf, IiifTiles)>,
+    /// The cube tile pyramid of a panorama: its folder and layout.
+    pub pano: Option<(PathBuf, PanoTiles)>,
+    /// Compass direction of the image centre (GPano pose heading, else the EXIF image direction).
+    pub heading: Option<f64>,
 }
 
 /// An open collection: the catalogue (for search) and what the views list.
@@ -70,6 +74,17 @@ impl Collection {
                 height: m.height,
                 thumb: path_of("thumb"),
                 display: path_of("display").or_else(|| path_of("thumb")),
+                pano: m.pano_tiles.as_ref().and_then(|t| {
+                    let config = folder.join(&t.config);
+                    Some((config.parent()?.to_owned(), t.clone()))
+                }),
+                heading: m
+                    .metadata
+                    .pano
+                    .as_ref()
+                    .and_then(|p| p.pose_heading_deg)
+                    .or(m.metadata.heading_deg)
+                    .filter(|h| h.is_finite()),
                 iiif: m.iiif.as_ref().and_then(|t| {
                     let info = folder.join(&t.info);
                     Some((info.parent()?.to_owned(), t.clone()))

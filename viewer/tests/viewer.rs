@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use disan_catalog::{Catalog, Entity, WriteLock, fields};
-use disan_core::{AssetKind, AssetManifest, CaptureMetadata, Derivative, GeoPoint, IiifTiles, SourceInfo};
+use disan_core::{AssetKind, AssetManifest, CaptureMetadata, Derivative, GeoPoint, IiifTiles, PanoTiles, SourceInfo};
 use disan_tiles::iiif::IiifLayout;
+use disan_tiles::{CubeLayout, EquiSource, Face};
 use disan_viewer::{Collection, HomeView, Lang, Options, ViewerApp, fonts};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
@@ -138,6 +139,7 @@ fn fixture(dir: &Path) {
             );
         }
         let iiif = (a.id == ASSETS[0].id).then(|| write_iiif(&img, &folder.join("iiif")));
+        let pano_tiles = (a.kind == AssetKind::Panorama).then(|| write_cube(&img.to_rgb8(), &folder.join("pano")));
         let m = AssetManifest {
             id: a.id.parse().unwrap(),
             kind: a.kind,
@@ -161,7 +163,7 @@ fn fixture(dir: &Path) {
             },
             derivatives,
             model: None,
-            pano_tiles: None,
+            pano_tiles,
             iiif,
             settings_version: 1,
         };
@@ -219,6 +221,38 @@ fn write_iiif(img: &image::DynamicImage, dir: &Path) -> IiifTiles {
         scale_factors: layout.scale_factors.clone(),
         sizes: layout.sizes.iter().map(|&(w, h)| [w, h]).collect(),
         tiles: layout.tile_count(),
+    }
+}
+
+/// A Pannellum multires cube pyramid of a full equirectangular panorama, laid out as ingest writes it.
+fn write_cube(equi: &image::RgbImage, dir: &Path) -> PanoTiles {
+    let layout = CubeLayout::for_equirect_width(equi.width(), 512);
+    let src = EquiSource::new(equi, None);
+    for level in 1..=layout.max_level {
+        let size = layout.level_size(level);
+        for face in Face::ALL {
+            let img = disan_tiles::render_face(&src, face, size);
+            let n = layout.tiles_per_side(level);
+            for row in 0..n {
+                for col in 0..n {
+                    let (x, y) = (col * layout.tile_size, row * layout.tile_size);
+                    let (w, h) = (layout.tile_size.min(size - x), layout.tile_size.min(size - y));
+                    let path = dir.join(CubeLayout::tile_path(level, face, row, col));
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    image::imageops::crop_imm(&img, x, y, w, h)
+                        .to_image()
+                        .save(path)
+                        .unwrap();
+                }
+            }
+        }
+    }
+    PanoTiles {
+        cube_resolution: layout.cube_size,
+        tile_resolution: layout.tile_size,
+        max_level: layout.max_level,
+        tiles: layout.tile_count(),
+        config: "pano/config.json".into(),
     }
 }
 
@@ -425,4 +459,66 @@ fn photo_view_zooms_into_iiif_tiles() {
     let (_, zoom) = h.state().deep_zoom.as_ref().unwrap();
     assert_eq!(zoom.scale_for(zoom.zoom), 1);
     snapshot(&mut h, "photo_zoomed_en");
+}
+
+/// Mean absolute difference per channel of two equally sized RGB images.
+fn mean_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+#[test]
+fn panorama_view_matches_the_rectilinear_view_of_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let mut h = harness(dir.path(), english());
+    let index = h
+        .state()
+        .collection
+        .items
+        .iter()
+        .position(|i| i.id == ASSETS[1].id)
+        .unwrap();
+    h.state_mut().selected = Some(index);
+    settle(&mut h);
+    let (yaw, pitch, hfov) = (30.0, 10.0, 75.0);
+    {
+        let (_, pano) = h
+            .state_mut()
+            .pano
+            .as_mut()
+            .expect("a panorama with tiles opens in the panorama view");
+        pano.camera = disan_viewer::pano::Camera { yaw, pitch, hfov };
+    }
+    settle(&mut h);
+    snapshot(&mut h, "panorama_en");
+    let rect = h.state().pano.as_ref().unwrap().1.last_rect;
+    let shot = h.render().unwrap();
+    let (x, y, w, hgt) = (
+        rect.min.x as u32,
+        rect.min.y as u32,
+        rect.width() as u32,
+        rect.height() as u32,
+    );
+    let ours = image::DynamicImage::ImageRgba8(image::imageops::crop_imm(&shot, x, y, w, hgt).to_image()).to_rgb8();
+    let equi = image::open(Path::new(SAMPLES).join(ASSETS[1].source))
+        .unwrap()
+        .to_rgb8();
+    let src = EquiSource::new(&equi, None);
+    let expected = disan_tiles::render_view(&src, yaw, pitch, hfov, w, hgt);
+    let turned = disan_tiles::render_view(&src, yaw + 15.0, pitch, hfov, w, hgt);
+    let (same, control) = (mean_diff(&ours, &expected), mean_diff(&ours, &turned));
+    assert!(
+        same < 6.0,
+        "the view differs from the source's rectilinear view by {same:.2}"
+    );
+    assert!(
+        control > 3.0 * same,
+        "a view turned 15° is not told apart: {control:.2} vs {same:.2}"
+    );
 }
