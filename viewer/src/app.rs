@@ -9,6 +9,7 @@ use crate::collection::{Collection, Item, pick};
 use crate::deepzoom::DeepZoom;
 use crate::i18n::{Lang, t, tf};
 use crate::map;
+use crate::model::ModelView;
 use crate::pano::PanoView;
 use crate::textures::{Slot, Textures};
 use disan_tiles::CubeLayout;
@@ -75,6 +76,8 @@ pub struct ViewerApp {
     pub deep_zoom: Option<(usize, DeepZoom)>,
     /// The panorama view of the selected panorama: (item index, view).
     pub pano: Option<(usize, PanoView)>,
+    /// The model view of the selected model: (item index, view).
+    pub model: Option<(usize, ModelView)>,
     last_input: f64,
     searched: Option<SearchKey>,
     error: Option<String>,
@@ -98,6 +101,7 @@ impl ViewerApp {
             attract_since: None,
             deep_zoom: None,
             pano: None,
+            model: None,
             last_input: 0.0,
             searched: None,
             error: None,
@@ -313,10 +317,15 @@ impl ViewerApp {
         if self.pano.as_ref().is_none_or(|(i, _)| *i != index) {
             self.pano = pano_view_for(&item).map(|v| (index, v));
         }
-        egui::CentralPanel::default().show(ui, |ui| match (&mut self.pano, &mut self.deep_zoom) {
-            (Some((_, pano)), _) => pano.show(ui, &mut self.textures),
-            (None, Some((_, zoom))) => zoom.show(ui, &mut self.textures),
-            (None, None) => {
+        if self.model.as_ref().is_none_or(|(i, _)| *i != index) {
+            self.model = (!item.model.is_empty()).then(|| (index, ModelView::new(item.model.clone())));
+        }
+        let lang = self.lang;
+        egui::CentralPanel::default().show(ui, |ui| match (&mut self.model, &mut self.pano, &mut self.deep_zoom) {
+            (Some((_, model)), _, _) => model.show(ui, lang),
+            (None, Some((_, pano)), _) => pano.show(ui, &mut self.textures),
+            (None, None, Some((_, zoom))) => zoom.show(ui, &mut self.textures),
+            (None, None, None) => {
                 let rect = ui.available_rect_before_wrap();
                 draw_image(ui, &mut self.textures, item.display.as_deref(), rect, DISPLAY_SIDE);
             }
@@ -395,6 +404,16 @@ impl ViewerApp {
                         .get(r)
                         .and_then(|term| pick(&term.label, &order).map(|(_, l)| l.to_owned()));
                     row("info.rights", label.unwrap_or_else(|| r.clone()));
+                }
+                if let Some(full) = item.model.first() {
+                    row(
+                        "info.model",
+                        format!(
+                            "{} · {:.1} MB",
+                            tf(lang, "model.triangles", &[("n", &full.triangles.to_string())]),
+                            full.bytes as f64 / 1e6
+                        ),
+                    );
                 }
                 if let (Some(w), Some(h)) = (item.width, item.height) {
                     row("info.size", format!("{w} × {h}"));

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use disan_catalog::{Catalog, Filter, Site};
 use disan_core::{AssetKind, IiifTiles, LangText, Metadata, PanoTiles};
 
+use crate::model::Lod;
+
 /// One asset as the gallery and the info panel show it.
 #[derive(Clone, Debug)]
 pub struct Item {
@@ -27,6 +29,8 @@ pub struct Item {
     pub iiif: Option<(PathBuf, IiifTiles)>,
     /// The cube tile pyramid of a panorama: its folder and layout.
     pub pano: Option<(PathBuf, PanoTiles)>,
+    /// A model's levels of detail, full model first.
+    pub model: Vec<Lod>,
     /// Compass direction of the image centre (GPano pose heading, else the EXIF image direction).
     pub heading: Option<f64>,
 }
@@ -77,6 +81,23 @@ impl Collection {
                 pano: m.pano_tiles.as_ref().and_then(|t| {
                     let config = folder.join(&t.config);
                     Some((config.parent()?.to_owned(), t.clone()))
+                }),
+                model: m.model.as_ref().map_or_else(Vec::new, |summary| {
+                    let dir = folder.join("model");
+                    std::iter::once(("model.glb", summary.triangles))
+                        .chain(
+                            summary
+                                .lods
+                                .iter()
+                                .filter(|l| is_plain_name(&l.file))
+                                .map(|l| (l.file.as_str(), l.triangles)),
+                        )
+                        .map(|(file, triangles)| {
+                            let path = dir.join(file);
+                            let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+                            Lod { path, triangles, bytes }
+                        })
+                        .collect()
                 }),
                 heading: m
                     .metadata
@@ -136,4 +157,10 @@ impl Collection {
 pub fn pick<'a>(text: &'a LangText, order: &[&str]) -> Option<(&'a str, &'a str)> {
     let (first, rest) = order.split_first()?;
     text.get_or_fallback(first, rest)
+}
+
+/// A file name with no folder part: what a manifest may name inside an asset's folder (a tampered one must not
+/// send the viewer elsewhere).
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\']) && name != ".." && name != "."
 }

@@ -7,6 +7,7 @@ pub mod deepzoom;
 pub mod fonts;
 pub mod i18n;
 pub mod map;
+pub mod model;
 pub mod pano;
 pub mod textures;
 

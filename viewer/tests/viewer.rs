@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use disan_catalog::{Catalog, Entity, WriteLock, fields};
-use disan_core::{AssetKind, AssetManifest, CaptureMetadata, Derivative, GeoPoint, IiifTiles, PanoTiles, SourceInfo};
+use disan_core::{
+    AssetKind, AssetManifest, CaptureMetadata, Derivative, GeoPoint, IiifTiles, ModelSummary, PanoTiles, SourceInfo,
+};
 use disan_tiles::iiif::IiifLayout;
 use disan_tiles::{CubeLayout, EquiSource, Face};
 use disan_viewer::{Collection, HomeView, Lang, Options, ViewerApp, fonts};
@@ -73,6 +75,14 @@ const ASSETS: &[Asset] = &[
         gps: (21.1560, 106.7190),
         meta: &["title.vi=Chùa Đồng, Yên Tử", "title.zh-Hans=安子山铜寺"],
     },
+    Asset {
+        id: "d000000000000005",
+        kind: AssetKind::Model,
+        source: "models/DamagedHelmet.glb",
+        site: "yen-tu",
+        gps: (21.1565, 106.7195),
+        meta: &["title.vi=Mũ trụ đồng", "title.en=Bronze helmet", "title.zh-Hans=铜盔"],
+    },
 ];
 
 const SITES: &[(&str, &[&str])] = &[
@@ -122,8 +132,36 @@ fn fixture(dir: &Path) {
     for a in ASSETS {
         let folder = dir.join("assets").join(a.id);
         std::fs::create_dir_all(&folder).unwrap();
-        let img = image::open(Path::new(SAMPLES).join(a.source)).unwrap();
         let mut derivatives = BTreeMap::new();
+        if a.kind == AssetKind::Model {
+            std::fs::create_dir_all(folder.join("model")).unwrap();
+            std::fs::copy(Path::new(SAMPLES).join(a.source), folder.join("model/model.glb")).unwrap();
+            let m = AssetManifest {
+                id: a.id.parse().unwrap(),
+                kind: a.kind,
+                source: SourceInfo {
+                    file_name: "DamagedHelmet.glb".into(),
+                    bytes: 0,
+                    blake3: a.id.into(),
+                    format: "glb".into(),
+                },
+                width: None,
+                height: None,
+                icc_profile: None,
+                metadata: CaptureMetadata::default(),
+                derivatives,
+                model: Some(ModelSummary {
+                    triangles: 46_356,
+                    ..Default::default()
+                }),
+                pano_tiles: None,
+                iiif: None,
+                settings_version: 1,
+            };
+            items.push((m, format!("/captures/{}", a.source)));
+            continue;
+        }
+        let img = image::open(Path::new(SAMPLES).join(a.source)).unwrap();
         for (name, side) in [("thumb", 256), ("display", 1024)] {
             let small = img.thumbnail(side, side).to_rgb8();
             let path = format!("{name}.jpg");
@@ -339,8 +377,8 @@ fn search_is_diacritic_blind_and_filters() {
     settle(&mut h);
     assert_eq!(
         h.state().results.len(),
-        2,
-        "Điện Biên Phủ and Yên Tử are special national relics"
+        3,
+        "Điện Biên Phủ and Yên Tử (two assets) are special national relics"
     );
 }
 
@@ -521,4 +559,43 @@ fn panorama_view_matches_the_rectilinear_view_of_the_source() {
         control > 3.0 * same,
         "a view turned 15° is not told apart: {control:.2} vs {same:.2}"
     );
+}
+
+#[test]
+fn model_view_orbits_and_shows_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let mut h = harness(dir.path(), english());
+    let index = h
+        .state()
+        .collection
+        .items
+        .iter()
+        .position(|i| i.kind == AssetKind::Model)
+        .unwrap();
+    h.state_mut().selected = Some(index);
+    settle_model(&mut h);
+    h.get_by_label("46356 triangles · 3.8 MB");
+    snapshot(&mut h, "model_en");
+    // Orbiting renders again from the new side.
+    {
+        let (_, model) = h.state_mut().model.as_mut().unwrap();
+        assert_eq!(model.lod, 0);
+        model.yaw += 90.0;
+    }
+    settle_model(&mut h);
+    snapshot(&mut h, "model_turned_en");
+}
+
+/// Steps until the model is loaded and rendered.
+fn settle_model(h: &mut Harness<'_, ViewerApp>) {
+    for _ in 0..2000 {
+        h.step();
+        if h.state().model.as_ref().is_some_and(|(_, m)| !m.busy()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.run_steps(3);
+    assert!(h.state().model.as_ref().unwrap().1.error.is_none());
 }

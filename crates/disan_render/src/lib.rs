@@ -95,6 +95,10 @@ pub struct View {
     pub fov: f32,
     /// Linear RGBA; alpha 0 gives a transparent background (PNG output).
     pub background: [f64; 4],
+    /// 1 frames the whole model; 2 comes twice as close.
+    pub zoom: f32,
+    /// Moves the point looked at across the view, in bounding-sphere radii (x right, y up).
+    pub pan: [f32; 2],
 }
 
 impl Default for View {
@@ -108,6 +112,8 @@ impl Default for View {
             // A dark slate (sRGB 48, 52, 58): light stone, plaster and paper read against it, and lit
             // faces of dark bronze stay lighter than it.
             background: [0.0296, 0.0343, 0.0423, 1.0],
+            zoom: 1.0,
+            pan: [0.0, 0.0],
         }
     }
 }
@@ -364,14 +370,25 @@ fn camera(bounds: ([f32; 3], [f32; 3]), view: &View) -> (CameraUniform, Mat4) {
     // Fit the bounding sphere in the narrower of the two fields of view.
     let fov_x = 2.0 * ((fov_y * 0.5).tan() * aspect).atan();
     let half = (fov_y.min(fov_x)) * 0.5;
-    let distance = radius / half.sin() * 1.02;
+    let zoom = if view.zoom.is_finite() {
+        view.zoom.clamp(0.1, 100.0)
+    } else {
+        1.0
+    };
+    let distance = radius / half.sin() * 1.02 / zoom;
     let (yaw, pitch) = (view.yaw.to_radians(), view.pitch.to_radians());
     let dir = Vec3::new(yaw.sin() * pitch.cos(), pitch.sin(), yaw.cos() * pitch.cos());
-    let eye = centre + dir * distance;
     let up = if pitch.cos().abs() < 1e-4 { Vec3::Z } else { Vec3::Y };
-    let view_m = glam::camera::rh::view::look_at_mat4(eye, centre, up);
-    let near = (distance - radius * 1.5).max(distance * 0.01);
-    let far = distance + radius * 1.5;
+    // Panning moves eye and target together across the view.
+    let side = up.cross(dir).normalize_or_zero();
+    let lift = dir.cross(side).normalize_or_zero();
+    let pan = |v: f32| if v.is_finite() { v.clamp(-10.0, 10.0) } else { 0.0 };
+    let target = centre + side * pan(view.pan[0]) * radius + lift * pan(view.pan[1]) * radius;
+    let eye = target + dir * distance;
+    let view_m = glam::camera::rh::view::look_at_mat4(eye, target, up);
+    let off = (target - centre).length();
+    let near = (distance - radius * 1.5 - off).max(distance * 0.01);
+    let far = distance + radius * 1.5 + off;
     let proj = glam::camera::rh::proj::directx::perspective(fov_y, aspect, near, far);
     // Key light from above the camera's left shoulder.
     let right = view_m.inverse().transform_vector3(Vec3::X);
