@@ -62,12 +62,7 @@ impl Camera {
     /// The pyramid level to draw in a view `width_px` physical pixels wide: the coarsest whose face
     /// pixels are at least as dense as the screen's at the view centre.
     pub fn level(&self, layout: &CubeLayout, width_px: f64) -> u32 {
-        // A face of S pixels spans tangent −1..1: S/2 pixels per unit of tangent, as the focal length is
-        // pixels per unit of tangent on screen.
-        let focal = self.focal(width_px);
-        (1..=layout.max_level)
-            .find(|&l| f64::from(layout.level_size(l)) / 2.0 >= focal * 0.999)
-            .unwrap_or(layout.max_level)
+        layout.level_for(self.focal(width_px))
     }
 }
 

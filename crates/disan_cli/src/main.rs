@@ -97,7 +97,7 @@ enum Command {
     },
     /// Render a model (a file, or a model asset's id in the collection) to a PNG or JPEG, headless.
     Render {
-        /// A model file, or the id (or unique prefix) of a model asset in --collection.
+        /// A model file, or the id (or unique prefix) of a model or panorama asset in --collection.
         target: String,
         /// Output image (.png or .jpg).
         #[arg(long)]
@@ -105,12 +105,16 @@ enum Command {
         /// Image size, WIDTHxHEIGHT.
         #[arg(long, default_value = "1024x768", value_parser = parse_size)]
         size: (u32, u32),
-        /// Degrees around the vertical axis; 0 looks at the model's front (+Z), positive turns right.
-        #[arg(long, default_value_t = 30.0, allow_negative_numbers = true)]
-        yaw: f32,
-        /// Degrees above the horizon.
-        #[arg(long, default_value_t = 20.0, allow_negative_numbers = true)]
-        pitch: f32,
+        /// Degrees around the vertical axis; models: 0 looks at the front (+Z), positive turns right
+        /// (default 30); panoramas: 0 is the centre of the source image, growing to the right (default 0).
+        #[arg(long, allow_negative_numbers = true)]
+        yaw: Option<f32>,
+        /// Degrees above the horizon (models: default 20; panoramas: 0).
+        #[arg(long, allow_negative_numbers = true)]
+        pitch: Option<f32>,
+        /// Panoramas: horizontal field of view in degrees, as Pannellum means it.
+        #[arg(long, default_value_t = 90.0)]
+        hfov: f32,
         /// Transparent background (PNG only).
         #[arg(long)]
         transparent: bool,
@@ -371,9 +375,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             size,
             yaw,
             pitch,
+            hfov,
             transparent,
         } => {
-            output::render(&cli.collection, &target, &out, size, yaw, pitch, transparent)?;
+            output::render(&cli.collection, &target, &out, size, (yaw, pitch, hfov), transparent)?;
             if !cli.json {
                 println!("{} ({}×{})", out.display(), size.0, size.1);
             } else {

@@ -380,14 +380,14 @@ pub fn print_validation(reports: &[disan_model::Report]) -> std::io::Result<()> 
     Ok(())
 }
 
-/// `disan render`: a model file, or a model asset's `model/model.glb`, drawn to an image.
+/// `disan render`: a model file, or a model asset's `model/model.glb`, drawn to an image; or a rectilinear view
+/// of a panorama asset from its cube tile pyramid. `angles` are yaw, pitch (defaults by kind) and hfov.
 pub fn render(
     collection: &Path,
     target: &str,
     out: &Path,
     (width, height): (u32, u32),
-    yaw: f32,
-    pitch: f32,
+    (yaw, pitch, hfov): (Option<f32>, Option<f32>, f32),
     transparent: bool,
 ) -> anyhow::Result<()> {
     use anyhow::Context as _;
@@ -397,14 +397,31 @@ pub fn render(
         let catalog = disan_catalog::Catalog::open(collection)
             .with_context(|| format!("{target:?} is not a file, and there is no collection to look it up in"))?;
         let asset = catalog.get(target)?;
+        let folder = collection.join("assets").join(asset.id());
+        if let Some(tiles) = asset.manifest.pano_tiles.as_ref() {
+            anyhow::ensure!(!transparent, "a panorama view has no transparent background");
+            anyhow::ensure!((1.0..=179.0).contains(&hfov), "--hfov {hfov} is outside 1–179 degrees");
+            let img = pano_view(
+                &folder,
+                tiles,
+                (
+                    f64::from(yaw.unwrap_or(0.0)),
+                    f64::from(pitch.unwrap_or(0.0)),
+                    f64::from(hfov),
+                ),
+                (width, height),
+            )?;
+            return save_rgb(out, &img);
+        }
         anyhow::ensure!(
             asset.manifest.kind == disan_core::AssetKind::Model,
-            "asset {} is a {}, not a model (panorama views come with the viewer)",
+            "asset {} is a {} without a model or a panorama pyramid to render",
             asset.id(),
             asset.manifest.kind.as_str()
         );
-        collection.join("assets").join(asset.id()).join("model/model.glb")
+        folder.join("model/model.glb")
     };
+    let (yaw, pitch) = (yaw.unwrap_or(30.0), pitch.unwrap_or(20.0));
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let format = disan_model::ModelFormat::from_extension(&path).unwrap_or(disan_model::ModelFormat::Glb);
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -434,9 +451,70 @@ pub fn render(
         img.save(out)
             .with_context(|| format!("cannot write {}", out.display()))?;
     } else {
-        let rgb = image::DynamicImage::ImageRgba8(img).to_rgb8();
-        let jpeg = disan_imaging::encode_jpeg(&rgb, 92)?;
-        std::fs::write(out, jpeg).with_context(|| format!("cannot write {}", out.display()))?;
+        save_rgb(out, &image::DynamicImage::ImageRgba8(img).to_rgb8())?;
     }
     Ok(())
+}
+
+/// Writes an RGB image as PNG or JPEG (quality 92) by the output's extension.
+fn save_rgb(out: &Path, img: &image::RgbImage) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        img.save(out).with_context(|| format!("cannot write {}", out.display()))
+    } else {
+        let jpeg = disan_imaging::encode_jpeg(img, 92)?;
+        std::fs::write(out, jpeg).with_context(|| format!("cannot write {}", out.display()))
+    }
+}
+
+/// A rectilinear view of a panorama from the finest level of its tile pyramid (`pano/`).
+fn pano_view(
+    folder: &Path,
+    tiles: &disan_core::PanoTiles,
+    (yaw, pitch, hfov): (f64, f64, f64),
+    (width, height): (u32, u32),
+) -> anyhow::Result<image::RgbImage> {
+    use anyhow::Context as _;
+    use disan_tiles::{CubeLayout, Face};
+    let layout = CubeLayout::new(tiles.cube_resolution, tiles.tile_resolution);
+    anyhow::ensure!(
+        layout.max_level == tiles.max_level && tiles.tile_resolution >= 16 && tiles.cube_resolution <= 16_384,
+        "the panorama's manifest does not describe a pyramid Disan wrote"
+    );
+    let dir = folder
+        .join(&tiles.config)
+        .parent()
+        .map(Path::to_owned)
+        .context("the panorama's manifest names no config folder")?;
+    // The level as dense as the view: finer ones would alias under bilinear sampling.
+    let level = layout.level_for(f64::from(width) / 2.0 / (hfov / 2.0).to_radians().tan());
+    let size = layout.level_size(level);
+    let face = |face: Face| -> anyhow::Result<image::RgbImage> {
+        let mut img = image::RgbImage::new(size, size);
+        let n = layout.tiles_per_side(level);
+        for row in 0..n {
+            for col in 0..n {
+                let path = dir.join(CubeLayout::tile_path(level, face, row, col));
+                let tile = image::open(&path)
+                    .with_context(|| format!("cannot read tile {}", path.display()))?
+                    .to_rgb8();
+                image::imageops::replace(
+                    &mut img,
+                    &tile,
+                    i64::from(col * layout.tile_size),
+                    i64::from(row * layout.tile_size),
+                );
+            }
+        }
+        Ok(img)
+    };
+    let faces = [
+        face(Face::Front)?,
+        face(Face::Right)?,
+        face(Face::Back)?,
+        face(Face::Left)?,
+        face(Face::Up)?,
+        face(Face::Down)?,
+    ];
+    Ok(disan_tiles::render_cube_view(&faces, yaw, pitch, hfov, width, height))
 }

@@ -123,6 +123,15 @@ impl CubeLayout {
             .sum()
     }
 
+    /// The level to draw a view whose focal length is `focal_px` pixels (per unit of tangent, so
+    /// `width / 2 / tan(hfov / 2)`): the coarsest whose face pixels are at least as dense as the view's at its
+    /// centre (a face of S pixels spans tangent −1..1), else the finest.
+    pub fn level_for(&self, focal_px: f64) -> u32 {
+        (1..=self.max_level)
+            .find(|&l| f64::from(self.level_size(l)) / 2.0 >= focal_px * 0.999)
+            .unwrap_or(self.max_level)
+    }
+
     /// A tile's path relative to the pyramid folder.
     pub fn tile_path(level: u32, face: Face, row: u32, col: u32) -> String {
         format!("{level}/{}{row}_{col}.jpg", face.letter())
@@ -203,20 +212,75 @@ pub fn render_face(src: &EquiSource<'_>, face: Face, size: u32) -> RgbImage {
 /// A rectilinear (pinhole) view: `yaw`, `pitch` and horizontal field of view `hfov` in degrees, as
 /// Pannellum means them.
 pub fn render_view(src: &EquiSource<'_>, yaw: f64, pitch: f64, hfov: f64, width: u32, height: u32) -> RgbImage {
+    let ray = view_ray(yaw, pitch, hfov, width, height);
+    RgbImage::from_fn(width, height, |x, y| {
+        let (px, py) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
+        image::Rgb(sample_projected(src, |dx, dy| ray(px + dx, py + dy)))
+    })
+}
+
+/// The direction through pixel position (`px`, `py`) of a `width`×`height` rectilinear view (angles in degrees,
+/// as Pannellum means them).
+fn view_ray(yaw: f64, pitch: f64, hfov: f64, width: u32, height: u32) -> impl Fn(f64, f64) -> [f64; 3] {
     let (w, h) = (f64::from(width), f64::from(height));
     let half = (hfov.to_radians() / 2.0).tan();
     let (sy, cy) = yaw.to_radians().sin_cos();
     let (sp, cp) = pitch.to_radians().sin_cos();
-    let ray = |px: f64, py: f64| {
+    move |px: f64, py: f64| {
         let x = (2.0 * px / w - 1.0) * half;
         let y = -(2.0 * py / h - 1.0) * half * h / w;
         // Pitch about x, then yaw about y.
         let (y1, z1) = (y * cp + sp, -y * sp + cp);
         [x * cy + z1 * sy, y1, -x * sy + z1 * cy]
-    };
+    }
+}
+
+/// The cube face a direction passes through, and where on it: `u` to the right of the face image and `v`
+/// down it, both in [−1, 1] (the inverse of [`Face::direction`]).
+pub fn face_uv(d: [f64; 3]) -> (Face, f64, f64) {
+    let [x, y, z] = d;
+    let (ax, ay, az) = (x.abs(), y.abs(), z.abs());
+    if az >= ax && az >= ay {
+        if z > 0.0 {
+            (Face::Front, x / z, -y / z)
+        } else {
+            (Face::Back, x / z, y / z)
+        }
+    } else if ax >= ay {
+        if x > 0.0 {
+            (Face::Right, -z / x, -y / x)
+        } else {
+            (Face::Left, -z / x, y / x)
+        }
+    } else if y > 0.0 {
+        (Face::Up, x / y, z / y)
+    } else {
+        (Face::Down, -x / y, z / y)
+    }
+}
+
+/// A rectilinear view rendered from six cube faces (in [`Face::ALL`] order, square, the same size), with
+/// bilinear sampling: what `disan render` draws from a panorama's tile pyramid.
+pub fn render_cube_view(faces: &[RgbImage; 6], yaw: f64, pitch: f64, hfov: f64, width: u32, height: u32) -> RgbImage {
+    let ray = view_ray(yaw, pitch, hfov, width, height);
     RgbImage::from_fn(width, height, |x, y| {
-        let (px, py) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
-        image::Rgb(sample_projected(src, |dx, dy| ray(px + dx, py + dy)))
+        let (face, u, v) = face_uv(ray(f64::from(x) + 0.5, f64::from(y) + 0.5));
+        let img = &faces[face as usize];
+        let s = f64::from(img.width());
+        // Pixel centres sit at half-pixel positions.
+        let fx = ((u + 1.0) / 2.0 * s - 0.5).clamp(0.0, s - 1.0);
+        let fy = ((v + 1.0) / 2.0 * s - 0.5).clamp(0.0, s - 1.0);
+        let (x0, y0) = (fx.floor() as u32, fy.floor() as u32);
+        let (x1, y1) = ((x0 + 1).min(img.width() - 1), (y0 + 1).min(img.height() - 1));
+        let (tx, ty) = (fx - f64::from(x0), fy - f64::from(y0));
+        let mut out = [0u8; 3];
+        for (c, o) in out.iter_mut().enumerate() {
+            let p = |x: u32, y: u32| f64::from(img.get_pixel(x, y)[c]);
+            let top = p(x0, y0) * (1.0 - tx) + p(x1, y0) * tx;
+            let bottom = p(x0, y1) * (1.0 - tx) + p(x1, y1) * tx;
+            *o = (top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8;
+        }
+        image::Rgb(out)
     })
 }
 
@@ -273,4 +337,23 @@ pub fn pannellum_config(
         config["northOffset"] = json!(heading);
     }
     config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn face_uv_inverts_face_direction() {
+        for face in Face::ALL {
+            for (u, v) in [(0.0, 0.0), (0.5, -0.25), (-0.9, 0.7), (0.99, 0.99)] {
+                let (f, u2, v2) = face_uv(face.direction(u, v));
+                assert_eq!(f, face);
+                assert!(
+                    (u - u2).abs() < 1e-12 && (v - v2).abs() < 1e-12,
+                    "{face:?} {u} {v}: {u2} {v2}"
+                );
+            }
+        }
+    }
 }
