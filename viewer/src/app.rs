@@ -428,13 +428,25 @@ impl ViewerApp {
         ui.painter().rect_filled(rect, 0.0, Color32::BLACK);
         if n > 0 {
             let step = ((now - since) / self.options.attract_secs).floor() as usize;
-            let item = self.collection.items[step % n].clone();
-            // A slow drift across the highlight.
-            let phase = ((now - since) % self.options.attract_secs / self.options.attract_secs) as f32;
-            let zoomed = rect
-                .expand2(rect.size() * 0.04)
-                .translate(Vec2::new((phase - 0.5) * rect.width() * 0.06, 0.0));
-            draw_image(ui, &mut self.textures, item.display.as_deref(), zoomed, DISPLAY_SIDE);
+            let index = step % n;
+            let item = self.collection.items[index].clone();
+            if self.pano.as_ref().is_none_or(|(i, _)| *i != index) {
+                // Panoramas turn slowly; other highlights drift.
+                self.pano = pano_view_for(&item).map(|mut v| {
+                    v.auto_rotate = Some(6.0);
+                    v.camera.hfov = 100.0;
+                    (index, v)
+                });
+            }
+            if let Some((_, pano)) = &mut self.pano {
+                pano.show(ui, &mut self.textures);
+            } else {
+                let phase = ((now - since) % self.options.attract_secs / self.options.attract_secs) as f32;
+                let zoomed = rect
+                    .expand2(rect.size() * 0.04)
+                    .translate(Vec2::new((phase - 0.5) * rect.width() * 0.06, 0.0));
+                draw_image(ui, &mut self.textures, item.display.as_deref(), zoomed, DISPLAY_SIDE);
+            }
             let (title, _) = self.title_of(&item);
             ui.painter().text(
                 rect.left_bottom() + Vec2::new(40.0, -80.0),
@@ -519,7 +531,9 @@ impl eframe::App for ViewerApp {
         let (now, active) = ctx.input(|i| (i.time, !i.events.is_empty() || i.pointer.is_moving()));
         if active {
             self.last_input = now;
-            self.attract_since = None;
+            if self.attract_since.take().is_some() {
+                self.pano = None;
+            }
         }
         if self.options.kiosk && self.attract_since.is_none() && now - self.last_input > self.options.idle_secs {
             self.attract_since = Some(now);

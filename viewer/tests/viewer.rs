@@ -154,6 +154,16 @@ fn kiosk_shows_published_only_and_returns_to_the_attract_loop() {
     h.run_steps(12);
     assert!(h.state().attract_since.is_some());
     assert!(h.state().selected.is_none() && h.state().query.is_empty());
+    // Any input returns to home.
+    h.event(egui::Event::Key {
+        key: egui::Key::Space,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(2);
+    assert!(h.state().attract_since.is_none());
 }
 
 #[test]
