@@ -11,7 +11,7 @@ use crate::i18n::{Lang, t, tf};
 use crate::map;
 use crate::model::ModelView;
 use crate::pano::PanoView;
-use crate::textures::{Slot, Textures};
+use crate::textures::{Slot, Textures, paint_fitted};
 use disan_tiles::CubeLayout;
 use disan_tiles::iiif::IiifLayout;
 
@@ -505,17 +505,7 @@ fn draw_image(ui: &egui::Ui, textures: &mut Textures, path: Option<&std::path::P
         return;
     };
     match textures.get(ui.ctx(), path, max_side) {
-        Slot::Ready(tex) => {
-            let size = tex.size_vec2();
-            let scale = (rect.width() / size.x).min(rect.height() / size.y);
-            let fitted = Rect::from_center_size(rect.center(), size * scale);
-            painter.image(
-                tex.id(),
-                fitted,
-                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
-                Color32::WHITE,
-            );
-        }
+        Slot::Ready(tex) => paint_fitted(&painter, tex.id(), tex.size_vec2(), rect),
         Slot::Loading => placeholder(&painter),
         Slot::Failed => {
             placeholder(&painter);

@@ -8,9 +8,10 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use disan_model::Scene;
 use disan_render::View;
-use egui::{Color32, ColorImage, Pos2, Rect, Sense, TextureHandle, TextureOptions, Vec2};
+use egui::{Color32, ColorImage, Sense, TextureHandle, TextureOptions, Vec2};
 
 use crate::i18n::{Lang, t, tf};
+use crate::textures::paint_fitted;
 
 /// One level of detail: the file, and the triangles it draws.
 #[derive(Clone, Debug)]
@@ -211,15 +212,7 @@ impl ModelView {
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 0.0, Color32::from_rgb(48, 52, 58));
         if let Some(tex) = &self.texture {
-            let size = tex.size_vec2() / ppp;
-            let scale = (rect.width() / size.x).min(rect.height() / size.y);
-            let fitted = Rect::from_center_size(rect.center(), size * scale);
-            painter.image(
-                tex.id(),
-                fitted,
-                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
-                Color32::WHITE,
-            );
+            paint_fitted(&painter, tex.id(), tex.size_vec2() / ppp, rect);
         }
         if let Some(e) = &self.error {
             painter.text(

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use egui::{ColorImage, TextureHandle, TextureOptions};
+use egui::{Color32, ColorImage, Pos2, Rect, TextureHandle, TextureOptions, Vec2};
 
 /// Where one image stands.
 pub enum Slot<'a> {
@@ -164,4 +164,16 @@ pub fn decode(path: &Path, max_side: u32) -> Result<ColorImage, String> {
         [rgba.width() as usize, rgba.height() as usize],
         rgba.as_raw(),
     ))
+}
+
+/// Paints a texture of `size` points letterboxed into `rect`, keeping its aspect ratio.
+pub fn paint_fitted(painter: &egui::Painter, texture: egui::TextureId, size: Vec2, rect: Rect) {
+    let scale = (rect.width() / size.x).min(rect.height() / size.y);
+    let fitted = Rect::from_center_size(rect.center(), size * scale);
+    painter.image(
+        texture,
+        fitted,
+        Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+        Color32::WHITE,
+    );
 }

@@ -325,3 +325,16 @@ pub fn settle(harness: &mut Harness<'_, ViewerApp>) {
     }
     harness.run_steps(3);
 }
+
+/// Opens the asset with `id` in the viewer and waits for its images.
+pub fn open_asset(harness: &mut Harness<'_, ViewerApp>, id: &str) {
+    let index = harness
+        .state()
+        .collection
+        .items
+        .iter()
+        .position(|i| i.id == id)
+        .unwrap();
+    harness.state_mut().selected = Some(index);
+    settle(harness);
+}

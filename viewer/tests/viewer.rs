@@ -6,11 +6,12 @@ mod fixture;
 use std::path::Path;
 
 use disan_core::AssetKind;
+use disan_tests::mean_abs_diff;
 use disan_tiles::EquiSource;
 use disan_viewer::{HomeView, Lang, Options, ViewerApp};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
-use fixture::{ASSETS, SAMPLES, fixture, harness, settle};
+use fixture::{ASSETS, SAMPLES, fixture, harness, open_asset, settle};
 
 /// Snapshot comparison with one tolerance for every view: a pixel may differ by the default YIQ distance,
 /// and a few dozen may differ more (text anti-aliasing between Mesa versions).
@@ -107,15 +108,7 @@ fn asset_view_shows_info_with_language_fallback() {
     let dir = tempfile::tempdir().unwrap();
     fixture(dir.path());
     let mut h = harness(dir.path(), english());
-    let index = h
-        .state()
-        .collection
-        .items
-        .iter()
-        .position(|i| i.id == "b000000000000003")
-        .unwrap();
-    h.state_mut().selected = Some(index);
-    settle(&mut h);
+    open_asset(&mut h, "b000000000000003");
     h.get_by_label("Hill A1, Dien Bien Phu");
     h.get_by_label("Di tích lịch sử quốc gia đặc biệt.");
     h.get_by_label("Not yet translated; shown in Tiếng Việt.");
@@ -171,15 +164,7 @@ fn photo_view_zooms_into_iiif_tiles() {
     let dir = tempfile::tempdir().unwrap();
     fixture(dir.path());
     let mut h = harness(dir.path(), english());
-    let index = h
-        .state()
-        .collection
-        .items
-        .iter()
-        .position(|i| i.id == ASSETS[0].id)
-        .unwrap();
-    h.state_mut().selected = Some(index);
-    settle(&mut h);
+    open_asset(&mut h, ASSETS[0].id);
     let (_, zoom) = h
         .state()
         .deep_zoom
@@ -200,31 +185,12 @@ fn photo_view_zooms_into_iiif_tiles() {
     snapshot(&mut h, "photo_zoomed_en");
 }
 
-/// Mean absolute difference per channel of two equally sized RGB images.
-fn mean_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-    let sum: u64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| u64::from(x.abs_diff(*y)))
-        .sum();
-    sum as f64 / a.as_raw().len() as f64
-}
-
 #[test]
 fn panorama_view_matches_the_rectilinear_view_of_the_source() {
     let dir = tempfile::tempdir().unwrap();
     fixture(dir.path());
     let mut h = harness(dir.path(), english());
-    let index = h
-        .state()
-        .collection
-        .items
-        .iter()
-        .position(|i| i.id == ASSETS[1].id)
-        .unwrap();
-    h.state_mut().selected = Some(index);
-    settle(&mut h);
+    open_asset(&mut h, ASSETS[1].id);
     let (yaw, pitch, hfov) = (30.0, 10.0, 75.0);
     {
         let (_, pano) = h
@@ -251,7 +217,7 @@ fn panorama_view_matches_the_rectilinear_view_of_the_source() {
     let src = EquiSource::new(&equi, None);
     let expected = disan_tiles::render_view(&src, yaw, pitch, hfov, w, hgt);
     let turned = disan_tiles::render_view(&src, yaw + 15.0, pitch, hfov, w, hgt);
-    let (same, control) = (mean_diff(&ours, &expected), mean_diff(&ours, &turned));
+    let (same, control) = (mean_abs_diff(&ours, &expected), mean_abs_diff(&ours, &turned));
     assert!(
         same < 6.0,
         "the view differs from the source's rectilinear view by {same:.2}"
