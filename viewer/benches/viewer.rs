@@ -131,21 +131,24 @@ fn main() {
         h.state().textures.resident_bytes() as f64 / (1 << 20) as f64
     );
     // Typing searches: each frame a new query (file-name number prefixes), new results, new thumbnails.
-    let mut typed = Vec::new();
+    let (mut typed, mut drawn) = (Vec::new(), Vec::new());
     for i in 0..60 {
         let t = Instant::now();
         h.state_mut().query = format!("{:03}", i * 7 % 100);
         h.step();
-        h.render().unwrap();
         typed.push(t.elapsed());
+        let t = Instant::now();
+        h.render().unwrap();
+        drawn.push(t.elapsed());
     }
     while h.state().textures.pending() > 0 {
         h.step();
         std::thread::sleep(Duration::from_millis(1));
     }
     println!(
-        "search as you type, 60 queries over {n} assets: {}; textures held {:.1} MiB (budget {} MiB), process RSS {:.0} MiB",
+        "search as you type, 60 queries over {n} assets: UI pass {}; drawing and readback {}; textures held {:.1} MiB (budget {} MiB), process RSS {:.0} MiB",
         stats(typed),
+        stats(drawn),
         h.state().textures.resident_bytes() as f64 / (1 << 20) as f64,
         Options::default().texture_budget >> 20,
         rss_mib()
@@ -169,7 +172,7 @@ fn main() {
         .unwrap();
     h.state_mut().selected = Some(pano);
     fixture::settle(&mut h);
-    let mut frames = Vec::new();
+    let (mut frames, mut drawn) = (Vec::new(), Vec::new());
     for i in 0..60 {
         {
             let (_, view) = h.state_mut().pano.as_mut().unwrap();
@@ -177,13 +180,16 @@ fn main() {
         }
         let t = Instant::now();
         h.step();
-        h.render().unwrap();
         frames.push(t.elapsed());
+        let t = Instant::now();
+        h.render().unwrap();
+        drawn.push(t.elapsed());
     }
     fixture::settle(&mut h);
     println!(
-        "panorama view, a turn in 6° steps: {}; textures held {:.1} MiB, process RSS {:.0} MiB",
+        "panorama view, a turn in 6° steps: UI pass (projecting the tiles) {}; drawing and readback {}; textures held {:.1} MiB, process RSS {:.0} MiB",
         stats(frames),
+        stats(drawn),
         h.state().textures.resident_bytes() as f64 / (1 << 20) as f64,
         rss_mib()
     );
@@ -218,4 +224,32 @@ fn main() {
         }
     }
     println!("model view (46,356 triangles), a turn in 12° steps: {}", stats(frames));
+    // Of which the offscreen render and readback by disan_render alone:
+    let path = Path::new(fixture::SAMPLES).join("models/DamagedHelmet.glb");
+    let bytes = std::fs::read(&path).unwrap();
+    let (_, scene) = disan_model::read_scene(
+        &bytes,
+        disan_model::ModelFormat::Glb,
+        "helmet",
+        path.parent().unwrap(),
+        disan_model::Limits::default(),
+    );
+    let scene = scene.unwrap();
+    let gpu = disan_render::Gpu::shared().unwrap();
+    let mut renders = Vec::new();
+    for i in 0..10 {
+        let view = disan_render::View {
+            width: 1920,
+            height: 1080,
+            yaw: i as f32 * 12.0,
+            ..Default::default()
+        };
+        let t = Instant::now();
+        disan_render::render_scene(&gpu, &scene, &view).unwrap();
+        renders.push(t.elapsed());
+    }
+    println!(
+        "  of which disan_render::render_scene at 1920×1080 with readback: {}",
+        stats(renders)
+    );
 }
