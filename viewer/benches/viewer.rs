@@ -141,10 +141,7 @@ fn main() {
         h.render().unwrap();
         drawn.push(t.elapsed());
     }
-    while h.state().textures.pending() > 0 {
-        h.step();
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    fixture::settle(&mut h);
     println!(
         "search as you type, 60 queries over {n} assets: UI pass {}; drawing and readback {}; textures held {:.1} MiB (budget {} MiB), process RSS {:.0} MiB",
         stats(typed),
@@ -163,15 +160,7 @@ fn main() {
         ..Options::default()
     };
     let mut h = fixture::harness_sized(dir.path(), english.clone(), HD);
-    let pano = h
-        .state()
-        .collection
-        .items
-        .iter()
-        .position(|i| i.kind == AssetKind::Panorama)
-        .unwrap();
-    h.state_mut().selected = Some(pano);
-    fixture::settle(&mut h);
+    fixture::open_kind(&mut h, AssetKind::Panorama);
     let (mut frames, mut drawn) = (Vec::new(), Vec::new());
     for i in 0..60 {
         {

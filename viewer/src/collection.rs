@@ -42,6 +42,8 @@ pub struct Collection {
     pub items: Vec<Item>,
     pub sites: Vec<Site>,
     site_index: HashMap<String, usize>,
+    /// Item id → index into `items`, for mapping search hits.
+    item_index: HashMap<String, usize>,
     /// Only published assets are listed (kiosk mode).
     pub published_only: bool,
 }
@@ -118,12 +120,14 @@ impl Collection {
             .filter(|s| !published_only || items.iter().any(|i| i.site_id.as_deref() == Some(&s.id)))
             .collect();
         let site_index = sites.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        let item_index = items.iter().enumerate().map(|(i, it)| (it.id.clone(), i)).collect();
         Ok(Self {
             root: root.to_owned(),
             catalog,
             items,
             sites,
             site_index,
+            item_index,
             published_only,
         })
     }
@@ -139,17 +143,14 @@ impl Collection {
         if self.published_only {
             filter.state = Some("published".into());
         }
-        let by_id: HashMap<&str, usize> = self
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| (it.id.as_str(), i))
-            .collect();
         if query.trim().is_empty() && filter.kind.is_none() && filter.site.is_none() && filter.rank.is_none() {
             return Ok((0..self.items.len()).collect());
         }
         let hits = self.catalog.search(query, &filter, self.items.len().max(1))?;
-        Ok(hits.iter().filter_map(|h| by_id.get(h.id.as_str()).copied()).collect())
+        Ok(hits
+            .iter()
+            .filter_map(|h| self.item_index.get(&h.id).copied())
+            .collect())
     }
 }
 

@@ -328,13 +328,16 @@ pub fn settle(harness: &mut Harness<'_, ViewerApp>) {
 
 /// Opens the asset with `id` in the viewer and waits for its images.
 pub fn open_asset(harness: &mut Harness<'_, ViewerApp>, id: &str) {
-    let index = harness
-        .state()
-        .collection
-        .items
-        .iter()
-        .position(|i| i.id == id)
-        .unwrap();
+    open_where(harness, |i| i.id == id);
+}
+
+/// Opens the first asset of `kind` and waits for its images.
+pub fn open_kind(harness: &mut Harness<'_, ViewerApp>, kind: AssetKind) {
+    open_where(harness, |i| i.kind == kind);
+}
+
+fn open_where(harness: &mut Harness<'_, ViewerApp>, pick: impl Fn(&disan_viewer::collection::Item) -> bool) {
+    let index = harness.state().collection.items.iter().position(pick).unwrap();
     harness.state_mut().selected = Some(index);
     settle(harness);
 }

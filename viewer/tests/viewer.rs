@@ -233,14 +233,7 @@ fn model_view_orbits_and_shows_its_size() {
     let dir = tempfile::tempdir().unwrap();
     fixture(dir.path());
     let mut h = harness(dir.path(), english());
-    let index = h
-        .state()
-        .collection
-        .items
-        .iter()
-        .position(|i| i.kind == AssetKind::Model)
-        .unwrap();
-    h.state_mut().selected = Some(index);
+    fixture::open_kind(&mut h, AssetKind::Model);
     settle_model(&mut h);
     h.get_by_label("46356 triangles · 3.8 MB");
     snapshot(&mut h, "model_en");
