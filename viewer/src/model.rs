@@ -1,12 +1,13 @@
 //! The model view: a relic's `model.glb` (or a lighter LOD when it is small on screen) drawn by
-//! `disan_render` off the UI thread, and shown as a texture. Drag orbits, right-drag (or shift-drag) pans,
+//! `disan_render` off the UI thread, and shown as a texture. Each LOD is read and uploaded to the GPU once
+//! (`disan_render::prepare_scene`); turning the model then only draws it again. Drag orbits, right-drag (or shift-drag) pans,
 //! scroll zooms, double-click or `0` resets.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use disan_model::Scene;
+use disan_render::Prepared;
 use disan_render::View;
 use egui::{Color32, ColorImage, Sense, TextureHandle, TextureOptions, Vec2};
 
@@ -28,7 +29,7 @@ const FULL_PX: f32 = 700.0;
 const LOD1_PX: f32 = 300.0;
 
 enum Msg {
-    Loaded(usize, Result<Arc<Scene>, String>),
+    Loaded(usize, Result<Arc<Prepared>, String>),
     Rendered(View, Result<ColorImage, String>),
 }
 
@@ -40,7 +41,7 @@ pub struct ModelView {
     pub pitch: f32,
     pub zoom: f32,
     pub pan: [f32; 2],
-    scenes: Vec<Option<Arc<Scene>>>,
+    scenes: Vec<Option<Arc<Prepared>>>,
     loading: Vec<bool>,
     /// The LOD the last frame drew.
     pub lod: usize,
@@ -111,20 +112,24 @@ impl ModelView {
                     dir,
                     disan_model::Limits::default(),
                 );
-                scene.map(Arc::new).ok_or_else(|| report.error_summary())
+                let scene = scene.ok_or_else(|| report.error_summary())?;
+                let gpu = disan_render::Gpu::shared().map_err(|e| e.to_string())?;
+                disan_render::prepare_scene(&gpu, &scene)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
             });
             let _ = tx.send(Msg::Loaded(i, result));
             ctx.request_repaint();
         });
     }
 
-    fn render(&mut self, scene: Arc<Scene>, view: View, ctx: &egui::Context) {
+    fn render(&mut self, scene: Arc<Prepared>, view: View, ctx: &egui::Context) {
         self.in_flight = Some(view);
         let (tx, ctx) = (self.tx.clone(), ctx.clone());
         std::thread::spawn(move || {
             let result = disan_render::Gpu::shared()
                 .map_err(|e| e.to_string())
-                .and_then(|gpu| disan_render::render_scene(&gpu, &scene, &view).map_err(|e| e.to_string()))
+                .and_then(|gpu| disan_render::render_prepared(&gpu, &scene, &view).map_err(|e| e.to_string()))
                 .map(|img| {
                     ColorImage::from_rgba_unmultiplied([img.width() as usize, img.height() as usize], img.as_raw())
                 });

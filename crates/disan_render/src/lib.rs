@@ -1,8 +1,10 @@
 //! Disan's wgpu renderers, usable headless (thumbnails, `disan render`, tests on Mesa's lavapipe) and,
 //! through the same code, in the viewer. Today: relic meshes ([`render_scene`]).
 //!
-//! Lighting is deliberately simple (a key, a fill and a sky ambient over the base colour) so that a
-//! thumbnail reads the same on every GPU, software ones included.
+//! Materials are glTF's metallic-roughness model (base colour, metallic-roughness, normal, occlusion and
+//! emissive maps), lit by a key, a fill and a rim light plus ambient from a procedural sky/ground
+//! environment: simple enough to read the same on every GPU, software ones included. A scene is
+//! uploaded once ([`prepare_scene`]) and can then be drawn from many views ([`render_prepared`]).
 
 use std::sync::{Arc, OnceLock};
 
@@ -123,7 +125,9 @@ impl Default for View {
 struct CameraUniform {
     view_proj: [[f32; 4]; 4],
     eye: [f32; 4],
-    light_dir: [f32; 4],
+    key: [f32; 4],
+    fill: [f32; 4],
+    rim: [f32; 4],
 }
 
 #[repr(C)]
@@ -132,6 +136,9 @@ struct DrawUniform {
     model: [[f32; 4]; 4],
     normal_matrix: [[f32; 4]; 4],
     base_color: [f32; 4],
+    emissive: [f32; 4],
+    material: [f32; 4],
+    maps: [f32; 4],
     params: [f32; 4],
 }
 
@@ -140,12 +147,16 @@ struct DrawUniform {
 struct GpuVertex {
     pos: [f32; 3],
     normal: [f32; 3],
-    uv: [f32; 2],
+    uv0: [f32; 2],
+    uv1: [f32; 2],
     color: [f32; 4],
+    tangent: [f32; 4],
 }
 
 const SAMPLES: u32 = 4;
 const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
+/// Metallic-roughness, normal and occlusion maps hold linear data.
+const DATA_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 
 struct MeshPipeline {
@@ -172,6 +183,16 @@ impl MeshPipeline {
             },
             count: None,
         };
+        let texture = |binding| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Texture {
+                sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                view_dimension: wgpu::TextureViewDimension::D2,
+                multisampled: false,
+            },
+            count: None,
+        };
         let camera_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("camera"),
             entries: &[uniform(0, wgpu::ShaderStages::VERTEX_FRAGMENT)],
@@ -180,22 +201,17 @@ impl MeshPipeline {
             label: Some("draw"),
             entries: &[
                 uniform(0, wgpu::ShaderStages::VERTEX_FRAGMENT),
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Texture {
-                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
-                        view_dimension: wgpu::TextureViewDimension::D2,
-                        multisampled: false,
-                    },
-                    count: None,
-                },
+                texture(1),
                 wgpu::BindGroupLayoutEntry {
                     binding: 2,
                     visibility: wgpu::ShaderStages::FRAGMENT,
                     ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
                     count: None,
                 },
+                texture(3),
+                texture(4),
+                texture(5),
+                texture(6),
             ],
         });
         let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -203,7 +219,9 @@ impl MeshPipeline {
             bind_group_layouts: &[Some(&camera_layout), Some(&draw_layout)],
             immediate_size: 0,
         });
-        let attributes = wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x4];
+        let attributes = wgpu::vertex_attr_array![
+            0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x2, 4 => Float32x4, 5 => Float32x4
+        ];
         let make = |blend: bool| {
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                 label: Some(if blend { "mesh blend" } else { "mesh opaque" }),
@@ -249,7 +267,7 @@ impl MeshPipeline {
             })
         };
         let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
-            label: Some("base colour"),
+            label: Some("material maps"),
             address_mode_u: wgpu::AddressMode::Repeat,
             address_mode_v: wgpu::AddressMode::Repeat,
             mag_filter: wgpu::FilterMode::Linear,
@@ -270,11 +288,7 @@ impl MeshPipeline {
 /// Vertices for the GPU; flat-shaded normals are computed for primitives without their own.
 fn gpu_vertices(p: &Primitive) -> (Vec<GpuVertex>, Vec<u32>) {
     if p.attributes.normal {
-        let v = p
-            .vertices
-            .iter()
-            .map(|v| to_gpu(v, v.normal, p.attributes.uv0))
-            .collect();
+        let v = p.vertices.iter().map(|v| to_gpu(v, v.normal, p)).collect();
         return (v, p.indices.clone());
     }
     // One vertex per corner, with its face's normal (what glTF asks for when normals are absent).
@@ -283,24 +297,33 @@ fn gpu_vertices(p: &Primitive) -> (Vec<GpuVertex>, Vec<u32>) {
         let [a, b, c] = [0, 1, 2].map(|k| Vec3::from(p.vertices[tri[k] as usize].pos));
         let n = (b - a).cross(c - a).normalize_or_zero().to_array();
         for &i in tri {
-            verts.push(to_gpu(&p.vertices[i as usize], n, p.attributes.uv0));
+            verts.push(to_gpu(&p.vertices[i as usize], n, p));
         }
     }
     let n = verts.len() as u32;
     (verts, (0..n).collect())
 }
 
-fn to_gpu(v: &Vertex, normal: [f32; 3], uv: bool) -> GpuVertex {
+fn to_gpu(v: &Vertex, normal: [f32; 3], p: &Primitive) -> GpuVertex {
+    let a = p.attributes;
+    // Tangents only make sense with the normals they were made for; w = 0 asks the shader to derive them.
+    let tangent = if a.tangent && a.normal && v.tangent[3] != 0.0 {
+        v.tangent
+    } else {
+        [0.0; 4]
+    };
     GpuVertex {
         pos: v.pos,
         normal,
-        uv: if uv { v.uv0 } else { [0.0; 2] },
+        uv0: if a.uv0 { v.uv0 } else { [0.0; 2] },
+        uv1: if a.uv1 { v.uv1 } else { [0.0; 2] },
         color: v.color,
+        tangent,
     }
 }
 
-/// An RGBA8 sRGB texture with its mip chain made on the CPU (top level at most 2048 px).
-fn upload_texture(gpu: &Gpu, rgba: &RgbaImage) -> wgpu::Texture {
+/// An RGBA8 texture with its mip chain made on the CPU (top level at most 2048 px).
+fn upload_texture(gpu: &Gpu, rgba: &RgbaImage, format: wgpu::TextureFormat) -> wgpu::Texture {
     let mut level = {
         let (w, h) = rgba.dimensions();
         let scale = (2048.0 / w.max(h) as f32).min(1.0);
@@ -314,7 +337,7 @@ fn upload_texture(gpu: &Gpu, rgba: &RgbaImage) -> wgpu::Texture {
     let (w, h) = level.dimensions();
     let mips = 32 - w.max(h).leading_zeros();
     let texture = gpu.device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("base colour"),
+        label: Some("material map"),
         size: wgpu::Extent3d {
             width: w,
             height: h,
@@ -323,7 +346,7 @@ fn upload_texture(gpu: &Gpu, rgba: &RgbaImage) -> wgpu::Texture {
         mip_level_count: mips,
         sample_count: 1,
         dimension: wgpu::TextureDimension::D2,
-        format: COLOR_FORMAT,
+        format,
         usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
         view_formats: &[],
     });
@@ -390,58 +413,96 @@ fn camera(bounds: ([f32; 3], [f32; 3]), view: &View) -> (CameraUniform, Mat4) {
     let near = (distance - radius * 1.5 - off).max(distance * 0.01);
     let far = distance + radius * 1.5 + off;
     let proj = glam::camera::rh::proj::directx::perspective(fov_y, aspect, near, far);
-    // Key light from above the camera's left shoulder.
+    // Three-point lighting that follows the camera: a key from above its left shoulder, a softer fill
+    // from the right, and a rim from behind the model that picks out its silhouette.
     let right = view_m.inverse().transform_vector3(Vec3::X);
-    let light = (dir + Vec3::Y * 0.8 - right * 0.5).normalize();
+    let key = (dir + Vec3::Y * 0.8 - right * 0.5).normalize();
+    let fill = (dir + Vec3::Y * 0.1 + right * 0.9).normalize();
+    let rim = (-dir + Vec3::Y * 0.6 + right * 0.3).normalize();
     let vp = proj * view_m;
     (
         CameraUniform {
             view_proj: vp.to_cols_array_2d(),
             eye: eye.extend(1.0).to_array(),
-            light_dir: light.extend(0.0).to_array(),
+            key: key.extend(0.85).to_array(),
+            fill: fill.extend(0.3).to_array(),
+            rim: rim.extend(0.45).to_array(),
         },
         vp,
     )
 }
 
-/// Renders a model to an RGBA image (sRGB, straight alpha).
-pub fn render_scene(gpu: &Gpu, scene: &Scene, view: &View) -> Result<RgbaImage, RenderError> {
-    let max = gpu.device.limits().max_texture_dimension_2d;
-    if view.width == 0 || view.height == 0 || view.width > max || view.height > max {
-        return Err(RenderError::Size {
-            width: view.width,
-            height: view.height,
-            max,
-        });
+/// One primitive uploaded: its buffers and material bind group.
+struct DrawCall {
+    vertices: wgpu::Buffer,
+    indices: wgpu::Buffer,
+    count: u32,
+    group: wgpu::BindGroup,
+    blend: bool,
+}
+
+/// A scene uploaded to the GPU once (vertices, material maps with mip chains), ready to be drawn from any
+/// number of views. Uploading is the slow part for textured relics; a viewer keeps this between frames.
+pub struct Prepared {
+    draws: Vec<DrawCall>,
+    bounds: ([f32; 3], [f32; 3]),
+}
+
+/// The material maps `prepare_scene` binds, decoded and uploaded once per (texture, colour space).
+struct Maps<'a> {
+    gpu: &'a Gpu,
+    scene: &'a Scene,
+    views: std::collections::HashMap<(usize, bool), Option<wgpu::TextureView>>,
+}
+
+impl Maps<'_> {
+    /// The texture a material slot names, if the primitive has the UV set it reads and it decodes.
+    fn get(
+        &mut self,
+        slot: Option<disan_model::scene::TexRef>,
+        p: &Primitive,
+        srgb: bool,
+    ) -> Option<(wgpu::TextureView, f32)> {
+        let t = slot?;
+        let set = match t.tex_coord {
+            0 if p.attributes.uv0 => 1.0,
+            1 if p.attributes.uv1 => 2.0,
+            _ => return None,
+        };
+        let (gpu, scene) = (self.gpu, self.scene);
+        let view = self
+            .views
+            .entry((t.texture, srgb))
+            .or_insert_with(|| {
+                let image = scene.images.get(scene.textures.get(t.texture)?.image)?;
+                match image::load_from_memory(&image.bytes) {
+                    Ok(img) => {
+                        let format = if srgb { COLOR_FORMAT } else { DATA_FORMAT };
+                        Some(upload_texture(gpu, &img.to_rgba8(), format).create_view(&Default::default()))
+                    }
+                    Err(e) => {
+                        tracing::warn!("texture {} unreadable: {e}", t.texture);
+                        None
+                    }
+                }
+            })
+            .clone()?;
+        Some((view, set))
     }
+}
+
+/// Uploads a scene's meshes and material maps.
+pub fn prepare_scene(gpu: &Gpu, scene: &Scene) -> Result<Prepared, RenderError> {
     let bounds = scene.bounds().ok_or(RenderError::Empty)?;
     let pipe = gpu.mesh.get_or_init(|| MeshPipeline::new(&gpu.device));
     let device = &gpu.device;
-    let (cam, _) = camera(bounds, view);
-    let camera_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("camera"),
-        contents: bytemuck::bytes_of(&cam),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    let camera_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("camera"),
-        layout: &pipe.camera_layout,
-        entries: &[wgpu::BindGroupEntry {
-            binding: 0,
-            resource: camera_buf.as_entire_binding(),
-        }],
-    });
-    let white = upload_texture(gpu, &RgbaImage::from_pixel(1, 1, image::Rgba([255; 4])));
+    let white = upload_texture(gpu, &RgbaImage::from_pixel(1, 1, image::Rgba([255; 4])), DATA_FORMAT);
     let white_view = white.create_view(&Default::default());
-    // Decoded textures by texture index.
-    let mut texture_views: Vec<Option<wgpu::TextureView>> = vec![None; scene.textures.len()];
-    struct DrawCall {
-        vertices: wgpu::Buffer,
-        indices: wgpu::Buffer,
-        count: u32,
-        group: wgpu::BindGroup,
-        blend: bool,
-    }
+    let mut maps = Maps {
+        gpu,
+        scene,
+        views: Default::default(),
+    };
     let mut draws = Vec::new();
     for (mesh, world) in scene.instances() {
         let model = Mat4::from_cols_array(&world);
@@ -455,32 +516,33 @@ pub fn render_scene(gpu: &Gpu, scene: &Scene, view: &View) -> Result<RgbaImage, 
                 .and_then(|m| scene.materials.get(m))
                 .cloned()
                 .unwrap_or_default();
-            let tex = material
-                .base_color_texture
-                .filter(|t| t.tex_coord == 0 && p.attributes.uv0)
-                .and_then(|t| {
-                    let slot = texture_views.get_mut(t.texture)?;
-                    if slot.is_none() {
-                        let image = scene.images.get(scene.textures.get(t.texture)?.image)?;
-                        match image::load_from_memory(&image.bytes) {
-                            Ok(img) => {
-                                *slot = Some(upload_texture(gpu, &img.to_rgba8()).create_view(&Default::default()));
-                            }
-                            Err(e) => {
-                                tracing::warn!("texture {} unreadable: {e}", t.texture);
-                                return None;
-                            }
-                        }
-                    }
-                    slot.clone()
-                });
+            let base = maps.get(material.base_color_texture, p, true);
+            let mr = maps.get(material.metallic_roughness_texture, p, false);
+            let normal = maps.get(material.normal_texture, p, false);
+            let occlusion = maps.get(material.occlusion_texture, p, false);
+            let emissive = maps.get(material.emissive_texture, p, true);
+            let set = |m: &Option<(wgpu::TextureView, f32)>| m.as_ref().map_or(0.0, |m| m.1);
+            let scale = |t: Option<disan_model::scene::TexRef>| t.map_or(1.0, |t| t.scale);
             let (verts, indices) = gpu_vertices(p);
             let uniform = DrawUniform {
                 model: model.to_cols_array_2d(),
                 normal_matrix: normal_matrix.to_cols_array_2d(),
                 base_color: material.base_color,
+                emissive: [
+                    material.emissive[0],
+                    material.emissive[1],
+                    material.emissive[2],
+                    set(&emissive),
+                ],
+                material: [
+                    material.metallic,
+                    material.roughness,
+                    scale(material.normal_texture),
+                    scale(material.occlusion_texture),
+                ],
+                maps: [set(&base), set(&mr), set(&normal), set(&occlusion)],
                 params: [
-                    if tex.is_some() { 1.0 } else { 0.0 },
+                    0.0,
                     if material.alpha_mode == "MASK" {
                         material.alpha_cutoff.unwrap_or(0.5)
                     } else {
@@ -495,7 +557,12 @@ pub fn render_scene(gpu: &Gpu, scene: &Scene, view: &View) -> Result<RgbaImage, 
                 contents: bytemuck::bytes_of(&uniform),
                 usage: wgpu::BufferUsages::UNIFORM,
             });
-            let view_ref = tex.as_ref().unwrap_or(&white_view);
+            fn view_of<'a>(
+                m: &'a Option<(wgpu::TextureView, f32)>,
+                white: &'a wgpu::TextureView,
+            ) -> wgpu::BindingResource<'a> {
+                wgpu::BindingResource::TextureView(m.as_ref().map_or(white, |m| &m.0))
+            }
             let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("draw"),
                 layout: &pipe.draw_layout,
@@ -506,11 +573,27 @@ pub fn render_scene(gpu: &Gpu, scene: &Scene, view: &View) -> Result<RgbaImage, 
                     },
                     wgpu::BindGroupEntry {
                         binding: 1,
-                        resource: wgpu::BindingResource::TextureView(view_ref),
+                        resource: view_of(&base, &white_view),
                     },
                     wgpu::BindGroupEntry {
                         binding: 2,
                         resource: wgpu::BindingResource::Sampler(&pipe.sampler),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: view_of(&mr, &white_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 4,
+                        resource: view_of(&normal, &white_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 5,
+                        resource: view_of(&occlusion, &white_view),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 6,
+                        resource: view_of(&emissive, &white_view),
                     },
                 ],
             });
@@ -534,6 +617,47 @@ pub fn render_scene(gpu: &Gpu, scene: &Scene, view: &View) -> Result<RgbaImage, 
     if draws.is_empty() {
         return Err(RenderError::Empty);
     }
+    Ok(Prepared { draws, bounds })
+}
+
+/// Renders a model to an RGBA image (sRGB, straight alpha).
+pub fn render_scene(gpu: &Gpu, scene: &Scene, view: &View) -> Result<RgbaImage, RenderError> {
+    check_size(gpu, view)?;
+    render_prepared(gpu, &prepare_scene(gpu, scene)?, view)
+}
+
+fn check_size(gpu: &Gpu, view: &View) -> Result<(), RenderError> {
+    let max = gpu.device.limits().max_texture_dimension_2d;
+    if view.width == 0 || view.height == 0 || view.width > max || view.height > max {
+        return Err(RenderError::Size {
+            width: view.width,
+            height: view.height,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// Renders an uploaded scene from one view.
+pub fn render_prepared(gpu: &Gpu, prepared: &Prepared, view: &View) -> Result<RgbaImage, RenderError> {
+    check_size(gpu, view)?;
+    let pipe = gpu.mesh.get_or_init(|| MeshPipeline::new(&gpu.device));
+    let device = &gpu.device;
+    let (cam, _) = camera(prepared.bounds, view);
+    let camera_buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("camera"),
+        contents: bytemuck::bytes_of(&cam),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let camera_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("camera"),
+        layout: &pipe.camera_layout,
+        entries: &[wgpu::BindGroupEntry {
+            binding: 0,
+            resource: camera_buf.as_entire_binding(),
+        }],
+    });
+    let draws = &prepared.draws;
     let size = wgpu::Extent3d {
         width: view.width,
         height: view.height,

@@ -89,3 +89,79 @@ fn shader_passes_naga_validation() {
     .validate(&module)
     .expect("shader validates");
 }
+
+/// Mean absolute difference over the pixels where `full` shows the model (not the background colour).
+fn foreground_diff(got: &RgbaImage, full: &RgbaImage) -> f64 {
+    let bg = full.get_pixel(0, 0);
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (a, b) in got.pixels().zip(full.pixels()) {
+        if b != bg {
+            sum += (0..3).map(|k| f64::from(a[k].abs_diff(b[k]))).sum::<f64>() / 3.0;
+            n += 1;
+        }
+    }
+    assert!(n > 1000, "the model covers only {n} pixels");
+    sum / n as f64
+}
+
+/// Each material map changes the picture: the helmet rendered without one of them differs from the full
+/// render where that map has detail (normal bumps, metal, cavities, lit displays).
+#[test]
+fn every_material_map_is_used() {
+    let gpu = Gpu::shared().expect("a GPU adapter (lavapipe: apt-get install mesa-vulkan-drivers)");
+    let scene = load("DamagedHelmet.glb");
+    let view = View {
+        width: 320,
+        height: 320,
+        yaw: 20.0,
+        pitch: 10.0,
+        zoom: 1.6,
+        ..View::default()
+    };
+    let full = render_scene(&gpu, &scene, &view).unwrap();
+    let without = |strip: fn(&mut disan_model::scene::Material)| {
+        let mut s = scene.clone();
+        s.materials.iter_mut().for_each(strip);
+        foreground_diff(&render_scene(&gpu, &s, &view).unwrap(), &full)
+    };
+    let normal = without(|m| m.normal_texture = None);
+    let mr = without(|m| m.metallic_roughness_texture = None);
+    let occlusion = without(|m| m.occlusion_texture = None);
+    let emissive = without(|m| {
+        m.emissive_texture = None;
+        m.emissive = [0.0; 3];
+    });
+    eprintln!(
+        "mean difference without normal {normal:.2}, metallic-roughness {mr:.2}, occlusion {occlusion:.2}, emissive {emissive:.2}"
+    );
+    // A re-render of the same scene is identical, so any difference is the map's.
+    assert_eq!(compare(&render_scene(&gpu, &scene, &view).unwrap(), &full).1, 0.0);
+    for (name, d) in [
+        ("normal", normal),
+        ("metallic-roughness", mr),
+        ("occlusion", occlusion),
+        ("emissive", emissive),
+    ] {
+        assert!(d > 0.5, "dropping the {name} map changed almost nothing ({d:.2})");
+    }
+}
+
+/// A scene uploaded once draws the same from many views as rendering it afresh.
+#[test]
+fn a_prepared_scene_renders_like_a_fresh_one() {
+    let gpu = Gpu::shared().expect("a GPU adapter (lavapipe: apt-get install mesa-vulkan-drivers)");
+    let scene = load("Duck_glTF/Duck.gltf");
+    let prepared = disan_render::prepare_scene(&gpu, &scene).unwrap();
+    for yaw in [0.0, 90.0, 200.0] {
+        let view = View {
+            width: 128,
+            height: 96,
+            yaw,
+            ..View::default()
+        };
+        let a = disan_render::render_prepared(&gpu, &prepared, &view).unwrap();
+        let b = render_scene(&gpu, &scene, &view).unwrap();
+        assert_eq!(a.dimensions(), (128, 96));
+        assert_eq!(compare(&a, &b).1, 0.0, "yaw {yaw}");
+    }
+}
