@@ -467,31 +467,18 @@ impl ViewerApp {
     }
 }
 
-/// The panorama view of a panorama with cube tiles.
+/// The panorama view of a panorama with cube tiles (none when the manifest's numbers are not sane).
 fn pano_view_for(item: &Item) -> Option<PanoView> {
     let (dir, tiles) = item.pano.as_ref()?;
-    // A tampered manifest must not make the viewer plan billions of tiles.
-    if tiles.tile_resolution < 16 || tiles.cube_resolution == 0 || tiles.tiles > 1_000_000 {
-        return None;
-    }
-    let layout = CubeLayout::new(tiles.cube_resolution, tiles.tile_resolution);
-    (layout.max_level == tiles.max_level && layout.tile_count() == tiles.tiles)
-        .then(|| PanoView::new(layout, dir.clone(), item.heading))
+    let layout = CubeLayout::from_manifest(tiles)?;
+    Some(PanoView::new(layout, dir.clone(), item.heading))
 }
 
-/// The deep-zoom view of a photo with IIIF tiles.
+/// The deep-zoom view of a photo with IIIF tiles (none when the manifest's numbers are not sane).
 fn deep_zoom_for(item: &Item) -> Option<DeepZoom> {
     let (dir, tiles) = item.iiif.as_ref()?;
-    let (width, height) = (item.width?, item.height?);
-    // A tampered manifest must not make the viewer plan billions of tiles (or divide by zero).
-    if width == 0 || height == 0 || tiles.tile_size < 16 || tiles.tiles > 1_000_000 {
-        return None;
-    }
-    let max_full = tiles.sizes.last().map_or(0, |[w, h]| (*w).max(*h));
-    let layout = IiifLayout::new(width, height, tiles.tile_size, max_full);
-    // The manifest is the contract: a layout that disagrees with it would ask for files that are not there.
-    (layout.scale_factors == tiles.scale_factors && layout.tile_count() == tiles.tiles && !layout.sizes.is_empty())
-        .then(|| DeepZoom::new(layout, dir.clone()))
+    let layout = IiifLayout::from_manifest(item.width?, item.height?, tiles)?;
+    Some(DeepZoom::new(layout, dir.clone()))
 }
 
 /// Draws an image fitted (letterboxed) into `rect`, or a placeholder while it loads.

@@ -46,6 +46,8 @@ pub struct Collection {
     item_index: HashMap<String, usize>,
     /// Only published assets are listed (kiosk mode).
     pub published_only: bool,
+    /// Assets left out because their catalogue entry is unreadable or tampered with, and why.
+    pub skipped: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,12 +62,19 @@ impl Collection {
         let catalog = Catalog::open(root)?;
         let mut meta = catalog.all_metadata()?;
         let mut items = Vec::new();
-        for r in catalog.list(None)? {
+        let (records, unreadable) = catalog.list_readable(None)?;
+        let mut skipped: Vec<String> = unreadable.iter().map(ToString::to_string).collect();
+        for r in records {
             if published_only && r.state != "published" {
                 continue;
             }
-            let folder = root.join(&r.folder);
-            let path_of = |name: &str| r.manifest.derivatives.get(name).map(|d| folder.join(&d.path));
+            let Some(folder) = disan_core::confined(&r.folder).map(|f| root.join(f)) else {
+                skipped.push(format!("asset {}: folder {:?} leaves the collection", r.id(), r.folder));
+                continue;
+            };
+            // Every path a manifest names must stay inside the asset's folder (see `disan_core::confined`).
+            let inside = |rel: &str| disan_core::confined(rel).map(|p| folder.join(p));
+            let path_of = |name: &str| r.manifest.derivatives.get(name).and_then(|d| inside(&d.path));
             let m = &r.manifest;
             items.push(Item {
                 id: r.id(),
@@ -81,7 +90,7 @@ impl Collection {
                 thumb: path_of("thumb"),
                 display: path_of("display").or_else(|| path_of("thumb")),
                 pano: m.pano_tiles.as_ref().and_then(|t| {
-                    let config = folder.join(&t.config);
+                    let config = inside(&t.config)?;
                     Some((config.parent()?.to_owned(), t.clone()))
                 }),
                 model: m.model.as_ref().map_or_else(Vec::new, |summary| {
@@ -109,7 +118,7 @@ impl Collection {
                     .or(m.metadata.heading_deg)
                     .filter(|h| h.is_finite()),
                 iiif: m.iiif.as_ref().and_then(|t| {
-                    let info = folder.join(&t.info);
+                    let info = inside(&t.info)?;
                     Some((info.parent()?.to_owned(), t.clone()))
                 }),
             });
@@ -121,7 +130,11 @@ impl Collection {
             .collect();
         let site_index = sites.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
         let item_index = items.iter().enumerate().map(|(i, it)| (it.id.clone(), i)).collect();
+        for s in &skipped {
+            eprintln!("disan-viewer: left out {s}");
+        }
         Ok(Self {
+            skipped,
             root: root.to_owned(),
             catalog,
             items,

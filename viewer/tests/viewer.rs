@@ -259,3 +259,96 @@ fn settle_model(h: &mut Harness<'_, ViewerApp>) {
     h.run_steps(3);
     assert!(h.state().model.as_ref().unwrap().1.error.is_none());
 }
+
+/// A collection edited by hand or by an attacker: manifests naming files outside the collection, absurd tile
+/// counts, an unreadable manifest, garbage in `asset.json` and the Pannellum `config.json`. The viewer opens
+/// the rest, never reads outside the collection, never plans the absurd pyramids, and does not panic.
+#[test]
+fn a_tampered_collection_opens_without_leaving_it() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let db = rusqlite::Connection::open(root.join("catalog.sqlite")).unwrap();
+    let manifest = |id: &str| -> serde_json::Value {
+        let text: String = db
+            .query_row("SELECT manifest FROM assets WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let store = |id: &str, m: &serde_json::Value| {
+        db.execute("UPDATE assets SET manifest = ?2 WHERE id = ?1", [id, &m.to_string()])
+            .unwrap();
+    };
+    // The IIIF photo: derivatives outside the folder, by `..` and absolutely, and a billion-tile pyramid.
+    let mut photo = manifest(ASSETS[0].id);
+    photo["derivatives"]["thumb"]["path"] = "../../../../etc/passwd".into();
+    photo["derivatives"]["display"]["path"] = "/etc/passwd".into();
+    photo["iiif"]["tiles"] = 1_000_000_000u64.into();
+    store(ASSETS[0].id, &photo);
+    // The panorama: a pyramid of zero-pixel tiles, and a config outside the folder.
+    let mut pano = manifest(ASSETS[1].id);
+    pano["pano_tiles"]["tile_resolution"] = 0.into();
+    store(ASSETS[1].id, &pano);
+    let mut pano_elsewhere = pano.clone();
+    pano_elsewhere["pano_tiles"]["tile_resolution"] = manifest(ASSETS[1].id)["pano_tiles"]["tile_resolution"].clone();
+    pano_elsewhere["pano_tiles"]["config"] = "../../pano/config.json".into();
+    // A photo whose manifest is not JSON at all, and one that claims to be another asset.
+    db.execute("UPDATE assets SET manifest = '{\"id\": ' WHERE id = ?1", [ASSETS[2].id])
+        .unwrap();
+    let mut other = manifest(ASSETS[3].id);
+    other["id"] = ASSETS[4].id.into();
+    store(ASSETS[3].id, &other);
+    // Files the viewer does not read but a tamperer might try: garbage asset.json and config.json.
+    for a in ASSETS {
+        std::fs::write(root.join(format!("assets/{}/asset.json", a.id)), b"\xff\xfe garbage").unwrap();
+    }
+    std::fs::write(
+        root.join(format!("assets/{}/pano/config.json", ASSETS[1].id)),
+        b"{\"multiRes\": 7",
+    )
+    .unwrap();
+    drop(db);
+
+    let collection = disan_viewer::Collection::open(root, false).unwrap();
+    let ids: Vec<&str> = collection.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids.len(), 3, "the two unreadable entries are left out: {ids:?}");
+    assert!(!ids.contains(&ASSETS[2].id) && !ids.contains(&ASSETS[3].id));
+    assert_eq!(collection.skipped.len(), 2, "{:?}", collection.skipped);
+    assert!(collection.skipped.iter().any(|s| s.contains(ASSETS[2].id)));
+    let photo = collection.items.iter().find(|i| i.id == ASSETS[0].id).unwrap();
+    assert_eq!((photo.thumb.as_ref(), photo.display.as_ref()), (None, None));
+    let (_, tiles) = photo.iiif.as_ref().unwrap();
+    assert!(disan_tiles::iiif::IiifLayout::from_manifest(photo.width.unwrap(), photo.height.unwrap(), tiles).is_none());
+    let pano_item = collection.items.iter().find(|i| i.id == ASSETS[1].id).unwrap();
+    assert!(disan_tiles::CubeLayout::from_manifest(&pano_item.pano.as_ref().unwrap().1).is_none());
+    for item in &collection.items {
+        for p in item
+            .thumb
+            .iter()
+            .chain(&item.display)
+            .chain(item.model.iter().map(|l| &l.path))
+        {
+            assert!(p.starts_with(root), "{} leaves the collection", p.display());
+        }
+    }
+    drop(collection);
+
+    // Open every remaining asset in the app: placeholders, no panic.
+    let mut h = harness(root, english());
+    for i in 0..h.state().collection.items.len() {
+        h.state_mut().selected = Some(i);
+        settle(&mut h);
+        assert!(h.state().selected.is_some());
+    }
+    // A config outside the folder is not followed either.
+    let db = rusqlite::Connection::open(root.join("catalog.sqlite")).unwrap();
+    db.execute(
+        "UPDATE assets SET manifest = ?2 WHERE id = ?1",
+        [ASSETS[1].id, &pano_elsewhere.to_string()],
+    )
+    .unwrap();
+    drop(db);
+    let collection = disan_viewer::Collection::open(root, false).unwrap();
+    let pano_item = collection.items.iter().find(|i| i.id == ASSETS[1].id).unwrap();
+    assert!(pano_item.pano.is_none());
+}

@@ -461,16 +461,29 @@ impl Catalog {
 
     /// All assets, optionally of one kind, ordered by capture time then id.
     pub fn list(&self, kind: Option<AssetKind>) -> Result<Vec<AssetRecord>> {
+        let (good, bad) = self.list_readable(kind)?;
+        match bad.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(good),
+        }
+    }
+
+    /// Like [`Self::list`], but a row whose manifest does not read (a hand-edited or tampered catalogue) is
+    /// left out and returned as an error beside the others, so a reader can show the rest.
+    pub fn list_readable(&self, kind: Option<AssetKind>) -> Result<(Vec<AssetRecord>, Vec<CatalogError>)> {
         let mut stmt = self.sql(self.conn.prepare(
             "SELECT id, kind, state, site_id, source_path, ingested_at, updated_at, manifest FROM assets
              WHERE ?1 IS NULL OR kind = ?1 ORDER BY taken_at IS NULL, taken_at, id",
         ))?;
         let rows = self.sql(stmt.query_map([kind.map(AssetKind::as_str)], row_parts))?;
-        let mut out = Vec::new();
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
         for row in rows {
-            out.push(record(self.sql(row)?)?);
+            match record(self.sql(row)?) {
+                Ok(r) => good.push(r),
+                Err(e) => bad.push(e),
+            }
         }
-        Ok(out)
+        Ok((good, bad))
     }
 
     /// One asset by id or by a unique prefix of at least 4 digits.
@@ -621,7 +634,17 @@ fn row_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowParts> {
 fn record((id, kind, state, site_id, source_path, ingested_at, updated_at, manifest): RowParts) -> Result<AssetRecord> {
     let manifest: AssetManifest =
         serde_json::from_str(&manifest).map_err(|source| CatalogError::BadManifest { id: id.clone(), source })?;
-    debug_assert_eq!(kind, manifest.kind.as_str());
+    // A row whose columns disagree with its manifest was edited by hand: refuse it rather than guess.
+    if kind != manifest.kind.as_str() || id != manifest.id.to_string() {
+        return Err(CatalogError::BadManifest {
+            id: id.clone(),
+            source: serde::de::Error::custom(format!(
+                "the row says {kind} {id}, its manifest {} {}",
+                manifest.kind.as_str(),
+                manifest.id
+            )),
+        });
+    }
     Ok(AssetRecord {
         folder: format!("assets/{id}"),
         state,

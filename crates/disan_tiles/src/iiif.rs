@@ -45,6 +45,24 @@ pub struct IiifTile {
 }
 
 impl IiifLayout {
+    /// The layout a manifest's `iiif` describes for a `width`×`height` photo, if it is one Disan could have
+    /// written: sizes in range, at most [`crate::MAX_MANIFEST_TILES`] tiles, and scale factors and tile
+    /// count agreeing with the arithmetic (see [`crate::CubeLayout::from_manifest`]).
+    pub fn from_manifest(width: u32, height: u32, t: &disan_core::IiifTiles) -> Option<Self> {
+        const MAX_SIDE: u32 = 1 << 20;
+        if !(1..=MAX_SIDE).contains(&width)
+            || !(1..=MAX_SIDE).contains(&height)
+            || !(16..=8192).contains(&t.tile_size)
+            || t.tiles > crate::MAX_MANIFEST_TILES
+        {
+            return None;
+        }
+        let max_full = t.sizes.last().map_or(0, |[w, h]| (*w).max(*h));
+        let layout = Self::new(width, height, t.tile_size, max_full);
+        (layout.scale_factors == t.scale_factors && layout.tile_count() == t.tiles && !layout.sizes.is_empty())
+            .then_some(layout)
+    }
+
     /// The layout for a `width`×`height` image with square tiles of `tile_size`, writing whole images up to
     /// `max_full_size` on the longer side.
     pub fn new(width: u32, height: u32, tile_size: u32, max_full_size: u32) -> Self {

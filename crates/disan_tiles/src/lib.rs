@@ -19,6 +19,10 @@ use serde_json::json;
 
 pub use sampler::EquiSource;
 
+/// The most tiles a manifest may claim for one asset before readers refuse it (a 100k-pixel-wide
+/// panorama at 512-pixel tiles has about 30,000).
+pub const MAX_MANIFEST_TILES: u64 = 1_000_000;
+
 /// A cube face, in Pannellum's cube-map order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Face {
@@ -85,6 +89,21 @@ impl CubeLayout {
     pub fn for_equirect_width(equi_width: u32, tile_size: u32) -> Self {
         let cube_size = (8 * (f64::from(equi_width) / std::f64::consts::PI / 8.0) as u32).max(8);
         Self::new(cube_size, tile_size)
+    }
+
+    /// The layout a manifest's `pano_tiles` describes, if it is one Disan could have written: sizes in
+    /// range, at most [`MAX_MANIFEST_TILES`] tiles, and the level and tile counts agreeing with the
+    /// arithmetic. Readers (the viewer) plan tile requests from it, so a tampered manifest must not make
+    /// them plan billions of tiles or files that are not there.
+    pub fn from_manifest(t: &disan_core::PanoTiles) -> Option<Self> {
+        if !(16..=8192).contains(&t.tile_resolution)
+            || !(1..=1 << 17).contains(&t.cube_resolution)
+            || t.tiles > MAX_MANIFEST_TILES
+        {
+            return None;
+        }
+        let layout = Self::new(t.cube_resolution, t.tile_resolution);
+        (layout.max_level == t.max_level && layout.tile_count() == t.tiles).then_some(layout)
     }
 
     pub fn new(cube_size: u32, tile_size: u32) -> Self {
