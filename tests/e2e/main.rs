@@ -1,7 +1,9 @@
 //! End-to-end tests of `disan` over the real captures in ../shared/testdata.
 
 mod bad_input;
+mod concurrency;
 mod curation;
+mod hostile;
 mod iiif;
 mod ingest;
 mod models;

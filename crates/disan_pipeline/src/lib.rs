@@ -138,6 +138,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     let known = process::Known {
         files: catalog.source_files()?,
         assets: catalog.asset_settings_versions()?,
+        collection,
     };
     let identified: Vec<process::Identified> = plan
         .candidates
@@ -174,14 +175,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
                     continue;
                 }
                 first_path.insert(h.id, h.candidate.display.clone());
-                let in_catalog = known.assets.get(&h.id.to_string()) == Some(&SETTINGS_VERSION);
-                if in_catalog
-                    && collection
-                        .join(ASSETS_DIR)
-                        .join(h.id.to_string())
-                        .join("asset.json")
-                        .is_file()
-                {
+                if known.complete(&h.id.to_string()) {
                     catalog.record_source_file(
                         &h.candidate.key,
                         h.candidate.size,
@@ -230,6 +224,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
         .collect();
     files.extend(made);
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    fail_duplicates_of_failures(&mut files);
 
     let mut catalog = catalog.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut report = RunReport::new(run_id, started_at, req, files);
@@ -245,4 +240,25 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     )?;
     let _ = std::fs::remove_dir(&staging);
     Ok(report)
+}
+
+/// A file with the same bytes as one that failed fails too, for the same reason: its report must not name
+/// an asset that was never made (every zero-byte file, say, is a "duplicate" of the first).
+fn fail_duplicates_of_failures(files: &mut [FileReport]) {
+    let failed: std::collections::HashMap<String, String> = files
+        .iter()
+        .filter_map(|f| match &f.outcome {
+            Outcome::Failed { reason } => Some((f.path.clone(), reason.clone())),
+            _ => None,
+        })
+        .collect();
+    for f in files.iter_mut() {
+        if let Outcome::Duplicate { of, .. } = &f.outcome
+            && let Some(reason) = failed.get(of)
+        {
+            f.outcome = Outcome::Failed {
+                reason: format!("{reason} (the same bytes as {of})"),
+            };
+        }
+    }
 }

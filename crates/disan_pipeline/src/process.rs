@@ -39,9 +39,20 @@ fn failed(c: &Candidate, reason: impl Into<String>) -> FileReport {
 }
 
 /// What the catalogue knew at the start of the run.
-pub(crate) struct Known {
+pub(crate) struct Known<'a> {
     pub files: HashMap<String, SourceFileRecord>,
     pub assets: HashMap<String, u32>,
+    pub collection: &'a Path,
+}
+
+impl Known<'_> {
+    /// The asset is in the catalogue, made with the current settings, and its folder is complete on disk
+    /// (`asset.json` is the last file moved into place): nothing to do. A folder deleted or damaged by hand
+    /// is made again.
+    pub fn complete(&self, id: &str) -> bool {
+        self.assets.get(id) == Some(&SETTINGS_VERSION)
+            && self.collection.join(ASSETS_DIR).join(id).join("asset.json").is_file()
+    }
 }
 
 /// The quick unchanged check (same path, size and modification time as an asset made with the current
@@ -51,7 +62,7 @@ pub(crate) fn identify(c: Candidate, known: &Known, settings: &Settings) -> Iden
         && rec.size == c.size
         && rec.mtime_ns == c.mtime_ns
         && rec.settings_version == SETTINGS_VERSION
-        && known.assets.get(&rec.asset_id) == Some(&SETTINGS_VERSION)
+        && known.complete(&rec.asset_id)
     {
         let id = rec.asset_id.clone();
         return Identified::Done(FileReport::new(c.display, c.size, Outcome::Unchanged { asset_id: id }));
