@@ -3,6 +3,7 @@
 mod bad_input;
 mod concurrency;
 mod curation;
+mod disk_full;
 mod hostile;
 mod iiif;
 mod ingest;

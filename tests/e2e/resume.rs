@@ -4,36 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use disan_tests::{catalog_snapshot, copy_dir, disan, ingest, testdata, tree_snapshot};
-
-/// Every asset the catalogue lists is complete on disk, and the catalogue file is sound.
-fn assert_consistent(collection: &Path) {
-    let catalog = disan_catalog::Catalog::open(collection).unwrap();
-    assert_eq!(catalog.integrity_check().unwrap(), "ok");
-    for asset in catalog.list(None).unwrap() {
-        let folder = collection.join(&asset.folder);
-        assert!(
-            folder.join("asset.json").is_file(),
-            "{} listed without asset.json",
-            asset.folder
-        );
-        for d in asset.manifest.derivatives.values() {
-            assert!(
-                folder.join(&d.path).is_file(),
-                "{} listed without {}",
-                asset.folder,
-                d.path
-            );
-        }
-    }
-    // Every asset folder is complete, even one renamed into place just before the kill.
-    for e in std::fs::read_dir(collection.join("assets")).unwrap() {
-        let p = e.unwrap().path();
-        if !p.file_name().unwrap().to_string_lossy().starts_with('.') {
-            assert!(p.join("asset.json").is_file(), "{} is incomplete", p.display());
-        }
-    }
-}
+use disan_tests::{assert_consistent, catalog_snapshot, copy_dir, disan, ingest, testdata, tree_snapshot};
 
 /// One worker, and IIIF pyramids for the two 8 MP photos too, so kills also land inside pyramid writing.
 const ARGS: &[&str] = &["--jobs", "1", "--iiif-min-size", "3000"];

@@ -106,6 +106,35 @@ pub fn run_measured(cmd: &mut Command) -> (Output, u64) {
     (out, peak)
 }
 
+/// Every asset the catalogue lists is complete on disk, and the catalogue file is sound.
+pub fn assert_consistent(collection: &Path) {
+    let catalog = disan_catalog::Catalog::open(collection).unwrap();
+    assert_eq!(catalog.integrity_check().unwrap(), "ok");
+    for asset in catalog.list(None).unwrap() {
+        let folder = collection.join(&asset.folder);
+        assert!(
+            folder.join("asset.json").is_file(),
+            "{} listed without asset.json",
+            asset.folder
+        );
+        for d in asset.manifest.derivatives.values() {
+            assert!(
+                folder.join(&d.path).is_file(),
+                "{} listed without {}",
+                asset.folder,
+                d.path
+            );
+        }
+    }
+    // Every asset folder is complete, even one renamed into place just before the kill.
+    for e in std::fs::read_dir(collection.join("assets")).unwrap() {
+        let p = e.unwrap().path();
+        if !p.file_name().unwrap().to_string_lossy().starts_with('.') {
+            assert!(p.join("asset.json").is_file(), "{} is incomplete", p.display());
+        }
+    }
+}
+
 /// Output of any disan command, asserting it did not panic.
 pub fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap();

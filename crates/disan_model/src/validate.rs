@@ -380,6 +380,10 @@ pub(crate) fn element_layout(ty: &str, cs: usize) -> Option<(usize, usize)> {
     Some((cols * col, (cols - 1) * col + cols * cs))
 }
 
+/// The most components an accessor without a bufferView (zeros plus sparse values) may have: 16M, 128 MiB
+/// as f64.
+const MAX_ZERO_FILLED_COMPONENTS: usize = 1 << 24;
+
 /// Reads an accessor's components as f64, raw (not normalised), row after row; matrix columns are
 /// unpadded. `None` when its data cannot be read.
 pub(crate) fn read_accessor<'b>(
@@ -393,10 +397,9 @@ pub(crate) fn read_accessor<'b>(
     let count = acc.get("count")?.as_u64()? as usize;
     let cs = component_size(ct)?;
     let n = component_count(ty)?;
-    let (padded, _) = element_layout(ty, cs)?;
+    let (padded, span) = element_layout(ty, cs)?;
     let total = count.checked_mul(n)?;
     let mut out = Vec::new();
-    out.try_reserve_exact(total).ok()?;
     if let Some(view_index) = acc.get("bufferView").and_then(Value::as_u64) {
         let view = doc_json.get("bufferViews")?.get(view_index as usize)?;
         let data = views(view_index as usize)?;
@@ -405,6 +408,15 @@ pub(crate) fn read_accessor<'b>(
             .and_then(Value::as_u64)
             .map_or(padded, |s| s as usize);
         let offset = acc.get("byteOffset").and_then(Value::as_u64).unwrap_or(0) as usize;
+        // The view must hold every element before anything is allocated: a count is only a claim.
+        if stride < span
+            || count.checked_sub(1).map_or(Some(0), |last| {
+                offset.checked_add(last.checked_mul(stride)?)?.checked_add(span)
+            })? > data.len()
+        {
+            return None;
+        }
+        out.try_reserve_exact(total).ok()?;
         let rows = if n == 4 && ty == "MAT2" || n == 9 || n == 16 {
             (n as f64).sqrt() as usize
         } else {
@@ -422,6 +434,11 @@ pub(crate) fn read_accessor<'b>(
             }
         }
     } else {
+        // All zeros (with sparse values on top): nothing in the file bounds the count, so a cap does.
+        if total > MAX_ZERO_FILLED_COMPONENTS {
+            return None;
+        }
+        out.try_reserve_exact(total).ok()?;
         out.resize(total, 0.0);
     }
     if let Some(sparse) = acc.get("sparse") {
