@@ -180,3 +180,19 @@ mod confined_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::AssetManifest;
+
+    /// `fuzz/` target `manifest`: a longitude of 11.885394999997224 read back as …223 and so wrote different
+    /// bytes, because serde_json's default float parser is not correctly rounded. The workspace enables its
+    /// `float_roundtrip` feature; a manifest read and written again must not change.
+    #[test]
+    fn manifests_round_trip_exactly() {
+        let text = include_str!("../tests/fuzz/manifest-float-roundtrip.json");
+        let m: AssetManifest = serde_json::from_str(text).unwrap();
+        let again: AssetManifest = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(again, m);
+    }
+}
