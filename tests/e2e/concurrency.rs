@@ -7,8 +7,21 @@ use std::process::{Child, Stdio};
 
 use disan_tests::{copy_dir, disan, ingest, run, testdata};
 
+/// An ingest running in the background; killed if a test fails before it ends.
+struct Running {
+    child: Child,
+    events: BufReader<std::process::ChildStderr>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts `disan ingest --json` and waits until it has finished `files` files (0: until it has planned).
-fn start_ingest(collection: &Path, input: &Path, files: usize) -> (Child, BufReader<std::process::ChildStderr>) {
+fn start_ingest(collection: &Path, input: &Path, files: usize) -> Running {
     let mut child = disan(collection)
         .args(["ingest", "--jobs", "1", "--iiif-min-size", "3000", "--json"])
         .arg(input)
@@ -16,24 +29,27 @@ fn start_ingest(collection: &Path, input: &Path, files: usize) -> (Child, BufRea
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut events = BufReader::new(child.stderr.take().unwrap());
-    let mut done = 0;
-    let mut line = String::new();
+    let events = BufReader::new(child.stderr.take().unwrap());
+    let mut running = Running { child, events };
+    let (mut done, mut line) = (0, String::new());
     loop {
         line.clear();
-        assert!(events.read_line(&mut line).unwrap() > 0, "the ingest ended early");
+        assert!(
+            running.events.read_line(&mut line).unwrap() > 0,
+            "the ingest ended early"
+        );
         done += usize::from(line.contains("\"event\":\"file_done\""));
         if (files == 0 && line.contains("\"event\":\"planned\"")) || (files > 0 && done == files) {
-            return (child, events);
+            return running;
         }
     }
 }
 
 /// Waits for the ingest to end and returns its exit code.
-fn finish(mut child: Child, events: BufReader<std::process::ChildStderr>) -> i32 {
-    let rest: Vec<String> = events.lines().map(Result::unwrap).collect();
+fn finish(mut running: Running) -> i32 {
+    let rest: Vec<String> = (&mut running.events).lines().map(Result::unwrap).collect();
     assert!(!rest.iter().any(|l| l.contains("panicked")), "{rest:?}");
-    child.wait().unwrap().code().unwrap()
+    running.child.wait().unwrap().code().unwrap()
 }
 
 fn input() -> tempfile::TempDir {
@@ -47,12 +63,12 @@ fn input() -> tempfile::TempDir {
 #[test]
 fn a_second_ingest_is_refused_while_the_first_goes_on() {
     let (col, input) = (tempfile::tempdir().unwrap(), input());
-    let (first, events) = start_ingest(col.path(), input.path(), 0);
+    let first = start_ingest(col.path(), input.path(), 0);
     let out = run(disan(col.path()).arg("ingest").arg(input.path()));
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("another disan process is writing"), "{stderr}");
-    assert_eq!(finish(first, events), 0, "the first ingest is not disturbed");
+    assert_eq!(finish(first), 0, "the first ingest is not disturbed");
     let catalog = disan_catalog::Catalog::open(col.path()).unwrap();
     assert_eq!(catalog.integrity_check().unwrap(), "ok");
     // Everything was ingested once, by the first run.
@@ -74,19 +90,18 @@ fn a_curator_edit_during_an_ingest_survives_it() {
     // edits it; more photos make the run long enough to edit in the middle.
     std::fs::remove_file(col.path().join(format!("assets/{id}/asset.json"))).unwrap();
     copy_dir(&testdata("photos/photoprism"), &input.path().join("photoprism"));
-    let (running, events) = start_ingest(col.path(), input.path(), 1);
+    let mut running = start_ingest(col.path(), input.path(), 1);
     let title = "Vịnh Hạ Long lúc bình minh";
     let out = run(disan(col.path())
         .args(["--author", "curator", "meta", "set", &id])
         .arg(format!("title.vi={title}"))
         .arg("creator=Trung tâm Truyền thông"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut running = running;
     assert!(
-        running.try_wait().unwrap().is_none(),
+        running.child.try_wait().unwrap().is_none(),
         "the edit is meant to land while the ingest runs"
     );
-    assert_eq!(finish(running, events), 0);
+    assert_eq!(finish(running), 0);
 
     let catalog = disan_catalog::Catalog::open(col.path()).unwrap();
     assert_eq!(catalog.integrity_check().unwrap(), "ok");

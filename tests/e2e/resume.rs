@@ -2,7 +2,6 @@
 //! catalogue as an uninterrupted run, and the catalogue never shows half an asset.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 
 use disan_tests::{assert_consistent, catalog_snapshot, copy_dir, disan, ingest, testdata, tree_snapshot};
 

@@ -68,7 +68,7 @@ fn jpeg_claiming(jpeg: &[u8], w: u16, h: u16) -> Vec<u8> {
     let mut i = 2;
     while i + 9 < bytes.len() {
         let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        if matches!(bytes[i + 1], 0xC0 | 0xC1 | 0xC2) {
+        if matches!(bytes[i + 1], 0xC0..=0xC2) {
             bytes[i + 5..i + 7].copy_from_slice(&h.to_be_bytes());
             bytes[i + 7..i + 9].copy_from_slice(&w.to_be_bytes());
             return bytes;
@@ -218,7 +218,7 @@ fn glb(edit: impl FnOnce(&mut u32, &mut u32)) -> Vec<u8> {
         "buffers": [{"byteLength": 36}],
     }))
     .unwrap();
-    while json.len() % 4 != 0 {
+    while !json.len().is_multiple_of(4) {
         json.push(b' ');
     }
     let (mut json_len, mut bin_len) = (json.len() as u32, bin.len() as u32);
