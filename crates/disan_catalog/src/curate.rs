@@ -214,6 +214,7 @@ pub(crate) fn current(
             .optional()?
             .map(|c| c.to_string())),
         (Entity::Site, _) => Ok(None),
+        (Entity::Tour, _) => crate::tours::stored(conn, id),
     }
 }
 
@@ -274,6 +275,7 @@ fn store(
             .execute(params![id, value == Some("true")])
             .map(drop),
         (Entity::Site, _) => Ok(()),
+        (Entity::Tour, _) => crate::tours::store(conn, id, value),
     }
 }
 
@@ -633,6 +635,7 @@ impl Catalog {
         let id = match entity {
             Entity::Asset => self.resolve_id(id)?,
             Entity::Site => self.resolve_site(id)?,
+            Entity::Tour => id.to_owned(),
         };
         let mut stmt = self.sql(self.conn.prepare(
             "SELECT id, entity, entity_id, field, lang, old, new, author, at, reverts FROM revisions
@@ -668,10 +671,10 @@ impl Catalog {
         let mut out = Vec::new();
         let mut problems = Vec::new();
         for rev in &revs {
-            let entity = if rev.entity == "site" {
-                Entity::Site
-            } else {
-                Entity::Asset
+            let entity = match rev.entity.as_str() {
+                "site" => Entity::Site,
+                "tour" => Entity::Tour,
+                _ => Entity::Asset,
             };
             if rev.field == "created" {
                 problems.push(format!(
@@ -749,6 +752,9 @@ impl Catalog {
             return Err(CatalogError::Rejected(problems));
         }
         search::commit(tx).map_err(err)?;
+        for r in out.iter().filter(|r| r.entity == "tour") {
+            self.sync_tour_file(&r.entity_id)?;
+        }
         Ok(out)
     }
 

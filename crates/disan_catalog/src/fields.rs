@@ -10,6 +10,7 @@ use crate::vocab;
 pub enum Entity {
     Asset,
     Site,
+    Tour,
 }
 
 impl Entity {
@@ -17,6 +18,7 @@ impl Entity {
         match self {
             Entity::Asset => "asset",
             Entity::Site => "site",
+            Entity::Tour => "tour",
         }
     }
 }
@@ -62,6 +64,8 @@ pub fn field_names(entity: Entity) -> String {
     let (ml, plain): (&[&str], &[&str]) = match entity {
         Entity::Asset => (&Metadata::MULTILINGUAL, &Metadata::PLAIN),
         Entity::Site => (&SITE_MULTILINGUAL, &SITE_PLAIN),
+        // A tour changes as one document (`disan tour …`), not field by field.
+        Entity::Tour => (&[], &["tour"]),
     };
     ml.iter()
         .map(|f| format!("{f}.LANG"))

@@ -130,4 +130,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO asset_search (asset_search, rank) VALUES ('rank', 'bm25(10.0, 1.0, 4.0, 0.0)');
     "#,
+    // 4: virtual tours. One JSON document per tour (scenes, link and info hotspots); every change is a
+    // revision of entity 'tour', field 'tour'. `tours/<id>.json` mirrors the document.
+    r#"
+    CREATE TABLE tours (
+        id  TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+    );
+    "#,
 ];

@@ -31,6 +31,15 @@ impl GeoPoint {
         let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
         2.0 * R * a.sqrt().asin()
     }
+
+    /// Initial great-circle bearing from here to `other`, in degrees clockwise from true north (0..360).
+    pub fn bearing_deg(&self, other: &GeoPoint) -> f64 {
+        let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dl = (other.lon - self.lon).to_radians();
+        let y = dl.sin() * p2.cos();
+        let x = p1.cos() * p2.sin() - p1.sin() * p2.cos() * dl.cos();
+        y.atan2(x).to_degrees().rem_euclid(360.0)
+    }
 }
 
 /// Photo Sphere (GPano) facts about a panorama, from XMP.
@@ -115,6 +124,24 @@ pub struct CaptureMetadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bearings_follow_the_compass() {
+        let at = |lat, lon| GeoPoint { lat, lon, alt: None };
+        let gate = at(21.1500, 106.7200);
+        for (to, want) in [
+            (at(21.1600, 106.7200), 0.0),
+            (at(21.1500, 106.7300), 90.0),
+            (at(21.1400, 106.7200), 180.0),
+            (at(21.1500, 106.7100), 270.0),
+        ] {
+            let b = gate.bearing_deg(&to);
+            assert!((b - want).abs() < 0.01, "{b} vs {want}");
+        }
+        // On the equator, equal steps north and east head north-east.
+        let b = at(0.0, 0.0).bearing_deg(&at(0.001, 0.001));
+        assert!((b - 45.0).abs() < 0.01, "{b}");
+    }
 
     #[test]
     fn null_island_is_not_a_fix() {

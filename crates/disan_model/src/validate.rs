@@ -1222,7 +1222,7 @@ impl Ctx<'_> {
                             pointer.to_owned(),
                             format!(
                                 "Invalid URI '{}…'. The declared mediatype does not match the embedded content.",
-                                &uri[..uri.len().min(40)]
+                                &uri[..uri.floor_char_boundary(40)]
                             ),
                         );
                     }
@@ -1232,7 +1232,10 @@ impl Ctx<'_> {
                     self.err(
                         "INVALID_URI",
                         pointer.to_owned(),
-                        format!("Invalid URI '{}'. Parser output: {e}", &uri[..uri.len().min(80)]),
+                        format!(
+                            "Invalid URI '{}'. Parser output: {e}",
+                            &uri[..uri.floor_char_boundary(80)]
+                        ),
                     );
                     None
                 }

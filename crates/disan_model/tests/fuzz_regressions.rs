@@ -28,3 +28,17 @@ fn an_accessor_count_is_not_an_allocation() {
     let peak = ALLOC.max_allocated();
     assert!(peak < 256 << 20, "peak allocation {} MiB", peak >> 20);
 }
+
+/// `fuzz/` target `gltf`, panic: an unreadable `data:` URI with a multi-byte character around byte 80 was cut
+/// there for the error message, inside the character.
+#[test]
+fn a_bad_uri_is_quoted_without_cutting_a_character() {
+    let bytes = found("crash-uri-cut-inside-a-character.gltf");
+    let dir = tempfile::tempdir().unwrap();
+    let (report, _) = read_scene(&bytes, ModelFormat::Gltf, "uri.gltf", dir.path(), Limits::default());
+    assert!(
+        report.errors().any(|m| m.code == "INVALID_URI"),
+        "{:?}",
+        report.errors().map(|m| &m.code).collect::<Vec<_>>()
+    );
+}
