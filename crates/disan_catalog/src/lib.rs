@@ -11,6 +11,7 @@ pub mod fields;
 mod schema;
 mod search;
 mod sites;
+mod tour_export;
 pub mod tours;
 pub mod vocab;
 
@@ -20,6 +21,7 @@ pub use export::{ExportFormat, ExportSummary, default_dir as default_export_dir}
 pub use fields::{Change, Entity};
 pub use search::{MatchTier, RANK_WINDOW, SearchHit, fold_for_index};
 pub use sites::{Site, SuggestReport};
+pub use tour_export::TourFormat;
 pub use tours::{InfoHotspot, LinkHotspot, LinkSuggestion, TOURS_DIR, Tour, TourScene, TourView};
 
 use std::fs::File;

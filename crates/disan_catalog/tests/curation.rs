@@ -748,3 +748,101 @@ fn an_older_catalogue_is_migrated_and_indexed() {
         ["b000000000000003"]
     );
 }
+
+/// Tours: panoramas with GPS and compass headings get link suggestions at yaw = bearing − heading; every
+/// edit is a revision, undo restores the document and `tours/<id>.json` follows.
+#[test]
+fn tours_suggest_links_from_gps_and_heading_and_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = WriteLock::acquire(dir.path()).unwrap();
+    let mut cat = Catalog::open_or_create(dir.path(), &lock).unwrap();
+    // The gate, and the shrine 100 m due east of it; the gate's panorama centre faces north (heading 0),
+    // the shrine's faces east (heading 90).
+    let gate = (21.1500, 106.7200);
+    let shrine = (21.1500, 106.7200 + 100.0 / (111_320.0 * 21.15f64.to_radians().cos()));
+    let far = (21.2000, 106.7200);
+    for (id, gps, heading) in [
+        ("e000000000000001", gate, 0.0),
+        ("e000000000000002", shrine, 90.0),
+        ("e000000000000003", far, 0.0),
+    ] {
+        let mut m = manifest(id, AssetKind::Panorama, &format!("{id}.jpg"), Some(gps));
+        m.metadata.heading_deg = Some(heading);
+        m.pano_tiles = Some(disan_core::PanoTiles {
+            cube_resolution: 1296,
+            tile_resolution: 512,
+            max_level: 3,
+            tiles: 6 * (1 + 4 + 9),
+            config: "pano/config.json".into(),
+        });
+        cat.commit_asset(&m, &format!("/captures/{id}.jpg"), 1).unwrap();
+    }
+    drop(cat);
+    drop(lock);
+    let mut cat = Catalog::open_for_edit(dir.path()).unwrap();
+    let mut title = disan_core::LangText::new();
+    title.set("vi", "Đường lên Yên Tử");
+    cat.create_tour("yen-tu", title, "curator").unwrap();
+    for id in ["e000000000000001", "e000000000000002", "e000000000000003"] {
+        cat.update_tour("yen-tu", "curator", |_, t| {
+            t.scenes.push(disan_catalog::TourScene {
+                asset: id.into(),
+                title: Default::default(),
+                view: Default::default(),
+                links: vec![],
+                infos: vec![],
+            });
+            Ok(())
+        })
+        .unwrap();
+    }
+    let s = cat.suggest_links("yen-tu", 150.0).unwrap();
+    assert_eq!(s.len(), 2, "only the two within 150 m: {s:?}");
+    let (there, back) = (&s[0], &s[1]);
+    assert_eq!(
+        (there.from.as_str(), there.to.as_str()),
+        ("e000000000000001", "e000000000000002")
+    );
+    assert!((there.distance_m - 100.0).abs() < 1.0, "{there:?}");
+    // East of a north-facing panorama is 90° to the right; west of an east-facing one is behind it.
+    assert!((there.yaw - 90.0).abs() < 0.1, "{there:?}");
+    assert!((back.yaw.abs() - 180.0).abs() < 0.1, "{back:?}");
+
+    // A link that leads outside the tour is refused, and nothing is written.
+    let bad = cat.update_tour("yen-tu", "curator", |_, t| {
+        t.scenes[0].links.push(disan_catalog::LinkHotspot {
+            id: "l1".into(),
+            yaw: 0.0,
+            pitch: 0.0,
+            target: "a000000000000009".into(),
+            arrive: None,
+        });
+        Ok(())
+    });
+    assert!(matches!(bad, Err(CatalogError::Rejected(_))), "{bad:?}");
+    let linked = cat
+        .update_tour("yen-tu", "curator", |_, t| {
+            t.scenes[0].links.push(disan_catalog::LinkHotspot {
+                id: "l1".into(),
+                yaw: there.yaw,
+                pitch: -10.0,
+                target: there.to.clone(),
+                arrive: None,
+            });
+            Ok(())
+        })
+        .unwrap();
+    assert!(cat.suggest_links("yen-tu", 150.0).unwrap()[0].exists);
+    let file = dir.path().join("tours/yen-tu.json");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), linked.to_json());
+
+    // Five revisions (create, three scenes, the link); undoing the link restores the document and the file.
+    let history = cat.tour_history("yen-tu").unwrap();
+    assert_eq!(history.len(), 5);
+    assert!(history.iter().all(|r| r.author == "curator" && r.entity == "tour"));
+    cat.undo(&[history[4].id], "curator", false).unwrap();
+    let now = cat.tour("yen-tu").unwrap();
+    assert!(now.scenes[0].links.is_empty());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), now.to_json());
+    assert_eq!(now.title.get("vi"), Some("Đường lên Yên Tử"));
+}

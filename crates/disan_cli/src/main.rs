@@ -4,6 +4,7 @@
 
 mod curate;
 mod output;
+mod tour;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -178,6 +179,11 @@ enum Command {
     Site {
         #[command(subcommand)]
         command: curate::SiteCommand,
+    },
+    /// Virtual tours: create, add, link, info, move, remove, show, suggest, history, export, import.
+    Tour {
+        #[command(subcommand)]
+        command: tour::TourCommand,
     },
     /// Export for other tools into <collection>/exports: iiif (Presentation 3 manifests and a
     /// collection), jsonld (schema.org per site), dc (Dublin Core CSV). Published assets only.
@@ -425,6 +431,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &lang,
         ),
         Command::Site { command } => curate::site(&cli.collection, command, cli.json, &author),
+        Command::Tour { command } => tour::run(&cli.collection, command, cli.json, &author),
         Command::Export { format, out, all } => curate::export(&cli.collection, format, out, all, cli.json),
         Command::Vocab { name } => curate::vocab_list(name.as_deref(), cli.json),
         Command::Show { id } => {
