@@ -10,3 +10,4 @@ mod ingest;
 mod models;
 mod pannellum;
 mod resume;
+mod tours;

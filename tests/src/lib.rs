@@ -306,9 +306,10 @@ pub fn serve(mounts: Vec<(String, PathBuf)>) -> String {
 /// after 30 s of (virtual) page time, or up to 120 s while the view still shows missing tiles.
 ///
 /// One Chromium at a time: two at once on a 2-core machine slow tile loading past the page-time budget.
-pub fn chromium_screenshot(url: &str, width: u32, height: u32, out: &Path) -> image::RgbImage {
+/// Chromium's command, and a guard that keeps to one Chromium at a time (each is memory-hungry).
+fn chromium() -> (&'static str, std::sync::MutexGuard<'static, ()>) {
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let chromium = ["chromium", "chromium-browser"]
         .into_iter()
         .find(|c| {
@@ -318,6 +319,36 @@ pub fn chromium_screenshot(url: &str, width: u32, height: u32, out: &Path) -> im
                 .is_ok_and(|o| o.status.success())
         })
         .expect("Chromium is missing: run .ci/run, which installs Debian's chromium package");
+    (chromium, turn)
+}
+
+/// The page's DOM after its scripts ran for up to `budget_ms` of virtual time (headless Chromium's
+/// `--dump-dom`).
+pub fn chromium_dom(url: &str, budget_ms: u32) -> String {
+    let (chromium, _turn) = chromium();
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-angle=swiftshader",
+            "--enable-unsafe-swiftshader",
+            "--window-size=1024,768",
+        ])
+        .arg(format!("--virtual-time-budget={budget_ms}"))
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium failed on {url}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn chromium_screenshot(url: &str, width: u32, height: u32, out: &Path) -> image::RgbImage {
+    let (chromium, _turn) = chromium();
     // A view still loading shows the pages' black background where tiles are missing: take the screenshot
     // again with more page time (the budget is virtual time, but tile fetches from a busy machine are real).
     let mut shot = None;
