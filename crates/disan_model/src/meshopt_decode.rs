@@ -40,6 +40,10 @@ pub fn decode(src: &[u8], stride: usize, count: usize, mode: &str, filter: &str)
                 return Err(format!("filter {filter} is not allowed for {mode}"));
             }
             let seq = mode == "INDICES";
+            // meshoptimizer asserts (aborting the process) on a triangle list of another length.
+            if !seq && count % 3 != 0 {
+                return Err(format!("TRIANGLES mode needs a count divisible by 3, not {count}"));
+            }
             match stride {
                 2 => {
                     let v: Vec<u16> = if seq {

@@ -42,3 +42,23 @@ fn a_bad_uri_is_quoted_without_cutting_a_character() {
         report.errors().map(|m| &m.code).collect::<Vec<_>>()
     );
 }
+
+/// `fuzz/` target `gltf`, abort: an EXT_meshopt_compression bufferView in TRIANGLES mode with a count not
+/// divisible by 3 reached meshoptimizer's decoder, whose C assertion aborts the whole process (no panic to
+/// catch, so one such file would end a whole ingest).
+#[test]
+fn a_meshopt_triangle_count_is_checked_before_decoding() {
+    let bytes = found("crash-meshopt-triangles-not-divisible-by-3.glb");
+    let dir = tempfile::tempdir().unwrap();
+    let format = if bytes.starts_with(b"glTF") {
+        ModelFormat::Glb
+    } else {
+        ModelFormat::Gltf
+    };
+    let (report, _) = read_scene(&bytes, format, "meshopt.gltf", dir.path(), Limits::default());
+    assert!(
+        report.errors().any(|m| m.message.contains("divisible by 3")),
+        "{:?}",
+        report.errors().map(|m| &m.message).collect::<Vec<_>>()
+    );
+}
