@@ -10,7 +10,7 @@ use crate::deepzoom::DeepZoom;
 use crate::i18n::{Lang, t, tf};
 use crate::map;
 use crate::model::ModelView;
-use crate::pano::PanoView;
+use crate::pano::{Hotspot, HotspotKind, PanoView};
 use crate::textures::{Slot, Textures, paint_fitted};
 use disan_tiles::CubeLayout;
 use disan_tiles::iiif::IiifLayout;
@@ -78,6 +78,8 @@ pub struct ViewerApp {
     pub pano: Option<(usize, PanoView)>,
     /// The model view of the selected model: (item index, view).
     pub model: Option<(usize, ModelView)>,
+    /// An information point of a tour, opened.
+    pub info_card: Option<InfoCard>,
     last_input: f64,
     searched: Option<SearchKey>,
     error: Option<String>,
@@ -102,6 +104,7 @@ impl ViewerApp {
             deep_zoom: None,
             pano: None,
             model: None,
+            info_card: None,
             last_input: 0.0,
             searched: None,
             error: None,
@@ -309,18 +312,22 @@ impl ViewerApp {
         }
         let item = self.collection.items[index].clone();
         egui::Panel::right("info").default_size(360.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.info_panel(ui, &item));
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                self.info_panel(ui, &item);
+                self.tour_overview(ui, &item);
+            });
         });
         if self.deep_zoom.as_ref().is_none_or(|(i, _)| *i != index) {
             self.deep_zoom = deep_zoom_for(&item).map(|z| (index, z));
         }
         if self.pano.as_ref().is_none_or(|(i, _)| *i != index) {
-            self.pano = pano_view_for(&item).map(|v| (index, v));
+            self.pano = self.tour_pano(index, None);
         }
         if self.model.as_ref().is_none_or(|(i, _)| *i != index) {
             self.model = (!item.model.is_empty()).then(|| (index, ModelView::new(item.model.clone())));
         }
         let lang = self.lang;
+        self.show_info_card(ui);
         egui::CentralPanel::default().show(ui, |ui| match (&mut self.model, &mut self.pano, &mut self.deep_zoom) {
             (Some((_, model)), _, _) => model.show(ui, lang),
             (None, Some((_, pano)), _) => pano.show(ui, &mut self.textures),
@@ -330,6 +337,138 @@ impl ViewerApp {
                 draw_image(ui, &mut self.textures, item.display.as_deref(), rect, DISPLAY_SIDE);
             }
         });
+        let clicked = self.pano.as_mut().and_then(|(_, p)| p.clicked.take());
+        if let Some(hotspot) = clicked {
+            let now = ui.input(|i| i.time);
+            self.follow_hotspot(index, &hotspot, now);
+        }
+    }
+
+    /// The panorama view of item `index`, with its tour's hotspots and start view (or `arrive`).
+    pub fn tour_pano(&self, index: usize, arrive: Option<disan_catalog::TourView>) -> Option<(usize, PanoView)> {
+        let item = &self.collection.items[index];
+        let mut view = pano_view_for(item)?;
+        if let Some((tour, scene)) = self.collection.tour_scene(&item.id) {
+            let order = self.lang.fallbacks();
+            let start = arrive.unwrap_or(scene.view);
+            view.camera.yaw = start.yaw;
+            view.camera.pitch = start.pitch;
+            view.camera.hfov = start.hfov.clamp(crate::pano::MIN_HFOV, crate::pano::MAX_HFOV);
+            for l in &scene.links {
+                let label = tour
+                    .scene(&l.target)
+                    .and_then(|t| pick(&t.title, &order).map(|(_, s)| s.to_owned()))
+                    .or_else(|| {
+                        let i = self.collection.index_of(&l.target)?;
+                        Some(self.title_of(&self.collection.items[i]).0.to_owned())
+                    })
+                    .unwrap_or_else(|| l.target.clone());
+                view.hotspots.push(Hotspot {
+                    id: l.id.clone(),
+                    yaw: l.yaw,
+                    pitch: l.pitch,
+                    kind: HotspotKind::Link { label },
+                });
+            }
+            for i in &scene.infos {
+                view.hotspots.push(Hotspot {
+                    id: i.id.clone(),
+                    yaw: i.yaw,
+                    pitch: i.pitch,
+                    kind: HotspotKind::Info {
+                        title: pick(&i.title, &order).map(|(_, s)| s.to_owned()).unwrap_or_default(),
+                    },
+                });
+            }
+        }
+        Some((index, view))
+    }
+
+    /// Acts on a clicked hotspot of item `index`'s tour scene: a link moves to the next scene (fading in,
+    /// looking where the link says), an information point opens its card.
+    pub fn follow_hotspot(&mut self, index: usize, hotspot: &str, now: f64) {
+        let Some((tour, scene)) = self.collection.tour_scene(&self.collection.items[index].id) else {
+            return;
+        };
+        if let Some(l) = scene.links.iter().find(|l| l.id == hotspot) {
+            let Some(target) = self.collection.index_of(&l.target) else {
+                return;
+            };
+            let arrive = l.arrive.or_else(|| tour.scene(&l.target).map(|s| s.view));
+            self.info_card = None;
+            self.selected = Some(target);
+            self.pano = self.tour_pano(target, arrive).map(|(i, mut v)| {
+                v.fade_from = Some(now);
+                (i, v)
+            });
+        } else if let Some(i) = scene.infos.iter().find(|i| i.id == hotspot) {
+            let order = self.lang.fallbacks();
+            let text_of = |t: &disan_core::LangText| pick(t, &order).map(|(_, s)| s.to_owned()).unwrap_or_default();
+            self.info_card = Some(InfoCard {
+                title: text_of(&i.title),
+                text: text_of(&i.text),
+                asset: i.asset.as_deref().and_then(|a| self.collection.index_of(a)),
+            });
+        }
+    }
+
+    fn show_info_card(&mut self, ui: &mut egui::Ui) {
+        let Some(card) = self.info_card.clone() else { return };
+        let lang = self.lang;
+        let mut open = true;
+        let mut go = None;
+        egui::Window::new(RichText::new(&card.title).strong())
+            .collapsible(false)
+            .resizable(false)
+            .default_width(320.0)
+            .anchor(egui::Align2::LEFT_TOP, Vec2::new(24.0, 80.0))
+            .open(&mut open)
+            .show(ui.ctx(), |ui| {
+                ui.label(&card.text);
+                if let Some(a) = card.asset
+                    && ui.button(t(lang, "tour.open")).clicked()
+                {
+                    go = Some(a);
+                }
+            });
+        if !open {
+            self.info_card = None;
+        }
+        if let Some(a) = go {
+            self.info_card = None;
+            self.selected = Some(a);
+        }
+    }
+
+    /// The tour this panorama belongs to, as a list of its scenes to jump between.
+    fn tour_overview(&mut self, ui: &mut egui::Ui, item: &Item) {
+        let Some((tour, _)) = self.collection.tour_scene(&item.id) else {
+            return;
+        };
+        let order = self.lang.fallbacks();
+        ui.separator();
+        let title = pick(&tour.title, &order).map_or(tour.id.as_str(), |(_, s)| s);
+        ui.label(RichText::new(format!("{}: {title}", t(self.lang, "tour.heading"))).strong());
+        let mut go = None;
+        for (n, s) in tour.scenes.iter().enumerate() {
+            let Some(i) = self.collection.index_of(&s.asset) else {
+                continue;
+            };
+            let name = pick(&s.title, &order)
+                .map(|(_, t)| t.to_owned())
+                .unwrap_or_else(|| self.title_of(&self.collection.items[i]).0.to_owned());
+            if ui
+                .selectable_label(s.asset == item.id, format!("{}. {name}", n + 1))
+                .clicked()
+                && s.asset != item.id
+            {
+                go = Some(i);
+            }
+        }
+        if let Some(i) = go {
+            self.info_card = None;
+            self.selected = Some(i);
+        }
     }
 
     /// Title, description, site, rank, capture date and place, creator, rights, in the chosen language,
@@ -465,6 +604,14 @@ impl ViewerApp {
         );
         ui.ctx().request_repaint();
     }
+}
+
+/// An information point's card: its title and text in the chosen language, and the asset it opens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InfoCard {
+    pub title: String,
+    pub text: String,
+    pub asset: Option<usize>,
 }
 
 /// The panorama view of a panorama with cube tiles (none when the manifest's numbers are not sane).

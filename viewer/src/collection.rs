@@ -48,6 +48,8 @@ pub struct Collection {
     pub published_only: bool,
     /// Assets left out because their catalogue entry is unreadable or tampered with, and why.
     pub skipped: Vec<String>,
+    /// Tours, with only the scenes (and links to scenes) this collection shows.
+    pub tours: Vec<disan_catalog::Tour>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,12 +131,32 @@ impl Collection {
             .filter(|s| !published_only || items.iter().any(|i| i.site_id.as_deref() == Some(&s.id)))
             .collect();
         let site_index = sites.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
-        let item_index = items.iter().enumerate().map(|(i, it)| (it.id.clone(), i)).collect();
+        let item_index: HashMap<String, usize> = items.iter().enumerate().map(|(i, it)| (it.id.clone(), i)).collect();
+        let shown = |id: &str| item_index.get(id).is_some_and(|&i| items[i].pano.is_some());
+        let mut tours = Vec::new();
+        for id in catalog.tours()? {
+            match catalog.tour(&id) {
+                Ok(mut t) => {
+                    t.scenes.retain(|s| shown(&s.asset));
+                    for s in &mut t.scenes {
+                        s.links.retain(|l| shown(&l.target));
+                        for i in &mut s.infos {
+                            i.asset = i.asset.take().filter(|a| item_index.contains_key(a));
+                        }
+                    }
+                    if !t.scenes.is_empty() {
+                        tours.push(t);
+                    }
+                }
+                Err(e) => skipped.push(format!("tour {id}: {e}")),
+            }
+        }
         for s in &skipped {
             eprintln!("disan-viewer: left out {s}");
         }
         Ok(Self {
             skipped,
+            tours,
             root: root.to_owned(),
             catalog,
             items,
@@ -143,6 +165,16 @@ impl Collection {
             item_index,
             published_only,
         })
+    }
+
+    /// The index in [`Self::items`] of an asset.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.item_index.get(id).copied()
+    }
+
+    /// The first tour that has this panorama as a scene, and the scene.
+    pub fn tour_scene(&self, asset: &str) -> Option<(&disan_catalog::Tour, &disan_catalog::TourScene)> {
+        self.tours.iter().find_map(|t| Some((t, t.scene(asset)?)))
     }
 
     pub fn site(&self, id: &str) -> Option<&Site> {

@@ -59,12 +59,49 @@ impl Camera {
         ))
     }
 
+    /// The direction (yaw, pitch in degrees) under point `p` of a view of `size` pixels: the inverse of
+    /// [`Self::project`].
+    pub fn unproject(&self, p: Pos2, size: Vec2) -> (f64, f64) {
+        let (r, u, f) = self.basis();
+        let k = self.focal(f64::from(size.x));
+        let (x, y) = (
+            (f64::from(p.x) - f64::from(size.x) / 2.0) / k,
+            (f64::from(size.y) / 2.0 - f64::from(p.y)) / k,
+        );
+        let d = [0, 1, 2].map(|i| f[i] + r[i] * x + u[i] * y);
+        let n = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        let yaw = d[0].atan2(d[2]).to_degrees();
+        let pitch = (d[1] / n).clamp(-1.0, 1.0).asin().to_degrees();
+        (yaw, pitch)
+    }
+
     /// The pyramid level to draw in a view `width_px` physical pixels wide: the coarsest whose face
     /// pixels are at least as dense as the screen's at the view centre.
     pub fn level(&self, layout: &CubeLayout, width_px: f64) -> u32 {
         layout.level_for(self.focal(width_px))
     }
 }
+
+/// What a hotspot does when clicked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HotspotKind {
+    /// Leads to another scene (its title is the label).
+    Link { label: String },
+    /// Opens an information card.
+    Info { title: String },
+}
+
+/// A point in the panorama a tour places: at (yaw, pitch) in degrees.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hotspot {
+    pub id: String,
+    pub yaw: f64,
+    pub pitch: f64,
+    pub kind: HotspotKind,
+}
+
+/// How close (in points) a click must land to a hotspot's centre to press it.
+const HOTSPOT_RADIUS: f32 = 22.0;
 
 /// A panorama being viewed.
 pub struct PanoView {
@@ -80,6 +117,14 @@ pub struct PanoView {
     velocity: (f64, f64),
     /// Where the view was last drawn, in points.
     pub last_rect: Rect,
+    /// The tour's hotspots in this scene.
+    pub hotspots: Vec<Hotspot>,
+    /// The hotspot clicked in the last frame, for the app to act on.
+    pub clicked: Option<String>,
+    /// Where a click that hit no hotspot landed (yaw, pitch), for placing hotspots.
+    pub clicked_at: Option<(f64, f64)>,
+    /// When the scene appeared (app time), to fade it in after a move along a tour.
+    pub fade_from: Option<f64>,
 }
 
 impl PanoView {
@@ -96,7 +141,68 @@ impl PanoView {
             auto_rotate: None,
             velocity: (0.0, 0.0),
             last_rect: Rect::NOTHING,
+            hotspots: Vec::new(),
+            clicked: None,
+            clicked_at: None,
+            fade_from: None,
         }
+    }
+
+    /// Where a hotspot is drawn on screen (in points), when it is in front of the camera.
+    pub fn hotspot_pos(&self, h: &Hotspot) -> Option<Pos2> {
+        let d = disan_tiles::direction(h.yaw.to_radians(), h.pitch.to_radians());
+        let p = self.camera.project(d, self.last_rect.size())?;
+        let p = p + self.last_rect.min.to_vec2();
+        self.last_rect.contains(p).then_some(p)
+    }
+
+    /// Draws the hotspots: links as a ring with an arrow pointing on and the next scene's name, info
+    /// points as a ring with an "i".
+    fn draw_hotspots(&self, painter: &egui::Painter, hovered: Option<&str>) {
+        for h in &self.hotspots {
+            let Some(c) = self.hotspot_pos(h) else { continue };
+            let hot = hovered == Some(h.id.as_str());
+            let fill = Color32::from_black_alpha(if hot { 200 } else { 150 });
+            painter.circle(c, 16.0, fill, Stroke::new(2.0, Color32::WHITE));
+            match &h.kind {
+                HotspotKind::Link { label } => {
+                    let arrow = vec![
+                        c + Vec2::new(0.0, -9.0),
+                        c + Vec2::new(8.0, 5.0),
+                        c + Vec2::new(-8.0, 5.0),
+                    ];
+                    painter.add(Shape::convex_polygon(arrow, Color32::WHITE, Stroke::NONE));
+                    let galley =
+                        painter.layout_no_wrap(label.clone(), egui::FontId::proportional(14.0), Color32::WHITE);
+                    let at = c + Vec2::new(-galley.size().x / 2.0, 22.0);
+                    painter.rect_filled(
+                        Rect::from_min_size(at, galley.size()).expand(4.0),
+                        4.0,
+                        Color32::from_black_alpha(160),
+                    );
+                    painter.galley(at, galley, Color32::WHITE);
+                }
+                HotspotKind::Info { .. } => {
+                    painter.text(
+                        c,
+                        egui::Align2::CENTER_CENTER,
+                        "i",
+                        egui::FontId::proportional(20.0),
+                        Color32::WHITE,
+                    );
+                }
+            }
+        }
+    }
+
+    /// The hotspot under `p`, if any.
+    fn hotspot_at(&self, p: Pos2) -> Option<&Hotspot> {
+        self.hotspots
+            .iter()
+            .filter_map(|h| Some((h, self.hotspot_pos(h)?.distance(p))))
+            .filter(|(_, d)| *d <= HOTSPOT_RADIUS)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(h, _)| h)
     }
 
     /// Tiles of `level` facing the camera: (face, row, col).
@@ -255,8 +361,32 @@ impl PanoView {
                 }
             }
         }
+        let pointer = response.hover_pos();
+        let hovered = pointer.and_then(|p| self.hotspot_at(p)).map(|h| h.id.clone());
+        self.draw_hotspots(&painter, hovered.as_deref());
+        if response.clicked()
+            && let Some(p) = response.interact_pointer_pos()
+        {
+            match self.hotspot_at(p) {
+                Some(h) => self.clicked = Some(h.id.clone()),
+                None => self.clicked_at = Some(self.camera.unproject(p - rect.min.to_vec2(), size)),
+            }
+        }
+        if hovered.is_some() {
+            ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
+        }
         if let Some(heading) = self.heading {
             compass(&painter, rect, heading + self.camera.yaw);
+        }
+        // A scene reached along a tour fades in from black.
+        if let Some(start) = self.fade_from {
+            let t = (ui.input(|i| i.time) - start) / 0.5;
+            if t >= 1.0 {
+                self.fade_from = None;
+            } else {
+                painter.rect_filled(rect, 0.0, Color32::from_black_alpha((255.0 * (1.0 - t.max(0.0))) as u8));
+                ui.ctx().request_repaint();
+            }
         }
     }
 }
@@ -319,6 +449,29 @@ mod tests {
             .project(disan_tiles::direction(45f64.to_radians(), 0.0), size)
             .unwrap();
         assert!((c - Pos2::new(400.0, 300.0)).length() < 1e-3);
+    }
+
+    #[test]
+    fn unproject_inverts_project() {
+        let cam = Camera {
+            yaw: 30.0,
+            pitch: -10.0,
+            hfov: 75.0,
+        };
+        let size = Vec2::new(900.0, 500.0);
+        for (yaw, pitch) in [(30.0, -10.0), (50.0, 5.0), (0.0, -30.0), (10.0, 12.0)] {
+            let p = cam
+                .project(
+                    disan_tiles::direction(f64::to_radians(yaw), f64::to_radians(pitch)),
+                    size,
+                )
+                .unwrap();
+            let (y, pt) = cam.unproject(p, size);
+            assert!(
+                (y - yaw).abs() < 1e-3 && (pt - pitch).abs() < 1e-3,
+                "{yaw},{pitch} → {y},{pt}"
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod fixture;
 use std::path::Path;
 
 use disan_core::AssetKind;
-use disan_tests::mean_abs_diff;
+use disan_tests::{copy_dir, mean_abs_diff};
 use disan_tiles::EquiSource;
 use disan_viewer::{HomeView, Lang, Options, ViewerApp};
 use egui_kittest::kittest::Queryable;
@@ -351,4 +351,139 @@ fn a_tampered_collection_opens_without_leaving_it() {
     let collection = disan_viewer::Collection::open(root, false).unwrap();
     let pano_item = collection.items.iter().find(|i| i.id == ASSETS[1].id).unwrap();
     assert!(pano_item.pano.is_none());
+}
+
+/// Clicks at a point of the window (a press and a release).
+fn click_at(h: &mut Harness<'_, ViewerApp>, p: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(p));
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(3);
+}
+
+/// A tour of two panoramas: the link hotspot moves to the next scene looking where it says, the way back
+/// returns, and the information point opens its card in English.
+#[test]
+fn a_tour_moves_between_scenes_and_opens_information() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (pier, boat) = (ASSETS[1].id, "a000000000000006");
+    // A second panorama: the pier's pyramid under another id.
+    let cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
+    let mut m = cat.get(pier).unwrap().manifest;
+    m.id = boat.parse().unwrap();
+    m.source.file_name = "boat.jpg".into();
+    drop(cat);
+    copy_dir(&root.join("assets").join(pier), &root.join("assets").join(boat));
+    {
+        let lock = disan_catalog::WriteLock::acquire(root).unwrap();
+        let mut cat = disan_catalog::Catalog::open_or_create(root, &lock).unwrap();
+        cat.commit_asset(&m, "/captures/boat.jpg", 1).unwrap();
+    }
+    let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
+    let text = |pairs: &[(&str, &str)]| {
+        let mut t = disan_core::LangText::new();
+        for (l, v) in pairs {
+            t.set(l, v);
+        }
+        t
+    };
+    cat.create_tour(
+        "ha-long",
+        text(&[("vi", "Dạo bến Hạ Long"), ("en", "Ha Long pier walk")]),
+        "test",
+    )
+    .unwrap();
+    cat.update_tour("ha-long", "test", |_, t| {
+        let scene = |asset: &str, title: disan_core::LangText| disan_catalog::TourScene {
+            asset: asset.into(),
+            title,
+            view: Default::default(),
+            links: vec![],
+            infos: vec![],
+        };
+        t.scenes.push(scene(pier, Default::default()));
+        t.scenes
+            .push(scene(boat, text(&[("vi", "Trên thuyền"), ("en", "On the boat")])));
+        t.scenes[0].links.push(disan_catalog::LinkHotspot {
+            id: "l1".into(),
+            yaw: 20.0,
+            pitch: -5.0,
+            target: boat.into(),
+            arrive: Some(disan_catalog::TourView {
+                yaw: 90.0,
+                pitch: 0.0,
+                hfov: 80.0,
+            }),
+        });
+        t.scenes[1].links.push(disan_catalog::LinkHotspot {
+            id: "l2".into(),
+            yaw: -160.0,
+            pitch: -5.0,
+            target: pier.into(),
+            arrive: None,
+        });
+        t.scenes[0].infos.push(disan_catalog::InfoHotspot {
+            id: "i1".into(),
+            yaw: -25.0,
+            pitch: 5.0,
+            title: text(&[("vi", "Bến thuyền"), ("en", "Boat pier")]),
+            text: text(&[
+                ("vi", "Thuyền ra vịnh lúc bình minh."),
+                ("en", "Boats leave for the bay at dawn."),
+            ]),
+            asset: Some(ASSETS[0].id.into()),
+        });
+        Ok(())
+    })
+    .unwrap();
+    drop(cat);
+
+    let mut h = harness(root, english());
+    open_asset(&mut h, pier);
+    let hotspot = |h: &Harness<'_, ViewerApp>, id: &str| {
+        let (_, pano) = h.state().pano.as_ref().unwrap();
+        let spot = pano.hotspots.iter().find(|s| s.id == id).unwrap();
+        pano.hotspot_pos(spot).unwrap()
+    };
+    assert_eq!(h.state().pano.as_ref().unwrap().1.hotspots.len(), 2);
+    h.get_by_label("2. On the boat");
+    h.get_by_label("Tour: Ha Long pier walk");
+    h.snapshot("tour_hotspots_en");
+
+    // The link leads to the boat, arriving at yaw 90.
+    let p = hotspot(&h, "l1");
+    click_at(&mut h, p);
+    let boat_index = h.state().collection.index_of(boat).unwrap();
+    assert_eq!(h.state().selected, Some(boat_index));
+    let (shown, pano) = h.state().pano.as_ref().unwrap();
+    assert_eq!(*shown, boat_index);
+    assert!((pano.camera.yaw - 90.0).abs() < 1e-6 && (pano.camera.hfov - 80.0).abs() < 1e-6);
+    settle(&mut h);
+
+    // And back, to the pier's start view; its information point opens a card in English.
+    h.state_mut().pano.as_mut().unwrap().1.camera.yaw = -160.0;
+    h.run_steps(2);
+    let p = hotspot(&h, "l2");
+    click_at(&mut h, p);
+    assert_eq!(h.state().selected, h.state().collection.index_of(pier));
+    settle(&mut h);
+    h.state_mut().pano.as_mut().unwrap().1.camera.yaw = -25.0;
+    h.run_steps(2);
+    let p = hotspot(&h, "i1");
+    click_at(&mut h, p);
+    let card = h.state().info_card.clone().expect("the card is open");
+    assert_eq!(card.title, "Boat pier");
+    h.get_by_label("Boats leave for the bay at dawn.");
+    // Its button opens the photo it names.
+    h.get_by_label("Open").click();
+    h.run_steps(2);
+    assert_eq!(h.state().selected, h.state().collection.index_of(ASSETS[0].id));
 }

@@ -41,7 +41,7 @@ pub fn decode(src: &[u8], stride: usize, count: usize, mode: &str, filter: &str)
             }
             let seq = mode == "INDICES";
             // meshoptimizer asserts (aborting the process) on a triangle list of another length.
-            if !seq && count % 3 != 0 {
+            if !seq && !count.is_multiple_of(3) {
                 return Err(format!("TRIANGLES mode needs a count divisible by 3, not {count}"));
             }
             match stride {
