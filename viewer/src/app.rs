@@ -27,6 +27,10 @@ pub struct Options {
     pub attract_secs: f64,
     /// Texture memory the image cache may hold.
     pub texture_budget: usize,
+    /// Curator mode: every asset, and a panel to edit metadata, state, site and tours.
+    pub curate: bool,
+    /// Who curator-mode changes are recorded as.
+    pub author: String,
 }
 
 impl Default for Options {
@@ -37,6 +41,8 @@ impl Default for Options {
             idle_secs: 90.0,
             attract_secs: 8.0,
             texture_budget: 256 << 20,
+            curate: false,
+            author: "curator".into(),
         }
     }
 }
@@ -80,13 +86,16 @@ pub struct ViewerApp {
     pub model: Option<(usize, ModelView)>,
     /// An information point of a tour, opened.
     pub info_card: Option<InfoCard>,
+    /// Curator mode's form and tools.
+    pub curator: crate::curate::Curator,
     last_input: f64,
-    searched: Option<SearchKey>,
+    pub(crate) searched: Option<SearchKey>,
     error: Option<String>,
 }
 
 impl ViewerApp {
     pub fn new(collection: Collection, options: Options) -> Self {
+        let author = options.author.clone();
         let results = (0..collection.items.len()).collect();
         Self {
             collection,
@@ -105,6 +114,7 @@ impl ViewerApp {
             pano: None,
             model: None,
             info_card: None,
+            curator: crate::curate::Curator::new(&author),
             last_input: 0.0,
             searched: None,
             error: None,
@@ -133,7 +143,7 @@ impl ViewerApp {
         self.searched = Some(key);
     }
 
-    fn title_of<'a>(&self, item: &'a Item) -> (&'a str, Option<&'a str>) {
+    pub(crate) fn title_of<'a>(&self, item: &'a Item) -> (&'a str, Option<&'a str>) {
         match pick(&item.meta.title, &self.lang.fallbacks()) {
             Some((lang, text)) => (text, (lang != self.lang.tag()).then_some(lang)),
             None => (item.file_name.as_str(), None),
@@ -315,6 +325,9 @@ impl ViewerApp {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 self.info_panel(ui, &item);
                 self.tour_overview(ui, &item);
+                if self.options.curate {
+                    self.curator_panel(ui, &item);
+                }
             });
         });
         if self.deep_zoom.as_ref().is_none_or(|(i, _)| *i != index) {
@@ -341,6 +354,8 @@ impl ViewerApp {
         if let Some(hotspot) = clicked {
             let now = ui.input(|i| i.time);
             self.follow_hotspot(index, &hotspot, now);
+        } else {
+            self.place_clicked(index);
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod collection;
+pub mod curate;
 pub mod deepzoom;
 pub mod fonts;
 pub mod i18n;

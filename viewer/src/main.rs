@@ -1,4 +1,4 @@
-//! `disan-viewer COLLECTION [--kiosk] [--lang vi|en|zh-Hans]`
+//! `disan-viewer COLLECTION [--kiosk | --curate [--author NAME]] [--lang vi|en|zh-Hans]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,8 +16,15 @@ struct Args {
     /// The collection folder (made by `disan ingest`).
     collection: PathBuf,
     /// Kiosk mode: full screen, published assets only, an attract loop after idle time.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "curate")]
     kiosk: bool,
+    /// Curator mode: edit metadata in every language, state, site, history and undo, and place tour
+    /// hotspots by clicking in a panorama. Changes are recorded as `--author`.
+    #[arg(long)]
+    curate: bool,
+    /// Who curator-mode changes are recorded as (default: $DISAN_AUTHOR, else $USER).
+    #[arg(long, env = "DISAN_AUTHOR")]
+    author: Option<String>,
     /// Interface language at start: vi, en or zh-Hans (switchable at any time).
     #[arg(long, default_value = "vi")]
     lang: String,
@@ -45,6 +52,11 @@ fn main() -> ExitCode {
     };
     let options = Options {
         kiosk: args.kiosk,
+        curate: args.curate,
+        author: args
+            .author
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "curator".into()),
         lang,
         idle_secs: args.idle,
         ..Options::default()

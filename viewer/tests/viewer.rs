@@ -11,7 +11,7 @@ use disan_tiles::EquiSource;
 use disan_viewer::{HomeView, Lang, Options, ViewerApp};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
-use fixture::{ASSETS, SAMPLES, fixture, harness, open_asset, settle};
+use fixture::{ASSETS, SAMPLES, fixture, harness, harness_sized, open_asset, settle};
 
 /// Snapshot comparison with one tolerance for every view: a pixel may differ by the default YIQ distance,
 /// and a few dozen may differ more (text anti-aliasing between Mesa versions).
@@ -367,14 +367,13 @@ fn click_at(h: &mut Harness<'_, ViewerApp>, p: egui::Pos2) {
     h.run_steps(3);
 }
 
-/// A tour of two panoramas: the link hotspot moves to the next scene looking where it says, the way back
-/// returns, and the information point opens its card in English.
-#[test]
-fn a_tour_moves_between_scenes_and_opens_information() {
-    let dir = tempfile::tempdir().unwrap();
-    fixture(dir.path());
-    let root = dir.path();
-    let (pier, boat) = (ASSETS[1].id, "a000000000000006");
+/// The second panorama of the tour fixture.
+const BOAT: &str = "a000000000000006";
+
+/// Adds a second panorama (the pier's pyramid under another id) and a tour "ha-long" of the two: a link
+/// each way and an information point at the pier. Returns (pier, boat).
+fn with_tour(root: &Path) -> (&'static str, &'static str) {
+    let (pier, boat) = (ASSETS[1].id, BOAT);
     // A second panorama: the pier's pyramid under another id.
     let cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
     let mut m = cat.get(pier).unwrap().manifest;
@@ -446,6 +445,17 @@ fn a_tour_moves_between_scenes_and_opens_information() {
     .unwrap();
     drop(cat);
 
+    (pier, boat)
+}
+
+/// A tour of two panoramas: the link hotspot moves to the next scene looking where it says, the way back
+/// returns, and the information point opens its card in English.
+#[test]
+fn a_tour_moves_between_scenes_and_opens_information() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (pier, boat) = with_tour(root);
     let mut h = harness(root, english());
     open_asset(&mut h, pier);
     let hotspot = |h: &Harness<'_, ViewerApp>, id: &str| {
@@ -486,4 +496,124 @@ fn a_tour_moves_between_scenes_and_opens_information() {
     h.get_by_label("Open").click();
     h.run_steps(2);
     assert_eq!(h.state().selected, h.state().collection.index_of(ASSETS[0].id));
+}
+
+fn curator() -> Options {
+    Options {
+        curate: true,
+        author: "biên tập viên".into(),
+        ..english()
+    }
+}
+
+/// Curator mode writes through the catalogue like the command line: a Vietnamese title typed and saved is a
+/// revision by the curator, undo restores the old title, and a state change follows the workflow.
+#[test]
+fn curator_mode_edits_with_revisions_and_undo() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let id = ASSETS[2].id;
+    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
+    open_asset(&mut h, id);
+    let before = disan_catalog::Catalog::open(root).unwrap().metadata(id).unwrap().title;
+    let title = "Đồi A1, Điện Biên Phủ lúc hoàng hôn";
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Title (vi)");
+    field.focus();
+    field.type_text(" lúc hoàng hôn");
+    h.run_steps(2);
+    assert_eq!(h.state().curator.changes(), vec![format!("title.vi={title}")]);
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    assert_eq!(cat.metadata(id).unwrap().title.get("vi"), Some(title));
+    let revs = cat.history(disan_catalog::Entity::Asset, id).unwrap();
+    let last = revs.last().unwrap();
+    assert_eq!(
+        (last.author.as_str(), last.key(), last.new.as_deref()),
+        ("biên tập viên", "title.vi".to_owned(), Some(title))
+    );
+    assert!(h.state().curator.message.as_ref().is_some_and(|(ok, _)| *ok));
+    // The viewer holds the new title (it reads the collection again), and the form shows it.
+    let index = h.state().collection.index_of(id).unwrap();
+    assert_eq!(h.state().collection.items[index].meta.title.get("vi"), Some(title));
+    assert_eq!(h.state().curator.form["title.vi"], title);
+
+    // Undo the newest revision from the history list.
+    h.get_all_by_label("Undo").next().unwrap().click();
+    h.run_steps(3);
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    assert_eq!(cat.metadata(id).unwrap().title, before);
+    assert_eq!(
+        cat.history(disan_catalog::Entity::Asset, id)
+            .unwrap()
+            .last()
+            .unwrap()
+            .reverts,
+        Some(last.id)
+    );
+
+    // Draft → in review.
+    h.get_by_label("» In review").click();
+    h.run_steps(3);
+    assert_eq!(
+        disan_catalog::Catalog::open(root).unwrap().get(id).unwrap().state,
+        "in_review"
+    );
+    // A value the catalogue refuses is reported, and nothing is written.
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Date");
+    field.focus();
+    field.type_text("not a date");
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    assert!(h.state().curator.message.as_ref().is_some_and(|(ok, _)| !*ok));
+    assert_eq!(
+        disan_catalog::Catalog::open(root).unwrap().metadata(id).unwrap().date,
+        None
+    );
+}
+
+/// In a tour's panorama a curator places an information point by clicking where it belongs.
+#[test]
+fn curator_mode_places_a_hotspot_by_clicking() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (pier, _) = with_tour(root);
+    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
+    open_asset(&mut h, pier);
+    h.get_by_label("An information point").click();
+    h.run_steps(2);
+    h.state_mut().curator.info_title = "Cột cờ".into();
+    h.state_mut().curator.info_text = "Nơi thuyền cập bến.".into();
+    // Click 100 points right of the view's centre.
+    let (rect, camera) = {
+        let (_, p) = h.state().pano.as_ref().unwrap();
+        (p.last_rect, p.camera)
+    };
+    let at = rect.center() + egui::Vec2::new(100.0, 0.0);
+    click_at(&mut h, at);
+    let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
+    let infos = &tour.scene(pier).unwrap().infos;
+    assert_eq!(infos.len(), 2, "{infos:?}");
+    let placed = &infos[1];
+    let want = camera.unproject(
+        egui::Pos2::new(rect.width() / 2.0 + 100.0, rect.height() / 2.0),
+        rect.size(),
+    );
+    assert!(
+        (placed.yaw - want.0).abs() < 0.5 && (placed.pitch - want.1).abs() < 0.5,
+        "{placed:?} vs {want:?}"
+    );
+    assert!(placed.yaw > camera.yaw, "to the right of the centre");
+    assert_eq!(placed.title.get("en"), Some("Cột cờ"));
+    // It is drawn at once, and is a revision of the tour by the curator.
+    assert_eq!(h.state().pano.as_ref().unwrap().1.hotspots.len(), 3);
+    let history = disan_catalog::Catalog::open(root)
+        .unwrap()
+        .tour_history("ha-long")
+        .unwrap();
+    assert_eq!(history.last().unwrap().author, "biên tập viên");
 }

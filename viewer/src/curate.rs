@@ -1,0 +1,393 @@
+//! Curator mode (`disan-viewer --curate`): beside the asset being viewed, its metadata in every language
+//! with the catalogue's own validation, its workflow state and site, its history with undo, and in a tour's
+//! panorama, hotspots placed by clicking and links suggested from GPS and compass. Every change goes through
+//! the same catalogue API as the `disan` command line (and writes the same revisions), so an edit made in
+//! one shows in the other.
+
+use std::collections::BTreeMap;
+
+use disan_catalog::{Catalog, Entity, InfoHotspot, LinkHotspot, STATES, allowed_transition, fields};
+use egui::RichText;
+
+use crate::app::ViewerApp;
+use crate::collection::{Collection, Item};
+use crate::i18n::{t, tf};
+
+/// The fields the form edits: multilingual ones per language, then plain ones.
+pub const FORM_FIELDS: &[&str] = &[
+    "title.vi",
+    "title.en",
+    "title.zh-Hans",
+    "description.vi",
+    "description.en",
+    "description.zh-Hans",
+    "creator",
+    "date",
+    "rights",
+];
+
+/// What a click in a tour's panorama places.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Place {
+    #[default]
+    Nothing,
+    /// An information point with the title and text typed in the panel.
+    Info,
+    /// A link to this scene.
+    Link(String),
+}
+
+/// The curator's working state.
+#[derive(Clone, Debug, Default)]
+pub struct Curator {
+    /// Recorded in every revision.
+    pub author: String,
+    /// The asset the form holds, and the values as loaded.
+    pub asset: Option<String>,
+    pub form: BTreeMap<String, String>,
+    loaded: BTreeMap<String, String>,
+    /// The outcome of the last action: (succeeded, message).
+    pub message: Option<(bool, String)>,
+    pub place: Place,
+    pub info_title: String,
+    pub info_text: String,
+}
+
+impl Curator {
+    pub fn new(author: &str) -> Self {
+        Self {
+            author: author.to_owned(),
+            ..Default::default()
+        }
+    }
+
+    fn load(&mut self, item: &Item) {
+        let m = &item.meta;
+        let mut form = BTreeMap::new();
+        for key in FORM_FIELDS {
+            let value = match key.split_once('.') {
+                Some(("title", l)) => m.title.get(l).map(str::to_owned),
+                Some(("description", l)) => m.description.get(l).map(str::to_owned),
+                _ => match *key {
+                    "creator" => m.creator.clone(),
+                    "date" => m.date.clone(),
+                    "rights" => m.rights.clone(),
+                    _ => None,
+                },
+            };
+            form.insert((*key).to_owned(), value.unwrap_or_default());
+        }
+        self.asset = Some(item.id.clone());
+        self.loaded = form.clone();
+        self.form = form;
+        self.place = Place::Nothing;
+    }
+
+    /// The fields changed in the form, as `FIELD[.LANG]=VALUE` assignments.
+    pub fn changes(&self) -> Vec<String> {
+        self.form
+            .iter()
+            .filter(|(k, v)| self.loaded.get(*k) != Some(v))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect()
+    }
+}
+
+/// A label for a form field in the interface language: "Title (vi)".
+fn field_label(lang: crate::i18n::Lang, key: &str) -> String {
+    match key.split_once('.') {
+        Some((f, l)) => format!("{} ({l})", t(lang, &format!("field.{f}"))),
+        None => t(lang, &format!("field.{key}")).to_owned(),
+    }
+}
+
+impl ViewerApp {
+    fn edit_catalog(&self) -> Result<Catalog, String> {
+        Catalog::open_for_edit(&self.collection.root).map_err(|e| e.to_string())
+    }
+
+    /// Reads the collection again after a change, keeping the asset in view and the panorama's camera.
+    fn reload(&mut self) {
+        let selected = self.selected.map(|i| self.collection.items[i].id.clone());
+        let camera = self.pano.as_ref().map(|(_, p)| p.camera);
+        match Collection::open(&self.collection.root, self.collection.published_only) {
+            Ok(c) => self.collection = c,
+            Err(e) => {
+                self.curator.message = Some((false, e.to_string()));
+                return;
+            }
+        }
+        self.searched = None;
+        self.selected = selected.and_then(|id| self.collection.index_of(&id));
+        if let (Some(i), Some(camera)) = (self.selected, camera) {
+            self.pano = self.tour_pano(i, None).map(|(i, mut v)| {
+                v.camera = camera;
+                (i, v)
+            });
+        }
+        self.curator.asset = None;
+    }
+
+    /// Runs a change against the catalogue, reports how it went, and reloads on success.
+    fn act(&mut self, done: &str, change: impl FnOnce(&mut Catalog, &str) -> disan_catalog::Result<usize>) {
+        let author = self.curator.author.clone();
+        let result = self
+            .edit_catalog()
+            .and_then(|mut cat| change(&mut cat, &author).map_err(|e| e.to_string()));
+        match result {
+            Ok(n) => {
+                let message = tf(self.lang, done, &[("n", &n.to_string())]);
+                self.reload();
+                self.curator.message = Some((true, message));
+            }
+            Err(e) => self.curator.message = Some((false, e)),
+        }
+    }
+
+    /// The curator's panel for `item`: form, state, site, history, and the tour tools for a panorama.
+    pub fn curator_panel(&mut self, ui: &mut egui::Ui, item: &Item) {
+        let lang = self.lang;
+        if self.curator.asset.as_deref() != Some(item.id.as_str()) {
+            self.curator.load(item);
+        }
+        ui.separator();
+        ui.heading(t(lang, "curate.heading"));
+        if let Some((ok, m)) = &self.curator.message {
+            let color = if *ok {
+                egui::Color32::LIGHT_GREEN
+            } else {
+                egui::Color32::LIGHT_RED
+            };
+            ui.label(RichText::new(m).color(color));
+        }
+        egui::Grid::new("curate-form").num_columns(2).show(ui, |ui| {
+            for key in FORM_FIELDS {
+                let label = ui.label(field_label(lang, key));
+                let value = self.curator.form.entry((*key).to_owned()).or_default();
+                let edit = if key.starts_with("description") {
+                    egui::TextEdit::multiline(value).desired_rows(2)
+                } else {
+                    egui::TextEdit::singleline(value)
+                };
+                ui.add(edit.desired_width(220.0)).labelled_by(label.id);
+                ui.end_row();
+            }
+        });
+        let changes = self.curator.changes();
+        if ui
+            .add_enabled(!changes.is_empty(), egui::Button::new(t(lang, "curate.save")))
+            .clicked()
+        {
+            let id = item.id.clone();
+            self.act("curate.saved", |cat, who| {
+                let parsed = changes
+                    .iter()
+                    .map(|a| fields::parse_assignment(Entity::Asset, a))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(disan_catalog::CatalogError::Invalid)?;
+                Ok(cat.set_meta(&[id], &parsed, who)?.len())
+            });
+        }
+
+        // Workflow state: the moves allowed from here.
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(t(lang, "curate.state")).strong());
+            ui.label(t(lang, &format!("state.{}", item.state)));
+            for to in STATES.iter().filter(|to| allowed_transition(&item.state, to)) {
+                if ui.button(format!("» {}", t(lang, &format!("state.{to}")))).clicked() {
+                    let (id, to) = (item.id.clone(), (*to).to_owned());
+                    self.act("curate.saved", |cat, who| Ok(cat.set_state(&[id], &to, who)?.len()));
+                }
+            }
+        });
+        // Site.
+        let current = item.site_id.clone();
+        let mut chosen = current.clone();
+        let sites: Vec<(String, String)> = self
+            .collection
+            .sites
+            .iter()
+            .map(|s| (s.id.clone(), s.display_name(lang.tag())))
+            .collect();
+        ui.horizontal(|ui| {
+            let label = ui.label(RichText::new(t(lang, "info.site")).strong());
+            egui::ComboBox::from_id_salt("curate-site")
+                .selected_text(
+                    sites
+                        .iter()
+                        .find(|(id, _)| Some(id) == current.as_ref())
+                        .map_or("—".to_owned(), |(_, n)| n.clone()),
+                )
+                .show_ui(ui, |ui| {
+                    for (id, name) in &sites {
+                        ui.selectable_value(&mut chosen, Some(id.clone()), name);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        });
+        if chosen != current {
+            let (id, site) = (item.id.clone(), chosen);
+            self.act("curate.saved", |cat, who| {
+                Ok(cat.assign_site(site.as_deref(), &[id], who)?.len())
+            });
+        }
+
+        // History, newest first, each with its undo.
+        ui.label(RichText::new(t(lang, "curate.history")).strong());
+        let history = self
+            .edit_catalog()
+            .and_then(|c| c.history(Entity::Asset, &item.id).map_err(|e| e.to_string()))
+            .unwrap_or_default();
+        let mut undo = None;
+        for r in history.iter().rev().take(8) {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    RichText::new(format!(
+                        "#{} {} {}: {}",
+                        r.id,
+                        r.author,
+                        r.key(),
+                        r.new.as_deref().unwrap_or("—")
+                    ))
+                    .small(),
+                );
+                if ui.small_button(t(lang, "curate.undo")).clicked() {
+                    undo = Some(r.id);
+                }
+            });
+        }
+        if let Some(rev) = undo {
+            self.act("curate.saved", |cat, who| Ok(cat.undo(&[rev], who, false)?.len()));
+        }
+        if item.pano.is_some() {
+            self.tour_tools(ui, item);
+        }
+    }
+
+    /// Placing hotspots and accepting suggested links in the tour of this panorama.
+    fn tour_tools(&mut self, ui: &mut egui::Ui, item: &Item) {
+        let lang = self.lang;
+        let Some((tour, scene)) = self.collection.tour_scene(&item.id) else {
+            return;
+        };
+        let (tour_id, others): (String, Vec<(String, String)>) = (
+            tour.id.clone(),
+            tour.scenes
+                .iter()
+                .filter(|s| s.asset != scene.asset)
+                .filter_map(|s| {
+                    let i = self.collection.index_of(&s.asset)?;
+                    Some((s.asset.clone(), self.title_of(&self.collection.items[i]).0.to_owned()))
+                })
+                .collect(),
+        );
+        ui.separator();
+        ui.label(RichText::new(t(lang, "curate.place")).strong());
+        ui.radio_value(&mut self.curator.place, Place::Nothing, t(lang, "curate.place_none"));
+        ui.radio_value(&mut self.curator.place, Place::Info, t(lang, "curate.place_info"));
+        if self.curator.place == Place::Info {
+            for (key, value) in [
+                ("field.title", &mut self.curator.info_title),
+                ("curate.info_text", &mut self.curator.info_text),
+            ] {
+                ui.horizontal(|ui| {
+                    let label = ui.label(format!("{} ({})", t(lang, key), lang.tag()));
+                    ui.text_edit_singleline(value).labelled_by(label.id);
+                });
+            }
+        }
+        for (asset, name) in &others {
+            ui.radio_value(
+                &mut self.curator.place,
+                Place::Link(asset.clone()),
+                tf(lang, "curate.place_link", &[("scene", name)]),
+            );
+        }
+        // Links proposed from GPS and heading.
+        let suggestions = self
+            .edit_catalog()
+            .and_then(|c| c.suggest_links(&tour_id, 150.0).map_err(|e| e.to_string()))
+            .unwrap_or_default();
+        let mut accept = None;
+        for s in suggestions.iter().filter(|s| s.from == item.id && !s.exists) {
+            ui.horizontal(|ui| {
+                let name = others
+                    .iter()
+                    .find(|(a, _)| *a == s.to)
+                    .map_or(s.to.as_str(), |(_, n)| n);
+                ui.label(tf(
+                    lang,
+                    "curate.suggested",
+                    &[("scene", name), ("m", &format!("{:.0}", s.distance_m))],
+                ));
+                if ui.small_button(t(lang, "curate.accept")).clicked() {
+                    accept = Some((s.to.clone(), s.yaw));
+                }
+            });
+        }
+        if let Some((to, yaw)) = accept {
+            let from = item.id.clone();
+            self.add_hotspot(&tour_id, &from, yaw, -10.0, Place::Link(to));
+        }
+    }
+
+    /// Adds a hotspot of the kind chosen to this scene of the tour at (yaw, pitch).
+    fn add_hotspot(&mut self, tour: &str, scene: &str, yaw: f64, pitch: f64, place: Place) {
+        let (lang, title, text) = (
+            self.lang.tag().to_owned(),
+            self.curator.info_title.clone(),
+            self.curator.info_text.clone(),
+        );
+        let (tour, scene) = (tour.to_owned(), scene.to_owned());
+        self.act("curate.saved", move |cat, who| {
+            cat.update_tour(&tour, who, |_, t| {
+                let id = t.next_hotspot_id(if matches!(place, Place::Info) { "i" } else { "l" });
+                let s = t
+                    .scene_mut(&scene)
+                    .ok_or_else(|| disan_catalog::CatalogError::Invalid(format!("{scene} is not in the tour")))?;
+                match place {
+                    Place::Nothing => {}
+                    Place::Info => {
+                        let mut info = InfoHotspot {
+                            id,
+                            yaw,
+                            pitch,
+                            title: Default::default(),
+                            text: Default::default(),
+                            asset: None,
+                        };
+                        info.title.set(&lang, &title);
+                        info.text.set(&lang, &text);
+                        s.infos.push(info);
+                    }
+                    Place::Link(target) => s.links.push(LinkHotspot {
+                        id,
+                        yaw,
+                        pitch,
+                        target,
+                        arrive: None,
+                    }),
+                }
+                Ok(())
+            })?;
+            Ok(1)
+        });
+    }
+
+    /// A click in the panorama while a placing tool is chosen puts the hotspot there.
+    pub fn place_clicked(&mut self, index: usize) {
+        let Some(at) = self.pano.as_mut().and_then(|(_, p)| p.clicked_at.take()) else {
+            return;
+        };
+        if !self.options.curate || self.curator.place == Place::Nothing {
+            return;
+        }
+        let item = &self.collection.items[index];
+        let Some((tour, _)) = self.collection.tour_scene(&item.id) else {
+            return;
+        };
+        let (tour, scene, place) = (tour.id.clone(), item.id.clone(), self.curator.place.clone());
+        self.add_hotspot(&tour, &scene, at.0, at.1, place);
+    }
+}
