@@ -52,17 +52,9 @@ fn finish(mut running: Running) -> i32 {
     running.child.wait().unwrap().code().unwrap()
 }
 
-fn input() -> tempfile::TempDir {
-    let input = tempfile::tempdir().unwrap();
-    copy_dir(&testdata("photos/orientation"), &input.path().join("orientation"));
-    std::fs::copy(testdata("photos/iphone_hdr_YES.jpg"), input.path().join("iphone.jpg")).unwrap();
-    std::fs::copy(testdata("photos/jolla.jpg"), input.path().join("jolla.jpg")).unwrap();
-    input
-}
-
 #[test]
 fn a_second_ingest_is_refused_while_the_first_goes_on() {
-    let (col, input) = (tempfile::tempdir().unwrap(), input());
+    let (col, input) = (tempfile::tempdir().unwrap(), disan_tests::photo_input(false));
     let first = start_ingest(col.path(), input.path(), 0);
     let out = run(disan(col.path()).arg("ingest").arg(input.path()));
     assert_eq!(out.status.code(), Some(1));
@@ -79,7 +71,7 @@ fn a_second_ingest_is_refused_while_the_first_goes_on() {
 
 #[test]
 fn a_curator_edit_during_an_ingest_survives_it() {
-    let (col, input) = (tempfile::tempdir().unwrap(), input());
+    let (col, input) = (tempfile::tempdir().unwrap(), disan_tests::photo_input(false));
     let (code, report, _) = ingest(col.path(), &[input.path()], &["--iiif-min-size", "3000"]);
     assert_eq!(code, 0);
     let id = disan_tests::entry(&report, "iphone.jpg")["asset_id"]

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use disan_tests::{assert_consistent, catalog_snapshot, copy_dir, ingest, testdata, tree_snapshot};
+use disan_tests::{assert_consistent, catalog_snapshot, ingest, tree_snapshot};
 
 /// A tmpfs mounted for the test (needs root, as CI runs; the test says so plainly otherwise), unmounted on
 /// drop.
@@ -46,10 +46,7 @@ const ARGS: &[&str] = &["--jobs", "1", "--iiif-min-size", "3000"];
 
 #[test]
 fn a_full_disk_fails_cleanly_and_the_next_run_finishes() {
-    let input = tempfile::tempdir().unwrap();
-    copy_dir(&testdata("photos/orientation"), &input.path().join("orientation"));
-    std::fs::copy(testdata("photos/iphone_hdr_YES.jpg"), input.path().join("iphone.jpg")).unwrap();
-    std::fs::copy(testdata("photos/jolla.jpg"), input.path().join("jolla.jpg")).unwrap();
+    let input = disan_tests::photo_input(false);
 
     let reference = tempfile::tempdir().unwrap();
     let (code, _, _) = ingest(reference.path(), &[input.path()], ARGS);

@@ -3,18 +3,14 @@
 
 use std::io::{BufRead, BufReader};
 
-use disan_tests::{assert_consistent, catalog_snapshot, copy_dir, disan, ingest, testdata, tree_snapshot};
+use disan_tests::{assert_consistent, catalog_snapshot, disan, ingest, tree_snapshot};
 
 /// One worker, and IIIF pyramids for the two 8 MP photos too, so kills also land inside pyramid writing.
 const ARGS: &[&str] = &["--jobs", "1", "--iiif-min-size", "3000"];
 
 #[test]
 fn killed_runs_resume_to_the_same_collection() {
-    let input = tempfile::tempdir().unwrap();
-    copy_dir(&testdata("photos/orientation"), &input.path().join("orientation"));
-    copy_dir(&testdata("photos/photoprism"), &input.path().join("photoprism"));
-    std::fs::copy(testdata("photos/iphone_hdr_YES.jpg"), input.path().join("iphone.jpg")).unwrap();
-    std::fs::copy(testdata("photos/jolla.jpg"), input.path().join("jolla.jpg")).unwrap();
+    let input = disan_tests::photo_input(true);
 
     let reference = tempfile::tempdir().unwrap();
     let (code, report, _) = ingest(reference.path(), &[input.path()], ARGS);

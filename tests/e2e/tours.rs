@@ -20,6 +20,21 @@ fn ok(collection: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `disan tour export yen-tu --format FORMAT --out OUT [--lang LANG]`.
+fn export(c: &Path, format: &str, out: &Path, lang: Option<&str>) -> Value {
+    let mut args = vec![
+        "tour",
+        "export",
+        "yen-tu",
+        "--format",
+        format,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(lang.iter().flat_map(|l| ["--lang", l]));
+    ok(c, &args)
+}
+
 fn panoramas(collection: &Path) -> (String, String) {
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/samples/panoramas");
     let (code, report, stderr) = ingest(collection, &[&samples], &[]);
@@ -98,20 +113,7 @@ fn a_tour_opens_in_pannellum_and_its_links_change_scene() {
     assert_eq!(ok(&c, &["tour", "history", "yen-tu"]).as_array().unwrap().len(), 6);
 
     let web = work.path().join("web-en");
-    ok(
-        &c,
-        &[
-            "tour",
-            "export",
-            "yen-tu",
-            "--format",
-            "pannellum",
-            "--out",
-            web.to_str().unwrap(),
-            "--lang",
-            "en",
-        ],
-    );
+    export(&c, "pannellum", &web, Some("en"));
     for f in [
         "index.html",
         "tour.json",
@@ -139,18 +141,7 @@ fn a_tour_opens_in_pannellum_and_its_links_change_scene() {
 
     // In Vietnamese, the same point speaks Vietnamese.
     let vi = work.path().join("web-vi");
-    ok(
-        &c,
-        &[
-            "tour",
-            "export",
-            "yen-tu",
-            "--format",
-            "pannellum",
-            "--out",
-            vi.to_str().unwrap(),
-        ],
-    );
+    export(&c, "pannellum", &vi, None);
     let config: Value = serde_json::from_slice(&std::fs::read(vi.join("tour.json")).unwrap()).unwrap();
     let spots = &config["scenes"][&gate]["hotSpots"];
     let info = spots.as_array().unwrap().iter().find(|h| h["type"] == "info").unwrap();
@@ -171,18 +162,7 @@ fn a_tour_exported_and_imported_is_unchanged() {
     let (gate, shrine) = panoramas(&a);
     let original = build_tour(&a, &gate, &shrine);
     let out = work.path().join("json");
-    ok(
-        &a,
-        &[
-            "tour",
-            "export",
-            "yen-tu",
-            "--format",
-            "json",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    export(&a, "json", &out, None);
     let file = out.join("yen-tu.json");
     assert_eq!(
         std::fs::read(&file).unwrap(),

@@ -67,6 +67,20 @@ pub fn ingest(collection: &Path, inputs: &[&Path], extra: &[&str]) -> (i32, serd
     (out.status.code().unwrap_or(-1), report, stderr)
 }
 
+/// An input folder of real photos: the eight EXIF orientations, an 8 MP iPhone photo and an 8 MP Jolla photo
+/// (both big enough for deep-zoom pyramids with `--iiif-min-size 3000`), and with `photoprism` its
+/// GPS and date oddities too.
+pub fn photo_input(photoprism: bool) -> tempfile::TempDir {
+    let input = tempfile::tempdir().unwrap();
+    copy_dir(&testdata("photos/orientation"), &input.path().join("orientation"));
+    if photoprism {
+        copy_dir(&testdata("photos/photoprism"), &input.path().join("photoprism"));
+    }
+    std::fs::copy(testdata("photos/iphone_hdr_YES.jpg"), input.path().join("iphone.jpg")).unwrap();
+    std::fs::copy(testdata("photos/jolla.jpg"), input.path().join("jolla.jpg")).unwrap();
+    input
+}
+
 /// Runs a command to the end and returns its output with its peak resident memory in KiB (`VmHWM` from
 /// `/proc`, read every 10 ms while it runs, so a spike in its last milliseconds may be missed).
 pub fn run_measured(cmd: &mut Command) -> (Output, u64) {
@@ -326,18 +340,9 @@ fn chromium() -> (&'static str, std::sync::MutexGuard<'static, ()>) {
 /// `--dump-dom`).
 pub fn chromium_dom(url: &str, budget_ms: u32) -> String {
     let (chromium, _turn) = chromium();
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--use-angle=swiftshader",
-            "--enable-unsafe-swiftshader",
-            "--window-size=1024,768",
-        ])
-        .arg(format!("--virtual-time-budget={budget_ms}"))
-        .arg(format!("--user-data-dir={}", profile.path().display()))
+    let (mut cmd, _profile) = headless(chromium, budget_ms);
+    let out = cmd
+        .arg("--window-size=1024,768")
         .arg("--dump-dom")
         .arg(url)
         .stderr(std::process::Stdio::null())
@@ -364,19 +369,27 @@ pub fn chromium_screenshot(url: &str, width: u32, height: u32, out: &Path) -> im
     shot.expect("at least one attempt")
 }
 
-fn chromium_run(chromium: &str, url: &str, width: u32, height: u32, out: &Path, budget_ms: u32) -> image::RgbImage {
+/// Headless Chromium as root without a GPU (WebGL on SwiftShader), with a fresh profile (kept alive by the
+/// returned folder) and `budget_ms` of virtual time for the page.
+fn headless(chromium: &str, budget_ms: u32) -> (Command, tempfile::TempDir) {
     let profile = tempfile::tempdir().unwrap();
-    let status = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--use-angle=swiftshader",
-            "--enable-unsafe-swiftshader",
-        ])
+    let mut cmd = Command::new(chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+    ])
+    .arg(format!("--virtual-time-budget={budget_ms}"))
+    .arg(format!("--user-data-dir={}", profile.path().display()));
+    (cmd, profile)
+}
+
+fn chromium_run(chromium: &str, url: &str, width: u32, height: u32, out: &Path, budget_ms: u32) -> image::RgbImage {
+    let (mut cmd, _profile) = headless(chromium, budget_ms);
+    let status = cmd
         .arg("--hide-scrollbars")
-        .arg(format!("--virtual-time-budget={budget_ms}"))
-        .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--window-size={width},{height}"))
         .arg(format!("--screenshot={}", out.display()))
         .arg(url)

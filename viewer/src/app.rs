@@ -196,12 +196,7 @@ impl ViewerApp {
                 .response
                 .labelled_by(label.id);
             let site_text = self.site.as_deref().map_or(any.clone(), |s| self.site_name(s));
-            let sites: Vec<(String, String)> = self
-                .collection
-                .sites
-                .iter()
-                .map(|s| (s.id.clone(), s.display_name(lang.tag())))
-                .collect();
+            let sites = self.collection.site_names(lang.tag());
             let label = ui.label(t(lang, "filter.site"));
             egui::ComboBox::from_id_salt("site")
                 .selected_text(site_text)

@@ -177,6 +177,14 @@ impl Collection {
         self.tours.iter().find_map(|t| Some((t, t.scene(asset)?)))
     }
 
+    /// Every site as (id, name in `lang`), for pickers.
+    pub fn site_names(&self, lang: &str) -> Vec<(String, String)> {
+        self.sites
+            .iter()
+            .map(|s| (s.id.clone(), s.display_name(lang)))
+            .collect()
+    }
+
     pub fn site(&self, id: &str) -> Option<&Site> {
         self.site_index.get(id).map(|&i| &self.sites[i])
     }

@@ -203,12 +203,7 @@ impl ViewerApp {
         // Site.
         let current = item.site_id.clone();
         let mut chosen = current.clone();
-        let sites: Vec<(String, String)> = self
-            .collection
-            .sites
-            .iter()
-            .map(|s| (s.id.clone(), s.display_name(lang.tag())))
-            .collect();
+        let sites = self.collection.site_names(lang.tag());
         ui.horizontal(|ui| {
             let label = ui.label(RichText::new(t(lang, "info.site")).strong());
             egui::ComboBox::from_id_salt("curate-site")
