@@ -736,13 +736,15 @@ fn an_older_catalogue_is_migrated_and_indexed() {
     conn.execute_batch(
         "DROP TABLE asset_search; DROP TABLE search_rows; DROP INDEX assets_state; DROP INDEX revisions_field;
          ALTER TABLE sites DROP COLUMN confirmed; ALTER TABLE sites DROP COLUMN merged_into;
-         DELETE FROM schema_version WHERE version = 3;
+         DROP TABLE tours;
+         DELETE FROM schema_version WHERE version >= 3;
          INSERT INTO asset_text VALUES ('b000000000000003', 'title', 'vi', 'Điện Biên Phủ');",
     )
     .unwrap();
     drop(conn);
     let cat = Catalog::open_for_edit(dir.path()).unwrap();
-    assert_eq!(cat.schema_version().unwrap(), 3);
+    assert_eq!(cat.schema_version().unwrap(), 4);
+    assert!(cat.tours().unwrap().is_empty(), "the tours table is back");
     assert_eq!(
         ids(&cat.search("dien bien", &Filter::default(), 5).unwrap()),
         ["b000000000000003"]
