@@ -352,12 +352,14 @@ impl ViewerApp {
         } else {
             self.place_clicked(index);
         }
+        self.save_moved(index);
     }
 
     /// The panorama view of item `index`, with its tour's hotspots and start view (or `arrive`).
     pub fn tour_pano(&self, index: usize, arrive: Option<disan_catalog::TourView>) -> Option<(usize, PanoView)> {
         let item = &self.collection.items[index];
         let mut view = pano_view_for(item)?;
+        view.edit_hotspots = self.options.curate;
         if let Some((tour, scene)) = self.collection.tour_scene(&item.id) {
             let order = self.lang.fallbacks();
             let start = arrive.unwrap_or(scene.view);

@@ -370,6 +370,33 @@ impl ViewerApp {
         });
     }
 
+    /// A hotspot dragged to a new place in the panorama is saved there.
+    pub fn save_moved(&mut self, index: usize) {
+        let Some((id, yaw, pitch)) = self.pano.as_mut().and_then(|(_, p)| p.moved.take()) else {
+            return;
+        };
+        let item = &self.collection.items[index];
+        let Some((tour, _)) = self.collection.tour_scene(&item.id) else {
+            return;
+        };
+        let (tour, scene) = (tour.id.clone(), item.id.clone());
+        self.act("curate.saved", move |cat, who| {
+            cat.update_tour(&tour, who, |_, t| {
+                let s = t
+                    .scene_mut(&scene)
+                    .ok_or_else(|| disan_catalog::CatalogError::Invalid(format!("{scene} is not in the tour")))?;
+                for l in s.links.iter_mut().filter(|l| l.id == id) {
+                    (l.yaw, l.pitch) = (yaw, pitch);
+                }
+                for i in s.infos.iter_mut().filter(|i| i.id == id) {
+                    (i.yaw, i.pitch) = (yaw, pitch);
+                }
+                Ok(())
+            })?;
+            Ok(1)
+        });
+    }
+
     /// A click in the panorama while a placing tool is chosen puts the hotspot there.
     pub fn place_clicked(&mut self, index: usize) {
         let Some(at) = self.pano.as_mut().and_then(|(_, p)| p.clicked_at.take()) else {

@@ -125,6 +125,12 @@ pub struct PanoView {
     pub clicked_at: Option<(f64, f64)>,
     /// When the scene appeared (app time), to fade it in after a move along a tour.
     pub fade_from: Option<f64>,
+    /// Curator mode: hotspots can be dragged to a new place.
+    pub edit_hotspots: bool,
+    /// The hotspot being dragged.
+    dragging: Option<String>,
+    /// A hotspot dropped at a new (yaw, pitch) in the last frame, for the app to save.
+    pub moved: Option<(String, f64, f64)>,
 }
 
 impl PanoView {
@@ -145,6 +151,9 @@ impl PanoView {
             clicked: None,
             clicked_at: None,
             fade_from: None,
+            edit_hotspots: false,
+            dragging: None,
+            moved: None,
         }
     }
 
@@ -294,7 +303,28 @@ impl PanoView {
         let size = rect.size();
         let dt = f64::from(ui.input(|i| i.stable_dt).min(0.1));
         let deg_per_px = self.camera.hfov / f64::from(size.x.max(1.0));
-        if response.dragged() {
+        // In curator mode a drag that starts on a hotspot moves the hotspot, not the view.
+        // Where the press began decides, not where the pointer is once it has moved far enough to drag.
+        if self.edit_hotspots
+            && response.drag_started()
+            && let Some(p) = ui.input(|i| i.pointer.press_origin())
+        {
+            self.dragging = self.hotspot_at(p).map(|h| h.id.clone());
+        }
+        if let Some(id) = self.dragging.clone() {
+            if let Some(p) = response.interact_pointer_pos() {
+                let (yaw, pitch) = self.camera.unproject(p - rect.min.to_vec2(), size);
+                if let Some(h) = self.hotspots.iter_mut().find(|h| h.id == id) {
+                    (h.yaw, h.pitch) = (yaw, pitch);
+                }
+            }
+            if response.drag_stopped() || !response.dragged() {
+                self.dragging = None;
+                if let Some(h) = self.hotspots.iter().find(|h| h.id == id) {
+                    self.moved = Some((id, h.yaw, h.pitch));
+                }
+            }
+        } else if response.dragged() {
             let d = response.drag_delta();
             self.camera.yaw -= f64::from(d.x) * deg_per_px;
             self.camera.pitch += f64::from(d.y) * deg_per_px;

@@ -617,3 +617,52 @@ fn curator_mode_places_a_hotspot_by_clicking() {
         .unwrap();
     assert_eq!(history.last().unwrap().author, "biên tập viên");
 }
+
+/// In curator mode a hotspot dragged to a new place is saved there (a drag elsewhere still turns the view).
+#[test]
+fn curator_mode_drags_a_hotspot() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (pier, _) = with_tour(root);
+    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
+    open_asset(&mut h, pier);
+    h.state_mut().pano.as_mut().unwrap().1.camera.yaw = -25.0;
+    h.run_steps(2);
+    let (from, rect, camera) = {
+        let (_, p) = h.state().pano.as_ref().unwrap();
+        let spot = p.hotspots.iter().find(|s| s.id == "i1").unwrap();
+        (p.hotspot_pos(spot).unwrap(), p.last_rect, p.camera)
+    };
+    let to = from + egui::Vec2::new(120.0, 60.0);
+    h.event(egui::Event::PointerMoved(from));
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(1);
+    for k in 1..=6 {
+        h.event(egui::Event::PointerMoved(from + (to - from) * (k as f32 / 6.0)));
+        h.run_steps(1);
+    }
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(3);
+    let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
+    let info = &tour.scene(pier).unwrap().infos[0];
+    let want = camera.unproject(to - rect.min.to_vec2(), rect.size());
+    assert!(
+        (info.yaw - want.0).abs() < 0.5 && (info.pitch - want.1).abs() < 0.5,
+        "{info:?} vs {want:?}; {:?}; hotspots now {:?}",
+        h.state().curator.message,
+        h.state().pano.as_ref().unwrap().1.hotspots
+    );
+    let (_, pano) = h.state().pano.as_ref().unwrap();
+    assert!((pano.camera.yaw - camera.yaw).abs() < 1e-6, "the view did not turn");
+}
