@@ -51,6 +51,9 @@ pub struct Curator {
     pub place: Place,
     pub info_title: String,
     pub info_text: String,
+    /// The asset's revisions and its tour's link suggestions, read when the form loads (not every frame).
+    history: Vec<disan_catalog::Revision>,
+    suggestions: Vec<disan_catalog::LinkSuggestion>,
 }
 
 impl Curator {
@@ -149,6 +152,16 @@ impl ViewerApp {
         let lang = self.lang;
         if self.curator.asset.as_deref() != Some(item.id.as_str()) {
             self.curator.load(item);
+            // Read once per load; every change reloads, so they stay current.
+            let tour = self.collection.tour_scene(&item.id).map(|(t, _)| t.id.clone());
+            let (history, suggestions) = match self.edit_catalog() {
+                Ok(c) => (
+                    c.history(Entity::Asset, &item.id).unwrap_or_default(),
+                    tour.and_then(|t| c.suggest_links(&t, 150.0).ok()).unwrap_or_default(),
+                ),
+                Err(_) => Default::default(),
+            };
+            (self.curator.history, self.curator.suggestions) = (history, suggestions);
         }
         ui.separator();
         ui.heading(t(lang, "curate.heading"));
@@ -230,12 +243,8 @@ impl ViewerApp {
 
         // History, newest first, each with its undo.
         ui.label(RichText::new(t(lang, "curate.history")).strong());
-        let history = self
-            .edit_catalog()
-            .and_then(|c| c.history(Entity::Asset, &item.id).map_err(|e| e.to_string()))
-            .unwrap_or_default();
         let mut undo = None;
-        for r in history.iter().rev().take(8) {
+        for r in self.curator.history.iter().rev().take(8) {
             ui.horizontal_wrapped(|ui| {
                 ui.label(
                     RichText::new(format!(
@@ -300,12 +309,13 @@ impl ViewerApp {
             );
         }
         // Links proposed from GPS and heading.
-        let suggestions = self
-            .edit_catalog()
-            .and_then(|c| c.suggest_links(&tour_id, 150.0).map_err(|e| e.to_string()))
-            .unwrap_or_default();
         let mut accept = None;
-        for s in suggestions.iter().filter(|s| s.from == item.id && !s.exists) {
+        for s in self
+            .curator
+            .suggestions
+            .iter()
+            .filter(|s| s.from == item.id && !s.exists)
+        {
             ui.horizontal(|ui| {
                 let name = others
                     .iter()
