@@ -4,6 +4,9 @@
 //! - `pannellum`: `tour.json` (a Pannellum multi-scene configuration: scenes of type `multires`, `hotSpots`
 //!   of type `scene` and `info`), `index.html`, Pannellum 2.5.7 in `pannellum/`, and each panorama's pyramid
 //!   in `scenes/<asset>/`.
+//! - `marzipano`: resamples every pyramid to Marzipano's levels, so it is written by
+//!   `disan_pipeline::export_tour`, from the pieces here ([`export_atomically`], [`Catalog::scene_pyramid`],
+//!   [`Catalog::scene_title`]).
 //! - `json`: the tour document itself (`tours/<id>.json`), which `disan tour import` reads back.
 
 use std::path::{Path, PathBuf};
@@ -18,6 +21,7 @@ use crate::{Catalog, CatalogError, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TourFormat {
     Pannellum,
+    Marzipano,
     Json,
 }
 
@@ -26,11 +30,39 @@ impl std::str::FromStr for TourFormat {
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         match s.to_ascii_lowercase().as_str() {
             "pannellum" => Ok(Self::Pannellum),
+            "marzipano" => Ok(Self::Marzipano),
             "json" => Ok(Self::Json),
-            "marzipano" => Err("the Marzipano export is not written yet; use --format pannellum".into()),
-            _ => Err(format!("{s:?}: tour export formats are pannellum, json")),
+            _ => Err(format!("{s:?}: tour export formats are pannellum, marzipano, json")),
         }
     }
+}
+
+/// A panorama's tile pyramid in the collection: its folder and its Pannellum `config.json`.
+#[derive(Clone, Debug)]
+pub struct ScenePyramid {
+    pub dir: PathBuf,
+    pub config: Value,
+}
+
+/// Writes an export folder whole: `write` fills a folder beside `out`, which then replaces `out`. A failed
+/// or interrupted export leaves `out` as it was (and a `.partial-<pid>` folder the next export of the same
+/// process id clears). Returns what `write` returns (the files written).
+pub fn export_atomically(out: &Path, write: impl FnOnce(&Path) -> Result<u64>) -> Result<u64> {
+    let partial = PathBuf::from(format!("{}.partial-{}", out.display(), std::process::id()));
+    let _ = std::fs::remove_dir_all(&partial);
+    std::fs::create_dir_all(&partial).map_err(io(&partial))?;
+    let written = match write(&partial) {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    if out.exists() {
+        std::fs::remove_dir_all(out).map_err(io(out))?;
+    }
+    std::fs::rename(&partial, out).map_err(io(out))?;
+    Ok(written)
 }
 
 const PANNELLUM_JS: &[u8] = include_bytes!("../../../assets/web/pannellum/pannellum.js");
@@ -38,12 +70,12 @@ const PANNELLUM_CSS: &[u8] = include_bytes!("../../../assets/web/pannellum/panne
 const PANNELLUM_COPYING: &[u8] = include_bytes!("../../../assets/web/pannellum/COPYING");
 
 /// Text in `lang`, else in the first of the required languages that has it.
-fn pick(text: &LangText, lang: &str) -> Option<String> {
+pub fn pick(text: &LangText, lang: &str) -> Option<String> {
     text.get_or_fallback(lang, &["vi", "en", "zh-Hans"])
         .map(|(_, t)| t.to_owned())
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> CatalogError + '_ {
+pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> CatalogError + '_ {
     move |source| CatalogError::Io {
         path: path.to_owned(),
         source,
@@ -76,55 +108,54 @@ impl Catalog {
     /// written.
     pub fn export_tour(&self, id: &str, format: TourFormat, out: &Path, lang: &str) -> Result<u64> {
         let tour = self.tour(id)?;
-        if tour.scenes.is_empty() && format == TourFormat::Pannellum {
-            return Err(CatalogError::Invalid(format!(
-                "tour {id} has no scenes yet (`disan tour add {id} PANORAMA`)"
-            )));
-        }
-        let partial = PathBuf::from(format!("{}.partial-{}", out.display(), std::process::id()));
-        let _ = std::fs::remove_dir_all(&partial);
-        std::fs::create_dir_all(&partial).map_err(io(&partial))?;
-        let written = match format {
-            TourFormat::Json => {
-                crate::csv_io::write_atomic(&partial.join(format!("{id}.json")), tour.to_json().as_bytes())?;
-                1
+        match format {
+            TourFormat::Json => export_atomically(out, |dir| {
+                crate::csv_io::write_atomic(&dir.join(format!("{id}.json")), tour.to_json().as_bytes())?;
+                Ok(1)
+            }),
+            TourFormat::Pannellum => {
+                tour.require_scenes()?;
+                export_atomically(out, |dir| self.write_pannellum(&tour, dir, lang))
             }
-            TourFormat::Pannellum => self.write_pannellum(&tour, &partial, lang)?,
-        };
-        if out.exists() {
-            std::fs::remove_dir_all(out).map_err(io(out))?;
+            TourFormat::Marzipano => Err(CatalogError::Invalid(
+                "the Marzipano export resamples tiles: it is written by disan_pipeline::export_tour".into(),
+            )),
         }
-        std::fs::rename(&partial, out).map_err(io(out))?;
-        Ok(written)
+    }
+
+    /// The tile pyramid of a panorama asset, from its manifest (the config path confined to the asset).
+    pub fn scene_pyramid(&self, asset: &str) -> Result<ScenePyramid> {
+        let collection = self.path.parent().unwrap_or(Path::new("."));
+        let record = self.get(asset)?;
+        let tiles = record
+            .manifest
+            .pano_tiles
+            .as_ref()
+            .ok_or_else(|| CatalogError::Invalid(format!("{asset} has no panorama tiles")))?;
+        let config_rel = disan_core::confined(&tiles.config).ok_or_else(|| {
+            CatalogError::Invalid(format!("{asset}: tile config path {:?} leaves the asset", tiles.config))
+        })?;
+        let config_path = collection.join(&record.folder).join(config_rel);
+        let config: Value = serde_json::from_slice(&std::fs::read(&config_path).map_err(io(&config_path))?)
+            .map_err(|e| CatalogError::Invalid(format!("{}: {e}", config_path.display())))?;
+        let dir = config_path.parent().expect("a file in a folder").to_owned();
+        Ok(ScenePyramid { dir, config })
+    }
+
+    /// A scene's title in `lang`: the tour's own for the scene, else the asset's, else the asset id.
+    pub fn scene_title(&self, tour: &Tour, asset: &str, lang: &str) -> String {
+        tour.scene(asset)
+            .and_then(|s| pick(&s.title, lang))
+            .or_else(|| pick(&self.metadata(asset).ok()?.title, lang))
+            .unwrap_or_else(|| asset.to_owned())
     }
 
     fn write_pannellum(&self, tour: &Tour, dir: &Path, lang: &str) -> Result<u64> {
-        let collection = self.path.parent().unwrap_or(Path::new("."));
         let mut files = 0;
         let mut scenes = serde_json::Map::new();
-        let title_of = |asset: &str, own: &LangText| -> Result<String> {
-            Ok(pick(own, lang)
-                .or_else(|| pick(&self.metadata(asset).ok()?.title, lang))
-                .unwrap_or_else(|| asset.to_owned()))
-        };
         for s in &tour.scenes {
-            let record = self.get(&s.asset)?;
-            let tiles = record
-                .manifest
-                .pano_tiles
-                .as_ref()
-                .ok_or_else(|| CatalogError::Invalid(format!("{} has no panorama tiles", s.asset)))?;
-            let config_rel = disan_core::confined(&tiles.config).ok_or_else(|| {
-                CatalogError::Invalid(format!(
-                    "{}: tile config path {:?} leaves the asset",
-                    s.asset, tiles.config
-                ))
-            })?;
-            let config_path = collection.join(&record.folder).join(config_rel);
-            let pano_dir = config_path.parent().expect("a file in a folder");
-            let config: Value = serde_json::from_slice(&std::fs::read(&config_path).map_err(io(&config_path))?)
-                .map_err(|e| CatalogError::Invalid(format!("{}: {e}", config_path.display())))?;
-            files += copy_tree(pano_dir, &dir.join("scenes").join(&s.asset))?;
+            let ScenePyramid { dir: pano_dir, config } = self.scene_pyramid(&s.asset)?;
+            files += copy_tree(&pano_dir, &dir.join("scenes").join(&s.asset))?;
             let mut multires = config.get("multiRes").cloned().unwrap_or_else(|| json!({}));
             multires["basePath"] = json!(format!("scenes/{}", s.asset));
             let mut hotspots = Vec::new();
@@ -139,7 +170,7 @@ impl Catalog {
                     "yaw": l.yaw,
                     "pitch": l.pitch,
                     "sceneId": l.target,
-                    "text": title_of(&l.target, &tour.scene(&l.target).map(|t| t.title.clone()).unwrap_or_default())?,
+                    "text": self.scene_title(tour, &l.target, lang),
                     "targetYaw": arrive.yaw,
                     "targetPitch": arrive.pitch,
                     "targetHfov": arrive.hfov,
@@ -160,7 +191,7 @@ impl Catalog {
                 hotspots.push(h);
             }
             let mut scene = json!({
-                "title": title_of(&s.asset, &s.title)?,
+                "title": self.scene_title(tour, &s.asset, lang),
                 "type": "multires",
                 "multiRes": multires,
                 "yaw": s.view.yaw,

@@ -103,6 +103,17 @@ impl Tour {
         self.scenes.iter_mut().find(|s| s.asset == asset)
     }
 
+    /// An error unless the tour has a scene to open on (the web exports need one).
+    pub fn require_scenes(&self) -> Result<()> {
+        if self.scenes.is_empty() {
+            return Err(CatalogError::Invalid(format!(
+                "tour {} has no scenes yet (`disan tour add {} PANORAMA`)",
+                self.id, self.id
+            )));
+        }
+        Ok(())
+    }
+
     /// A hotspot id not used yet in this tour: `prefix` and the next number.
     pub fn next_hotspot_id(&self, prefix: &str) -> String {
         let used: BTreeSet<&str> = self

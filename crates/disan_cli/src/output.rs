@@ -288,6 +288,19 @@ pub fn file_bar(show: bool, files: u64) -> ProgressBar {
     bar
 }
 
+/// A bar over cube faces (hidden unless `show`): the Marzipano tour export resamples six per scene.
+pub fn face_bar(show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} faces  {elapsed_precise} (eta {eta})")
+            .expect("static template"),
+    );
+    bar
+}
+
 /// `disan tiles` results: one line per file (or a JSON array of `{file, ok, …}` / `{file, error}`).
 pub fn print_tiles(
     files: &[std::path::PathBuf],

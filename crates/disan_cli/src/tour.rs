@@ -1,11 +1,12 @@
 //! `disan tour`: virtual tours of panoramas with link and info hotspots, and their web exports.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
+
 use disan_catalog::{Catalog, InfoHotspot, LinkHotspot, Tour, TourFormat, TourScene, TourView, fields};
 use disan_core::LangText;
 
@@ -90,8 +91,9 @@ pub enum TourCommand {
     },
     /// The tour's revisions (undo one with `disan undo REV`).
     History { name: String },
-    /// Export for the web: `pannellum` (a folder with index.html, tour.json, Pannellum and the tiles) or
-    /// `json` (the tour document, which `disan tour import` reads).
+    /// Export for the web: `pannellum` (a folder with index.html, tour.json, Pannellum and the tiles),
+    /// `marzipano` (index.html, data.js, Marzipano and tiles resampled to its levels) or `json` (the tour
+    /// document, which `disan tour import` reads).
     Export {
         name: String,
         #[arg(long)]
@@ -396,7 +398,13 @@ pub fn run(collection: &Path, cmd: TourCommand, json: bool, who: &str) -> anyhow
             lang,
         } => {
             let lang = fields::language_tag(&lang).map_err(anyhow::Error::msg)?;
-            let files = cat.export_tour(&name, format, &out, &lang)?;
+            let bar =
+                crate::output::face_bar(!json && std::io::stderr().is_terminal() && format == TourFormat::Marzipano);
+            let files = disan_pipeline::export_tour(&cat, &name, format, &out, &lang, &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })?;
+            bar.finish_and_clear();
             if json {
                 print_json(&serde_json::json!({"tour": name, "out": out, "files": files}))?;
             } else {

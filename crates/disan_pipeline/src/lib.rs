@@ -17,6 +17,7 @@ mod pano;
 mod process;
 mod report;
 mod scan;
+mod tour_web;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,6 +30,7 @@ pub use iiif::{PublishReport, TilesSummary, publish, tile_photo_file, tile_photo
 pub use pano::tile_panorama_file;
 pub use report::{FileReport, Outcome, RunReport, RunStatus};
 pub use scan::CAPTURE_EXTENSIONS;
+pub use tour_web::export_tour;
 
 /// Folder of asset folders inside a collection.
 pub const ASSETS_DIR: &str = "assets";

@@ -1,5 +1,6 @@
 //! Equirectangular panoramas to cube faces and Pannellum multires tile pyramids; the layout and
-//! `info.json` of IIIF level-0 deep-zoom pyramids for large photos ([`iiif`]).
+//! `info.json` of IIIF level-0 deep-zoom pyramids for large photos ([`iiif`]); Marzipano's cube levels
+//! for tour exports ([`marzipano`]).
 //!
 //! Conventions (Pannellum's, so its viewer opens our folders unchanged): directions are `x` right, `y` up,
 //! `z` forward; yaw 0 is the centre of the source image and grows to the right, pitch grows upward. Faces
@@ -11,6 +12,7 @@
 //! Work is cut into face bands ([`render_face_rows`]) and tiles so the caller can spread it over a pool.
 
 pub mod iiif;
+pub mod marzipano;
 mod sampler;
 
 use disan_core::PanoInfo;

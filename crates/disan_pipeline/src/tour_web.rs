@@ -1,0 +1,402 @@
+//! `disan tour export`: every format, Marzipano's written here because its levels must be resampled.
+//!
+//! A Marzipano export is the layout of Marzipano's own tool, so its app (or ours) opens it on any static
+//! web server: `data.js` (`var APP_DATA = {scenes, name, settings}`: per scene `id`, `name`, `levels`,
+//! `faceSize`, `initialViewParameters`, `linkHotspots`, `infoHotspots`, angles in radians),
+//! `tiles/<asset>/preview.jpg` (the six faces stacked, `bdflru`), `tiles/<asset>/<z>/<face>/<row>/<col>.jpg`,
+//! Marzipano 0.10.2 in `marzipano/`, and `index.html`, our page: link arrows that change scene with a
+//! cross-fade and arrive at the link's view, info points that open their text.
+//!
+//! Each face is stitched from the coarsest Pannellum level at least as large as the export's face, resized
+//! (Lanczos3) to the finest Marzipano level, then halved level by level; faces go one at a time (memory:
+//! about two faces), tiles of a level are encoded in parallel.
+
+use std::path::Path;
+
+use disan_catalog::{Catalog, CatalogError, ScenePyramid, Tour, TourFormat, export_atomically, pick_text};
+use disan_core::Settings;
+use disan_imaging::{DecodeLimits, crop_rgb, decode_rgb8, encode_jpeg, resize_rgb};
+use disan_tiles::marzipano::{self, MarzipanoLayout, PREVIEW_FACE_ORDER, PREVIEW_SIZE, TILE_SIZE};
+use disan_tiles::{CubeLayout, Face};
+use image::RgbImage;
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use crate::PipelineError;
+
+const MARZIPANO_JS: &[u8] = include_bytes!("../../../assets/web/marzipano/marzipano.js");
+const MARZIPANO_LICENSE: &[u8] = include_bytes!("../../../assets/web/marzipano/LICENSE.txt");
+
+/// Aspect ratio assumed for `initialViewParameters.fov` (vertical), which Marzipano's own app reads; our
+/// `index.html` converts the horizontal field of view for the real window instead.
+const ASSUMED_ASPECT: f64 = 16.0 / 9.0;
+
+/// Writes tour `id` for the web in `format` into `out` (replaced whole), texts in `lang`. `progress` hears
+/// (faces done, faces in all) during a Marzipano export. Returns the files written.
+pub fn export_tour(
+    catalog: &Catalog,
+    id: &str,
+    format: TourFormat,
+    out: &Path,
+    lang: &str,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<u64, PipelineError> {
+    if format != TourFormat::Marzipano {
+        return Ok(catalog.export_tour(id, format, out, lang)?);
+    }
+    let tour = catalog.tour(id)?;
+    tour.require_scenes()?;
+    Ok(export_atomically(out, |dir| {
+        write_marzipano(catalog, &tour, dir, lang, progress)
+    })?)
+}
+
+fn invalid(msg: String) -> CatalogError {
+    CatalogError::Invalid(msg)
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), CatalogError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| CatalogError::Io {
+            path: parent.to_owned(),
+            source,
+        })?;
+    }
+    std::fs::write(path, bytes).map_err(|source| CatalogError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn write_marzipano(
+    catalog: &Catalog,
+    tour: &Tour,
+    dir: &Path,
+    lang: &str,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<u64, CatalogError> {
+    let settings = Settings::default();
+    let total = 6 * tour.scenes.len() as u64;
+    let mut files = 0;
+    let mut scenes = Vec::new();
+    for (i, s) in tour.scenes.iter().enumerate() {
+        let pyramid = catalog.scene_pyramid(&s.asset)?;
+        let source = pannellum_layout(&s.asset, &pyramid)?;
+        let layout = MarzipanoLayout::for_cube_size(source.cube_size);
+        let scene_dir = dir.join("tiles").join(&s.asset);
+        let mut preview = RgbImage::new(PREVIEW_SIZE, 6 * PREVIEW_SIZE);
+        for (j, face) in Face::ALL.into_iter().enumerate() {
+            let small = write_face(&pyramid.dir, &source, &layout, face, &scene_dir, &settings)?;
+            let slot = PREVIEW_FACE_ORDER.iter().position(|&f| f == face).expect("all faces") as i64;
+            image::imageops::replace(&mut preview, &small, 0, slot * i64::from(PREVIEW_SIZE));
+            progress(6 * i as u64 + j as u64 + 1, total);
+        }
+        let jpeg = encode_jpeg(&preview, settings.jpeg_quality).map_err(|e| invalid(e.to_string()))?;
+        write(&scene_dir.join("preview.jpg"), &jpeg)?;
+        files += layout.tile_count() + 1;
+        scenes.push(scene_json(catalog, tour, s, &layout, lang));
+    }
+    let data = json!({
+        "scenes": scenes,
+        "name": pick_text(&tour.title, lang).unwrap_or_else(|| tour.id.clone()),
+        "settings": {
+            "mouseViewMode": "drag",
+            "autorotateEnabled": false,
+            "fullscreenButton": true,
+            "viewControlButtons": false,
+        },
+    });
+    let mut js = String::from(
+        "// Written by `disan tour export --format marzipano`: the tour as Marzipano's own tool lays it out.\n\
+         // Angles are radians; pitch grows downward. `disanView` and `targetView` carry the horizontal field\n\
+         // of view, which index.html converts for the window.\n",
+    );
+    js.push_str("var APP_DATA = ");
+    js.push_str(&serde_json::to_string_pretty(&data).expect("data serialises"));
+    js.push_str(";\n");
+    write(&dir.join("data.js"), js.as_bytes())?;
+    write(&dir.join("marzipano/marzipano.js"), MARZIPANO_JS)?;
+    write(&dir.join("marzipano/LICENSE.txt"), MARZIPANO_LICENSE)?;
+    let title = pick_text(&tour.title, lang).unwrap_or_else(|| tour.id.clone());
+    write(&dir.join("index.html"), index_html(&title, lang).as_bytes())?;
+    Ok(files + 4)
+}
+
+/// The Pannellum pyramid a manifest's config describes, checked against Disan's level arithmetic.
+fn pannellum_layout(asset: &str, pyramid: &ScenePyramid) -> Result<CubeLayout, CatalogError> {
+    let m = &pyramid.config["multiRes"];
+    let number = |key: &str| {
+        m[key]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| invalid(format!("{asset}: tile config has no multiRes.{key}")))
+    };
+    let (cube, tile, max_level) = (
+        number("cubeResolution")?,
+        number("tileResolution")?,
+        number("maxLevel")?,
+    );
+    let layout = CubeLayout::new(cube, tile);
+    let plausible = (16..=8192).contains(&tile) && (8..=1 << 17).contains(&cube) && layout.max_level == max_level;
+    if !plausible {
+        return Err(invalid(format!(
+            "{asset}: tile config (cube {cube}, tile {tile}, {max_level} levels) is not one Disan writes"
+        )));
+    }
+    Ok(layout)
+}
+
+/// Writes every level of one face and returns the face at the preview size.
+fn write_face(
+    pyramid: &Path,
+    source: &CubeLayout,
+    layout: &MarzipanoLayout,
+    face: Face,
+    scene_dir: &Path,
+    settings: &Settings,
+) -> Result<RgbImage, CatalogError> {
+    // The coarsest Pannellum level no smaller than the finest export level, else the finest there is.
+    let level = (1..=source.max_level)
+        .find(|&l| source.level_size(l) >= layout.face_size())
+        .unwrap_or(source.max_level);
+    let mut img = stitch(pyramid, source, level, face)?;
+    for z in (1..=layout.sizes.len()).rev() {
+        let size = layout.sizes[z - 1];
+        img = resize_rgb(&img, size, size);
+        let n = layout.tiles_per_side(z);
+        let tiles: Vec<(u32, u32)> = (0..n).flat_map(|r| (0..n).map(move |c| (r, c))).collect();
+        tiles.par_iter().try_for_each(|&(row, col)| {
+            let tile = crop_rgb(&img, col * TILE_SIZE, row * TILE_SIZE, TILE_SIZE, TILE_SIZE);
+            let jpeg = encode_jpeg(&tile, settings.tile_quality).map_err(|e| invalid(e.to_string()))?;
+            write(&scene_dir.join(MarzipanoLayout::tile_path(z, face, row, col)), &jpeg)
+        })?;
+    }
+    Ok(resize_rgb(&img, PREVIEW_SIZE, PREVIEW_SIZE))
+}
+
+/// One face of a Pannellum level, its tiles decoded in parallel and put together.
+fn stitch(pyramid: &Path, layout: &CubeLayout, level: u32, face: Face) -> Result<RgbImage, CatalogError> {
+    let size = layout.level_size(level);
+    let (t, n) = (layout.tile_size, layout.tiles_per_side(level));
+    let limits = DecodeLimits::from(&Settings::default());
+    let tiles: Vec<(u32, u32)> = (0..n).flat_map(|r| (0..n).map(move |c| (r, c))).collect();
+    let decoded = tiles
+        .par_iter()
+        .map(|&(row, col)| {
+            let path = pyramid.join(CubeLayout::tile_path(level, face, row, col));
+            let bytes = std::fs::read(&path).map_err(|source| CatalogError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let tile = decode_rgb8(&bytes, &limits)
+                .map_err(|e| invalid(format!("{}: {e}", path.display())))?
+                .image;
+            let want = ((size - col * t).min(t), (size - row * t).min(t));
+            if tile.dimensions() != want {
+                return Err(invalid(format!(
+                    "{}: {}×{} pixels, expected {}×{}",
+                    path.display(),
+                    tile.width(),
+                    tile.height(),
+                    want.0,
+                    want.1
+                )));
+            }
+            Ok(((row, col), tile))
+        })
+        .collect::<Result<Vec<_>, CatalogError>>()?;
+    let mut img = RgbImage::new(size, size);
+    for ((row, col), tile) in decoded {
+        image::imageops::replace(&mut img, &tile, i64::from(col * t), i64::from(row * t));
+    }
+    Ok(img)
+}
+
+fn view_json(yaw: f64, pitch: f64, hfov: f64) -> Value {
+    let (yaw, pitch) = marzipano::angles(yaw, pitch);
+    json!({"yaw": yaw, "pitch": pitch, "hfov": hfov.to_radians()})
+}
+
+fn scene_json(
+    catalog: &Catalog,
+    tour: &Tour,
+    s: &disan_catalog::TourScene,
+    layout: &MarzipanoLayout,
+    lang: &str,
+) -> Value {
+    let (yaw, pitch) = marzipano::angles(s.view.yaw, s.view.pitch);
+    let links: Vec<Value> = s
+        .links
+        .iter()
+        .map(|l| {
+            let (yaw, pitch) = marzipano::angles(l.yaw, l.pitch);
+            let arrive = l
+                .arrive
+                .or_else(|| tour.scene(&l.target).map(|t| t.view))
+                .unwrap_or_default();
+            json!({
+                "id": l.id,
+                "yaw": yaw,
+                "pitch": pitch,
+                "rotation": 0,
+                "target": l.target,
+                "title": catalog.scene_title(tour, &l.target, lang),
+                "targetView": view_json(arrive.yaw, arrive.pitch, arrive.hfov),
+            })
+        })
+        .collect();
+    let infos: Vec<Value> = s
+        .infos
+        .iter()
+        .map(|i| {
+            let (yaw, pitch) = marzipano::angles(i.yaw, i.pitch);
+            let mut h = json!({
+                "id": i.id,
+                "yaw": yaw,
+                "pitch": pitch,
+                "title": pick_text(&i.title, lang).unwrap_or_default(),
+                "text": pick_text(&i.text, lang).unwrap_or_default(),
+            });
+            if let Some(a) = &i.asset {
+                h["disanAsset"] = json!(a);
+            }
+            h
+        })
+        .collect();
+    json!({
+        "id": s.asset,
+        "name": catalog.scene_title(tour, &s.asset, lang),
+        "levels": layout.levels_json(),
+        "faceSize": layout.face_size(),
+        "initialViewParameters": {
+            "yaw": yaw,
+            "pitch": pitch,
+            "fov": marzipano::vfov(s.view.hfov, ASSUMED_ASPECT),
+        },
+        "disanView": view_json(s.view.yaw, s.view.pitch, s.view.hfov),
+        "linkHotspots": links,
+        "infoHotspots": infos,
+    })
+}
+
+/// The page that opens the tour. `window.disanTour` is the tour, for scripts and tests: `viewer`,
+/// `scenes` (by asset id: `data`, `scene`, `view`), `current()`, `go(id, view)`.
+fn index_html(title: &str, lang: &str) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    INDEX_HTML
+        .replace("{lang}", &escape(lang))
+        .replace("{title}", &escape(title))
+}
+
+const INDEX_HTML: &str = r##"<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+html, body, #pano { margin: 0; width: 100%; height: 100%; overflow: hidden; background: #000; }
+body { font: 15px/1.4 "Noto Sans", "Segoe UI", sans-serif; }
+#title { position: absolute; top: 0; left: 0; right: 0; padding: 8px 14px; color: #fff;
+  background: rgba(0, 0, 0, 0.45); pointer-events: none; }
+.link-hotspot { width: 52px; height: 52px; margin: -26px 0 0 -26px; cursor: pointer; }
+.link-hotspot .arrow { width: 52px; height: 52px; border-radius: 50%; background: rgba(0, 0, 0, 0.55);
+  border: 2px solid #fff; box-sizing: border-box; position: relative; }
+.link-hotspot .arrow::after { content: ""; position: absolute; left: 16px; top: 19px; width: 14px; height: 14px;
+  border-left: 4px solid #fff; border-top: 4px solid #fff; transform: rotate(45deg); }
+.link-hotspot .label, .info-hotspot .text { display: none; position: absolute; left: 50%; top: 58px;
+  transform: translateX(-50%); min-width: 160px; max-width: 320px; padding: 6px 10px; color: #fff;
+  background: rgba(0, 0, 0, 0.75); border-radius: 4px; }
+.link-hotspot:hover .label { display: block; white-space: nowrap; }
+.info-hotspot { margin: -18px 0 0 -18px; cursor: pointer; }
+.info-hotspot .head { display: flex; align-items: center; gap: 8px; color: #fff; }
+.info-hotspot .icon { width: 36px; height: 36px; border-radius: 50%; background: #1f6feb; color: #fff;
+  font: bold 20px/36px serif; text-align: center; border: 2px solid #fff; box-sizing: border-box; }
+.info-hotspot .title { background: rgba(0, 0, 0, 0.6); padding: 2px 8px; border-radius: 4px; }
+.info-hotspot.open .text { display: block; left: 18px; top: 42px; transform: none; }
+</style>
+<script src="marzipano/marzipano.js"></script>
+<script src="data.js"></script>
+</head>
+<body>
+<div id="pano"></div>
+<div id="title"></div>
+<script>
+(function () {
+  var data = window.APP_DATA;
+  var element = document.getElementById("pano");
+  var viewer = new Marzipano.Viewer(element, { controls: { mouseViewMode: data.settings.mouseViewMode } });
+  var fov = function (hfov) {
+    return Marzipano.util.convertFov.htov(hfov, element.clientWidth || 16, element.clientHeight || 9);
+  };
+  var scenes = {};
+  data.scenes.forEach(function (s) {
+    var base = "tiles/" + s.id + "/";
+    var source = Marzipano.ImageUrlSource.fromString(base + "{z}/{f}/{y}/{x}.jpg",
+      { cubeMapPreviewUrl: base + "preview.jpg" });
+    var geometry = new Marzipano.CubeGeometry(s.levels);
+    var limiter = Marzipano.RectilinearView.limit.traditional(s.faceSize, 100 * Math.PI / 180, 120 * Math.PI / 180);
+    var view = new Marzipano.RectilinearView(s.initialViewParameters, limiter);
+    var scene = viewer.createScene({ source: source, geometry: geometry, view: view, pinFirstLevel: true });
+    var entry = { data: s, scene: scene, view: view, hfov: s.disanView.hfov, w: 0, h: 0 };
+    // Like Pannellum, keep the horizontal field of view when the window changes shape (Marzipano keeps
+    // the vertical one); the first sizing of a view is such a change.
+    view.addEventListener("change", function () {
+      if (view.width() === entry.w && view.height() === entry.h && entry.w > 0) {
+        entry.hfov = Marzipano.util.convertFov.vtoh(view.fov(), entry.w, entry.h);
+      }
+    });
+    view.addEventListener("resize", function () {
+      entry.w = view.width();
+      entry.h = view.height();
+      if (entry.w > 0 && entry.h > 0) view.setFov(Marzipano.util.convertFov.htov(entry.hfov, entry.w, entry.h));
+    });
+    scenes[s.id] = entry;
+  });
+  var current = null;
+  function go(id, arrive) {
+    var target = scenes[id];
+    var v = arrive || target.data.disanView;
+    target.hfov = v.hfov;
+    target.view.setParameters({ yaw: v.yaw, pitch: v.pitch, fov: fov(v.hfov) });
+    target.scene.switchTo({ transitionDuration: current === null ? 0 : 800 });
+    current = id;
+    document.getElementById("title").textContent = target.data.name;
+  }
+  data.scenes.forEach(function (s) {
+    var container = scenes[s.id].scene.hotspotContainer();
+    s.linkHotspots.forEach(function (h) {
+      if (!scenes[h.target]) return;
+      var e = document.createElement("div");
+      e.className = "link-hotspot";
+      e.dataset.scene = s.id;
+      e.dataset.target = h.target;
+      e.innerHTML = '<div class="arrow"></div><div class="label"></div>';
+      e.querySelector(".label").textContent = h.title;
+      e.addEventListener("click", function () { go(h.target, h.targetView); });
+      container.createHotspot(e, { yaw: h.yaw, pitch: h.pitch });
+    });
+    s.infoHotspots.forEach(function (h) {
+      var e = document.createElement("div");
+      e.className = "info-hotspot";
+      e.dataset.scene = s.id;
+      e.innerHTML = '<div class="head"><div class="icon">i</div><div class="title"></div></div><div class="text"></div>';
+      e.querySelector(".title").textContent = h.title;
+      e.querySelector(".text").textContent = h.text;
+      if (!h.title) e.querySelector(".title").style.display = "none";
+      e.addEventListener("click", function () { e.classList.toggle("open"); });
+      container.createHotspot(e, { yaw: h.yaw, pitch: h.pitch });
+    });
+  });
+  go(data.scenes[0].id);
+  window.disanTour = { viewer: viewer, scenes: scenes, current: function () { return current; }, go: go };
+})();
+</script>
+</body>
+</html>
+"##;
