@@ -165,7 +165,10 @@ fn a_tour_exported_and_imported_is_unchanged() {
     let work = tempfile::tempdir().unwrap();
     let (a, b) = (work.path().join("a"), work.path().join("b"));
     let (gate, shrine) = panoramas(&a);
-    let original = build_tour(&a, &gate, &shrine);
+    build_tour(&a, &gate, &shrine);
+    // A rejected suggestion travels with the document too.
+    let original = ok(&a, &["tour", "reject", "yen-tu", &gate[..8], &shrine[..8]]);
+    assert_eq!(original["rejected"], serde_json::json!([{"from": gate, "to": shrine}]));
     let out = work.path().join("json");
     export(&a, "json", &out, None);
     let file = out.join("yen-tu.json");

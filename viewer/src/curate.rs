@@ -26,6 +26,9 @@ pub const FORM_FIELDS: &[&str] = &[
     "rights",
 ];
 
+/// The fields of the asset's site that the panel edits.
+pub const SITE_FORM_FIELDS: &[&str] = &["name.vi", "name.en", "name.zh-Hans", "province", "rank", "type"];
+
 /// What a click in a tour's panorama places.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Place {
@@ -54,6 +57,11 @@ pub struct Curator {
     /// The asset's revisions and its tour's link suggestions, read when the form loads (not every frame).
     history: Vec<disan_catalog::Revision>,
     suggestions: Vec<disan_catalog::LinkSuggestion>,
+    /// The asset's site as loaded (`None` without one): its editable fields and whether it is confirmed.
+    site: Option<(disan_catalog::Site, BTreeMap<String, String>)>,
+    pub site_form: BTreeMap<String, String>,
+    /// The name, in the interface language, of a site to create for this asset.
+    pub new_site: String,
 }
 
 impl Curator {
@@ -88,12 +96,45 @@ impl Curator {
 
     /// The fields changed in the form, as `FIELD[.LANG]=VALUE` assignments.
     pub fn changes(&self) -> Vec<String> {
-        self.form
-            .iter()
-            .filter(|(k, v)| self.loaded.get(*k) != Some(v))
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect()
+        changed(&self.form, &self.loaded)
     }
+
+    fn load_site(&mut self, site: Option<disan_catalog::Site>) {
+        self.site = site.map(|site| {
+            let form = SITE_FORM_FIELDS
+                .iter()
+                .map(|key| {
+                    let value = match key.split_once('.') {
+                        Some((_, l)) => site.name.get(l).map(str::to_owned),
+                        None => match *key {
+                            "province" => site.province.clone(),
+                            "rank" => site.rank.clone(),
+                            _ => site.relic_type.clone(),
+                        },
+                    };
+                    ((*key).to_owned(), value.unwrap_or_default())
+                })
+                .collect::<BTreeMap<_, _>>();
+            (site, form)
+        });
+        self.site_form = self.site.as_ref().map(|(_, f)| f.clone()).unwrap_or_default();
+        self.new_site.clear();
+    }
+
+    /// The site fields changed in the panel, as assignments.
+    pub fn site_changes(&self) -> Vec<String> {
+        self.site
+            .as_ref()
+            .map(|(_, loaded)| changed(&self.site_form, loaded))
+            .unwrap_or_default()
+    }
+}
+
+fn changed(form: &BTreeMap<String, String>, loaded: &BTreeMap<String, String>) -> Vec<String> {
+    form.iter()
+        .filter(|(k, v)| loaded.get(*k) != Some(v))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect()
 }
 
 /// A label for a form field in the interface language: "Title (vi)".
@@ -101,6 +142,14 @@ fn field_label(lang: crate::i18n::Lang, key: &str) -> String {
     match key.split_once('.') {
         Some((f, l)) => format!("{} ({l})", t(lang, &format!("field.{f}"))),
         None => t(lang, &format!("field.{key}")).to_owned(),
+    }
+}
+
+/// A label for a site field: "Site name (vi)", "Province".
+fn site_field_label(lang: crate::i18n::Lang, key: &str) -> String {
+    match key.split_once('.') {
+        Some((f, l)) => format!("{} ({l})", t(lang, &format!("site_field.{f}"))),
+        None => t(lang, &format!("site_field.{key}")).to_owned(),
     }
 }
 
@@ -154,14 +203,16 @@ impl ViewerApp {
             self.curator.load(item);
             // Read once per load; every change reloads, so they stay current.
             let tour = self.collection.tour_scene(&item.id).map(|(t, _)| t.id.clone());
-            let (history, suggestions) = match self.edit_catalog() {
+            let (history, suggestions, site) = match self.edit_catalog() {
                 Ok(c) => (
                     c.history(Entity::Asset, &item.id).unwrap_or_default(),
                     tour.and_then(|t| c.suggest_links(&t, 150.0).ok()).unwrap_or_default(),
+                    item.site_id.as_deref().and_then(|s| c.site(s).ok()),
                 ),
                 Err(_) => Default::default(),
             };
             (self.curator.history, self.curator.suggestions) = (history, suggestions);
+            self.curator.load_site(site);
         }
         ui.separator();
         ui.heading(t(lang, "curate.heading"));
@@ -241,6 +292,8 @@ impl ViewerApp {
             });
         }
 
+        self.site_tools(ui, item);
+
         // History, newest first, each with its undo.
         ui.label(RichText::new(t(lang, "curate.history")).strong());
         let mut undo = None;
@@ -269,7 +322,70 @@ impl ViewerApp {
         }
     }
 
-    /// Placing hotspots and accepting suggested links in the tour of this panorama.
+    /// The asset's site: its names and vocabulary fields, confirming a suggested site, and a new site for
+    /// the asset.
+    fn site_tools(&mut self, ui: &mut egui::Ui, item: &Item) {
+        let lang = self.lang;
+        // Folded by default: the tour tools below must stay in reach.
+        egui::CollapsingHeader::new(t(lang, "curate.site_details"))
+            .id_salt("curate-site-details")
+            .show(ui, |ui| self.site_form(ui, item));
+    }
+
+    fn site_form(&mut self, ui: &mut egui::Ui, item: &Item) {
+        let lang = self.lang;
+        if let Some((site, _)) = &self.curator.site {
+            let (site_id, confirmed) = (site.id.clone(), site.confirmed);
+            egui::Grid::new("curate-site-form").num_columns(2).show(ui, |ui| {
+                for key in SITE_FORM_FIELDS {
+                    let label = ui.label(site_field_label(lang, key));
+                    let value = self.curator.site_form.entry((*key).to_owned()).or_default();
+                    ui.add(egui::TextEdit::singleline(value).desired_width(220.0))
+                        .labelled_by(label.id);
+                    ui.end_row();
+                }
+            });
+            let changes = self.curator.site_changes();
+            ui.horizontal(|ui| {
+                let save = ui.add_enabled(!changes.is_empty(), egui::Button::new(t(lang, "curate.save_site")));
+                let confirm = !confirmed && ui.button(t(lang, "curate.confirm_site")).clicked();
+                if save.clicked() {
+                    let id = site_id.clone();
+                    self.act("curate.saved", move |cat, who| {
+                        let parsed = changes
+                            .iter()
+                            .map(|a| fields::parse_assignment(Entity::Site, a))
+                            .collect::<Result<Vec<_>, _>>()
+                            .map_err(disan_catalog::CatalogError::Invalid)?;
+                        Ok(cat.set_site(&id, &parsed, who)?.len())
+                    });
+                } else if confirm {
+                    let id = site_id.clone();
+                    self.act("curate.saved", move |cat, who| Ok(cat.confirm_site(&id, who)?.len()));
+                }
+            });
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label(t(lang, "curate.new_site"));
+            ui.add(egui::TextEdit::singleline(&mut self.curator.new_site).desired_width(160.0))
+                .labelled_by(label.id);
+            let name = self.curator.new_site.trim().to_owned();
+            if ui
+                .add_enabled(!name.is_empty(), egui::Button::new(t(lang, "curate.create_site")))
+                .clicked()
+            {
+                let (asset, tag) = (item.id.clone(), lang.tag());
+                self.act("curate.saved", move |cat, who| {
+                    let change = fields::parse_assignment(Entity::Site, &format!("name.{tag}={name}"))
+                        .map_err(disan_catalog::CatalogError::Invalid)?;
+                    let (site, revs) = cat.create_site(None, &[change], who)?;
+                    Ok(revs.len() + cat.assign_site(Some(&site.id), &[asset], who)?.len())
+                });
+            }
+        });
+    }
+
+    /// Placing hotspots, and accepting or rejecting suggested links, in the tour of this panorama.
     fn tour_tools(&mut self, ui: &mut egui::Ui, item: &Item) {
         let lang = self.lang;
         let Some((tour, scene)) = self.collection.tour_scene(&item.id) else {
@@ -309,12 +425,12 @@ impl ViewerApp {
             );
         }
         // Links proposed from GPS and heading.
-        let mut accept = None;
+        let (mut accept, mut reject) = (None, None);
         for s in self
             .curator
             .suggestions
             .iter()
-            .filter(|s| s.from == item.id && !s.exists)
+            .filter(|s| s.from == item.id && !s.exists && !s.rejected)
         {
             ui.horizontal(|ui| {
                 let name = others
@@ -329,7 +445,18 @@ impl ViewerApp {
                 if ui.small_button(t(lang, "curate.accept")).clicked() {
                     accept = Some((s.to.clone(), s.yaw));
                 }
+                if ui.small_button(t(lang, "curate.reject")).clicked() {
+                    reject = Some(s.to.clone());
+                }
             });
+        }
+        if let Some(to) = reject {
+            let from = item.id.clone();
+            self.act("curate.saved", move |cat, who| {
+                cat.update_tour(&tour_id, who, |_, t| t.reject_link(&from, &to))?;
+                Ok(1)
+            });
+            return;
         }
         if let Some((to, yaw)) = accept {
             let from = item.id.clone();

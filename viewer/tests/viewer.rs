@@ -666,3 +666,130 @@ fn curator_mode_drags_a_hotspot() {
     let (_, pano) = h.state().pano.as_ref().unwrap();
     assert!((pano.camera.yaw - camera.yaw).abs() < 1e-6, "the view did not turn");
 }
+
+/// A link suggested from GPS and compass is accepted with one click, or rejected: a rejected one is kept in
+/// the tour and no longer offered.
+#[test]
+fn curator_mode_accepts_and_rejects_suggested_links() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (pier, boat) = with_tour(root);
+    let unlink = || {
+        let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
+        cat.update_tour("ha-long", "test", |_, t| {
+            t.scene_mut(pier).unwrap().links.clear();
+            Ok(())
+        })
+        .unwrap();
+    };
+    // Both panoramas face east (GPano heading 90°) from the same spot, and the pier no longer links to the boat.
+    for id in [pier, boat] {
+        let lock = disan_catalog::WriteLock::acquire(root).unwrap();
+        let mut cat = disan_catalog::Catalog::open_or_create(root, &lock).unwrap();
+        let mut m = cat.get(id).unwrap().manifest;
+        m.metadata.heading_deg = Some(90.0);
+        cat.commit_asset(&m, &format!("/captures/{id}.jpg"), 1).unwrap();
+    }
+    unlink();
+    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
+    open_asset(&mut h, pier);
+    h.get_by_label("Accept").click();
+    h.run_steps(3);
+    let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
+    let links = &tour.scene(pier).unwrap().links;
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!((links[0].target.as_str(), links[0].pitch), (boat, -10.0));
+    assert!(
+        h.query_by_label("Accept").is_none(),
+        "linked now, so no longer suggested"
+    );
+    drop(h);
+
+    unlink();
+    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
+    open_asset(&mut h, pier);
+    h.get_by_label("Reject").click();
+    h.run_steps(3);
+    let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
+    assert!(tour.scene(pier).unwrap().links.is_empty());
+    assert!(tour.is_rejected(pier, boat), "{:?}", tour.rejected);
+    assert!(h.query_by_label("Accept").is_none() && h.query_by_label("Reject").is_none());
+    let history = disan_catalog::Catalog::open(root)
+        .unwrap()
+        .tour_history("ha-long")
+        .unwrap();
+    assert_eq!(history.last().unwrap().author, "biên tập viên");
+}
+
+/// Sites in curator mode: a site suggested by ingest is confirmed, its names and fields are edited with the
+/// catalogue's validation, and a new site is created for the asset, every change a revision.
+#[test]
+fn curator_mode_manages_sites() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (_, boat) = with_tour(root);
+    // The boat's panorama has GPS and no site: ingest's suggestion makes an unconfirmed site for it.
+    let suggested = {
+        let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
+        cat.suggest_sites(100.0, "disan ingest").unwrap();
+        cat.get(boat).unwrap().site_id.expect("a suggested site")
+    };
+    let site = |id: &str| disan_catalog::Catalog::open(root).unwrap().site(id).unwrap();
+    assert!(!site(&suggested).confirmed);
+    let mut h = harness_sized(root, curator(), [1280.0, 1100.0]);
+    open_asset(&mut h, boat);
+    assert!(h.query_by_label("Confirm site").is_none(), "folded until asked for");
+    h.get_by_label("Site details").click();
+    h.run_steps(2);
+    h.get_by_label("Confirm site").click();
+    h.run_steps(3);
+    assert!(site(&suggested).confirmed);
+
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Site name (vi)");
+    field.focus();
+    field.type_text("Bến thuyền Hạ Long");
+    h.run_steps(2);
+    assert_eq!(
+        h.state().curator.site_changes(),
+        vec!["name.vi=Bến thuyền Hạ Long".to_owned()]
+    );
+    h.get_by_label("Save site").click();
+    h.run_steps(3);
+    assert_eq!(site(&suggested).name.get("vi"), Some("Bến thuyền Hạ Long"));
+    let revs = disan_catalog::Catalog::open(root)
+        .unwrap()
+        .history(disan_catalog::Entity::Site, &suggested)
+        .unwrap();
+    assert_eq!(revs.last().unwrap().author, "biên tập viên");
+
+    // A rank outside the vocabulary is refused with a message, and nothing changes.
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Rank");
+    field.focus();
+    field.type_text("not-a-rank");
+    h.run_steps(2);
+    h.get_by_label("Save site").click();
+    h.run_steps(3);
+    assert!(h.state().curator.message.as_ref().is_some_and(|(ok, _)| !*ok));
+    assert_eq!(site(&suggested).rank, None);
+
+    // A new site for the asset, named in the interface language.
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "New site");
+    field.focus();
+    field.type_text("Hang Sửng Sốt");
+    h.run_steps(2);
+    h.get_by_label("Create and assign").click();
+    h.run_steps(3);
+    let now = disan_catalog::Catalog::open(root)
+        .unwrap()
+        .get(boat)
+        .unwrap()
+        .site_id
+        .unwrap();
+    assert_ne!(now, suggested);
+    assert_eq!(site(&now).name.get("en"), Some("Hang Sửng Sốt"));
+    assert!(site(&now).confirmed);
+}

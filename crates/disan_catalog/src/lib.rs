@@ -22,7 +22,7 @@ pub use fields::{Change, Entity};
 pub use search::{MatchTier, RANK_WINDOW, SearchHit, fold_for_index};
 pub use sites::{Site, SuggestReport};
 pub use tour_export::{ScenePyramid, TourFormat, export_atomically, pick as pick_text};
-pub use tours::{InfoHotspot, LinkHotspot, LinkSuggestion, TOURS_DIR, Tour, TourScene, TourView};
+pub use tours::{InfoHotspot, LinkHotspot, LinkSuggestion, RejectedLink, TOURS_DIR, Tour, TourScene, TourView};
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -92,6 +92,16 @@ pub struct Tour {
     /// The first scene is where the tour starts.
     #[serde(default)]
     pub scenes: Vec<TourScene>,
+    /// Suggested links a curator turned down: [`Catalog::suggest_links`] marks them, nothing accepts them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<RejectedLink>,
+}
+
+/// A suggested link from one scene to another that a curator rejected.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RejectedLink {
+    pub from: String,
+    pub to: String,
 }
 
 impl Tour {
@@ -101,6 +111,28 @@ impl Tour {
 
     pub fn scene_mut(&mut self, asset: &str) -> Option<&mut TourScene> {
         self.scenes.iter_mut().find(|s| s.asset == asset)
+    }
+
+    /// Turns down the suggested link `from` → `to` (both scenes of the tour).
+    pub fn reject_link(&mut self, from: &str, to: &str) -> Result<()> {
+        for a in [from, to] {
+            if self.scene(a).is_none() {
+                return Err(CatalogError::Invalid(format!(
+                    "{a} is not a scene of tour {} (`disan tour add`)",
+                    self.id
+                )));
+            }
+        }
+        self.rejected.push(RejectedLink {
+            from: from.to_owned(),
+            to: to.to_owned(),
+        });
+        Ok(())
+    }
+
+    /// Whether the link `from` → `to` was turned down.
+    pub fn is_rejected(&self, from: &str, to: &str) -> bool {
+        self.rejected.iter().any(|r| r.from == from && r.to == to)
     }
 
     /// An error unless the tour has a scene to open on (the web exports need one).
@@ -207,6 +239,12 @@ impl Tour {
             *t = out;
         };
         nfc(&mut self.title);
+        // Rejections of scenes no longer in the tour go with them; each is kept once, in order.
+        let scenes: BTreeSet<String> = self.scenes.iter().map(|s| s.asset.clone()).collect();
+        self.rejected
+            .retain(|r| r.from != r.to && scenes.contains(&r.from) && scenes.contains(&r.to));
+        self.rejected.sort();
+        self.rejected.dedup();
         for s in &mut self.scenes {
             nfc(&mut s.title);
             for i in &mut s.infos {
@@ -239,6 +277,8 @@ pub struct LinkSuggestion {
     pub yaw: f64,
     /// Already linked.
     pub exists: bool,
+    /// Turned down by a curator ([`Tour::reject_link`]).
+    pub rejected: bool,
 }
 
 /// Yaw in −180…180.
@@ -274,7 +314,7 @@ impl Catalog {
         let tour = Tour {
             id: id.to_owned(),
             title,
-            scenes: Vec::new(),
+            ..Tour::default()
         };
         self.write_tour(None, tour, author)
     }
@@ -423,6 +463,7 @@ impl Catalog {
                     bearing_deg: bearing,
                     yaw: wrap_yaw(bearing - heading),
                     exists,
+                    rejected: tour.is_rejected(a, b),
                 });
             }
         }
@@ -484,6 +525,7 @@ mod tests {
             id: "yen-tu".into(),
             title: LangText::new(),
             scenes: vec![scene("a"), scene("b")],
+            ..Tour::default()
         };
         assert!(t.check().is_ok());
         t.scenes[0].links.push(LinkHotspot {

@@ -847,4 +847,28 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
     assert!(now.scenes[0].links.is_empty());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), now.to_json());
     assert_eq!(now.title.get("vi"), Some("Đường lên Yên Tử"));
+
+    // The curator turns the link back down: it stays suggested, marked rejected, in the document and the file.
+    let (from, to) = (back.from.clone(), back.to.clone());
+    let rejected = cat
+        .update_tour("yen-tu", "curator", |_, t| t.reject_link(&from, &to))
+        .unwrap();
+    assert_eq!(rejected.rejected.len(), 1);
+    let s = cat.suggest_links("yen-tu", 150.0).unwrap();
+    assert_eq!(
+        s.iter().map(|s| (s.rejected, s.exists)).collect::<Vec<_>>(),
+        vec![(false, false), (true, false)],
+        "{s:?}"
+    );
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"rejected\""));
+    let outside = cat.update_tour("yen-tu", "curator", |_, t| t.reject_link(&from, "a000000000000009"));
+    assert!(matches!(outside, Err(CatalogError::Invalid(_))), "{outside:?}");
+    // A rejection goes with a scene taken out of the tour.
+    let fewer = cat
+        .update_tour("yen-tu", "curator", |_, t| {
+            t.scenes.retain(|s| s.asset != to);
+            Ok(())
+        })
+        .unwrap();
+    assert!(fewer.rejected.is_empty(), "{fewer:?}");
 }

@@ -89,6 +89,9 @@ pub enum TourCommand {
         #[arg(long)]
         accept: bool,
     },
+    /// Turn down a suggested link FROM → TO: `suggest` marks it rejected and `--accept` leaves it out (undo
+    /// with `disan undo REV`).
+    Reject { name: String, from: String, to: String },
     /// The tour's revisions (undo one with `disan undo REV`).
     History { name: String },
     /// Export for the web: `pannellum` (a folder with index.html, tour.json, Pannellum and the tiles),
@@ -333,7 +336,11 @@ pub fn run(collection: &Path, cmd: TourCommand, json: bool, who: &str) -> anyhow
         TourCommand::Suggest { name, radius, accept } => {
             let suggestions = cat.suggest_links(&name, radius)?;
             if accept {
-                let new: Vec<_> = suggestions.iter().filter(|s| !s.exists).cloned().collect();
+                let new: Vec<_> = suggestions
+                    .iter()
+                    .filter(|s| !s.exists && !s.rejected)
+                    .cloned()
+                    .collect();
                 let t = cat.update_tour(&name, who, |_, t| {
                     for s in &new {
                         let id = t.next_hotspot_id("l");
@@ -360,13 +367,21 @@ pub fn run(collection: &Path, cmd: TourCommand, json: bool, who: &str) -> anyhow
                         s.distance_m,
                         s.bearing_deg,
                         s.yaw,
-                        if s.exists { "  (linked)" } else { "" }
+                        match (s.exists, s.rejected) {
+                            (true, _) => "  (linked)",
+                            (false, true) => "  (rejected)",
+                            _ => "",
+                        }
                     );
                 }
                 if suggestions.is_empty() {
                     println!("no panoramas of this tour with GPS and a heading lie within {radius} m of each other");
                 }
             }
+        }
+        TourCommand::Reject { name, from, to } => {
+            let (from, to) = (cat.resolve_id(&from)?, cat.resolve_id(&to)?);
+            show(&cat.update_tour(&name, who, |_, t| t.reject_link(&from, &to))?)?;
         }
         TourCommand::History { name } => {
             let revs = cat.tour_history(&name)?;
