@@ -62,6 +62,11 @@ pub struct Curator {
     pub site_form: BTreeMap<String, String>,
     /// The name, in the interface language, of a site to create for this asset.
     pub new_site: String,
+    /// Every tour id (with empty tours, which the collection leaves out), read when the form loads.
+    tour_ids: Vec<String>,
+    /// The tour picked to add this panorama to, and the title of a new tour for it.
+    pub join_tour: Option<String>,
+    pub new_tour: String,
 }
 
 impl Curator {
@@ -203,15 +208,18 @@ impl ViewerApp {
             self.curator.load(item);
             // Read once per load; every change reloads, so they stay current.
             let tour = self.collection.tour_scene(&item.id).map(|(t, _)| t.id.clone());
-            let (history, suggestions, site) = match self.edit_catalog() {
+            let (history, suggestions, site, tour_ids) = match self.edit_catalog() {
                 Ok(c) => (
                     c.history(Entity::Asset, &item.id).unwrap_or_default(),
                     tour.and_then(|t| c.suggest_links(&t, 150.0).ok()).unwrap_or_default(),
                     item.site_id.as_deref().and_then(|s| c.site(s).ok()),
+                    c.tours().unwrap_or_default(),
                 ),
                 Err(_) => Default::default(),
             };
             (self.curator.history, self.curator.suggestions) = (history, suggestions);
+            (self.curator.tour_ids, self.curator.join_tour) = (tour_ids, None);
+            self.curator.new_tour.clear();
             self.curator.load_site(site);
         }
         ui.separator();
@@ -387,6 +395,95 @@ impl ViewerApp {
 
     /// Placing hotspots, and accepting or rejecting suggested links, in the tour of this panorama.
     fn tour_tools(&mut self, ui: &mut egui::Ui, item: &Item) {
+        self.join_tour(ui, item);
+        self.scene_tools(ui, item);
+    }
+
+    /// Adding this panorama to a tour, or starting a new tour with it.
+    fn join_tour(&mut self, ui: &mut egui::Ui, item: &Item) {
+        // Folded by default, like the site details: placing hotspots is the everyday work here.
+        ui.separator();
+        egui::CollapsingHeader::new(t(self.lang, "curate.tours"))
+            .id_salt("curate-tours")
+            .show(ui, |ui| self.join_tour_form(ui, item));
+    }
+
+    fn join_tour_form(&mut self, ui: &mut egui::Ui, item: &Item) {
+        let lang = self.lang;
+        let open: Vec<String> = self
+            .curator
+            .tour_ids
+            .iter()
+            .filter(|id| {
+                !self
+                    .collection
+                    .tours
+                    .iter()
+                    .any(|t| &t.id == *id && t.scene(&item.id).is_some())
+            })
+            .cloned()
+            .collect();
+        let mut add = None;
+        if !open.is_empty() {
+            ui.horizontal(|ui| {
+                egui::ComboBox::from_id_salt("curate-join-tour")
+                    .selected_text(self.curator.join_tour.clone().unwrap_or_else(|| "—".into()))
+                    .show_ui(ui, |ui| {
+                        for id in &open {
+                            ui.selectable_value(&mut self.curator.join_tour, Some(id.clone()), id);
+                        }
+                    });
+                let chosen = self.curator.join_tour.clone();
+                if ui
+                    .add_enabled(chosen.is_some(), egui::Button::new(t(lang, "curate.add_to_tour")))
+                    .clicked()
+                {
+                    add = chosen;
+                }
+            });
+        }
+        let mut create = None;
+        ui.horizontal(|ui| {
+            let label = ui.label(t(lang, "curate.new_tour"));
+            ui.add(egui::TextEdit::singleline(&mut self.curator.new_tour).desired_width(160.0))
+                .labelled_by(label.id);
+            let title = self.curator.new_tour.trim().to_owned();
+            let id = disan_catalog::slug(&title);
+            if ui
+                .add_enabled(!id.is_empty(), egui::Button::new(t(lang, "curate.create_tour")))
+                .clicked()
+            {
+                create = Some((id, title));
+            }
+        });
+        let asset = item.id.clone();
+        let add_scene = move |cat: &mut Catalog, tour: &str, who: &str| {
+            cat.update_tour(tour, who, |_, t| {
+                t.scenes.push(disan_catalog::TourScene {
+                    asset,
+                    title: Default::default(),
+                    view: Default::default(),
+                    links: vec![],
+                    infos: vec![],
+                });
+                Ok(())
+            })
+        };
+        if let Some(tour) = add {
+            self.act("curate.saved", move |cat, who| add_scene(cat, &tour, who).map(|_| 1));
+        } else if let Some((id, title)) = create {
+            let tag = lang.tag();
+            self.act("curate.saved", move |cat, who| {
+                let mut text = disan_core::LangText::new();
+                text.set(tag, &title);
+                cat.create_tour(&id, text, who)?;
+                add_scene(cat, &id, who).map(|_| 2)
+            });
+        }
+    }
+
+    /// In the tour of this panorama: placing hotspots, listing and removing them, and suggested links.
+    fn scene_tools(&mut self, ui: &mut egui::Ui, item: &Item) {
         let lang = self.lang;
         let Some((tour, scene)) = self.collection.tour_scene(&item.id) else {
             return;
@@ -423,6 +520,55 @@ impl ViewerApp {
                 Place::Link(asset.clone()),
                 tf(lang, "curate.place_link", &[("scene", name)]),
             );
+        }
+        // The scene's hotspots, each with its removal.
+        let spots: Vec<(String, String)> = scene
+            .links
+            .iter()
+            .map(|l| {
+                let name = others
+                    .iter()
+                    .find(|(a, _)| *a == l.target)
+                    .map_or(l.target.clone(), |(_, n)| n.clone());
+                (l.id.clone(), format!("» {name}"))
+            })
+            .chain(scene.infos.iter().map(|i| {
+                let title = i
+                    .title
+                    .get_or_fallback(lang.tag(), &lang.fallbacks())
+                    .map_or(String::new(), |(_, t)| t.to_owned());
+                (i.id.clone(), format!("i {title}"))
+            }))
+            .collect();
+        let mut remove = None;
+        if !spots.is_empty() {
+            egui::CollapsingHeader::new(t(lang, "curate.hotspots"))
+                .id_salt("curate-hotspots")
+                .show(ui, |ui| {
+                    for (id, text) in &spots {
+                        ui.horizontal(|ui| {
+                            ui.label(text);
+                            if ui.small_button(t(lang, "curate.remove")).clicked() {
+                                remove = Some(id.clone());
+                            }
+                        });
+                    }
+                });
+        }
+        if let Some(id) = remove {
+            let (tour, scene) = (tour_id.clone(), item.id.clone());
+            self.act("curate.saved", move |cat, who| {
+                cat.update_tour(&tour, who, |_, t| {
+                    let s = t
+                        .scene_mut(&scene)
+                        .ok_or_else(|| disan_catalog::CatalogError::Invalid(format!("{scene} is not in the tour")))?;
+                    s.links.retain(|l| l.id != id);
+                    s.infos.retain(|i| i.id != id);
+                    Ok(())
+                })?;
+                Ok(1)
+            });
+            return;
         }
         // Links proposed from GPS and heading.
         let (mut accept, mut reject) = (None, None);

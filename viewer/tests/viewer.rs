@@ -667,6 +667,14 @@ fn curator_mode_drags_a_hotspot() {
     assert!((pano.camera.yaw - camera.yaw).abs() < 1e-6, "the view did not turn");
 }
 
+/// Presses the first control labelled `label` through its accessibility action, as a screen reader would:
+/// the curator's panel is taller than the test window, and a pointer click below its edge would miss.
+fn press(h: &mut Harness<'_, ViewerApp>, label: &str) {
+    use egui_kittest::kittest::Queryable as _;
+    h.get_all_by_label(label).next().unwrap().click_accesskit();
+    h.run_steps(3);
+}
+
 /// A link suggested from GPS and compass is accepted with one click, or rejected: a rejected one is kept in
 /// the tour and no longer offered.
 #[test]
@@ -695,8 +703,7 @@ fn curator_mode_accepts_and_rejects_suggested_links() {
     unlink();
     let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
     open_asset(&mut h, pier);
-    h.get_by_label("Accept").click();
-    h.run_steps(3);
+    press(&mut h, "Accept");
     let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
     let links = &tour.scene(pier).unwrap().links;
     assert_eq!(links.len(), 1, "{links:?}");
@@ -710,8 +717,7 @@ fn curator_mode_accepts_and_rejects_suggested_links() {
     unlink();
     let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
     open_asset(&mut h, pier);
-    h.get_by_label("Reject").click();
-    h.run_steps(3);
+    press(&mut h, "Reject");
     let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
     assert!(tour.scene(pier).unwrap().links.is_empty());
     assert!(tour.is_rejected(pier, boat), "{:?}", tour.rejected);
@@ -792,4 +798,68 @@ fn curator_mode_manages_sites() {
     assert_ne!(now, suggested);
     assert_eq!(site(&now).name.get("en"), Some("Hang Sửng Sốt"));
     assert!(site(&now).confirmed);
+}
+
+/// Tours from the curator's panel: a panorama joins an existing (empty) tour, starts a new one named in
+/// the interface language, and a hotspot is removed from its scene, each a revision.
+#[test]
+fn curator_mode_adds_to_tours_and_removes_hotspots() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let pier = ASSETS[1].id;
+    disan_catalog::Catalog::open_for_edit(root)
+        .unwrap()
+        .create_tour("vinh", Default::default(), "test")
+        .unwrap();
+    let tour = |id: &str| disan_catalog::Catalog::open(root).unwrap().tour(id).unwrap();
+    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
+    open_asset(&mut h, pier);
+    assert!(h.query_by_label("Add to tour").is_none(), "folded until asked for");
+    h.get_by_label("Tours").click();
+    h.run_steps(2);
+    // The tour picked in the drop-down (egui's combo box offers no label to find it by).
+    h.state_mut().curator.join_tour = Some("vinh".into());
+    h.run_steps(1);
+    h.get_by_label("Add to tour").click();
+    h.run_steps(3);
+    assert_eq!(tour("vinh").scenes.len(), 1);
+    assert_eq!(tour("vinh").scenes[0].asset, pier);
+
+    // A change reloads the form; the section stays open (egui remembers it).
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "New tour");
+    field.focus();
+    field.type_text("Dạo bến Hạ Long");
+    h.run_steps(2);
+    h.get_by_label("Create tour").click();
+    h.run_steps(3);
+    let new = tour("dao-ben-ha-long");
+    assert_eq!(new.title.get("en"), Some("Dạo bến Hạ Long"));
+    assert_eq!(new.scenes[0].asset, pier);
+    assert_eq!(
+        disan_catalog::Catalog::open(root)
+            .unwrap()
+            .tour_history("dao-ben-ha-long")
+            .unwrap()
+            .len(),
+        2,
+        "created, then the scene added"
+    );
+    drop(h);
+
+    // The tour of with_tour: the pier links to the boat (l1) and has an information point (i1).
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (pier, _) = with_tour(root);
+    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
+    open_asset(&mut h, pier);
+    press(&mut h, "Hotspots");
+    press(&mut h, "Remove");
+    let t = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
+    let scene = t.scene(pier).unwrap();
+    assert!(scene.links.is_empty(), "{:?}", scene.links);
+    assert_eq!(scene.infos.len(), 1);
+    assert_eq!(h.state().pano.as_ref().unwrap().1.hotspots.len(), 1, "drawn without it");
 }

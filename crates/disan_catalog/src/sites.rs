@@ -87,8 +87,8 @@ fn load_site(conn: &Connection, id: &str) -> rusqlite::Result<Option<Site>> {
     Ok(Some(site))
 }
 
-/// A readable id from a name: folded, ASCII letters and digits joined by `-`.
-fn slug(name: &str) -> String {
+/// A readable id from a name: folded, ASCII letters and digits joined by `-` ("Hạ Long" → "ha-long").
+pub fn slug(name: &str) -> String {
     let folded = fold_for_search(name);
     let mut out = String::new();
     for c in folded.chars() {
