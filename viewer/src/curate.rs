@@ -1,6 +1,7 @@
 //! Curator mode (`disan-viewer --curate`): beside the asset being viewed, its metadata in every language
-//! with the catalogue's own validation, its workflow state and site, its history with undo, and in a tour's
-//! panorama, hotspots placed by clicking and links suggested from GPS and compass. Every change goes through
+//! with the catalogue's own validation, its workflow state, its site (confirmed, edited or newly created), its
+//! history with undo, and for a panorama its tours (joined or started), hotspots placed by clicking, dragged
+//! or removed, and links suggested from GPS and compass accepted or rejected. Every change goes through
 //! the same catalogue API as the `disan` command line (and writes the same revisions), so an edit made in
 //! one shows in the other.
 
