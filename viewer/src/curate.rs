@@ -22,6 +22,12 @@ pub const FORM_FIELDS: &[&str] = &[
     "description.vi",
     "description.en",
     "description.zh-Hans",
+    "subject.vi",
+    "subject.en",
+    "subject.zh-Hans",
+    "coverage.vi",
+    "coverage.en",
+    "coverage.zh-Hans",
     "creator",
     "date",
     "rights",
@@ -83,9 +89,8 @@ impl Curator {
         let mut form = BTreeMap::new();
         for key in FORM_FIELDS {
             let value = match key.split_once('.') {
-                Some(("title", l)) => m.title.get(l).map(str::to_owned),
-                Some(("description", l)) => m.description.get(l).map(str::to_owned),
-                _ => match *key {
+                Some((field, l)) => m.text(field).and_then(|t| t.get(l)).map(str::to_owned),
+                None => match *key {
                     "creator" => m.creator.clone(),
                     "date" => m.date.clone(),
                     "rights" => m.rights.clone(),

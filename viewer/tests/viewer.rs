@@ -524,8 +524,7 @@ fn curator_mode_edits_with_revisions_and_undo() {
     field.type_text(" lúc hoàng hôn");
     h.run_steps(2);
     assert_eq!(h.state().curator.changes(), vec![format!("title.vi={title}")]);
-    h.get_by_label("Save").click();
-    h.run_steps(3);
+    press(&mut h, "Save");
     let cat = disan_catalog::Catalog::open(root).unwrap();
     assert_eq!(cat.metadata(id).unwrap().title.get("vi"), Some(title));
     let revs = cat.history(disan_catalog::Entity::Asset, id).unwrap();
@@ -541,8 +540,7 @@ fn curator_mode_edits_with_revisions_and_undo() {
     assert_eq!(h.state().curator.form["title.vi"], title);
 
     // Undo the newest revision from the history list.
-    h.get_all_by_label("Undo").next().unwrap().click();
-    h.run_steps(3);
+    press(&mut h, "Undo");
     let cat = disan_catalog::Catalog::open(root).unwrap();
     assert_eq!(cat.metadata(id).unwrap().title, before);
     assert_eq!(
@@ -555,8 +553,7 @@ fn curator_mode_edits_with_revisions_and_undo() {
     );
 
     // Draft → in review.
-    h.get_by_label("» In review").click();
-    h.run_steps(3);
+    press(&mut h, "» In review");
     assert_eq!(
         disan_catalog::Catalog::open(root).unwrap().get(id).unwrap().state,
         "in_review"
@@ -566,13 +563,23 @@ fn curator_mode_edits_with_revisions_and_undo() {
     field.focus();
     field.type_text("not a date");
     h.run_steps(2);
-    h.get_by_label("Save").click();
-    h.run_steps(3);
+    press(&mut h, "Save");
     assert!(h.state().curator.message.as_ref().is_some_and(|(ok, _)| !*ok));
     assert_eq!(
         disan_catalog::Catalog::open(root).unwrap().metadata(id).unwrap().date,
         None
     );
+    // Every multilingual field is in the form, in every language: a subject in Chinese.
+    // (The refused date is cleared from the form first.)
+    h.state_mut().curator.form.insert("date".into(), String::new());
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Subject (zh-Hans)");
+    field.focus();
+    field.type_text("历史遗迹");
+    h.run_steps(2);
+    assert_eq!(h.state().curator.changes(), vec!["subject.zh-Hans=历史遗迹".to_owned()]);
+    press(&mut h, "Save");
+    let meta = disan_catalog::Catalog::open(root).unwrap().metadata(id).unwrap();
+    assert_eq!(meta.subject.get("zh-Hans"), Some("历史遗迹"));
 }
 
 /// In a tour's panorama a curator places an information point by clicking where it belongs.
@@ -584,8 +591,7 @@ fn curator_mode_places_a_hotspot_by_clicking() {
     let (pier, _) = with_tour(root);
     let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
     open_asset(&mut h, pier);
-    h.get_by_label("An information point").click();
-    h.run_steps(2);
+    press(&mut h, "An information point");
     h.state_mut().curator.info_title = "Cột cờ".into();
     h.state_mut().curator.info_text = "Nơi thuyền cập bến.".into();
     // Click 100 points right of the view's centre.
@@ -749,10 +755,8 @@ fn curator_mode_manages_sites() {
     let mut h = harness_sized(root, curator(), [1280.0, 1100.0]);
     open_asset(&mut h, boat);
     assert!(h.query_by_label("Confirm site").is_none(), "folded until asked for");
-    h.get_by_label("Site details").click();
-    h.run_steps(2);
-    h.get_by_label("Confirm site").click();
-    h.run_steps(3);
+    press(&mut h, "Site details");
+    press(&mut h, "Confirm site");
     assert!(site(&suggested).confirmed);
 
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Site name (vi)");
@@ -763,8 +767,7 @@ fn curator_mode_manages_sites() {
         h.state().curator.site_changes(),
         vec!["name.vi=Bến thuyền Hạ Long".to_owned()]
     );
-    h.get_by_label("Save site").click();
-    h.run_steps(3);
+    press(&mut h, "Save site");
     assert_eq!(site(&suggested).name.get("vi"), Some("Bến thuyền Hạ Long"));
     let revs = disan_catalog::Catalog::open(root)
         .unwrap()
@@ -777,8 +780,7 @@ fn curator_mode_manages_sites() {
     field.focus();
     field.type_text("not-a-rank");
     h.run_steps(2);
-    h.get_by_label("Save site").click();
-    h.run_steps(3);
+    press(&mut h, "Save site");
     assert!(h.state().curator.message.as_ref().is_some_and(|(ok, _)| !*ok));
     assert_eq!(site(&suggested).rank, None);
 
@@ -787,8 +789,7 @@ fn curator_mode_manages_sites() {
     field.focus();
     field.type_text("Hang Sửng Sốt");
     h.run_steps(2);
-    h.get_by_label("Create and assign").click();
-    h.run_steps(3);
+    press(&mut h, "Create and assign");
     let now = disan_catalog::Catalog::open(root)
         .unwrap()
         .get(boat)
@@ -817,13 +818,11 @@ fn curator_mode_adds_to_tours_and_removes_hotspots() {
     let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
     open_asset(&mut h, pier);
     assert!(h.query_by_label("Add to tour").is_none(), "folded until asked for");
-    h.get_by_label("Tours").click();
-    h.run_steps(2);
+    press(&mut h, "Tours");
     // The tour picked in the drop-down (egui's combo box offers no label to find it by).
     h.state_mut().curator.join_tour = Some("vinh".into());
     h.run_steps(1);
-    h.get_by_label("Add to tour").click();
-    h.run_steps(3);
+    press(&mut h, "Add to tour");
     assert_eq!(tour("vinh").scenes.len(), 1);
     assert_eq!(tour("vinh").scenes[0].asset, pier);
 
@@ -832,8 +831,7 @@ fn curator_mode_adds_to_tours_and_removes_hotspots() {
     field.focus();
     field.type_text("Dạo bến Hạ Long");
     h.run_steps(2);
-    h.get_by_label("Create tour").click();
-    h.run_steps(3);
+    press(&mut h, "Create tour");
     let new = tour("dao-ben-ha-long");
     assert_eq!(new.title.get("en"), Some("Dạo bến Hạ Long"));
     assert_eq!(new.scenes[0].asset, pier);
