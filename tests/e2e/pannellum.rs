@@ -30,15 +30,7 @@ fn pannellum_shows_our_pyramid_as_the_source() {
             .unwrap()
             .image;
         let source = EquiSource::new(&src, None);
-        // Views that look into every face, across face edges, and near both poles.
-        for (yaw, pitch, hfov) in [
-            (0.0, 0.0, 90.0),
-            (35.0, 12.0, 75.0),
-            (-100.0, -25.0, 100.0),
-            (180.0, 5.0, 60.0),
-            (60.0, 70.0, 90.0),
-            (-30.0, -75.0, 90.0),
-        ] {
+        for (yaw, pitch, hfov) in disan_tests::VIEWS_INTO_EVERY_FACE {
             let url =
                 format!("{base}/web/view.html?config=/out/{name}/config.json&yaw={yaw}&pitch={pitch}&hfov={hfov}");
             let shot_path = work.path().join(format!("{name}_{yaw}_{pitch}.png"));

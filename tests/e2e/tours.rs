@@ -242,14 +242,7 @@ fn a_tour_opens_in_marzipano_as_the_source_looks_and_its_links_change_scene() {
     // checked against the source image): the face letters, orientations and angle conventions agree.
     let base = serve(vec![("/tour".into(), web.clone()), ("/web".into(), web_dir())]);
     let (w, h) = (480u32, 360u32);
-    for (yaw, pitch, hfov) in [
-        (0.0, 0.0, 90.0),
-        (35.0, 12.0, 75.0),
-        (-100.0, -25.0, 100.0),
-        (180.0, 5.0, 60.0),
-        (60.0, 70.0, 90.0),
-        (-30.0, -75.0, 90.0),
-    ] {
+    for (yaw, pitch, hfov) in disan_tests::VIEWS_INTO_EVERY_FACE {
         let shot_path = work.path().join(format!("marzipano_{yaw}_{pitch}.png"));
         let url = format!("{base}/web/marzipano-view.html?scene={gate}&yaw={yaw}&pitch={pitch}&hfov={hfov}");
         let shot = chromium_screenshot(&url, w, h, &shot_path);

@@ -450,3 +450,14 @@ pub fn khronos_validate(files: &[PathBuf]) -> Vec<serde_json::Value> {
     }
     all
 }
+
+/// Panorama views (yaw, pitch, hfov in degrees, as Pannellum means them) that look into every cube face, across
+/// face edges and near both poles: the web viewer tests compare each with the source.
+pub const VIEWS_INTO_EVERY_FACE: [(f64, f64, f64); 6] = [
+    (0.0, 0.0, 90.0),
+    (35.0, 12.0, 75.0),
+    (-100.0, -25.0, 100.0),
+    (180.0, 5.0, 60.0),
+    (60.0, 70.0, 90.0),
+    (-30.0, -75.0, 90.0),
+];

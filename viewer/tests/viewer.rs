@@ -498,6 +498,22 @@ fn a_tour_moves_between_scenes_and_opens_information() {
     assert_eq!(h.state().selected, h.state().collection.index_of(ASSETS[0].id));
 }
 
+/// The viewer in curator mode (1280×1000), showing asset `id`.
+fn curating(root: &Path, id: &str) -> Harness<'static, ViewerApp> {
+    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
+    open_asset(&mut h, id);
+    h
+}
+
+/// The newest revision of tour "ha-long" is the curator's.
+fn assert_last_tour_change_by_the_curator(root: &Path) {
+    let history = disan_catalog::Catalog::open(root)
+        .unwrap()
+        .tour_history("ha-long")
+        .unwrap();
+    assert_eq!(history.last().unwrap().author, "biên tập viên");
+}
+
 fn curator() -> Options {
     Options {
         curate: true,
@@ -515,8 +531,7 @@ fn curator_mode_edits_with_revisions_and_undo() {
     fixture(dir.path());
     let root = dir.path();
     let id = ASSETS[2].id;
-    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
-    open_asset(&mut h, id);
+    let mut h = curating(root, id);
     let before = disan_catalog::Catalog::open(root).unwrap().metadata(id).unwrap().title;
     let title = "Đồi A1, Điện Biên Phủ lúc hoàng hôn";
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Title (vi)");
@@ -589,8 +604,7 @@ fn curator_mode_places_a_hotspot_by_clicking() {
     fixture(dir.path());
     let root = dir.path();
     let (pier, _) = with_tour(root);
-    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
-    open_asset(&mut h, pier);
+    let mut h = curating(root, pier);
     press(&mut h, "An information point");
     h.state_mut().curator.info_title = "Cột cờ".into();
     h.state_mut().curator.info_text = "Nơi thuyền cập bến.".into();
@@ -617,11 +631,7 @@ fn curator_mode_places_a_hotspot_by_clicking() {
     assert_eq!(placed.title.get("en"), Some("Cột cờ"));
     // It is drawn at once, and is a revision of the tour by the curator.
     assert_eq!(h.state().pano.as_ref().unwrap().1.hotspots.len(), 3);
-    let history = disan_catalog::Catalog::open(root)
-        .unwrap()
-        .tour_history("ha-long")
-        .unwrap();
-    assert_eq!(history.last().unwrap().author, "biên tập viên");
+    assert_last_tour_change_by_the_curator(root);
 }
 
 /// In curator mode a hotspot dragged to a new place is saved there (a drag elsewhere still turns the view).
@@ -631,8 +641,7 @@ fn curator_mode_drags_a_hotspot() {
     fixture(dir.path());
     let root = dir.path();
     let (pier, _) = with_tour(root);
-    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
-    open_asset(&mut h, pier);
+    let mut h = curating(root, pier);
     h.state_mut().pano.as_mut().unwrap().1.camera.yaw = -25.0;
     h.run_steps(2);
     let (from, rect, camera) = {
@@ -707,8 +716,7 @@ fn curator_mode_accepts_and_rejects_suggested_links() {
         cat.commit_asset(&m, &format!("/captures/{id}.jpg"), 1).unwrap();
     }
     unlink();
-    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
-    open_asset(&mut h, pier);
+    let mut h = curating(root, pier);
     press(&mut h, "Accept");
     let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
     let links = &tour.scene(pier).unwrap().links;
@@ -721,18 +729,13 @@ fn curator_mode_accepts_and_rejects_suggested_links() {
     drop(h);
 
     unlink();
-    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
-    open_asset(&mut h, pier);
+    let mut h = curating(root, pier);
     press(&mut h, "Reject");
     let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
     assert!(tour.scene(pier).unwrap().links.is_empty());
     assert!(tour.is_rejected(pier, boat), "{:?}", tour.rejected);
     assert!(h.query_by_label("Accept").is_none() && h.query_by_label("Reject").is_none());
-    let history = disan_catalog::Catalog::open(root)
-        .unwrap()
-        .tour_history("ha-long")
-        .unwrap();
-    assert_eq!(history.last().unwrap().author, "biên tập viên");
+    assert_last_tour_change_by_the_curator(root);
 }
 
 /// Sites in curator mode: a site suggested by ingest is confirmed, its names and fields are edited with the
@@ -815,8 +818,7 @@ fn curator_mode_adds_to_tours_and_removes_hotspots() {
         .create_tour("vinh", Default::default(), "test")
         .unwrap();
     let tour = |id: &str| disan_catalog::Catalog::open(root).unwrap().tour(id).unwrap();
-    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
-    open_asset(&mut h, pier);
+    let mut h = curating(root, pier);
     assert!(h.query_by_label("Add to tour").is_none(), "folded until asked for");
     press(&mut h, "Tours");
     // The tour picked in the drop-down (egui's combo box offers no label to find it by).
@@ -851,8 +853,7 @@ fn curator_mode_adds_to_tours_and_removes_hotspots() {
     fixture(dir.path());
     let root = dir.path();
     let (pier, _) = with_tour(root);
-    let mut h = harness_sized(root, curator(), [1280.0, 1000.0]);
-    open_asset(&mut h, pier);
+    let mut h = curating(root, pier);
     press(&mut h, "Hotspots");
     press(&mut h, "Remove");
     let t = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();

@@ -21,7 +21,7 @@ pub use export::{ExportFormat, ExportSummary, default_dir as default_export_dir}
 pub use fields::{Change, Entity};
 pub use search::{MatchTier, RANK_WINDOW, SearchHit, fold_for_index};
 pub use sites::{Site, SuggestReport, slug};
-pub use tour_export::{ScenePyramid, TourFormat, export_atomically, pick as pick_text};
+pub use tour_export::{ScenePyramid, TourFormat, export_atomically, html_escape, pick as pick_text};
 pub use tours::{InfoHotspot, LinkHotspot, LinkSuggestion, RejectedLink, TOURS_DIR, Tour, TourScene, TourView};
 
 use std::fs::File;

@@ -229,13 +229,16 @@ impl Catalog {
 
 /// The page that opens the tour: Pannellum over the whole window, the configuration from `tour.json`.
 /// `window.disanViewer` is the viewer, for scripts and tests.
+/// Text made safe for HTML content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 fn index_html(title: &str, lang: &str) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let escape = html_escape;
     format!(
         r#"<!DOCTYPE html>
 <html lang="{lang}">

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use disan_catalog::{Catalog, CatalogError, ScenePyramid, Tour, TourFormat, export_atomically, pick_text};
+use disan_catalog::{Catalog, CatalogError, ScenePyramid, Tour, TourFormat, export_atomically, html_escape, pick_text};
 use disan_core::Settings;
 use disan_imaging::{DecodeLimits, crop_rgb, decode_rgb8, encode_jpeg, resize_rgb};
 use disan_tiles::marzipano::{self, MarzipanoLayout, PREVIEW_FACE_ORDER, PREVIEW_SIZE, TILE_SIZE};
@@ -282,15 +282,9 @@ fn scene_json(
 /// The page that opens the tour. `window.disanTour` is the tour, for scripts and tests: `viewer`,
 /// `scenes` (by asset id: `data`, `scene`, `view`), `current()`, `go(id, view)`.
 fn index_html(title: &str, lang: &str) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
     INDEX_HTML
-        .replace("{lang}", &escape(lang))
-        .replace("{title}", &escape(title))
+        .replace("{lang}", &html_escape(lang))
+        .replace("{title}", &html_escape(title))
 }
 
 const INDEX_HTML: &str = r##"<!DOCTYPE html>
