@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The Marzipano tour export: `disan tour export --format marzipano` (stitch each face from the collection's
+# Pannellum pyramid, resample it to 512·2^k, tile every level, encode) against libvips doing the same work from
+# the same tiles — `vips arrayjoin` of the finest level's tiles per face, `vips resize` (Lanczos3) to the
+# export's face size, `vips dzsave --layout google` (power-of-two levels of 512 px tiles), faces in parallel —
+# and, for scale, ffmpeg's v360 filter to six faces from the equirectangular source followed by the same
+# dzsave: wall, CPU, peak RSS, ratio, in one run.
+#
+#   bash bench/tour-export.sh         (needs ../shared/testdata; installs ffmpeg and libvips-tools)
+#
+# Inputs: aframe's real lake panorama (4096×2048) upscaled to 8192×4096 and 16384×8192 with vips (Lanczos3),
+# ingested once (not timed), each the one scene of a tour.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+testdata=${DISAN_TESTDATA:-../shared/testdata}
+jobs=$(nproc)
+quality=92
+
+need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2"; }; }
+need ffmpeg ffmpeg
+need vips libvips-tools
+[ -x /usr/bin/time ] || apt-get install -y -qq time
+cargo build --release --locked -q -p disan_cli
+disan=$PWD/target/release/disan
+
+work=$(mktemp -d /tmp/disan-tour-bench.XXXX)
+trap 'rm -rf "$work"' EXIT
+
+measure() { # label, command...: prints "label wall cpu rss_mb"
+    local label=$1; shift
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr"; exit 1; }
+    read -r wall user sys rss < "$work/time"
+    printf '%s %s %s %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
+}
+
+ffmpeg_vips() { # input, output dir, face size
+    local in=$1 out=$2 s=$3
+    mkdir -p "$out"
+    ffmpeg -loglevel error -threads "$jobs" -i "$in" \
+        -vf "v360=input=e:output=c6x1:out_forder=rludfb:interp=cubic:w=$((6 * s)):h=$s" -y "$out/strip.ppm"
+    for i in 0 1 2 3 4 5; do echo "$i"; done | xargs -P "$jobs" -I{} sh -c \
+        "vips extract_area '$out/strip.ppm' '$out/face{}.v' \$(({} * $s)) 0 $s $s &&
+         vips dzsave '$out/face{}.v' '$out/face{}' --layout google --tile-size 512 --suffix '.jpg[Q=$quality]' &&
+         rm '$out/face{}.v'"
+}
+vips_face() { # pyramid dir, finest level, tiles per side, cube size, output dir, face size, face letter
+    local pyr=$1 level=$2 n=$3 cube=$4 out=$5 s=$6 f=$7 tiles=() r c
+    for ((r = 0; r < n; r++)); do for ((c = 0; c < n; c++)); do tiles+=("$pyr/$level/$f${r}_${c}.jpg"); done; done
+    vips arrayjoin "${tiles[*]}" "$out/$f.v" --across "$n" &&
+        vips resize "$out/$f.v" "$out/${f}_s.v" "$(echo "$s / $cube" | bc -l)" --kernel lanczos3 &&
+        vips dzsave "$out/${f}_s.v" "$out/$f" --layout google --tile-size 512 --suffix ".jpg[Q=$quality]" &&
+        rm "$out/$f.v" "$out/${f}_s.v"
+}
+vips_faces() { # pyramid dir, finest level, tiles per side, cube size, output dir, face size
+    mkdir -p "$5"
+    printf '%s\n' f r b l u d | xargs -P "$jobs" -I{} bash -c "vips_face '$1' $2 $3 $4 '$5' $6 {}"
+}
+export -f ffmpeg_vips vips_face vips_faces
+export jobs quality
+
+for scale in 2 4; do
+    in=$work/pano_x$scale.jpg
+    vips resize "$testdata/panoramas/aframe-lake.jpg" "$in[Q=95]" $scale --kernel lanczos3
+    w=$(vipsheader -f width "$in"); h=$(vipsheader -f height "$in")
+    c=$work/c$scale
+    "$disan" --collection "$c" ingest "$in" >/dev/null
+    id=$("$disan" --collection "$c" --json search "" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+    DISAN_AUTHOR=bench "$disan" --collection "$c" tour create bench >/dev/null
+    DISAN_AUTHOR=bench "$disan" --collection "$c" tour add bench "$id" >/dev/null
+    {
+        measure disan "$disan" --collection "$c" tour export bench --format marzipano --out "$work/mz_$scale"
+    } > "$work/results"
+    s=$(python3 -c "import re,sys; print(re.search(r'\"faceSize\": (\d+)', open('$work/mz_$scale/data.js').read()).group(1))")
+    echo "== ${w}×${h} (export face $s px)"
+    pyr=$c/assets/$id/pano
+    read -r cube tile level < <(python3 -c "import json; m=json.load(open('$pyr/config.json'))['multiRes']; print(m['cubeResolution'], m['tileResolution'], m['maxLevel'])")
+    n=$(( (cube + tile - 1) / tile ))
+    measure vips-arrayjoin+resize+dzsave bash -c "vips_faces '$pyr' $level $n $cube '$work/vf_$scale' $s" >> "$work/results"
+    measure ffmpeg-v360+vips-dzsave-google bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s" >> "$work/results"
+    ref=$(awk '$1 == "disan" {print $2}' "$work/results")
+    printf '%-30s %8s %8s %9s %14s\n' tool wall_s cpu_s rss_MB wall_vs_disan
+    while read -r label wall cpu rss; do
+        printf '%-30s %8.2f %8.2f %9d %13.2fx\n' "$label" "$wall" "$cpu" "$rss" "$(echo "$wall / $ref" | bc -l)"
+    done < "$work/results"
+    rm -rf "$work"/mz_$scale "$work"/ff_$scale "$work"/vf_$scale "$c"
+done
+echo
+echo "wall_vs_disan > 1: that tool took longer than disan. All write JPEG Q$quality tiles of 512 px on power-of-two"
+echo "levels. disan and the vips chain start from the collection's tile pyramid (decode + join + resample); the"
+echo "ffmpeg chain projects the equirectangular source instead. disan also writes the preview strip, data.js and"
+echo "the page."
