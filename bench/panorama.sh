@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 testdata=${DISAN_TESTDATA:-../shared/testdata}
 jobs=$(nproc)
 quality=92
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
-need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2"; }; }
 need ffmpeg ffmpeg
 need vips libvips-tools
 need nona hugin-tools
@@ -26,23 +27,7 @@ trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm install --silent --no-audit --no-fund pannellum@2.5.7 >/dev/null)
 generate=$work/node_modules/pannellum/utils/multires/generate.py
 
-measure() { # label, command...: prints "label wall cpu rss_mb"
-    local label=$1; shift
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr"; exit 1; }
-    read -r wall user sys rss < "$work/time"
-    printf '%s %s %s %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
-}
 
-ffmpeg_vips() { # input, output dir, face size
-    local in=$1 out=$2 s=$3
-    mkdir -p "$out"
-    ffmpeg -loglevel error -threads "$jobs" -i "$in" \
-        -vf "v360=input=e:output=c6x1:out_forder=rludfb:interp=cubic:w=$((6 * s)):h=$s" -y "$out/strip.ppm"
-    for i in 0 1 2 3 4 5; do echo "$i"; done | xargs -P "$jobs" -I{} sh -c \
-        "vips extract_area '$out/strip.ppm' '$out/face{}.v' \$(({} * $s)) 0 $s $s &&
-         vips dzsave '$out/face{}.v' '$out/face{}' --tile-size 512 --overlap 0 --suffix '.jpg[Q=$quality]' &&
-         rm '$out/face{}.v'"
-}
 export -f ffmpeg_vips
 export jobs quality
 
@@ -54,7 +39,7 @@ for scale in 2 4; do
     echo "== ${w}×${h} (face $s px)"
     {
         measure disan "$disan" pano "$in" --out "$work/disan_$scale"
-        measure ffmpeg-v360+vips-dzsave bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s"
+        measure ffmpeg-v360+vips-dzsave bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s --overlap 0"
         measure pannellum-generate.py /usr/bin/python3 "$generate" -n "$(command -v nona)" -q $quality -o "$work/gen_$scale" "$in"
     } > "$work/results"
     ref=$(awk '$1 == "disan" {print $2}' "$work/results")

@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 testdata=${DISAN_TESTDATA:-../shared/testdata}
 jobs=$(nproc)
 quality=92
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
-need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2"; }; }
 need ffmpeg ffmpeg
 need vips libvips-tools
 [ -x /usr/bin/time ] || apt-get install -y -qq time
@@ -26,23 +27,7 @@ disan=$PWD/target/release/disan
 work=$(mktemp -d /tmp/disan-tour-bench.XXXX)
 trap 'rm -rf "$work"' EXIT
 
-measure() { # label, command...: prints "label wall cpu rss_mb"
-    local label=$1; shift
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr"; exit 1; }
-    read -r wall user sys rss < "$work/time"
-    printf '%s %s %s %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
-}
 
-ffmpeg_vips() { # input, output dir, face size
-    local in=$1 out=$2 s=$3
-    mkdir -p "$out"
-    ffmpeg -loglevel error -threads "$jobs" -i "$in" \
-        -vf "v360=input=e:output=c6x1:out_forder=rludfb:interp=cubic:w=$((6 * s)):h=$s" -y "$out/strip.ppm"
-    for i in 0 1 2 3 4 5; do echo "$i"; done | xargs -P "$jobs" -I{} sh -c \
-        "vips extract_area '$out/strip.ppm' '$out/face{}.v' \$(({} * $s)) 0 $s $s &&
-         vips dzsave '$out/face{}.v' '$out/face{}' --layout google --tile-size 512 --suffix '.jpg[Q=$quality]' &&
-         rm '$out/face{}.v'"
-}
 vips_face() { # pyramid dir, finest level, tiles per side, cube size, output dir, face size, face letter
     local pyr=$1 level=$2 n=$3 cube=$4 out=$5 s=$6 f=$7 tiles=() r c
     for ((r = 0; r < n; r++)); do for ((c = 0; c < n; c++)); do tiles+=("$pyr/$level/$f${r}_${c}.jpg"); done; done
@@ -55,7 +40,8 @@ vips_faces() { # pyramid dir, finest level, tiles per side, cube size, output di
     mkdir -p "$5"
     printf '%s\n' f r b l u d | xargs -P "$jobs" -I{} bash -c "vips_face '$1' $2 $3 $4 '$5' $6 {}"
 }
-export -f ffmpeg_vips vips_face vips_faces
+export -f vips_face vips_faces
+export -f ffmpeg_vips
 export jobs quality
 
 for scale in 2 4; do
@@ -76,7 +62,7 @@ for scale in 2 4; do
     read -r cube tile level < <(python3 -c "import json; m=json.load(open('$pyr/config.json'))['multiRes']; print(m['cubeResolution'], m['tileResolution'], m['maxLevel'])")
     n=$(( (cube + tile - 1) / tile ))
     measure vips-arrayjoin+resize+dzsave bash -c "vips_faces '$pyr' $level $n $cube '$work/vf_$scale' $s" >> "$work/results"
-    measure ffmpeg-v360+vips-dzsave-google bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s" >> "$work/results"
+    measure ffmpeg-v360+vips-dzsave-google bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s --layout google" >> "$work/results"
     ref=$(awk '$1 == "disan" {print $2}' "$work/results")
     printf '%-30s %8s %8s %9s %14s\n' tool wall_s cpu_s rss_MB wall_vs_disan
     while read -r label wall cpu rss; do

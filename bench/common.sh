@@ -1,0 +1,27 @@
+# Shared by the bench scripts (sourced): installing an outside tool, timing a command, and the fastest outside
+# chain from an equirectangular panorama to tiled cube faces. Expects $work (a scratch folder), $jobs and
+# $quality to be set by the script.
+
+need() { # command, Debian package: installs the package when the command is missing
+    command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2"; }
+}
+
+measure() { # label, command...: prints "label wall cpu rss_mb"
+    local label=$1; shift
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+    read -r wall user sys rss < "$work/time"
+    printf '%s %s %s %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
+}
+
+ffmpeg_vips() { # input, output dir, face size, extra `vips dzsave` arguments...: six faces by ffmpeg's v360
+    # (bicubic), each cut into 512 px JPEG tiles by `vips dzsave`, faces in parallel
+    local in=$1 out=$2 s=$3; shift 3
+    local extra="$*"
+    mkdir -p "$out"
+    ffmpeg -loglevel error -threads "$jobs" -i "$in" \
+        -vf "v360=input=e:output=c6x1:out_forder=rludfb:interp=cubic:w=$((6 * s)):h=$s" -y "$out/strip.ppm"
+    for i in 0 1 2 3 4 5; do echo "$i"; done | xargs -P "$jobs" -I{} sh -c \
+        "vips extract_area '$out/strip.ppm' '$out/face{}.v' \$(({} * $s)) 0 $s $s &&
+         vips dzsave '$out/face{}.v' '$out/face{}' --tile-size 512 $extra --suffix '.jpg[Q=$quality]' &&
+         rm '$out/face{}.v'"
+}
