@@ -343,7 +343,10 @@ fn a_damaged_tile_fails_the_marzipano_export_and_keeps_the_last_one() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        stderr.contains(&format!("{shrine}/pano/")) && stderr.contains("u0_0.jpg") && stderr.contains("truncated"),
+        stderr.contains(&format!("{shrine}/pano/"))
+            && stderr.contains("u0_0.jpg")
+            && stderr.contains("truncated")
+            && stderr.contains("ingest its original again"),
         "{stderr}"
     );
     assert_eq!(disan_tests::tree_snapshot(&web), before, "the last export is untouched");

@@ -189,7 +189,16 @@ fn stitch(pyramid: &Path, layout: &CubeLayout, level: u32, face: Face) -> Result
                 source,
             })?;
             let tile = decode_rgb8(&bytes, &limits)
-                .map_err(|e| invalid(format!("{}: {e}", path.display())))?
+                .map_err(|e| {
+                    // The decoder's advice is for captures; a collection's own tile is remade by ingest.
+                    let reason = e.to_string();
+                    let reason = reason.split("; copy it again").next().unwrap_or_default();
+                    invalid(format!(
+                        "{}: damaged tile ({reason}); remove the asset's folder and ingest its original again to \
+                         remake it",
+                        path.display()
+                    ))
+                })?
                 .image;
             let want = ((size - col * t).min(t), (size - row * t).min(t));
             if tile.dimensions() != want {
