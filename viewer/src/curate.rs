@@ -1,7 +1,8 @@
 //! Curator mode (`disan-viewer --curate`): beside the asset being viewed, its metadata in every language
 //! with the catalogue's own validation, its workflow state, its site (confirmed, edited or newly created), its
-//! history with undo, and for a panorama its tours (joined or started), hotspots placed by clicking, dragged
-//! or removed, and links suggested from GPS and compass accepted or rejected. Every change goes through
+//! history with undo, and for a panorama its tours (joined or started, the scene moved in the walk), hotspots
+//! placed by clicking, dragged, edited (an information point's texts in every language and what it opens, a
+//! link's arrival view) or removed, and links suggested from GPS and compass accepted or rejected. Every change goes through
 //! the same catalogue API as the `disan` command line (and writes the same revisions), so an edit made in
 //! one shows in the other.
 
@@ -74,6 +75,62 @@ pub struct Curator {
     /// The tour picked to add this panorama to, and the title of a new tour for it.
     pub join_tour: Option<String>,
     pub new_tour: String,
+    /// The scene's hotspots as the panel edits them, by hotspot id: (as loaded, as edited).
+    pub hotspots: BTreeMap<String, (HotspotForm, HotspotForm)>,
+}
+
+/// The editable part of one hotspot. An information point has its title and text in every language of
+/// `LANGS` and optionally an asset it opens; a link has the view it arrives at (the target's start view
+/// when `None`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HotspotForm {
+    pub title: BTreeMap<String, String>,
+    pub text: BTreeMap<String, String>,
+    pub opens: Option<String>,
+    pub arrive: Option<disan_catalog::TourView>,
+}
+
+/// The languages the panel edits.
+pub const LANGS: &[&str] = &["vi", "en", "zh-Hans"];
+
+impl HotspotForm {
+    fn of_info(i: &InfoHotspot) -> Self {
+        let text = |t: &disan_core::LangText| {
+            LANGS
+                .iter()
+                .map(|l| ((*l).to_owned(), t.get(l).unwrap_or_default().to_owned()))
+                .collect()
+        };
+        Self {
+            title: text(&i.title),
+            text: text(&i.text),
+            opens: i.asset.clone(),
+            arrive: None,
+        }
+    }
+
+    fn of_link(l: &LinkHotspot) -> Self {
+        Self {
+            arrive: l.arrive,
+            ..Default::default()
+        }
+    }
+
+    /// Writes the form into the hotspot `id` of `scene`, whichever kind it is.
+    fn apply(&self, id: &str, scene: &mut disan_catalog::TourScene) {
+        for l in scene.links.iter_mut().filter(|l| l.id == id) {
+            l.arrive = self.arrive;
+        }
+        for i in scene.infos.iter_mut().filter(|i| i.id == id) {
+            for (lang, value) in &self.title {
+                i.title.set(lang, value.trim());
+            }
+            for (lang, value) in &self.text {
+                i.text.set(lang, value.trim());
+            }
+            i.asset.clone_from(&self.opens);
+        }
+    }
 }
 
 impl Curator {
@@ -103,6 +160,17 @@ impl Curator {
         self.loaded = form.clone();
         self.form = form;
         self.place = Place::Nothing;
+        self.hotspots.clear();
+    }
+
+    /// Loads the hotspots of the tour scene being curated into their forms.
+    fn load_hotspots(&mut self, scene: &disan_catalog::TourScene) {
+        let forms = scene
+            .links
+            .iter()
+            .map(|l| (l.id.clone(), HotspotForm::of_link(l)))
+            .chain(scene.infos.iter().map(|i| (i.id.clone(), HotspotForm::of_info(i))));
+        self.hotspots = forms.map(|(id, f)| (id, (f.clone(), f))).collect();
     }
 
     /// The fields changed in the form, as `FIELD[.LANG]=VALUE` assignments.
@@ -227,6 +295,9 @@ impl ViewerApp {
             (self.curator.tour_ids, self.curator.join_tour) = (tour_ids, None);
             self.curator.new_tour.clear();
             self.curator.load_site(site);
+            if let Some((_, scene)) = self.collection.tour_scene(&item.id) {
+                self.curator.load_hotspots(scene);
+            }
         }
         ui.separator();
         ui.heading(t(lang, "curate.heading"));
@@ -506,6 +577,50 @@ impl ViewerApp {
                 .collect(),
         );
         ui.separator();
+        // The scene's place in the walk (the first scene is where the tour starts).
+        let (position, count) = (
+            tour.scenes.iter().position(|s| s.asset == item.id).unwrap_or(0),
+            tour.scenes.len(),
+        );
+        let mut shift = None;
+        ui.horizontal(|ui| {
+            ui.label(tf(
+                lang,
+                "curate.scene_position",
+                &[("n", &(position + 1).to_string()), ("count", &count.to_string())],
+            ));
+            if ui
+                .add_enabled(position > 0, egui::Button::new(t(lang, "curate.scene_earlier")).small())
+                .clicked()
+            {
+                shift = Some(position - 1);
+            }
+            if ui
+                .add_enabled(
+                    position + 1 < count,
+                    egui::Button::new(t(lang, "curate.scene_later")).small(),
+                )
+                .clicked()
+            {
+                shift = Some(position + 1);
+            }
+        });
+        if let Some(to) = shift {
+            let scene = item.id.clone();
+            self.act("curate.saved", move |cat, who| {
+                cat.update_tour(&tour_id, who, |_, t| {
+                    let from =
+                        t.scenes.iter().position(|s| s.asset == scene).ok_or_else(|| {
+                            disan_catalog::CatalogError::Invalid(format!("{scene} is not in the tour"))
+                        })?;
+                    let s = t.scenes.remove(from);
+                    t.scenes.insert(to.min(t.scenes.len()), s);
+                    Ok(())
+                })?;
+                Ok(1)
+            });
+            return;
+        }
         ui.label(RichText::new(t(lang, "curate.place")).strong());
         ui.radio_value(&mut self.curator.place, Place::Nothing, t(lang, "curate.place_none"));
         ui.radio_value(&mut self.curator.place, Place::Info, t(lang, "curate.place_info"));
@@ -527,8 +642,9 @@ impl ViewerApp {
                 tf(lang, "curate.place_link", &[("scene", name)]),
             );
         }
-        // The scene's hotspots, each with its removal.
-        let spots: Vec<(String, String)> = scene
+        // The scene's hotspots, each folded, to edit or remove.
+        // (id, label, for a link the target's start view).
+        let spots: Vec<(String, String, Option<disan_catalog::TourView>)> = scene
             .links
             .iter()
             .map(|l| {
@@ -536,30 +652,69 @@ impl ViewerApp {
                     .iter()
                     .find(|(a, _)| *a == l.target)
                     .map_or(l.target.clone(), |(_, n)| n.clone());
-                (l.id.clone(), format!("» {name}"))
+                let start = tour.scenes.iter().find(|s| s.asset == l.target).map(|s| s.view);
+                (l.id.clone(), format!("» {name}"), Some(start.unwrap_or_default()))
             })
             .chain(scene.infos.iter().map(|i| {
                 let title = i
                     .title
                     .get_or_fallback(lang.tag(), &lang.fallbacks())
                     .map_or(String::new(), |(_, t)| t.to_owned());
-                (i.id.clone(), format!("i {title}"))
+                (i.id.clone(), format!("i {title}"), None)
             }))
             .collect();
-        let mut remove = None;
+        // What an information point can open: the collection's photos and models.
+        let openable: Vec<(String, String)> = self
+            .collection
+            .items
+            .iter()
+            .filter(|i| i.pano.is_none())
+            .map(|i| (i.id.clone(), self.title_of(i).0.to_owned()))
+            .collect();
+        let (mut remove, mut save) = (None, None);
         if !spots.is_empty() {
             egui::CollapsingHeader::new(t(lang, "curate.hotspots"))
                 .id_salt("curate-hotspots")
                 .show(ui, |ui| {
-                    for (id, text) in &spots {
-                        ui.horizontal(|ui| {
-                            ui.label(text);
-                            if ui.small_button(t(lang, "curate.remove")).clicked() {
-                                remove = Some(id.clone());
-                            }
-                        });
+                    for (id, text, start) in &spots {
+                        egui::CollapsingHeader::new(text)
+                            .id_salt(("curate-hotspot", id))
+                            .show(ui, |ui| {
+                                let Some((loaded, form)) = self.curator.hotspots.get_mut(id) else {
+                                    return;
+                                };
+                                if let Some(start) = start {
+                                    arrive_form(ui, lang, *start, &mut form.arrive);
+                                } else {
+                                    info_form(ui, lang, id, form, &openable);
+                                }
+                                ui.horizontal(|ui| {
+                                    let changed = form != loaded;
+                                    let button = egui::Button::new(t(lang, "curate.save_hotspot"));
+                                    if ui.add_enabled(changed, button).clicked() {
+                                        save = Some((id.clone(), form.clone()));
+                                    }
+                                    if ui.small_button(t(lang, "curate.remove")).clicked() {
+                                        remove = Some(id.clone());
+                                    }
+                                });
+                            });
                     }
                 });
+        }
+        if let Some((id, form)) = save {
+            let (tour, scene) = (tour_id.clone(), item.id.clone());
+            self.act("curate.saved", move |cat, who| {
+                cat.update_tour(&tour, who, |_, t| {
+                    let s = t
+                        .scene_mut(&scene)
+                        .ok_or_else(|| disan_catalog::CatalogError::Invalid(format!("{scene} is not in the tour")))?;
+                    form.apply(&id, s);
+                    Ok(())
+                })?;
+                Ok(1)
+            });
+            return;
         }
         if let Some(id) = remove {
             let (tour, scene) = (tour_id.clone(), item.id.clone());
@@ -701,4 +856,76 @@ impl ViewerApp {
         let (tour, scene, place) = (tour.id.clone(), item.id.clone(), self.curator.place.clone());
         self.add_hotspot(&tour, &scene, at.0, at.1, place);
     }
+}
+
+/// A link's arrival view: the target scene's start view, or a view of its own (yaw, pitch and field of view
+/// in degrees, as Pannellum means them), which starts from the start view.
+fn arrive_form(
+    ui: &mut egui::Ui,
+    lang: crate::i18n::Lang,
+    start: disan_catalog::TourView,
+    arrive: &mut Option<disan_catalog::TourView>,
+) {
+    let mut own = arrive.is_some();
+    if ui.checkbox(&mut own, t(lang, "curate.arrive_own")).changed() {
+        *arrive = own.then_some(start);
+    }
+    if let Some(view) = arrive {
+        egui::Grid::new("curate-arrive").num_columns(2).show(ui, |ui| {
+            for (key, value, range) in [
+                ("curate.arrive_yaw", &mut view.yaw, -180.0..=180.0),
+                ("curate.arrive_pitch", &mut view.pitch, -90.0..=90.0),
+                ("curate.arrive_hfov", &mut view.hfov, 30.0..=120.0),
+            ] {
+                let label = ui.label(t(lang, key));
+                ui.add(egui::DragValue::new(value).range(range).suffix("°"))
+                    .labelled_by(label.id);
+                ui.end_row();
+            }
+        });
+    }
+}
+
+/// An information point's title and text in every language, and the photo or model it opens.
+fn info_form(
+    ui: &mut egui::Ui,
+    lang: crate::i18n::Lang,
+    id: &str,
+    form: &mut HotspotForm,
+    openable: &[(String, String)],
+) {
+    egui::Grid::new(("curate-info", id)).num_columns(2).show(ui, |ui| {
+        for (key, texts) in [
+            ("curate.info_title", &mut form.title),
+            ("curate.info_text", &mut form.text),
+        ] {
+            for l in LANGS {
+                let label = ui.label(format!("{} ({l})", t(lang, key)));
+                let value = texts.entry((*l).to_owned()).or_default();
+                ui.add(egui::TextEdit::singleline(value).desired_width(200.0))
+                    .labelled_by(label.id);
+                ui.end_row();
+            }
+        }
+        let label = ui.label(t(lang, "curate.info_opens"));
+        let name = |id: &Option<String>| {
+            id.as_ref().map_or("—".to_owned(), |id| {
+                openable
+                    .iter()
+                    .find(|(a, _)| a == id)
+                    .map_or(id.clone(), |(_, n)| n.clone())
+            })
+        };
+        egui::ComboBox::from_id_salt(("curate-info-opens", id))
+            .selected_text(name(&form.opens))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut form.opens, None, "—");
+                for (asset, title) in openable {
+                    ui.selectable_value(&mut form.opens, Some(asset.clone()), title);
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.end_row();
+    });
 }

@@ -852,13 +852,137 @@ fn curator_mode_adds_to_tours_and_removes_hotspots() {
     let dir = tempfile::tempdir().unwrap();
     fixture(dir.path());
     let root = dir.path();
-    let (pier, _) = with_tour(root);
+    let (pier, boat) = with_tour(root);
     let mut h = curating(root, pier);
     press(&mut h, "Hotspots");
+    let link = link_label(&h, boat);
+    press(&mut h, &link);
     press(&mut h, "Remove");
     let t = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
     let scene = t.scene(pier).unwrap();
     assert!(scene.links.is_empty(), "{:?}", scene.links);
     assert_eq!(scene.infos.len(), 1);
     assert_eq!(h.state().pano.as_ref().unwrap().1.hotspots.len(), 1, "drawn without it");
+}
+
+/// A placed hotspot is edited in the panel: an information point gets its title in another language, new
+/// text and no longer opens a photo; a link arrives at the target's start view, then at a view of its own.
+/// Each save is one revision of the tour by the curator.
+#[test]
+fn curator_mode_edits_hotspots() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (pier, boat) = with_tour(root);
+    let scene = || {
+        let t = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
+        t.scene(pier).unwrap().clone()
+    };
+    let revisions = || {
+        disan_catalog::Catalog::open(root)
+            .unwrap()
+            .tour_history("ha-long")
+            .unwrap()
+            .len()
+    };
+    let before = revisions();
+    let mut h = curating(root, pier);
+    press(&mut h, "Hotspots");
+    press(&mut h, "i Boat pier");
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Point title (zh-Hans)");
+    field.focus();
+    field.type_text("码头");
+    h.run_steps(2);
+    h.state_mut().curator.hotspots.get_mut("i1").unwrap().1.opens = None;
+    h.run_steps(1);
+    press(&mut h, "Save hotspot");
+    let info = scene().infos[0].clone();
+    assert_eq!(info.title.get("zh-Hans"), Some("码头"));
+    assert_eq!(info.title.get("vi"), Some("Bến thuyền"), "the other languages are kept");
+    assert_eq!(info.text.get("en"), Some("Boats leave for the bay at dawn."));
+    assert_eq!(info.asset, None);
+    assert_eq!((info.yaw, info.pitch), (-25.0, 5.0), "it stays where it was");
+    assert_eq!(revisions(), before + 1);
+    assert_last_tour_change_by_the_curator(root);
+
+    // The link to the boat: first the boat's start view, then a view of its own.
+    let link = link_label(&h, boat);
+    press(&mut h, &link);
+    press(&mut h, "Arrive at a view of its own");
+    assert_eq!(h.state().curator.hotspots["l1"].1.arrive, None);
+    press_enabled(&mut h, "Save hotspot");
+    assert_eq!(scene().links[0].arrive, None);
+    press(&mut h, "Arrive at a view of its own");
+    let start = disan_catalog::Catalog::open(root)
+        .unwrap()
+        .tour("ha-long")
+        .unwrap()
+        .scene(boat)
+        .unwrap()
+        .view;
+    assert_eq!(
+        h.state().curator.hotspots["l1"].1.arrive,
+        Some(start),
+        "starts from the start view"
+    );
+    h.state_mut()
+        .curator
+        .hotspots
+        .get_mut("l1")
+        .unwrap()
+        .1
+        .arrive
+        .as_mut()
+        .unwrap()
+        .yaw = 45.0;
+    h.run_steps(1);
+    press_enabled(&mut h, "Save hotspot");
+    assert_eq!(scene().links[0].arrive.map(|v| v.yaw), Some(45.0));
+    assert_eq!(revisions(), before + 3);
+}
+
+/// A scene moves later or earlier in its tour (the first scene is where the tour starts), as a revision.
+#[test]
+fn curator_mode_reorders_scenes() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (pier, boat) = with_tour(root);
+    let order = || {
+        let t = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
+        t.scenes.iter().map(|s| s.asset.clone()).collect::<Vec<_>>()
+    };
+    let mut h = curating(root, pier);
+    h.get_by_label("Scene 1 of 2");
+    press_enabled(&mut h, "Later");
+    assert_eq!(order(), [boat, pier]);
+    h.get_by_label("Scene 2 of 2");
+    assert!(
+        h.query_all_by(|n| n.label().as_deref() == Some("Later") && !n.is_disabled())
+            .next()
+            .is_none(),
+        "the last scene cannot move later"
+    );
+    assert_last_tour_change_by_the_curator(root);
+    press_enabled(&mut h, "Earlier");
+    assert_eq!(order(), [pier, boat]);
+}
+
+/// The label of the curator's hotspot entry for a link to `target`: "» " and the target's English title.
+fn link_label(h: &Harness<'_, ViewerApp>, target: &str) -> String {
+    let c = &h.state().collection;
+    let item = &c.items[c.index_of(target).unwrap()];
+    format!("» {}", item.meta.title.get("en").unwrap_or(&item.file_name))
+}
+
+/// Presses the first enabled control labelled `label` (several hotspots can be open, each with its Save).
+fn press_enabled(h: &mut Harness<'_, ViewerApp>, label: &str) {
+    use egui_kittest::kittest::Queryable as _;
+    h.get_all_by(move |n| n.label().as_deref() == Some(label) && !n.is_disabled())
+        .next()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(3);
 }
