@@ -1,10 +1,10 @@
 //! Curator mode (`disan-viewer --curate`): beside the asset being viewed, its metadata in every language
 //! with the catalogue's own validation, its workflow state, its site (confirmed, edited or newly created), its
-//! history with undo, and for a panorama its tours (joined or started, the scene moved in the walk), hotspots
-//! placed by clicking, dragged, edited (an information point's texts in every language and what it opens, a
-//! link's arrival view) or removed, and links suggested from GPS and compass accepted or rejected. Every change goes through
-//! the same catalogue API as the `disan` command line (and writes the same revisions), so an edit made in
-//! one shows in the other.
+//! history with undo, and for a panorama its tours: joined or started, the scene moved in the walk, the view
+//! on screen taken as its start view or as where a link arrives; hotspots placed by clicking, dragged, edited
+//! (an information point's texts in every language and what it opens, a link's arrival view) or removed;
+//! links suggested from GPS and compass accepted or rejected. Every change goes through the same catalogue
+//! API as the `disan` command line (and writes the same revisions), so an edit made in one shows in the other.
 
 use std::collections::BTreeMap;
 
@@ -615,6 +615,59 @@ impl ViewerApp {
                         })?;
                     let s = t.scenes.remove(from);
                     t.scenes.insert(to.min(t.scenes.len()), s);
+                    Ok(())
+                })?;
+                Ok(1)
+            });
+            return;
+        }
+        // The view on screen as the scene's start view, or as where links from other scenes arrive.
+        let incoming: Vec<(String, String, String)> = tour
+            .scenes
+            .iter()
+            .flat_map(|s| s.links.iter().map(move |l| (s, l)))
+            .filter(|(_, l)| l.target == item.id)
+            .map(|(s, l)| {
+                let name = others
+                    .iter()
+                    .find(|(a, _)| *a == s.asset)
+                    .map_or(s.asset.clone(), |(_, n)| n.clone());
+                (s.asset.clone(), l.id.clone(), name)
+            })
+            .collect();
+        let mut use_view = None;
+        if let Some(camera) = self.pano.as_ref().map(|(_, p)| p.camera) {
+            let view = disan_catalog::TourView {
+                yaw: (camera.yaw + 180.0).rem_euclid(360.0) - 180.0,
+                pitch: camera.pitch.clamp(-90.0, 90.0),
+                hfov: camera.hfov.clamp(1.0, 179.0),
+            };
+            ui.horizontal_wrapped(|ui| {
+                if ui.small_button(t(lang, "curate.start_here")).clicked() {
+                    use_view = Some((None, view));
+                }
+                for (from, link, name) in &incoming {
+                    let text = tf(lang, "curate.arrive_here", &[("scene", name)]);
+                    if ui.small_button(text).clicked() {
+                        use_view = Some((Some((from.clone(), link.clone())), view));
+                    }
+                }
+            });
+        }
+        if let Some((link, view)) = use_view {
+            let scene = item.id.clone();
+            self.act("curate.saved", move |cat, who| {
+                cat.update_tour(&tour_id, who, |_, t| {
+                    let missing = |id: &str| disan_catalog::CatalogError::Invalid(format!("{id} is not in the tour"));
+                    match &link {
+                        None => t.scene_mut(&scene).ok_or_else(|| missing(&scene))?.view = view,
+                        Some((from, id)) => {
+                            let s = t.scene_mut(from).ok_or_else(|| missing(from))?;
+                            for l in s.links.iter_mut().filter(|l| l.id == *id) {
+                                l.arrive = Some(view);
+                            }
+                        }
+                    }
                     Ok(())
                 })?;
                 Ok(1)

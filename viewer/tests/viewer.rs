@@ -970,6 +970,38 @@ fn curator_mode_reorders_scenes() {
     assert_eq!(order(), [pier, boat]);
 }
 
+/// The view on screen becomes the scene's start view, or the view a link from another scene arrives at.
+#[test]
+fn curator_mode_takes_views_from_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    let root = dir.path();
+    let (pier, boat) = with_tour(root);
+    let tour = || disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
+    let mut h = curating(root, boat);
+    let want = disan_catalog::TourView {
+        yaw: -50.0,
+        pitch: 10.0,
+        hfov: 70.0,
+    };
+    {
+        let camera = &mut h.state_mut().pano.as_mut().unwrap().1.camera;
+        (camera.yaw, camera.pitch, camera.hfov) = (want.yaw + 360.0, want.pitch, want.hfov);
+    }
+    h.run_steps(1);
+    let pier_name = link_label(&h, pier).trim_start_matches("» ").to_owned();
+    press(&mut h, &format!("Arrive here from {pier_name} at this view"));
+    let arrive = tour().scene(pier).unwrap().links[0].arrive.unwrap();
+    assert!(
+        (arrive.yaw - want.yaw).abs() < 1e-9 && arrive.pitch == want.pitch && arrive.hfov == want.hfov,
+        "{arrive:?}: yaw within −180…180"
+    );
+    press(&mut h, "Start the scene at this view");
+    let view = tour().scene(boat).unwrap().view;
+    assert!((view.yaw - want.yaw).abs() < 1e-9 && view.hfov == want.hfov, "{view:?}");
+    assert_last_tour_change_by_the_curator(root);
+}
+
 /// The label of the curator's hotspot entry for a link to `target`: "» " and the target's English title.
 fn link_label(h: &Harness<'_, ViewerApp>, target: &str) -> String {
     let c = &h.state().collection;
