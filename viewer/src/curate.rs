@@ -655,23 +655,14 @@ impl ViewerApp {
             });
         }
         if let Some((link, view)) = use_view {
-            let scene = item.id.clone();
-            self.act("curate.saved", move |cat, who| {
-                cat.update_tour(&tour_id, who, |_, t| {
-                    let missing = |id: &str| disan_catalog::CatalogError::Invalid(format!("{id} is not in the tour"));
-                    match &link {
-                        None => t.scene_mut(&scene).ok_or_else(|| missing(&scene))?.view = view,
-                        Some((from, id)) => {
-                            let s = t.scene_mut(from).ok_or_else(|| missing(from))?;
-                            for l in s.links.iter_mut().filter(|l| l.id == *id) {
-                                l.arrive = Some(view);
-                            }
-                        }
+            match link {
+                None => self.edit_scene(&tour_id, &item.id, move |s| s.view = view),
+                Some((from, id)) => self.edit_scene(&tour_id, &from, move |s| {
+                    for l in s.links.iter_mut().filter(|l| l.id == id) {
+                        l.arrive = Some(view);
                     }
-                    Ok(())
-                })?;
-                Ok(1)
-            });
+                }),
+            }
             return;
         }
         ui.label(RichText::new(t(lang, "curate.place")).strong());
@@ -756,31 +747,13 @@ impl ViewerApp {
                 });
         }
         if let Some((id, form)) = save {
-            let (tour, scene) = (tour_id.clone(), item.id.clone());
-            self.act("curate.saved", move |cat, who| {
-                cat.update_tour(&tour, who, |_, t| {
-                    let s = t
-                        .scene_mut(&scene)
-                        .ok_or_else(|| disan_catalog::CatalogError::Invalid(format!("{scene} is not in the tour")))?;
-                    form.apply(&id, s);
-                    Ok(())
-                })?;
-                Ok(1)
-            });
+            self.edit_scene(&tour_id, &item.id, move |s| form.apply(&id, s));
             return;
         }
         if let Some(id) = remove {
-            let (tour, scene) = (tour_id.clone(), item.id.clone());
-            self.act("curate.saved", move |cat, who| {
-                cat.update_tour(&tour, who, |_, t| {
-                    let s = t
-                        .scene_mut(&scene)
-                        .ok_or_else(|| disan_catalog::CatalogError::Invalid(format!("{scene} is not in the tour")))?;
-                    s.links.retain(|l| l.id != id);
-                    s.infos.retain(|i| i.id != id);
-                    Ok(())
-                })?;
-                Ok(1)
+            self.edit_scene(&tour_id, &item.id, move |s| {
+                s.links.retain(|l| l.id != id);
+                s.infos.retain(|i| i.id != id);
             });
             return;
         }
@@ -877,17 +850,25 @@ impl ViewerApp {
             return;
         };
         let (tour, scene) = (tour.id.clone(), item.id.clone());
+        self.edit_scene(&tour, &scene, move |s| {
+            for l in s.links.iter_mut().filter(|l| l.id == id) {
+                (l.yaw, l.pitch) = (yaw, pitch);
+            }
+            for i in s.infos.iter_mut().filter(|i| i.id == id) {
+                (i.yaw, i.pitch) = (yaw, pitch);
+            }
+        });
+    }
+
+    /// Changes one scene of a tour, as a revision by the curator.
+    fn edit_scene(&mut self, tour: &str, scene: &str, edit: impl FnOnce(&mut disan_catalog::TourScene)) {
+        let (tour, scene) = (tour.to_owned(), scene.to_owned());
         self.act("curate.saved", move |cat, who| {
             cat.update_tour(&tour, who, |_, t| {
                 let s = t
                     .scene_mut(&scene)
                     .ok_or_else(|| disan_catalog::CatalogError::Invalid(format!("{scene} is not in the tour")))?;
-                for l in s.links.iter_mut().filter(|l| l.id == id) {
-                    (l.yaw, l.pitch) = (yaw, pitch);
-                }
-                for i in s.infos.iter_mut().filter(|i| i.id == id) {
-                    (i.yaw, i.pitch) = (yaw, pitch);
-                }
+                edit(s);
                 Ok(())
             })?;
             Ok(1)
