@@ -143,6 +143,14 @@ impl ViewerApp {
         self.searched = Some(key);
     }
 
+    /// A tour scene's name: its own title in the interface language (or a fallback), else its asset's
+    /// (`index` in the collection).
+    pub(crate) fn scene_name(&self, scene: &disan_catalog::TourScene, index: usize) -> String {
+        pick(&scene.title, &self.lang.fallbacks())
+            .map(|(_, t)| t.to_owned())
+            .unwrap_or_else(|| self.title_of(&self.collection.items[index]).0.to_owned())
+    }
+
     pub(crate) fn title_of<'a>(&self, item: &'a Item) -> (&'a str, Option<&'a str>) {
         match pick(&item.meta.title, &self.lang.fallbacks()) {
             Some((lang, text)) => (text, (lang != self.lang.tag()).then_some(lang)),
@@ -369,12 +377,8 @@ impl ViewerApp {
             for l in &scene.links {
                 let label = tour
                     .scene(&l.target)
-                    .and_then(|t| pick(&t.title, &order).map(|(_, s)| s.to_owned()))
-                    .or_else(|| {
-                        let i = self.collection.index_of(&l.target)?;
-                        Some(self.title_of(&self.collection.items[i]).0.to_owned())
-                    })
-                    .unwrap_or_else(|| l.target.clone());
+                    .zip(self.collection.index_of(&l.target))
+                    .map_or_else(|| l.target.clone(), |(t, i)| self.scene_name(t, i));
                 view.hotspots.push(Hotspot {
                     id: l.id.clone(),
                     yaw: l.yaw,
@@ -466,9 +470,7 @@ impl ViewerApp {
             let Some(i) = self.collection.index_of(&s.asset) else {
                 continue;
             };
-            let name = pick(&s.title, &order)
-                .map(|(_, t)| t.to_owned())
-                .unwrap_or_else(|| self.title_of(&self.collection.items[i]).0.to_owned());
+            let name = self.scene_name(s, i);
             if ui
                 .selectable_label(s.asset == item.id, format!("{}. {name}", n + 1))
                 .clicked()

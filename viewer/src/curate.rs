@@ -37,6 +37,17 @@ pub const FORM_FIELDS: &[&str] = &[
 /// The fields of the asset's site that the panel edits.
 pub const SITE_FORM_FIELDS: &[&str] = &["name.vi", "name.en", "name.zh-Hans", "province", "rank", "type"];
 
+/// The curator panel's tabs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    #[default]
+    Metadata,
+    Site,
+    /// Only for a panorama.
+    Tours,
+    History,
+}
+
 /// What a click in a tour's panorama places.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Place {
@@ -53,6 +64,8 @@ pub enum Place {
 pub struct Curator {
     /// Recorded in every revision.
     pub author: String,
+    /// The tab shown; it stays as the curator moves between assets.
+    pub tab: Tab,
     /// The asset the form holds, and the values as loaded.
     pub asset: Option<String>,
     pub form: BTreeMap<String, String>,
@@ -309,6 +322,38 @@ impl ViewerApp {
             };
             ui.label(RichText::new(m).color(color));
         }
+        // One tab at a time keeps the panel within a laptop's screen.
+        let tabs = [
+            (Tab::Metadata, "curate.tab_metadata"),
+            (Tab::Site, "curate.site_details"),
+            (Tab::Tours, "curate.tours"),
+            (Tab::History, "curate.history"),
+        ];
+        if item.pano.is_none() && self.curator.tab == Tab::Tours {
+            self.curator.tab = Tab::Metadata;
+        }
+        ui.horizontal_wrapped(|ui| {
+            for (tab, key) in tabs {
+                if tab != Tab::Tours || item.pano.is_some() {
+                    ui.selectable_value(&mut self.curator.tab, tab, t(lang, key));
+                }
+            }
+        });
+        ui.separator();
+        match self.curator.tab {
+            Tab::Metadata => self.metadata_tab(ui, item),
+            Tab::Site => self.site_tab(ui, item),
+            Tab::Tours => {
+                self.join_tour_form(ui, item);
+                self.scene_tools(ui, item);
+            }
+            Tab::History => self.history_tab(ui),
+        }
+    }
+
+    /// The asset's metadata in every language, and its workflow state.
+    fn metadata_tab(&mut self, ui: &mut egui::Ui, item: &Item) {
+        let lang = self.lang;
         egui::Grid::new("curate-form").num_columns(2).show(ui, |ui| {
             for key in FORM_FIELDS {
                 let label = ui.label(field_label(lang, key));
@@ -349,7 +394,11 @@ impl ViewerApp {
                 }
             }
         });
-        // Site.
+    }
+
+    /// The asset's site: which one it is in, and that site's own details.
+    fn site_tab(&mut self, ui: &mut egui::Ui, item: &Item) {
+        let lang = self.lang;
         let current = item.site_id.clone();
         let mut chosen = current.clone();
         let sites = self.collection.site_names(lang.tag());
@@ -376,13 +425,15 @@ impl ViewerApp {
                 Ok(cat.assign_site(site.as_deref(), &[id], who)?.len())
             });
         }
+        ui.separator();
+        self.site_form(ui, item);
+    }
 
-        self.site_tools(ui, item);
-
-        // History, newest first, each with its undo.
-        ui.label(RichText::new(t(lang, "curate.history")).strong());
+    /// The asset's revisions, newest first, each with its undo.
+    fn history_tab(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
         let mut undo = None;
-        for r in self.curator.history.iter().rev().take(8) {
+        for r in self.curator.history.iter().rev().take(40) {
             ui.horizontal_wrapped(|ui| {
                 ui.label(
                     RichText::new(format!(
@@ -402,21 +453,9 @@ impl ViewerApp {
         if let Some(rev) = undo {
             self.act("curate.saved", |cat, who| Ok(cat.undo(&[rev], who, false)?.len()));
         }
-        if item.pano.is_some() {
-            self.tour_tools(ui, item);
-        }
     }
 
-    /// The asset's site: its names and vocabulary fields, confirming a suggested site, and a new site for
-    /// the asset.
-    fn site_tools(&mut self, ui: &mut egui::Ui, item: &Item) {
-        let lang = self.lang;
-        // Folded by default: the tour tools below must stay in reach.
-        egui::CollapsingHeader::new(t(lang, "curate.site_details"))
-            .id_salt("curate-site-details")
-            .show(ui, |ui| self.site_form(ui, item));
-    }
-
+    /// The site's names and vocabulary fields, confirming a suggested site, and a new site for the asset.
     fn site_form(&mut self, ui: &mut egui::Ui, item: &Item) {
         let lang = self.lang;
         if let Some((site, _)) = &self.curator.site {
@@ -471,20 +510,7 @@ impl ViewerApp {
     }
 
     /// Placing hotspots, and accepting or rejecting suggested links, in the tour of this panorama.
-    fn tour_tools(&mut self, ui: &mut egui::Ui, item: &Item) {
-        self.join_tour(ui, item);
-        self.scene_tools(ui, item);
-    }
-
     /// Adding this panorama to a tour, or starting a new tour with it.
-    fn join_tour(&mut self, ui: &mut egui::Ui, item: &Item) {
-        // Folded by default, like the site details: placing hotspots is the everyday work here.
-        ui.separator();
-        egui::CollapsingHeader::new(t(self.lang, "curate.tours"))
-            .id_salt("curate-tours")
-            .show(ui, |ui| self.join_tour_form(ui, item));
-    }
-
     fn join_tour_form(&mut self, ui: &mut egui::Ui, item: &Item) {
         let lang = self.lang;
         let open: Vec<String> = self
@@ -572,7 +598,7 @@ impl ViewerApp {
                 .filter(|s| s.asset != scene.asset)
                 .filter_map(|s| {
                     let i = self.collection.index_of(&s.asset)?;
-                    Some((s.asset.clone(), self.title_of(&self.collection.items[i]).0.to_owned()))
+                    Some((s.asset.clone(), self.scene_name(s, i)))
                 })
                 .collect(),
         );

@@ -554,7 +554,8 @@ fn curator_mode_edits_with_revisions_and_undo() {
     assert_eq!(h.state().collection.items[index].meta.title.get("vi"), Some(title));
     assert_eq!(h.state().curator.form["title.vi"], title);
 
-    // Undo the newest revision from the history list.
+    // Undo the newest revision from the history tab.
+    press(&mut h, "History");
     press(&mut h, "Undo");
     let cat = disan_catalog::Catalog::open(root).unwrap();
     assert_eq!(cat.metadata(id).unwrap().title, before);
@@ -568,6 +569,7 @@ fn curator_mode_edits_with_revisions_and_undo() {
     );
 
     // Draft → in review.
+    press(&mut h, "Metadata");
     press(&mut h, "» In review");
     assert_eq!(
         disan_catalog::Catalog::open(root).unwrap().get(id).unwrap().state,
@@ -605,6 +607,7 @@ fn curator_mode_places_a_hotspot_by_clicking() {
     let root = dir.path();
     let (pier, _) = with_tour(root);
     let mut h = curating(root, pier);
+    press(&mut h, "Tours");
     press(&mut h, "An information point");
     h.state_mut().curator.info_title = "Cột cờ".into();
     h.state_mut().curator.info_text = "Nơi thuyền cập bến.".into();
@@ -717,6 +720,7 @@ fn curator_mode_accepts_and_rejects_suggested_links() {
     }
     unlink();
     let mut h = curating(root, pier);
+    press(&mut h, "Tours");
     press(&mut h, "Accept");
     let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
     let links = &tour.scene(pier).unwrap().links;
@@ -730,6 +734,7 @@ fn curator_mode_accepts_and_rejects_suggested_links() {
 
     unlink();
     let mut h = curating(root, pier);
+    press(&mut h, "Tours");
     press(&mut h, "Reject");
     let tour = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
     assert!(tour.scene(pier).unwrap().links.is_empty());
@@ -757,7 +762,7 @@ fn curator_mode_manages_sites() {
     assert!(!site(&suggested).confirmed);
     let mut h = harness_sized(root, curator(), [1280.0, 1100.0]);
     open_asset(&mut h, boat);
-    assert!(h.query_by_label("Confirm site").is_none(), "folded until asked for");
+    assert!(h.query_by_label("Confirm site").is_none(), "on its own tab");
     press(&mut h, "Site details");
     press(&mut h, "Confirm site");
     assert!(site(&suggested).confirmed);
@@ -819,7 +824,7 @@ fn curator_mode_adds_to_tours_and_removes_hotspots() {
         .unwrap();
     let tour = |id: &str| disan_catalog::Catalog::open(root).unwrap().tour(id).unwrap();
     let mut h = curating(root, pier);
-    assert!(h.query_by_label("Add to tour").is_none(), "folded until asked for");
+    assert!(h.query_by_label("Add to tour").is_none(), "on its own tab");
     press(&mut h, "Tours");
     // The tour picked in the drop-down (egui's combo box offers no label to find it by).
     h.state_mut().curator.join_tour = Some("vinh".into());
@@ -852,11 +857,11 @@ fn curator_mode_adds_to_tours_and_removes_hotspots() {
     let dir = tempfile::tempdir().unwrap();
     fixture(dir.path());
     let root = dir.path();
-    let (pier, boat) = with_tour(root);
+    let (pier, _) = with_tour(root);
     let mut h = curating(root, pier);
+    press(&mut h, "Tours");
     press(&mut h, "Hotspots");
-    let link = link_label(&h, boat);
-    press(&mut h, &link);
+    press(&mut h, "» On the boat");
     press(&mut h, "Remove");
     let t = disan_catalog::Catalog::open(root).unwrap().tour("ha-long").unwrap();
     let scene = t.scene(pier).unwrap();
@@ -888,6 +893,7 @@ fn curator_mode_edits_hotspots() {
     };
     let before = revisions();
     let mut h = curating(root, pier);
+    press(&mut h, "Tours");
     press(&mut h, "Hotspots");
     press(&mut h, "i Boat pier");
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Point title (zh-Hans)");
@@ -907,8 +913,7 @@ fn curator_mode_edits_hotspots() {
     assert_last_tour_change_by_the_curator(root);
 
     // The link to the boat: first the boat's start view, then a view of its own.
-    let link = link_label(&h, boat);
-    press(&mut h, &link);
+    press(&mut h, "» On the boat");
     press(&mut h, "Arrive at a view of its own");
     assert_eq!(h.state().curator.hotspots["l1"].1.arrive, None);
     press_enabled(&mut h, "Save hotspot");
@@ -943,6 +948,7 @@ fn curator_mode_edits_hotspots() {
 }
 
 /// A scene moves later or earlier in its tour (the first scene is where the tour starts), as a revision.
+/// The Tours tab is also compared with its reference image.
 #[test]
 fn curator_mode_reorders_scenes() {
     use egui_kittest::kittest::Queryable as _;
@@ -955,7 +961,9 @@ fn curator_mode_reorders_scenes() {
         t.scenes.iter().map(|s| s.asset.clone()).collect::<Vec<_>>()
     };
     let mut h = curating(root, pier);
+    press(&mut h, "Tours");
     h.get_by_label("Scene 1 of 2");
+    snapshot(&mut h, "curator_tours_en");
     press_enabled(&mut h, "Later");
     assert_eq!(order(), [boat, pier]);
     h.get_by_label("Scene 2 of 2");
@@ -988,9 +996,8 @@ fn curator_mode_takes_views_from_the_screen() {
         let camera = &mut h.state_mut().pano.as_mut().unwrap().1.camera;
         (camera.yaw, camera.pitch, camera.hfov) = (want.yaw + 360.0, want.pitch, want.hfov);
     }
-    h.run_steps(1);
-    let pier_name = link_label(&h, pier).trim_start_matches("» ").to_owned();
-    press(&mut h, &format!("Arrive here from {pier_name} at this view"));
+    press(&mut h, "Tours");
+    press(&mut h, "Arrive here from Ha Long boat pier, 360° at this view");
     let arrive = tour().scene(pier).unwrap().links[0].arrive.unwrap();
     assert!(
         (arrive.yaw - want.yaw).abs() < 1e-9 && arrive.pitch == want.pitch && arrive.hfov == want.hfov,
@@ -1000,13 +1007,6 @@ fn curator_mode_takes_views_from_the_screen() {
     let view = tour().scene(boat).unwrap().view;
     assert!((view.yaw - want.yaw).abs() < 1e-9 && view.hfov == want.hfov, "{view:?}");
     assert_last_tour_change_by_the_curator(root);
-}
-
-/// The label of the curator's hotspot entry for a link to `target`: "» " and the target's English title.
-fn link_label(h: &Harness<'_, ViewerApp>, target: &str) -> String {
-    let c = &h.state().collection;
-    let item = &c.items[c.index_of(target).unwrap()];
-    format!("» {}", item.meta.title.get("en").unwrap_or(&item.file_name))
 }
 
 /// Presses the first enabled control labelled `label` (several hotspots can be open, each with its Save).
