@@ -1,5 +1,5 @@
 //! Curator mode (`disan-viewer --curate`): beside the asset being viewed, its metadata in every language
-//! with the catalogue's own validation, its workflow state, its site (confirmed, edited or newly created), its
+//! with the catalogue's own validation, its workflow state, its site (confirmed, edited, split or merged), its
 //! history with undo, and for a panorama its tours: joined or started, the scene moved in the walk, the view
 //! on screen taken as its start view or as where a link arrives; hotspots placed by clicking, dragged, edited
 //! (an information point's texts in every language and what it opens, a link's arrival view) or removed;
@@ -83,6 +83,8 @@ pub struct Curator {
     pub site_form: BTreeMap<String, String>,
     /// The name, in the interface language, of a site to create for this asset.
     pub new_site: String,
+    /// The site picked to merge the asset's site into.
+    pub merge_into: Option<String>,
     /// Every tour id (with empty tours, which the collection leaves out), read when the form loads.
     tour_ids: Vec<String>,
     /// The tour picked to add this panorama to, and the title of a new tour for it.
@@ -498,18 +500,60 @@ impl ViewerApp {
                 .add_enabled(!name.is_empty(), egui::Button::new(t(lang, "curate.create_site")))
                 .clicked()
             {
-                let (asset, tag) = (item.id.clone(), lang.tag());
+                let (asset, tag, from) = (item.id.clone(), lang.tag(), item.site_id.clone());
                 self.act("curate.saved", move |cat, who| {
                     let change = fields::parse_assignment(Entity::Site, &format!("name.{tag}={name}"))
                         .map_err(disan_catalog::CatalogError::Invalid)?;
+                    // Split off from its site (taking its province, rank and type), or a site of its own.
+                    if let Some(from) = from {
+                        return Ok(cat.split_site(&from, &[asset], &[change], who)?.1.len());
+                    }
                     let (site, revs) = cat.create_site(None, &[change], who)?;
                     Ok(revs.len() + cat.assign_site(Some(&site.id), &[asset], who)?.len())
                 });
             }
         });
+        // Merging this site into another: its assets move there, and it records where it went.
+        let Some(current) = item.site_id.clone() else {
+            return;
+        };
+        let targets: Vec<(String, String)> = self
+            .collection
+            .sites
+            .iter()
+            .filter(|s| s.id != current && s.merged_into.is_none())
+            .map(|s| (s.id.clone(), s.display_name(lang.tag())))
+            .collect();
+        let mut merge = None;
+        ui.horizontal(|ui| {
+            let label = ui.label(t(lang, "curate.merge_into"));
+            let chosen = &mut self.curator.merge_into;
+            egui::ComboBox::from_id_salt("curate-merge-into")
+                .selected_text(
+                    targets
+                        .iter()
+                        .find(|(id, _)| Some(id) == chosen.as_ref())
+                        .map_or("—".to_owned(), |(_, n)| n.clone()),
+                )
+                .show_ui(ui, |ui| {
+                    for (id, name) in &targets {
+                        ui.selectable_value(chosen, Some(id.clone()), name);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            let button = egui::Button::new(t(lang, "curate.merge_site"));
+            if ui.add_enabled(chosen.is_some(), button).clicked() {
+                merge = chosen.take();
+            }
+        });
+        if let Some(into) = merge {
+            self.act("curate.saved", move |cat, who| {
+                Ok(cat.merge_sites(&into, &[current], who)?.len())
+            });
+        }
     }
 
-    /// Placing hotspots, and accepting or rejecting suggested links, in the tour of this panorama.
     /// Adding this panorama to a tour, or starting a new tour with it.
     fn join_tour_form(&mut self, ui: &mut egui::Ui, item: &Item) {
         let lang = self.lang;

@@ -744,7 +744,8 @@ fn curator_mode_accepts_and_rejects_suggested_links() {
 }
 
 /// Sites in curator mode: a site suggested by ingest is confirmed, its names and fields are edited with the
-/// catalogue's validation, and a new site is created for the asset, every change a revision.
+/// catalogue's validation, a new site is split off for the asset and then merged into another, every change
+/// a revision.
 #[test]
 fn curator_mode_manages_sites() {
     use egui_kittest::kittest::Queryable as _;
@@ -792,7 +793,15 @@ fn curator_mode_manages_sites() {
     assert!(h.state().curator.message.as_ref().is_some_and(|(ok, _)| !*ok));
     assert_eq!(site(&suggested).rank, None);
 
-    // A new site for the asset, named in the interface language.
+    // A new site for the asset, named in the interface language: split off from the suggested site, it takes
+    // that site's province. (The refused rank is cleared from the form first.)
+    h.state_mut().curator.site_form.insert("rank".into(), String::new());
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Province");
+    field.focus();
+    field.type_text("quang-ninh");
+    h.run_steps(2);
+    press(&mut h, "Save site");
+    assert_eq!(site(&suggested).province.as_deref(), Some("quang-ninh"));
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "New site");
     field.focus();
     field.type_text("Hang Sửng Sốt");
@@ -806,7 +815,29 @@ fn curator_mode_manages_sites() {
         .unwrap();
     assert_ne!(now, suggested);
     assert_eq!(site(&now).name.get("en"), Some("Hang Sửng Sốt"));
+    assert_eq!(site(&now).province.as_deref(), Some("quang-ninh"));
     assert!(site(&now).confirmed);
+
+    // The new site merged into Ha Long Bay: the asset moves there, and the site records where it went.
+    assert!(
+        h.query_by(|n| n.label().as_deref() == Some("Merge") && n.is_disabled())
+            .is_some(),
+        "nothing to merge into is picked yet"
+    );
+    h.state_mut().curator.merge_into = Some("ha-long".into());
+    h.run_steps(1);
+    press(&mut h, "Merge");
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    assert_eq!(cat.get(boat).unwrap().site_id.as_deref(), Some("ha-long"));
+    assert_eq!(site(&now).merged_into.as_deref(), Some("ha-long"));
+    assert_eq!(
+        cat.history(disan_catalog::Entity::Site, &now)
+            .unwrap()
+            .last()
+            .unwrap()
+            .author,
+        "biên tập viên"
+    );
 }
 
 /// Tours from the curator's panel: a panorama joins an existing (empty) tour, starts a new one named in
