@@ -16,9 +16,10 @@ testdata=${DISAN_TESTDATA:-../shared/testdata}
 jobs=$(nproc)
 quality=92
 
-command -v vips >/dev/null || { apt-get update -qq && apt-get install -y -qq libvips-tools; }
-[ -x /usr/bin/time ] || apt-get install -y -qq time
-command -v bc >/dev/null || apt-get install -y -qq bc
+. bench/common.sh
+need vips libvips-tools
+need /usr/bin/time time
+need bc bc
 cargo build --release --locked -q -p disan_cli
 disan=$PWD/target/release/disan
 
@@ -46,13 +47,6 @@ for i in 0 1 2 3 4 5 6 7; do
     vips crop "$work/photo100.jpg" "$work/f24/p$i.jpg[Q=90]" $((i * 700)) $((i % 4 * 1500)) 6000 4000
 done
 
-measure() { # label, command...: appends "label wall cpu rss_mb" to $work/results
-    local label=$1; shift
-    sync
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr"; exit 1; }
-    read -r wall user sys rss < "$work/time"
-    printf '%s %s %s %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))" >> "$work/results"
-}
 dz() { vips dzsave "$1" "$2" --layout iiif3 --tile-size 512 --overlap 0 --suffix ".jpg[Q=$quality]"; }
 export -f dz
 export quality
@@ -70,8 +64,8 @@ report() {
 echo "== one photo, $(vipsheader -f width "$work/photo100.jpg")×$(vipsheader -f height "$work/photo100.jpg"), $(du -h "$work/photo100.jpg" | cut -f1) ($jobs cores)"
 for run in 1 2; do
     rm -rf "$work/out"
-    measure disan "$disan" tiles "$work/photo100.jpg" --out "$work/out/disan"
-    measure vips-dzsave-iiif3 bash -c "dz '$work/photo100.jpg' '$work/out/vips'"
+    measure disan "$disan" tiles "$work/photo100.jpg" --out "$work/out/disan" >> "$work/results"
+    measure vips-dzsave-iiif3 bash -c "dz '$work/photo100.jpg' '$work/out/vips'" >> "$work/results"
     [ $run = 2 ] && report || rm -f "$work/results"
 done
 echo "tiles: disan $(find "$work/out/disan" -name '*.jpg' | wc -l) files $(du -sh "$work/out/disan" | cut -f1)," \
@@ -81,11 +75,11 @@ echo
 echo "== a folder of eight 24 MP photos (6000×4000)"
 for run in 1 2; do
     rm -rf "$work/out"
-    measure disan "$disan" tiles "$work"/f24/*.jpg --out "$work/out/disan" --no-progress
+    measure disan "$disan" tiles "$work"/f24/*.jpg --out "$work/out/disan" --no-progress >> "$work/results"
     mkdir -p "$work/out/vips1"
-    measure vips-dzsave-one-by-one bash -c "for f in '$work'/f24/*.jpg; do dz \"\$f\" '$work/out/vips1/'\$(basename \"\$f\" .jpg); done"
+    measure vips-dzsave-one-by-one bash -c "for f in '$work'/f24/*.jpg; do dz \"\$f\" '$work/out/vips1/'\$(basename \"\$f\" .jpg); done" >> "$work/results"
     mkdir -p "$work/out/vipsp"
-    measure "vips-dzsave-x$jobs-processes" bash -c "ls '$work'/f24/*.jpg | xargs -P $jobs -I{} bash -c 'dz {} $work/out/vipsp/\$(basename {} .jpg)'"
+    measure "vips-dzsave-x$jobs-processes" bash -c "ls '$work'/f24/*.jpg | xargs -P $jobs -I{} bash -c 'dz {} $work/out/vipsp/\$(basename {} .jpg)'" >> "$work/results"
     [ $run = 2 ] && report || rm -f "$work/results"
 done
 echo

@@ -11,8 +11,11 @@ copies=${1:-12}
 testdata=${DISAN_TESTDATA:-../shared/testdata}
 jobs=$(nproc)
 
-command -v vips >/dev/null || { apt-get update -qq && apt-get install -y -qq libvips-tools; }
-[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
+. bench/common.sh
+need vips libvips-tools
+need /usr/bin/time time
+need bc bc
+measure_accepts_2=1 # a bad file among the inputs must not stop the comparison
 cargo build --release --locked -q -p disan_cli
 disan=$PWD/target/release/disan
 
@@ -32,14 +35,6 @@ files=$(ls "$work/in" | wc -l)
 mpix=$(for f in "$work/in"/*.jpg; do vipsheader -f width "$f"; vipsheader -f height "$f"; done |
        paste - - | awk '{s += $1 * $2} END {printf "%.1f", s / 1e6}')
 echo "input: $files real photos, $mpix MP, $(du -sh "$work/in" | cut -f1); $jobs threads"
-
-measure() { # label, command...: prints "label wall cpu rss_mb"
-    local label=$1; shift
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
-        local rc=$?; [ $rc -eq 2 ] || { cat "$work/stderr"; exit $rc; }; }
-    read -r wall user sys rss < "$work/time"
-    printf '%s %s %s %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" "$((rss / 1024))"
-}
 
 vips_both() { # one file: display, then the thumbnail from the display, as disan does
     local f=$1 out=$2/$(basename "$1" .jpg)
