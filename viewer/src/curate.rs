@@ -6,7 +6,7 @@
 //! links suggested from GPS and compass accepted or rejected. Every change goes through the same catalogue
 //! API as the `disan` command line (and writes the same revisions), so an edit made in one shows in the other.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use disan_catalog::{Catalog, Entity, InfoHotspot, LinkHotspot, STATES, allowed_transition, fields};
 use egui::RichText;
@@ -83,6 +83,8 @@ pub struct Curator {
     pub site_form: BTreeMap<String, String>,
     /// The name, in the interface language, of a site to create for this asset.
     pub new_site: String,
+    /// Other assets of the asset's site picked to move with it into the new site (a split of several).
+    pub split_with: BTreeSet<String>,
     /// The site picked to merge the asset's site into.
     pub merge_into: Option<String>,
     /// Every tour id (with empty tours, which the collection leaves out), read when the form loads.
@@ -213,6 +215,7 @@ impl Curator {
         });
         self.site_form = self.site.as_ref().map(|(_, f)| f.clone()).unwrap_or_default();
         self.new_site.clear();
+        self.split_with.clear();
     }
 
     /// The site fields changed in the panel, as assignments.
@@ -491,6 +494,30 @@ impl ViewerApp {
                 }
             });
         }
+        // The other assets of its site, to split off together with it.
+        let others: Vec<(String, String)> = match &item.site_id {
+            Some(site) => self
+                .collection
+                .items
+                .iter()
+                .filter(|i| i.site_id.as_ref() == Some(site) && i.id != item.id)
+                .map(|i| (i.id.clone(), self.title_of(i).0.to_owned()))
+                .collect(),
+            None => Vec::new(),
+        };
+        if !others.is_empty() {
+            ui.label(t(lang, "curate.split_with"));
+            for (id, title) in &others {
+                let mut on = self.curator.split_with.contains(id);
+                if ui.checkbox(&mut on, title).changed() {
+                    if on {
+                        self.curator.split_with.insert(id.clone());
+                    } else {
+                        self.curator.split_with.remove(id);
+                    }
+                }
+            }
+        }
         ui.horizontal(|ui| {
             let label = ui.label(t(lang, "curate.new_site"));
             ui.add(egui::TextEdit::singleline(&mut self.curator.new_site).desired_width(160.0))
@@ -500,16 +527,24 @@ impl ViewerApp {
                 .add_enabled(!name.is_empty(), egui::Button::new(t(lang, "curate.create_site")))
                 .clicked()
             {
-                let (asset, tag, from) = (item.id.clone(), lang.tag(), item.site_id.clone());
+                let (tag, from) = (lang.tag(), item.site_id.clone());
+                let mut assets = vec![item.id.clone()];
+                assets.extend(
+                    others
+                        .iter()
+                        .filter(|(id, _)| self.curator.split_with.contains(id))
+                        .map(|(id, _)| id.clone()),
+                );
                 self.act("curate.saved", move |cat, who| {
                     let change = fields::parse_assignment(Entity::Site, &format!("name.{tag}={name}"))
                         .map_err(disan_catalog::CatalogError::Invalid)?;
-                    // Split off from its site (taking its province, rank and type), or a site of its own.
+                    // Split off from its site with the assets picked (taking the site's province, rank and
+                    // type), or a site of its own.
                     if let Some(from) = from {
-                        return Ok(cat.split_site(&from, &[asset], &[change], who)?.1.len());
+                        return Ok(cat.split_site(&from, &assets, &[change], who)?.1.len());
                     }
                     let (site, revs) = cat.create_site(None, &[change], who)?;
-                    Ok(revs.len() + cat.assign_site(Some(&site.id), &[asset], who)?.len())
+                    Ok(revs.len() + cat.assign_site(Some(&site.id), &assets, who)?.len())
                 });
             }
         });

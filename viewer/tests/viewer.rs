@@ -744,8 +744,8 @@ fn curator_mode_accepts_and_rejects_suggested_links() {
 }
 
 /// Sites in curator mode: a site suggested by ingest is confirmed, its names and fields are edited with the
-/// catalogue's validation, a new site is split off for the asset and then merged into another, every change
-/// a revision.
+/// catalogue's validation, a new site is split off for the asset and one of its site's photos and then merged
+/// into another, every change a revision.
 #[test]
 fn curator_mode_manages_sites() {
     use egui_kittest::kittest::Queryable as _;
@@ -757,7 +757,11 @@ fn curator_mode_manages_sites() {
     let suggested = {
         let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
         cat.suggest_sites(100.0, "disan ingest").unwrap();
-        cat.get(boat).unwrap().site_id.expect("a suggested site")
+        let suggested = cat.get(boat).unwrap().site_id.expect("a suggested site");
+        // Two photos join it, so that splitting it can take one along and leave the other.
+        cat.assign_site(Some(&suggested), &[ASSETS[0].id.into(), ASSETS[2].id.into()], "test")
+            .unwrap();
+        suggested
     };
     let site = |id: &str| disan_catalog::Catalog::open(root).unwrap().site(id).unwrap();
     assert!(!site(&suggested).confirmed);
@@ -806,14 +810,21 @@ fn curator_mode_manages_sites() {
     field.focus();
     field.type_text("Hang Sửng Sốt");
     h.run_steps(2);
+    // The first photo goes along with the panorama (ticked in the list of the site's other assets).
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Ha Long Bay at dawn")
+        .click();
+    h.run_steps(2);
+    assert!(h.state().curator.split_with.contains(ASSETS[0].id));
     press(&mut h, "Create and assign");
-    let now = disan_catalog::Catalog::open(root)
-        .unwrap()
-        .get(boat)
-        .unwrap()
-        .site_id
-        .unwrap();
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    let now = cat.get(boat).unwrap().site_id.unwrap();
     assert_ne!(now, suggested);
+    assert_eq!(cat.get(ASSETS[0].id).unwrap().site_id.as_deref(), Some(now.as_str()));
+    assert_eq!(
+        cat.get(ASSETS[2].id).unwrap().site_id.as_deref(),
+        Some(suggested.as_str())
+    );
+    drop(cat);
     assert_eq!(site(&now).name.get("en"), Some("Hang Sửng Sốt"));
     assert_eq!(site(&now).province.as_deref(), Some("quang-ninh"));
     assert!(site(&now).confirmed);
@@ -829,6 +840,7 @@ fn curator_mode_manages_sites() {
     press(&mut h, "Merge");
     let cat = disan_catalog::Catalog::open(root).unwrap();
     assert_eq!(cat.get(boat).unwrap().site_id.as_deref(), Some("ha-long"));
+    assert_eq!(cat.get(ASSETS[0].id).unwrap().site_id.as_deref(), Some("ha-long"));
     assert_eq!(site(&now).merged_into.as_deref(), Some("ha-long"));
     assert_eq!(
         cat.history(disan_catalog::Entity::Site, &now)
