@@ -14,6 +14,7 @@ use egui::RichText;
 use crate::app::ViewerApp;
 use crate::collection::{Collection, Item};
 use crate::i18n::{t, tf};
+use crate::pano::{MAX_HFOV, MIN_HFOV};
 
 /// The fields the form edits: multilingual ones per language, then plain ones.
 pub const FORM_FIELDS: &[&str] = &[
@@ -409,20 +410,7 @@ impl ViewerApp {
         let sites = self.collection.site_names(lang.tag());
         ui.horizontal(|ui| {
             let label = ui.label(RichText::new(t(lang, "info.site")).strong());
-            egui::ComboBox::from_id_salt("curate-site")
-                .selected_text(
-                    sites
-                        .iter()
-                        .find(|(id, _)| Some(id) == current.as_ref())
-                        .map_or("—".to_owned(), |(_, n)| n.clone()),
-                )
-                .show_ui(ui, |ui| {
-                    for (id, name) in &sites {
-                        ui.selectable_value(&mut chosen, Some(id.clone()), name);
-                    }
-                })
-                .response
-                .labelled_by(label.id);
+            choose(ui, "curate-site", label.id, &sites, &mut chosen);
         });
         if chosen != current {
             let (id, site) = (item.id.clone(), chosen);
@@ -563,20 +551,7 @@ impl ViewerApp {
         ui.horizontal(|ui| {
             let label = ui.label(t(lang, "curate.merge_into"));
             let chosen = &mut self.curator.merge_into;
-            egui::ComboBox::from_id_salt("curate-merge-into")
-                .selected_text(
-                    targets
-                        .iter()
-                        .find(|(id, _)| Some(id) == chosen.as_ref())
-                        .map_or("—".to_owned(), |(_, n)| n.clone()),
-                )
-                .show_ui(ui, |ui| {
-                    for (id, name) in &targets {
-                        ui.selectable_value(chosen, Some(id.clone()), name);
-                    }
-                })
-                .response
-                .labelled_by(label.id);
+            choose(ui, "curate-merge-into", label.id, &targets, chosen);
             let button = egui::Button::new(t(lang, "curate.merge_site"));
             if ui.add_enabled(chosen.is_some(), button).clicked() {
                 merge = chosen.take();
@@ -742,10 +717,11 @@ impl ViewerApp {
             .collect();
         let mut use_view = None;
         if let Some(camera) = self.pano.as_ref().map(|(_, p)| p.camera) {
+            // The pano view keeps pitch and field of view in range; only yaw runs on past ±180.
             let view = disan_catalog::TourView {
                 yaw: (camera.yaw + 180.0).rem_euclid(360.0) - 180.0,
-                pitch: camera.pitch.clamp(-90.0, 90.0),
-                hfov: camera.hfov.clamp(1.0, 179.0),
+                pitch: camera.pitch,
+                hfov: camera.hfov,
             };
             ui.horizontal_wrapped(|ui| {
                 if ui.small_button(t(lang, "curate.start_here")).clicked() {
@@ -1014,11 +990,13 @@ fn arrive_form(
             for (key, value, range) in [
                 ("curate.arrive_yaw", &mut view.yaw, -180.0..=180.0),
                 ("curate.arrive_pitch", &mut view.pitch, -90.0..=90.0),
-                ("curate.arrive_hfov", &mut view.hfov, 30.0..=120.0),
+                ("curate.arrive_hfov", &mut view.hfov, MIN_HFOV..=MAX_HFOV),
             ] {
+                // Edits stay within what the viewer shows; a view set elsewhere (the CLI) is shown as it is,
+                // not clamped into a change nobody made.
                 let label = ui.label(t(lang, key));
-                ui.add(egui::DragValue::new(value).range(range).suffix("°"))
-                    .labelled_by(label.id);
+                let drag = egui::DragValue::new(value).range(range).clamp_existing_to_range(false);
+                ui.add(drag.suffix("°")).labelled_by(label.id);
                 ui.end_row();
             }
         });
@@ -1067,4 +1045,22 @@ fn info_form(
             .labelled_by(label.id);
         ui.end_row();
     });
+}
+
+/// A combo box that sets `chosen` to one of `options` (id, name shown), showing "—" until one is chosen;
+/// `label` names it for screen readers and tests.
+fn choose(ui: &mut egui::Ui, salt: &str, label: egui::Id, options: &[(String, String)], chosen: &mut Option<String>) {
+    let shown = options
+        .iter()
+        .find(|(id, _)| Some(id) == chosen.as_ref())
+        .map_or("—".to_owned(), |(_, n)| n.clone());
+    egui::ComboBox::from_id_salt(salt)
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            for (id, name) in options {
+                ui.selectable_value(chosen, Some(id.clone()), name);
+            }
+        })
+        .response
+        .labelled_by(label);
 }
