@@ -13,14 +13,18 @@ use serde_json::Value;
 /// A real-content photo larger than the 4096 px deep-zoom threshold: two real 3264×2448 photos side by side
 /// (6528×2448), JPEG quality 95. Returns its path and its decoded pixels.
 fn large_photo(dir: &Path) -> (PathBuf, RgbImage) {
-    let a = image::open(testdata("photos/jolla.jpg")).unwrap().into_rgb8();
-    let b = image::open(testdata("photos/iphone_hdr_YES.jpg")).unwrap().into_rgb8();
+    let a = disan_tests::open_image(testdata("photos/jolla.jpg"))
+        .unwrap()
+        .into_rgb8();
+    let b = disan_tests::open_image(testdata("photos/iphone_hdr_YES.jpg"))
+        .unwrap()
+        .into_rgb8();
     let mut joined = RgbImage::new(a.width() + b.width(), a.height().max(b.height()));
     image::imageops::replace(&mut joined, &a, 0, 0);
     image::imageops::replace(&mut joined, &b, i64::from(a.width()), 0);
     let path = dir.join("stele.jpg");
     std::fs::write(&path, disan_imaging::encode_jpeg(&joined, 95).unwrap()).unwrap();
-    let decoded = image::open(&path).unwrap().into_rgb8();
+    let decoded = disan_tests::open_image(&path).unwrap().into_rgb8();
     (path, decoded)
 }
 
@@ -52,7 +56,7 @@ fn reassemble(dir: &Path, info: &Value, s: u32) -> RgbImage {
                 format!("{sw},{sh}")
             };
             let path = dir.join(format!("{region}/{size}/0/default.jpg"));
-            let tile = image::open(&path)
+            let tile = disan_tests::open_image(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
                 .into_rgb8();
             assert_eq!(tile.dimensions(), (sw, sh), "{}", path.display());
@@ -176,10 +180,10 @@ fn tiles_of_every_level_reassemble_to_the_downscaled_source() {
     assert!(!sizes.is_empty());
     for size in sizes {
         let (w, h) = (size["width"].as_u64().unwrap(), size["height"].as_u64().unwrap());
-        let img = image::open(out_dir.join(format!("full/{w},{h}/0/default.jpg"))).unwrap();
+        let img = disan_tests::open_image(out_dir.join(format!("full/{w},{h}/0/default.jpg"))).unwrap();
         assert_eq!((u64::from(img.width()), u64::from(img.height())), (w, h));
     }
-    let max = image::open(out_dir.join("full/max/0/default.jpg")).unwrap();
+    let max = disan_tests::open_image(out_dir.join("full/max/0/default.jpg")).unwrap();
     assert_eq!(u64::from(max.width()), info["maxWidth"].as_u64().unwrap());
     assert_eq!(u64::from(max.height()), info["maxHeight"].as_u64().unwrap());
 }
@@ -213,7 +217,9 @@ fn orientation_and_colour_apply_to_tiles() {
             (Some(u64::from(w)), Some(u64::from(h)))
         );
         let full = reassemble(&asset_dir.join("iiif"), &info, 1);
-        let display = image::open(asset_dir.join("display.jpg")).unwrap().into_rgb8();
+        let display = disan_tests::open_image(asset_dir.join("display.jpg"))
+            .unwrap()
+            .into_rgb8();
         // display.jpg is upright and sRGB (tested against hand-rotated and Little CMS pixels elsewhere). It is
         // JPEG quality 85 with 4:2:0 chroma, the tiles 92 with 4:4:4: both are compared at an eighth of the
         // size, where that noise averages out and orientation and colour remain.
@@ -239,7 +245,11 @@ fn orientation_and_colour_apply_to_tiles() {
         );
         if entry["path"].as_str().unwrap().ends_with("Iceland-P3.jpg") {
             // The P3 values taken as sRGB, the other way a pyramid could go wrong.
-            let raw = small(&image::open(entry["path"].as_str().unwrap()).unwrap().into_rgb8());
+            let raw = small(
+                &disan_tests::open_image(entry["path"].as_str().unwrap())
+                    .unwrap()
+                    .into_rgb8(),
+            );
             let unconverted = mean_abs_diff(&tiles, &raw);
             eprintln!("  unconverted control {unconverted:.2}");
             assert!(

@@ -98,7 +98,7 @@ fn photos_and_corrupt_files_in_one_run() {
             .path()
             .join(a["folder"].as_str().unwrap())
             .join(d["path"].as_str().unwrap());
-        let img = image::open(&path).unwrap();
+        let img = disan_tests::open_image(&path).unwrap();
         assert_eq!(img.width(), d["width"].as_u64().unwrap() as u32);
         assert_eq!(img.height(), d["height"].as_u64().unwrap() as u32);
         assert_eq!(img.width().max(img.height()), long, "{role} of a 3264×2448 photo");
@@ -148,7 +148,7 @@ fn thumbnails_are_upright_for_all_eight_orientations() {
     assert_eq!(code, 0);
     let thumb = |name: &str| {
         let id = entry(&report, name)["asset_id"].as_str().unwrap().to_owned();
-        image::open(col.path().join(format!("assets/{id}/thumb.jpg")))
+        disan_tests::open_image(col.path().join(format!("assets/{id}/thumb.jpg")))
             .unwrap()
             .into_rgb8()
     };
@@ -272,7 +272,8 @@ fn models_and_panoramas_are_catalogued() {
         for face in ["f", "r", "b", "l", "u", "d"] {
             for row in 0..n {
                 for col in 0..n {
-                    let tile = image::open(folder.join(format!("pano/{level}/{face}{row}_{col}.jpg"))).unwrap();
+                    let tile =
+                        disan_tests::open_image(folder.join(format!("pano/{level}/{face}{row}_{col}.jpg"))).unwrap();
                     let expect = |i: u32| 512.min(size - i * 512);
                     assert_eq!(
                         (tile.width(), tile.height()),
@@ -287,15 +288,20 @@ fn models_and_panoramas_are_catalogued() {
     assert_eq!(count, tiles["tiles"].as_u64().unwrap());
     for face in ["f", "r", "b", "l", "u", "d"] {
         assert_eq!(
-            image::open(folder.join(format!("pano/fallback/{face}.jpg")))
+            disan_tests::open_image(folder.join(format!("pano/fallback/{face}.jpg")))
                 .unwrap()
                 .width(),
             1024
         );
     }
-    assert_eq!(image::open(folder.join("pano/preview.jpg")).unwrap().width(), 1024);
+    assert_eq!(
+        disan_tests::open_image(folder.join("pano/preview.jpg"))
+            .unwrap()
+            .width(),
+        1024
+    );
     // The gallery thumbnail is a rectilinear view, not the squashed 2:1 strip.
-    let thumb = image::open(folder.join("thumb.jpg")).unwrap();
+    let thumb = disan_tests::open_image(folder.join("thumb.jpg")).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (512, 384));
 
     let list = run(disan(col.path()).args(["list", "--kind", "model", "--json"]));

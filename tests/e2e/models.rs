@@ -186,7 +186,7 @@ fn models_are_ingested_into_glb_and_lods_that_the_khronos_validator_passes() {
             previous = t;
         }
         // Thumbnails are rendered, square, on the neutral background.
-        let thumb = image::open(dir.join("thumb.jpg")).unwrap().to_rgb8();
+        let thumb = disan_tests::open_image(dir.join("thumb.jpg")).unwrap().to_rgb8();
         assert_eq!(thumb.dimensions(), (512, 512));
         let corner = thumb.get_pixel(2, 2).0;
         assert!(corner.iter().all(|&c| (40..=66).contains(&c)), "background {corner:?}");
@@ -232,6 +232,6 @@ fn models_are_ingested_into_glb_and_lods_that_the_khronos_validator_passes() {
         .arg(&png)
         .args(["--size", "320x200", "--yaw", "-30", "--pitch", "10"]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let img = image::open(&png).unwrap();
+    let img = disan_tests::open_image(&png).unwrap();
     assert_eq!((img.width(), img.height()), (320, 200));
 }

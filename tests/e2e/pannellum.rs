@@ -95,7 +95,7 @@ fn disan_render_draws_panorama_views_from_the_pyramid() {
                 &hfov.to_string(),
             ]));
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let ours = image::open(&out_path).unwrap().to_rgb8();
+        let ours = disan_tests::open_image(&out_path).unwrap().to_rgb8();
         assert_eq!(ours.dimensions(), (w, h));
         let expected = render_view(&source, yaw, pitch, hfov, w, h);
         let control = render_view(&source, yaw + 20.0, pitch, hfov, w, h);

@@ -215,7 +215,7 @@ fn a_tour_opens_in_marzipano_as_the_source_looks_and_its_links_change_scene() {
         let id = scene["id"].as_str().unwrap();
         let dir = web.join("tiles").join(id);
         assert!(dir.join("preview.jpg").is_file());
-        let preview = image::open(dir.join("preview.jpg")).unwrap();
+        let preview = disan_tests::open_image(dir.join("preview.jpg")).unwrap();
         assert_eq!((preview.width(), preview.height()), (256, 6 * 256), "six faces stacked");
         expected_files += 1;
         let levels = scene["levels"].as_array().unwrap();
@@ -228,7 +228,7 @@ fn a_tour_opens_in_marzipano_as_the_source_looks_and_its_links_change_scene() {
             for face in ["f", "r", "b", "l", "u", "d"] {
                 for (row, col) in [(0, 0), (n - 1, n - 1)] {
                     let f = dir.join(format!("{z}/{face}/{row}/{col}.jpg"));
-                    let img = image::open(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                    let img = disan_tests::open_image(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
                     assert_eq!((u64::from(img.width()), u64::from(img.height())), (tile, tile));
                 }
             }
@@ -260,7 +260,7 @@ fn a_tour_opens_in_marzipano_as_the_source_looks_and_its_links_change_scene() {
             ];
             let status = run(disan(&c).args(["render", &gate, "--out"]).arg(&out).args(args));
             assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-            image::open(&out).unwrap().to_rgb8()
+            disan_tests::open_image(&out).unwrap().to_rgb8()
         };
         let expected = render(yaw, pitch);
         let d = mean_abs_diff(&shot, &expected);

@@ -3,6 +3,7 @@
 //!
 //! Every test works in its own temporary folder and never writes beside the fixtures.
 
+pub mod catalog_fixture;
 pub mod hostile;
 
 use std::collections::BTreeMap;
@@ -398,7 +399,7 @@ fn chromium_run(chromium: &str, url: &str, width: u32, height: u32, out: &Path, 
         .status()
         .unwrap();
     assert!(status.success(), "chromium failed on {url}");
-    image::open(out).unwrap().into_rgb8()
+    open_image(out).unwrap().into_rgb8()
 }
 
 /// Saves a failing comparison's images as `<temp>/disan-<name>/{actual,expected}.png` for a person to look
@@ -461,3 +462,11 @@ pub const VIEWS_INTO_EVERY_FACE: [(f64, f64, f64); 6] = [
     (60.0, 70.0, 90.0),
     (-30.0, -75.0, 90.0),
 ];
+
+/// Reads an image file for a test to look at, through `disan_imaging`'s one decode entry (the default
+/// ingest limits), as Disan reads everything.
+pub fn open_image(path: impl AsRef<Path>) -> Result<image::DynamicImage, disan_imaging::ImagingError> {
+    let limits = disan_imaging::DecodeLimits::from(&disan_core::Settings::default());
+    let bytes = std::fs::read(path.as_ref()).map_err(|e| disan_imaging::ImagingError::Decode(e.into()))?;
+    disan_imaging::decode_any(&bytes, &limits)
+}

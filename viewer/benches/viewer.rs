@@ -47,7 +47,7 @@ fn big_collection(dir: &Path, n: usize) {
     let lock = WriteLock::acquire(dir).unwrap();
     let mut cat = Catalog::open_or_create(dir, &lock).unwrap();
     let thumb = dir.join("thumb-source.jpg");
-    image::open(Path::new(fixture::SAMPLES).join("photos/DSCN0010.jpg"))
+    disan_tests::open_image(Path::new(fixture::SAMPLES).join("photos/DSCN0010.jpg"))
         .unwrap()
         .thumbnail(256, 256)
         .to_rgb8()

@@ -70,12 +70,12 @@ impl Collection {
             if published_only && r.state != "published" {
                 continue;
             }
-            let Some(folder) = disan_core::confined(&r.folder).map(|f| root.join(f)) else {
+            let Ok(folder) = disan_fs::confine(root, &r.folder) else {
                 skipped.push(format!("asset {}: folder {:?} leaves the collection", r.id(), r.folder));
                 continue;
             };
-            // Every path a manifest names must stay inside the asset's folder (see `disan_core::confined`).
-            let inside = |rel: &str| disan_core::confined(rel).map(|p| folder.join(p));
+            // Every path a manifest names must stay inside the asset's folder (`disan_fs::confine`).
+            let inside = |rel: &str| disan_fs::confine(&folder, rel).ok();
             let path_of = |name: &str| r.manifest.derivatives.get(name).and_then(|d| inside(&d.path));
             let m = &r.manifest;
             items.push(Item {

@@ -144,16 +144,8 @@ impl Textures {
 
 /// Decodes an image file and scales it to fit `max_side`, with limits against hostile files.
 pub fn decode(path: &Path, max_side: u32) -> Result<ColorImage, String> {
-    let mut reader = image::ImageReader::open(path)
-        .map_err(|e| e.to_string())?
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(16_384);
-    limits.max_image_height = Some(16_384);
-    limits.max_alloc = Some(1 << 30);
-    reader.limits(limits);
-    let img = reader.decode().map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let img = disan_imaging::decode_any(&bytes, &disan_imaging::DecodeLimits::textures()).map_err(|e| e.to_string())?;
     let img = if img.width().max(img.height()) > max_side {
         img.thumbnail(max_side, max_side)
     } else {

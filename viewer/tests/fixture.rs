@@ -161,7 +161,7 @@ pub fn fixture(dir: &Path) {
             items.push((m, format!("/captures/{}", a.source)));
             continue;
         }
-        let img = image::open(Path::new(SAMPLES).join(a.source)).unwrap();
+        let img = disan_tests::open_image(Path::new(SAMPLES).join(a.source)).unwrap();
         for (name, side) in [("thumb", 256), ("display", 1024)] {
             let small = img.thumbnail(side, side).to_rgb8();
             let path = format!("{name}.jpg");

@@ -211,7 +211,7 @@ fn panorama_view_matches_the_rectilinear_view_of_the_source() {
         rect.height() as u32,
     );
     let ours = image::DynamicImage::ImageRgba8(image::imageops::crop_imm(&shot, x, y, w, hgt).to_image()).to_rgb8();
-    let equi = image::open(Path::new(SAMPLES).join(ASSETS[1].source))
+    let equi = disan_tests::open_image(Path::new(SAMPLES).join(ASSETS[1].source))
         .unwrap()
         .to_rgb8();
     let src = EquiSource::new(&equi, None);

@@ -127,22 +127,9 @@ enum Column {
     Field(String, Option<String>),
 }
 
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| CatalogError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
-}
-
 impl Catalog {
     /// Languages used anywhere in the catalogue's asset text, vi, en and zh-Hans first.
-    pub(crate) fn languages(&self) -> Result<Vec<String>> {
+    pub fn languages(&self) -> Result<Vec<String>> {
         let used: BTreeSet<String> = self.sql(
             self.conn
                 .prepare("SELECT DISTINCT lang FROM asset_text WHERE lang != ''")
@@ -210,7 +197,7 @@ impl Catalog {
         let bytes = w
             .into_inner()
             .map_err(|e| CatalogError::Invalid(format!("{}: {e}", path.display())))?;
-        write_atomic(path, &bytes)?;
+        disan_fs::write_atomic(path, &bytes)?;
         Ok(n)
     }
 
@@ -295,11 +282,11 @@ impl Catalog {
                     }
                     columns.push(c);
                 }
-                Err(message) => {
+                Err(e) => {
                     report.errors.push(CellError {
                         row: 1,
                         column: Some(label.clone()),
-                        message,
+                        message: e.to_string(),
                     });
                     columns.push(Column::ReadOnly);
                 }
@@ -436,7 +423,7 @@ impl Catalog {
                     Column::Field(f, l) => match fields::normalise_value(Entity::Asset, f, raw) {
                         Ok(v) => (m.get(f, l.as_deref()), Some(v)),
                         Err(e) => {
-                            report.errors.push(err(e));
+                            report.errors.push(err(e.to_string()));
                             continue;
                         }
                     },

@@ -483,8 +483,8 @@ impl Catalog {
         let ids: Vec<String> = ids.iter().map(|i| self.resolve_id(i)).collect::<Result<_>>()?;
         let mut checked = Vec::with_capacity(changes.len());
         for c in changes {
-            let (field, lang) = fields::parse_key(Entity::Asset, &c.key()).map_err(CatalogError::Invalid)?;
-            let value = fields::normalise_value(Entity::Asset, &field, &c.value).map_err(CatalogError::Invalid)?;
+            let (field, lang) = fields::parse_key(Entity::Asset, &c.key())?;
+            let value = fields::normalise_value(Entity::Asset, &field, &c.value)?;
             checked.push(Change { field, lang, value });
         }
         let author = Author::new(author);

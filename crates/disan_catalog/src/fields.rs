@@ -59,6 +59,35 @@ fn is_multilingual(entity: Entity, field: &str) -> Option<bool> {
     }
 }
 
+/// Why a field name, language or value was refused. The message names the field, the value and what to write.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    #[error("{0:?} is not a language tag (e.g. vi, en, zh-Hans)")]
+    LanguageTag(String),
+    #[error("unknown {entity} field {field:?}; fields are {names}")]
+    UnknownField {
+        entity: &'static str,
+        field: String,
+        names: String,
+    },
+    #[error("{0} is multilingual: give a language, e.g. {0}.vi, {0}.en, {0}.zh-Hans")]
+    NeedsLanguage(String),
+    #[error("{0} has no languages: write {0}=…")]
+    NoLanguages(String),
+    #[error("{0:?}: expected FIELD=VALUE or FIELD.LANG=VALUE")]
+    NotAssignment(String),
+    /// A value the field does not take; `reason` quotes the value and says what is allowed.
+    #[error("{field}: {reason}")]
+    Value { field: String, reason: String },
+}
+
+fn value_error(field: &str, reason: String) -> FieldError {
+    FieldError::Value {
+        field: field.to_owned(),
+        reason,
+    }
+}
+
 /// The fields of an entity, for messages.
 pub fn field_names(entity: Entity) -> String {
     let (ml, plain): (&[&str], &[&str]) = match entity {
@@ -75,7 +104,7 @@ pub fn field_names(entity: Entity) -> String {
 }
 
 /// A BCP 47 language tag in canonical case (`zh-hans` → `zh-Hans`), or why it is not one.
-pub fn language_tag(tag: &str) -> Result<String, String> {
+pub fn language_tag(tag: &str) -> Result<String, FieldError> {
     let parts: Vec<&str> = tag.split('-').collect();
     let ok = parts[0].len() >= 2
         && parts[0].len() <= 3
@@ -84,7 +113,7 @@ pub fn language_tag(tag: &str) -> Result<String, String> {
             .iter()
             .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
     if !ok {
-        return Err(format!("{tag:?} is not a language tag (e.g. vi, en, zh-Hans)"));
+        return Err(FieldError::LanguageTag(tag.to_owned()));
     }
     Ok(parts
         .iter()
@@ -104,54 +133,58 @@ pub fn language_tag(tag: &str) -> Result<String, String> {
 }
 
 /// Parses a `field` or `field.lang` key.
-pub fn parse_key(entity: Entity, key: &str) -> Result<(String, Option<String>), String> {
+pub fn parse_key(entity: Entity, key: &str) -> Result<(String, Option<String>), FieldError> {
     let key = key.trim();
     let (field, lang) = match key.split_once('.') {
         Some((f, l)) => (f, Some(l)),
         None => (key, None),
     };
     match (is_multilingual(entity, field), lang) {
-        (None, _) => Err(format!(
-            "unknown {} field {field:?}; fields are {}",
-            entity.as_str(),
-            field_names(entity)
-        )),
-        (Some(true), None) => Err(format!(
-            "{field} is multilingual: give a language, e.g. {field}.vi, {field}.en, {field}.zh-Hans"
-        )),
-        (Some(false), Some(_)) => Err(format!("{field} has no languages: write {field}=…")),
+        (None, _) => Err(FieldError::UnknownField {
+            entity: entity.as_str(),
+            field: field.to_owned(),
+            names: field_names(entity),
+        }),
+        (Some(true), None) => Err(FieldError::NeedsLanguage(field.to_owned())),
+        (Some(false), Some(_)) => Err(FieldError::NoLanguages(field.to_owned())),
         (Some(true), Some(l)) => Ok((field.to_owned(), Some(language_tag(l)?))),
         (Some(false), None) => Ok((field.to_owned(), None)),
     }
 }
 
 /// Parses `key=value`.
-pub fn parse_assignment(entity: Entity, text: &str) -> Result<Change, String> {
+pub fn parse_assignment(entity: Entity, text: &str) -> Result<Change, FieldError> {
     let (key, value) = text
         .split_once('=')
-        .ok_or_else(|| format!("{text:?}: expected FIELD=VALUE or FIELD.LANG=VALUE"))?;
+        .ok_or_else(|| FieldError::NotAssignment(text.to_owned()))?;
     let (field, lang) = parse_key(entity, key)?;
     let value = normalise_value(entity, &field, value)?;
     Ok(Change { field, lang, value })
 }
 
 /// Checks a value and returns it as stored: NFC, trimmed, canonical for vocabularies and URIs.
-pub fn normalise_value(entity: Entity, field: &str, value: &str) -> Result<String, String> {
+pub fn normalise_value(entity: Entity, field: &str, value: &str) -> Result<String, FieldError> {
     let value = nfc(value.trim());
     if value.is_empty() {
         return Ok(value);
     }
     if value.chars().count() > MAX_TEXT_CHARS {
-        return Err(format!("{field}: longer than {MAX_TEXT_CHARS} characters"));
+        return Err(value_error(field, format!("longer than {MAX_TEXT_CHARS} characters")));
     }
     if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t') {
-        return Err(format!("{field}: contains the control character U+{:04X}", c as u32));
+        return Err(value_error(
+            field,
+            format!("contains the control character U+{:04X}", c as u32),
+        ));
     }
     match (entity, field) {
         (Entity::Asset, "rights") => vocab::canonical_rights(&value).map(str::to_owned).ok_or_else(|| {
-            format!(
-                "rights: {value:?} is not a Creative Commons or RightsStatements.org URI (e.g. \
-                 http://creativecommons.org/licenses/by/4.0/); `disan vocab rights` lists them"
+            value_error(
+                "rights",
+                format!(
+                    "{value:?} is not a Creative Commons or RightsStatements.org URI (e.g. \
+                     http://creativecommons.org/licenses/by/4.0/); `disan vocab rights` lists them"
+                ),
             )
         }),
         (Entity::Asset, "date") => check_date(&value).map(|()| value),
@@ -170,21 +203,24 @@ pub fn normalise_value(entity: Entity, field: &str, value: &str) -> Result<Strin
     }
 }
 
-fn term(v: &vocab::Vocabulary, field: &str, value: &str) -> Result<String, String> {
+fn term(v: &vocab::Vocabulary, field: &str, value: &str) -> Result<String, FieldError> {
     v.lookup(value)
         .map(|t| t.id.clone())
-        .ok_or_else(|| format!("{field}: {value:?} is not one of {}", v.ids()))
+        .ok_or_else(|| value_error(field, format!("{value:?} is not one of {}", v.ids())))
 }
 
-fn coordinate(value: &str, max: f64, field: &str) -> Result<String, String> {
+fn coordinate(value: &str, max: f64, field: &str) -> Result<String, FieldError> {
     match value.parse::<f64>() {
         Ok(v) if v.is_finite() && v.abs() <= max => Ok(format!("{v}")),
-        _ => Err(format!("{field}: {value:?} is not a number from -{max} to {max}")),
+        _ => Err(value_error(
+            field,
+            format!("{value:?} is not a number from -{max} to {max}"),
+        )),
     }
 }
 
 /// ISO 8601 dates as Dublin Core uses them: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, a date-time, or `start/end`.
-fn check_date(value: &str) -> Result<(), String> {
+fn check_date(value: &str) -> Result<(), FieldError> {
     let one = |s: &str| -> bool {
         let b = s.as_bytes();
         match s.len() {
@@ -205,8 +241,9 @@ fn check_date(value: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "date: {value:?} is not an ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD, a date-time, or START/END)"
+        Err(value_error(
+            "date",
+            format!("{value:?} is not an ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD, a date-time, or START/END)"),
         ))
     }
 }
@@ -222,9 +259,19 @@ mod tests {
             ("title".into(), Some("zh-Hans".into()))
         );
         assert_eq!(parse_key(Entity::Asset, "creator").unwrap(), ("creator".into(), None));
-        assert!(parse_key(Entity::Asset, "title").unwrap_err().contains("title.vi"));
+        assert!(
+            parse_key(Entity::Asset, "title")
+                .unwrap_err()
+                .to_string()
+                .contains("title.vi")
+        );
         assert!(parse_key(Entity::Asset, "creator.vi").is_err());
-        assert!(parse_key(Entity::Asset, "colour").unwrap_err().contains("title.LANG"));
+        assert!(
+            parse_key(Entity::Asset, "colour")
+                .unwrap_err()
+                .to_string()
+                .contains("title.LANG")
+        );
         assert!(parse_key(Entity::Asset, "title.v!").is_err());
         assert_eq!(parse_key(Entity::Site, "name.EN").unwrap().1.as_deref(), Some("en"));
     }

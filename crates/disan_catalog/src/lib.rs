@@ -6,22 +6,22 @@
 
 mod csv_io;
 mod curate;
-mod export;
 pub mod fields;
+mod records;
 mod schema;
 mod search;
 mod sites;
-mod tour_export;
+mod tour_edit;
 pub mod tours;
 pub mod vocab;
 
 pub use csv_io::{CellChange, CellError, ImportReport};
 pub use curate::{AssetMeta, Filter, PublicationIssue, Revision, STATES, SiteRef, allowed_transition};
-pub use export::{ExportFormat, ExportSummary, default_dir as default_export_dir};
 pub use fields::{Change, Entity};
+pub use records::PublicRecord;
 pub use search::{MatchTier, RANK_WINDOW, SearchHit, fold_for_index};
 pub use sites::{Site, SuggestReport, slug};
-pub use tour_export::{ScenePyramid, TourFormat, export_atomically, html_escape, pick as pick_text};
+pub use tour_edit::{Arrival, InfoPoint};
 pub use tours::{InfoHotspot, LinkHotspot, LinkSuggestion, RejectedLink, TOURS_DIR, Tour, TourScene, TourView};
 
 use std::fs::File;
@@ -33,6 +33,8 @@ use serde::Serialize;
 
 /// The catalogue's file name inside a collection.
 pub const CATALOG_FILE: &str = "catalog.sqlite";
+/// The folder of the asset folders inside a collection.
+pub const ASSETS_DIR: &str = "assets";
 /// The lock file a writer holds for the whole of its work.
 pub const LOCK_FILE: &str = ".disan.lock";
 
@@ -64,6 +66,13 @@ pub enum CatalogError {
     NoRevision(i64),
     #[error("asset {id}: stored manifest is unreadable: {source}")]
     BadManifest { id: String, source: serde_json::Error },
+    #[error(transparent)]
+    Fs(#[from] disan_fs::FsError),
+    #[error(transparent)]
+    Field(#[from] fields::FieldError),
+    /// A tour edit names a scene or hotspot the tour does not have.
+    #[error("{what} is not in tour {tour} (`disan tour show {tour}` lists its scenes and hotspots)")]
+    NotInTour { tour: String, what: String },
 }
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -581,6 +590,11 @@ impl Catalog {
     /// `PRAGMA integrity_check`: "ok" for a sound file.
     pub fn integrity_check(&self) -> Result<String> {
         self.sql(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
+    }
+
+    /// The collection folder this catalogue belongs to.
+    pub fn collection_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
     }
 
     /// The underlying connection, for crates that add their own queries on this schema.

@@ -135,8 +135,8 @@ fn validate_site_changes(changes: &[Change]) -> Result<Vec<Change>> {
     changes
         .iter()
         .map(|c| {
-            let (field, lang) = fields::parse_key(Entity::Site, &c.key()).map_err(CatalogError::Invalid)?;
-            let value = fields::normalise_value(Entity::Site, &field, &c.value).map_err(CatalogError::Invalid)?;
+            let (field, lang) = fields::parse_key(Entity::Site, &c.key())?;
+            let value = fields::normalise_value(Entity::Site, &field, &c.value)?;
             Ok(Change { field, lang, value })
         })
         .collect()

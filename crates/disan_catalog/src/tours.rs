@@ -407,13 +407,7 @@ impl Catalog {
         };
         let path = collection.join(TOURS_DIR).join(format!("{id}.json"));
         match self.tour(id) {
-            Ok(t) => {
-                std::fs::create_dir_all(path.parent().expect("in tours/")).map_err(|source| CatalogError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                crate::csv_io::write_atomic(&path, t.to_json().as_bytes())
-            }
+            Ok(t) => Ok(disan_fs::write_atomic(&path, t.to_json().as_bytes())?),
             Err(_) => match std::fs::remove_file(&path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(CatalogError::Io { path, source: e }),
                 _ => Ok(()),

@@ -1,92 +1,10 @@
 //! Curation through the catalogue API: metadata, revisions and undo, workflow, sites, search, CSV.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use disan_catalog::{
-    Catalog, CatalogError, Change, Entity, ExportFormat, Filter, MatchTier, RANK_WINDOW, WriteLock, fields,
-};
-use disan_core::{AssetKind, AssetManifest, CaptureMetadata, Derivative, GeoPoint, SourceInfo};
-
-const HA_LONG: (f64, f64) = (20.9101, 107.1839);
-const DIEN_BIEN: (f64, f64) = (21.3856, 103.0169);
-
-fn manifest(id: &str, kind: AssetKind, name: &str, gps: Option<(f64, f64)>) -> AssetManifest {
-    let mut derivatives = BTreeMap::new();
-    derivatives.insert(
-        "thumb".to_owned(),
-        Derivative {
-            path: "thumb.jpg".into(),
-            width: Some(512),
-            height: Some(384),
-            bytes: 1000,
-        },
-    );
-    derivatives.insert(
-        "display".to_owned(),
-        Derivative {
-            path: "display.jpg".into(),
-            width: Some(2048),
-            height: Some(1536),
-            bytes: 9000,
-        },
-    );
-    AssetManifest {
-        id: id.parse().unwrap(),
-        kind,
-        source: SourceInfo {
-            file_name: name.into(),
-            bytes: 10,
-            blake3: "00".into(),
-            format: "jpeg".into(),
-        },
-        width: Some(4000),
-        height: Some(3000),
-        icc_profile: None,
-        metadata: CaptureMetadata {
-            taken_at: Some("2024-05-17T08:30:00".into()),
-            gps: gps.map(|(lat, lon)| GeoPoint { lat, lon, alt: None }),
-            ..Default::default()
-        },
-        derivatives,
-        model: None,
-        pano_tiles: None,
-        iiif: None,
-        settings_version: 1,
-    }
-}
-
-/// A catalogue with four assets: two at Hạ Long (300 m apart), one at Điện Biên Phủ, one without GPS.
-fn collection(dir: &Path) -> Catalog {
-    let lock = WriteLock::acquire(dir).unwrap();
-    let mut cat = Catalog::open_or_create(dir, &lock).unwrap();
-    let assets = [
-        ("a000000000000001", AssetKind::Photo, "bay1.jpg", Some(HA_LONG)),
-        (
-            "a000000000000002",
-            AssetKind::Panorama,
-            "bay-pano.jpg",
-            Some((HA_LONG.0 + 0.0027, HA_LONG.1)),
-        ),
-        ("b000000000000003", AssetKind::Photo, "a1-hill.jpg", Some(DIEN_BIEN)),
-        ("c000000000000004", AssetKind::Model, "stele.glb", None),
-    ];
-    for (id, kind, name, gps) in assets {
-        cat.commit_asset(&manifest(id, kind, name, gps), &format!("/captures/{name}"), 1)
-            .unwrap();
-    }
-    drop(cat);
-    drop(lock);
-    Catalog::open_for_edit(dir).unwrap()
-}
-
-fn set(cat: &mut Catalog, id: &str, assignments: &[&str]) -> Result<Vec<disan_catalog::Revision>, CatalogError> {
-    let changes: Vec<Change> = assignments
-        .iter()
-        .map(|a| fields::parse_assignment(Entity::Asset, a).unwrap())
-        .collect();
-    cat.set_meta(&[id.to_owned()], &changes, "tester")
-}
+use disan_catalog::{Catalog, CatalogError, Change, Entity, Filter, MatchTier, RANK_WINDOW, WriteLock, fields};
+use disan_core::{AssetKind, AssetManifest};
+use disan_tests::catalog_fixture::{HA_LONG, collection, make_publishable, manifest, set};
 
 fn ids(hits: &[disan_catalog::SearchHit]) -> Vec<&str> {
     hits.iter().map(|h| h.id.as_str()).collect()
@@ -194,23 +112,6 @@ fn reingest_never_overwrites_curated_fields() {
         Some("http://creativecommons.org/licenses/by/4.0/")
     );
     assert_eq!(meta.source_name, "bay1-renamed.jpg");
-}
-
-fn make_publishable(cat: &mut Catalog, id: &str, site: &str) {
-    set(
-        cat,
-        id,
-        &[
-            "title.vi=Vịnh Hạ Long",
-            "title.en=Ha Long Bay",
-            "title.zh-Hans=下龙湾",
-            "description.vi=Di sản thiên nhiên thế giới",
-            "creator=Trung tâm Truyền thông",
-            "rights=https://creativecommons.org/licenses/by-sa/4.0/",
-        ],
-    )
-    .unwrap();
-    cat.assign_site(Some(site), &[id.to_owned()], "tester").unwrap();
 }
 
 #[test]
@@ -669,65 +570,6 @@ fn csv_round_trip_diff_errors_and_all_or_nothing() {
 }
 
 #[test]
-fn exports_follow_their_formats() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cat = collection(dir.path());
-    let (site, _) = cat
-        .create_site(
-            Some("vinh-ha-long"),
-            &[
-                "name.vi=Vịnh Hạ Long",
-                "name.en=Ha Long Bay",
-                "name.zh-Hans=下龙湾",
-                "lat=20.91",
-                "lon=107.18",
-                "province=quang-ninh",
-                "rank=unesco",
-                "type=scenic_landscape",
-            ]
-            .map(|a| fields::parse_assignment(Entity::Site, a).unwrap()),
-            "t",
-        )
-        .unwrap();
-    make_publishable(&mut cat, "a000000000000001", &site.id);
-    cat.set_state(&["a000000000000001".into()], "in_review", "t").unwrap();
-    cat.set_state(&["a000000000000001".into()], "published", "t").unwrap();
-    let out = dir.path().join("exports");
-    let s = cat.export(ExportFormat::Iiif, &out, false).unwrap();
-    assert_eq!(s.assets, 1, "published only");
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("iiif/a000000000000001.json")).unwrap()).unwrap();
-    assert_eq!(m["type"], "Manifest");
-    assert_eq!(m["label"]["vi"][0], "Vịnh Hạ Long");
-    assert_eq!(m["label"]["zh-Hans"][0], "下龙湾");
-    assert_eq!(m["rights"], "http://creativecommons.org/licenses/by-sa/4.0/");
-    assert_eq!(m["items"][0]["items"][0]["items"][0]["body"]["width"], 2048);
-    assert!(out.join("iiif/collection.json").is_file());
-    // Everything, drafts included, on request; the folder is replaced as a whole.
-    assert_eq!(cat.export(ExportFormat::Iiif, &out, true).unwrap().assets, 4);
-    cat.export(ExportFormat::Iiif, &out, false).unwrap();
-    assert!(!out.join("iiif/b000000000000003.json").exists());
-    let s = cat.export(ExportFormat::Jsonld, &out, false).unwrap();
-    assert_eq!(s.files, ["jsonld/vinh-ha-long.jsonld"]);
-    let ld: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("jsonld/vinh-ha-long.jsonld")).unwrap()).unwrap();
-    assert_eq!(ld["@type"][0], "TouristAttraction");
-    assert_eq!(ld["geo"]["latitude"], 20.91);
-    assert_eq!(ld["address"]["addressRegion"], "Quảng Ninh");
-    assert_eq!(ld["availableLanguage"], serde_json::json!(["vi", "en", "zh-Hans"]));
-    cat.export(ExportFormat::Dc, &out, false).unwrap();
-    let dc = std::fs::read_to_string(out.join("dc.csv")).unwrap();
-    assert!(
-        dc.starts_with("\u{feff}dc:identifier,dc:type,dc:format,dc:source,dc:title@vi"),
-        "{dc}"
-    );
-    assert!(
-        dc.contains("a000000000000001,StillImage,image/jpeg,bay1.jpg,Vịnh Hạ Long"),
-        "{dc}"
-    );
-}
-
-#[test]
 fn an_older_catalogue_is_migrated_and_indexed() {
     let dir = tempfile::tempdir().unwrap();
     drop(collection(dir.path()));
@@ -786,17 +628,8 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
     title.set("vi", "Đường lên Yên Tử");
     cat.create_tour("yen-tu", title, "curator").unwrap();
     for id in ["e000000000000001", "e000000000000002", "e000000000000003"] {
-        cat.update_tour("yen-tu", "curator", |_, t| {
-            t.scenes.push(disan_catalog::TourScene {
-                asset: id.into(),
-                title: Default::default(),
-                view: Default::default(),
-                links: vec![],
-                infos: vec![],
-            });
-            Ok(())
-        })
-        .unwrap();
+        cat.add_scene("yen-tu", id, Default::default(), Default::default(), "curator")
+            .unwrap();
     }
     let s = cat.suggest_links("yen-tu", 150.0).unwrap();
     assert_eq!(s.len(), 2, "only the two within 150 m: {s:?}");
@@ -822,18 +655,16 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
         Ok(())
     });
     assert!(matches!(bad, Err(CatalogError::Rejected(_))), "{bad:?}");
-    let linked = cat
-        .update_tour("yen-tu", "curator", |_, t| {
-            t.scenes[0].links.push(disan_catalog::LinkHotspot {
-                id: "l1".into(),
-                yaw: there.yaw,
-                pitch: -10.0,
-                target: there.to.clone(),
-                arrive: None,
-            });
-            Ok(())
-        })
+    let (linked, id) = cat
+        .add_link(
+            "yen-tu",
+            (&there.from, &there.to),
+            (there.yaw, -10.0),
+            Default::default(),
+            "curator",
+        )
         .unwrap();
+    assert_eq!(id, "l1");
     assert!(cat.suggest_links("yen-tu", 150.0).unwrap()[0].exists);
     let file = dir.path().join("tours/yen-tu.json");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), linked.to_json());
@@ -850,9 +681,7 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
 
     // The curator turns the link back down: it stays suggested, marked rejected, in the document and the file.
     let (from, to) = (back.from.clone(), back.to.clone());
-    let rejected = cat
-        .update_tour("yen-tu", "curator", |_, t| t.reject_link(&from, &to))
-        .unwrap();
+    let rejected = cat.reject_suggestion("yen-tu", &from, &to, "curator").unwrap();
     assert_eq!(rejected.rejected.len(), 1);
     let s = cat.suggest_links("yen-tu", 150.0).unwrap();
     assert_eq!(
@@ -861,14 +690,63 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
         "{s:?}"
     );
     assert!(std::fs::read_to_string(&file).unwrap().contains("\"rejected\""));
-    let outside = cat.update_tour("yen-tu", "curator", |_, t| t.reject_link(&from, "a000000000000009"));
-    assert!(matches!(outside, Err(CatalogError::Invalid(_))), "{outside:?}");
+    let outside = cat.reject_suggestion("yen-tu", &from, "a000000000000009", "curator");
+    assert!(matches!(outside, Err(CatalogError::NotInTour { .. })), "{outside:?}");
     // A rejection goes with a scene taken out of the tour.
-    let fewer = cat
-        .update_tour("yen-tu", "curator", |_, t| {
-            t.scenes.retain(|s| s.asset != to);
-            Ok(())
-        })
-        .unwrap();
+    let fewer = cat.remove_scene("yen-tu", &to, "curator").unwrap();
     assert!(fewer.rejected.is_empty(), "{fewer:?}");
+
+    // Every other edit is one catalogue call and one revision; what is not in the tour is one error.
+    let revisions = |cat: &Catalog| cat.tour_history("yen-tu").unwrap().len();
+    let n = revisions(&cat);
+    let mut point = disan_catalog::InfoPoint {
+        yaw: 30.0,
+        pitch: -5.0,
+        ..Default::default()
+    };
+    point.title.set("vi", "Cổng tam quan");
+    let (_, info) = cat.add_info("yen-tu", &from, point, "curator").unwrap();
+    let view = disan_catalog::TourView {
+        yaw: 45.0,
+        pitch: 5.0,
+        hfov: 80.0,
+    };
+    cat.set_start_view("yen-tu", &from, view, "curator").unwrap();
+    cat.move_hotspot("yen-tu", &info, (35.0, -4.0), "curator").unwrap();
+    let texts = [("en".to_owned(), "Three-entrance gate".to_owned())]
+        .into_iter()
+        .collect();
+    cat.edit_info("yen-tu", &info, (&texts, &Default::default()), None, "curator")
+        .unwrap();
+    cat.add_scene("yen-tu", &to, Default::default(), Default::default(), "curator")
+        .unwrap();
+    let (_, link) = cat
+        .add_link("yen-tu", (&to, &from), (10.0, 0.0), Default::default(), "curator")
+        .unwrap();
+    cat.set_arrival_view("yen-tu", &link, Some(view), "curator").unwrap();
+    let t = cat.move_scene("yen-tu", &to, 0, "curator").unwrap();
+    assert_eq!(revisions(&cat), n + 8);
+    assert_eq!(t.scenes[0].asset, to);
+    assert_eq!(t.scenes[0].links[0].arrive, Some(view));
+    let gate = t.scene(&from).unwrap();
+    assert_eq!(gate.view, view);
+    let i = &gate.infos[0];
+    assert_eq!((i.yaw, i.pitch), (35.0, -4.0));
+    assert_eq!(
+        (i.title.get("vi"), i.title.get("en")),
+        (Some("Cổng tam quan"), Some("Three-entrance gate"))
+    );
+    cat.remove_hotspot("yen-tu", &info, "curator").unwrap();
+    assert_eq!(revisions(&cat), n + 9);
+    for result in [
+        cat.remove_hotspot("yen-tu", &info, "curator"),
+        cat.move_hotspot("yen-tu", "l99", (0.0, 0.0), "curator"),
+        cat.set_arrival_view("yen-tu", "l99", None, "curator"),
+        cat.set_start_view("yen-tu", "a000000000000009", view, "curator"),
+        cat.move_scene("yen-tu", "a000000000000009", 0, "curator"),
+        cat.remove_scene("yen-tu", "a000000000000009", "curator"),
+    ] {
+        assert!(matches!(result, Err(CatalogError::NotInTour { .. })), "{result:?}");
+    }
+    assert_eq!(revisions(&cat), n + 9, "a refused edit writes nothing");
 }

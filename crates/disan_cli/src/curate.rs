@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use disan_catalog::{Catalog, Change, Entity, ExportFormat, Filter, Revision, Site, fields, vocab};
+use disan_catalog::{Catalog, Change, Entity, Filter, Revision, Site, fields, vocab};
 use disan_core::{AssetKind, Metadata, REQUIRED_LANGS};
+use disan_publish::ExportFormat;
 
 use crate::output::print_json;
 
@@ -136,7 +137,7 @@ fn split_assignments(args: &[String]) -> (Vec<String>, Vec<String>) {
 
 fn parse_changes(entity: Entity, args: &[String]) -> anyhow::Result<Vec<Change>> {
     args.iter()
-        .map(|a| fields::parse_assignment(entity, a).map_err(anyhow::Error::msg))
+        .map(|a| fields::parse_assignment(entity, a).map_err(anyhow::Error::from))
         .collect()
 }
 
@@ -573,9 +574,8 @@ pub fn export(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let cat = Catalog::open_for_edit(collection)?;
-    let out = out.unwrap_or_else(|| disan_catalog::default_export_dir(collection));
-    let s = cat
-        .export(format, &out, all)
+    let out = out.unwrap_or_else(|| disan_publish::default_export_dir(collection));
+    let s = disan_publish::export(&cat, format, &out, all)
         .with_context(|| format!("cannot export to {}", out.display()))?;
     if json {
         print_json(&s)?;

@@ -188,7 +188,7 @@ enum Command {
     /// Export for other tools into <collection>/exports: iiif (Presentation 3 manifests and a
     /// collection), jsonld (schema.org per site), dc (Dublin Core CSV). Published assets only.
     Export {
-        format: disan_catalog::ExportFormat,
+        format: disan_publish::ExportFormat,
         /// Export folder (default: <collection>/exports).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -345,7 +345,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Publish { base_url } => {
-            let report = disan_pipeline::publish(&cli.collection, &base_url)?;
+            let report = disan_publish::set_base_url(&cli.collection, &base_url)?;
             if cli.json {
                 output::print_json(&report)?;
             } else {

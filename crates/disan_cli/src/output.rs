@@ -508,9 +508,8 @@ fn pano_view(
         for row in 0..n {
             for col in 0..n {
                 let path = dir.join(CubeLayout::tile_path(level, face, row, col));
-                let tile = image::open(&path)
-                    .with_context(|| format!("cannot read tile {}", path.display()))?
-                    .to_rgb8();
+                let tile = disan_imaging::read_rgb8(&path, &disan_imaging::DecodeLimits::textures())
+                    .with_context(|| format!("cannot read tile {}", path.display()))?;
                 image::imageops::replace(
                     &mut img,
                     &tile,

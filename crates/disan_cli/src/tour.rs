@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 
-use disan_catalog::{Catalog, InfoHotspot, LinkHotspot, Tour, TourFormat, TourScene, TourView, fields};
+use disan_catalog::{Arrival, Catalog, InfoPoint, Tour, TourView, fields};
 use disan_core::LangText;
+use disan_publish::TourFormat;
 
 use crate::output::print_json;
 
@@ -124,7 +125,7 @@ fn texts(args: &[String], allowed: &[&str]) -> anyhow::Result<Vec<(String, Strin
             if !allowed.contains(&field) {
                 bail!("{field:?}: fields here are {}", allowed.join(", "));
             }
-            let lang = fields::language_tag(lang).map_err(anyhow::Error::msg)?;
+            let lang = fields::language_tag(lang)?;
             Ok((field.to_owned(), lang, value.to_owned()))
         })
         .collect()
@@ -208,22 +209,8 @@ pub fn run(collection: &Path, cmd: TourCommand, json: bool, who: &str) -> anyhow
         } => {
             let parts = texts(&fields, &["title"])?;
             let asset = cat.resolve_id(&pano)?;
-            let t = cat.update_tour(&name, who, |_, t| {
-                if t.scene(&asset).is_some() {
-                    return Err(disan_catalog::CatalogError::Invalid(format!(
-                        "{asset} is in the tour already"
-                    )));
-                }
-                t.scenes.push(TourScene {
-                    asset: asset.clone(),
-                    title: lang_text(&parts, "title"),
-                    view: TourView { yaw, pitch, hfov },
-                    links: vec![],
-                    infos: vec![],
-                });
-                Ok(())
-            })?;
-            show(&t)?;
+            let view = TourView { yaw, pitch, hfov };
+            show(&cat.add_scene(&name, &asset, lang_text(&parts, "title"), view, who)?)?;
         }
         TourCommand::Link {
             name,
@@ -235,27 +222,11 @@ pub fn run(collection: &Path, cmd: TourCommand, json: bool, who: &str) -> anyhow
             target_pitch,
         } => {
             let (from, to) = (cat.resolve_id(&from)?, cat.resolve_id(&to)?);
-            let t = cat.update_tour(&name, who, |_, t| {
-                let id = t.next_hotspot_id("l");
-                let arrive = (target_yaw.is_some() || target_pitch.is_some()).then(|| {
-                    let start = t.scene(&to).map(|s| s.view).unwrap_or_default();
-                    TourView {
-                        yaw: target_yaw.unwrap_or(start.yaw),
-                        pitch: target_pitch.unwrap_or(start.pitch),
-                        hfov: start.hfov,
-                    }
-                });
-                let scene = t.scene_mut(&from).ok_or_else(|| not_a_scene(&from))?;
-                scene.links.push(LinkHotspot {
-                    id,
-                    yaw,
-                    pitch,
-                    target: to.clone(),
-                    arrive,
-                });
-                Ok(())
-            })?;
-            show(&t)?;
+            let arrival = Arrival {
+                yaw: target_yaw,
+                pitch: target_pitch,
+            };
+            show(&cat.add_link(&name, (&from, &to), (yaw, pitch), arrival, who)?.0)?;
         }
         TourCommand::Info {
             name,
@@ -270,95 +241,41 @@ pub fn run(collection: &Path, cmd: TourCommand, json: bool, who: &str) -> anyhow
                 bail!("give the point a title or text, e.g. title.vi=\"Chùa Đồng\" text.vi=\"…\"");
             }
             let pano = cat.resolve_id(&pano)?;
-            let asset = asset.map(|a| cat.resolve_id(&a)).transpose()?;
-            let t = cat.update_tour(&name, who, |_, t| {
-                let id = t.next_hotspot_id("i");
-                let scene = t.scene_mut(&pano).ok_or_else(|| not_a_scene(&pano))?;
-                scene.infos.push(InfoHotspot {
-                    id,
-                    yaw,
-                    pitch,
-                    title: lang_text(&parts, "title"),
-                    text: lang_text(&parts, "text"),
-                    asset,
-                });
-                Ok(())
-            })?;
-            show(&t)?;
+            let point = InfoPoint {
+                yaw,
+                pitch,
+                title: lang_text(&parts, "title"),
+                text: lang_text(&parts, "text"),
+                asset: asset.map(|a| cat.resolve_id(&a)).transpose()?,
+            };
+            show(&cat.add_info(&name, &pano, point, who)?.0)?;
         }
         TourCommand::Move {
             name,
             hotspot,
             yaw,
             pitch,
-        } => {
-            let t = cat.update_tour(&name, who, |_, t| {
-                for s in &mut t.scenes {
-                    if let Some(l) = s.links.iter_mut().find(|l| l.id == hotspot) {
-                        (l.yaw, l.pitch) = (yaw, pitch);
-                        return Ok(());
-                    }
-                    if let Some(i) = s.infos.iter_mut().find(|i| i.id == hotspot) {
-                        (i.yaw, i.pitch) = (yaw, pitch);
-                        return Ok(());
-                    }
-                }
-                Err(disan_catalog::CatalogError::Invalid(format!(
-                    "no hotspot {hotspot:?} in this tour"
-                )))
-            })?;
-            show(&t)?;
-        }
+        } => show(&cat.move_hotspot(&name, &hotspot, (yaw, pitch), who)?)?,
         TourCommand::Remove { name, what } => {
-            let scene = cat.resolve_id(&what).ok();
-            let t = cat.update_tour(&name, who, |_, t| {
-                let before = t.clone();
-                if let Some(asset) = &scene {
-                    t.scenes.retain(|s| &s.asset != asset);
-                    for s in &mut t.scenes {
-                        s.links.retain(|l| &l.target != asset);
-                    }
-                }
-                for s in &mut t.scenes {
-                    s.links.retain(|l| l.id != what);
-                    s.infos.retain(|i| i.id != what);
-                }
-                if *t == before {
-                    return Err(disan_catalog::CatalogError::Invalid(format!(
-                        "{what:?} is neither a scene nor a hotspot of this tour"
-                    )));
-                }
-                Ok(())
+            // A scene by its asset id (or a unique prefix), else a hotspot by its id.
+            let scene = cat
+                .resolve_id(&what)
+                .ok()
+                .filter(|a| cat.tour(&name).is_ok_and(|t| t.scene(a).is_some()));
+            show(&match scene {
+                Some(asset) => cat.remove_scene(&name, &asset, who)?,
+                None => cat.remove_hotspot(&name, &what, who)?,
             })?;
-            show(&t)?;
         }
         TourCommand::Show { name } => show(&cat.tour(&name)?)?,
         TourCommand::Suggest { name, radius, accept } => {
-            let suggestions = cat.suggest_links(&name, radius)?;
             if accept {
-                let new: Vec<_> = suggestions
-                    .iter()
-                    .filter(|s| !s.exists && !s.rejected)
-                    .cloned()
-                    .collect();
-                let t = cat.update_tour(&name, who, |_, t| {
-                    for s in &new {
-                        let id = t.next_hotspot_id("l");
-                        let scene = t.scene_mut(&s.from).ok_or_else(|| not_a_scene(&s.from))?;
-                        scene.links.push(LinkHotspot {
-                            id,
-                            yaw: s.yaw,
-                            pitch: -10.0,
-                            target: s.to.clone(),
-                            arrive: None,
-                        });
-                    }
-                    Ok(())
-                })?;
-                show(&t)?;
+                show(&cat.accept_suggestions(&name, radius, who)?)?;
             } else if json {
+                let suggestions = cat.suggest_links(&name, radius)?;
                 print_json(&suggestions)?;
             } else {
+                let suggestions = cat.suggest_links(&name, radius)?;
                 for s in &suggestions {
                     println!(
                         "{} → {}  {:.0} m at bearing {:.0}°: yaw {:.1}{}",
@@ -381,7 +298,7 @@ pub fn run(collection: &Path, cmd: TourCommand, json: bool, who: &str) -> anyhow
         }
         TourCommand::Reject { name, from, to } => {
             let (from, to) = (cat.resolve_id(&from)?, cat.resolve_id(&to)?);
-            show(&cat.update_tour(&name, who, |_, t| t.reject_link(&from, &to))?)?;
+            show(&cat.reject_suggestion(&name, &from, &to, who)?)?;
         }
         TourCommand::History { name } => {
             let revs = cat.tour_history(&name)?;
@@ -412,10 +329,10 @@ pub fn run(collection: &Path, cmd: TourCommand, json: bool, who: &str) -> anyhow
             out,
             lang,
         } => {
-            let lang = fields::language_tag(&lang).map_err(anyhow::Error::msg)?;
+            let lang = fields::language_tag(&lang)?;
             let bar =
                 crate::output::face_bar(!json && std::io::stderr().is_terminal() && format == TourFormat::Marzipano);
-            let files = disan_pipeline::export_tour(&cat, &name, format, &out, &lang, &|done, total| {
+            let files = disan_publish::export_tour(&cat, &name, format, &out, &lang, &|done, total| {
                 bar.set_length(total);
                 bar.set_position(done);
             })?;
@@ -434,8 +351,4 @@ pub fn run(collection: &Path, cmd: TourCommand, json: bool, who: &str) -> anyhow
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn not_a_scene(asset: &str) -> disan_catalog::CatalogError {
-    disan_catalog::CatalogError::Invalid(format!("{asset} is not a scene of this tour (`disan tour add`)"))
 }

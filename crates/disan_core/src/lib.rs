@@ -10,7 +10,7 @@ mod text;
 
 pub use capture::{CaptureMetadata, GeoPoint, PanoInfo};
 pub use id::{AssetId, AssetKind, ParseIdError};
-pub use manifest::{AssetManifest, Derivative, IiifTiles, LodSummary, ModelSummary, PanoTiles, SourceInfo, confined};
+pub use manifest::{AssetManifest, Derivative, IiifTiles, LodSummary, ModelSummary, PanoTiles, SourceInfo};
 pub use metadata::{Metadata, REQUIRED_LANGS};
 pub use settings::{SETTINGS_VERSION, Settings};
 pub use text::{LangText, fold_for_search, nfc};

@@ -143,44 +143,6 @@ pub struct AssetManifest {
     pub settings_version: u32,
 }
 
-/// A path a manifest names, if it stays inside the folder it is relative to: relative, made only of plain
-/// names (no `..`, `.`, root or drive prefix, no backslash or NUL). A tampered manifest naming
-/// `../../etc/passwd` or `/etc/passwd` gets `None`, so readers never leave the collection.
-pub fn confined(rel: &str) -> Option<&std::path::Path> {
-    use std::path::{Component, Path};
-    if rel.is_empty() || rel.contains(['\\', '\0']) {
-        return None;
-    }
-    let path = Path::new(rel);
-    path.components()
-        .all(|c| matches!(c, Component::Normal(_)))
-        .then_some(path)
-}
-
-#[cfg(test)]
-mod confined_tests {
-    use super::confined;
-
-    #[test]
-    fn only_plain_relative_paths_pass() {
-        for ok in ["thumb.jpg", "pano/config.json", "iiif/info.json", "a/b/c.png"] {
-            assert_eq!(confined(ok).map(|p| p.to_str().unwrap()), Some(ok));
-        }
-        for bad in [
-            "",
-            "/etc/passwd",
-            "../secret",
-            "pano/../../x",
-            "./thumb.jpg",
-            "a\\..\\b",
-            "nul\0.jpg",
-            "C:\\x",
-        ] {
-            assert_eq!(confined(bad), None, "{bad:?}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod fuzz_regressions {
     use super::AssetManifest;

@@ -5,6 +5,11 @@
 //! is read first and an image claiming more pixels than allowed is refused before anything is
 //! allocated ([`ImagingError::TooLarge`]).
 
+// This crate is the one place that may call the `image` crate's decoders (clippy.toml refuses them everywhere
+// else): each call here is behind a header check against `DecodeLimits`.
+#![allow(clippy::disallowed_methods)]
+
+mod any;
 mod color;
 mod resize;
 
@@ -13,6 +18,7 @@ use std::io::Cursor;
 use disan_core::Settings;
 use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, Rgb, RgbImage, metadata::Orientation};
 
+pub use any::{MAX_TEXTURE_SIDE, decode_any, decode_rgba8, dimensions, read_rgb8};
 pub use color::icc_description;
 pub use resize::{fit_within, resize_rgb, resize_rgba};
 

@@ -4,7 +4,7 @@
 //! [`inspect`] finds a model's resources (for hashing); [`read_scene`] validates and loads it;
 //! [`package`] makes `model.glb`, `lod1.glb`, `lod2.glb` and the statistics.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use disan_core::{LodSummary, ModelSummary};
 
@@ -456,44 +456,21 @@ pub fn resolve(dir: &Path, uri: &str) -> Result<Resource, ModelError> {
         }
         return refuse("an absolute path");
     }
-    let decoded = percent_decode(uri);
-    if decoded.contains('\0') {
-        return refuse("contains a NUL character");
-    }
-    let rel = Path::new(&decoded);
-    for c in rel.components() {
-        match c {
-            Component::Normal(_) | Component::CurDir => {}
-            Component::ParentDir => return refuse("it leaves the model's folder (`..`)"),
-            Component::RootDir | Component::Prefix(_) => return refuse("an absolute path"),
-        }
-    }
+    let decoded = percent_encoding::percent_decode_str(uri).decode_utf8_lossy();
     if decoded.is_empty() || decoded.starts_with('\\') || decoded.contains("\\..") {
         return refuse("an absolute or escaping path");
     }
+    let path = disan_fs::confine(dir, &decoded).map_err(|e| ModelError::Confinement {
+        uri: uri.to_owned(),
+        reason: match e {
+            disan_fs::FsError::Confined { reason, .. } => reason,
+            disan_fs::FsError::Io { .. } => "it cannot be read",
+        },
+    })?;
     Ok(Resource {
         uri: uri.to_owned(),
-        path: dir.join(rel),
+        path,
     })
-}
-
-pub(crate) fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(v) = u8::from_str_radix(hex, 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

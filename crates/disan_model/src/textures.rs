@@ -2,31 +2,21 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageFormat, ImageReader, RgbaImage};
+use disan_imaging::DecodeLimits;
+use image::{DynamicImage, ImageFormat, RgbaImage};
 
 use crate::scene::Image;
 
-/// Largest texture side read (16K covers 8K photogrammetry atlases with room to spare).
-pub const MAX_TEXTURE_SIDE: u32 = 16384;
+pub use disan_imaging::MAX_TEXTURE_SIDE;
 
-fn reader(bytes: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, String> {
-    let mut r = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_TEXTURE_SIDE);
-    limits.max_image_height = Some(MAX_TEXTURE_SIDE);
-    limits.max_alloc = Some(u64::from(MAX_TEXTURE_SIDE).pow(2) * 4 + (64 << 20));
-    r.limits(limits);
-    Ok(r)
-}
+const LIMITS: DecodeLimits = DecodeLimits::textures();
 
 /// An image as a glTF texture: PNG and JPEG kept byte for byte, WebP/GIF re-encoded to PNG.
 pub fn normalise_image(name: Option<&str>, bytes: Vec<u8>) -> Result<Image, String> {
     let name = name.map(str::to_owned);
     match crate::load::sniffed(&bytes) {
         Some(mime @ ("image/png" | "image/jpeg")) => {
-            let (width, height) = reader(&bytes)?.into_dimensions().map_err(|e| e.to_string())?;
+            let (width, height) = disan_imaging::dimensions(&bytes, &LIMITS).map_err(|e| e.to_string())?;
             if width > MAX_TEXTURE_SIDE || height > MAX_TEXTURE_SIDE {
                 return Err(format!(
                     "texture is {width}×{height}, above {MAX_TEXTURE_SIDE} px a side"
@@ -42,7 +32,7 @@ pub fn normalise_image(name: Option<&str>, bytes: Vec<u8>) -> Result<Image, Stri
         }
         Some("image/ktx2") => Err("KTX2 textures are not decoded: re-export with PNG or JPEG textures".into()),
         Some(_) => {
-            let img = reader(&bytes)?.decode().map_err(|e| e.to_string())?;
+            let img = disan_imaging::decode_any(&bytes, &LIMITS).map_err(|e| e.to_string())?;
             let (width, height) = (img.width(), img.height());
             Ok(Image {
                 name,
@@ -77,7 +67,7 @@ pub fn shrink(image: &Image, max_side: u32) -> Result<Image, String> {
         return Ok(image.clone());
     }
     let (w, h) = disan_imaging::fit_within(image.width, image.height, max_side);
-    let rgba = reader(&image.bytes)?.decode().map_err(|e| e.to_string())?.to_rgba8();
+    let rgba = disan_imaging::decode_rgba8(&image.bytes, &LIMITS).map_err(|e| e.to_string())?;
     let small = disan_imaging::resize_rgba(&rgba, w, h);
     let opaque = small.pixels().all(|p| p.0[3] == 255);
     let (mime, bytes) = if opaque {

@@ -11,7 +11,7 @@ use disan_tiles::iiif::IiifLayout;
 use image::RgbImage;
 use rayon::prelude::*;
 
-use crate::process::write_atomic;
+use disan_fs::write_atomic;
 
 /// What [`write_iiif`] made.
 pub(crate) struct IiifOutput {
@@ -34,7 +34,7 @@ pub(crate) fn write_iiif(
     let layout = IiifLayout::new(width, height, settings.tile_size, settings.display_size);
     let write = |rel: &str, img: &RgbImage, quality: u8| -> Result<(), String> {
         let jpeg = disan_imaging::encode_jpeg(img, quality).map_err(|e| e.to_string())?;
-        write_file(&dir.join(rel), &jpeg, sync).map_err(|e| format!("cannot write iiif/{rel}: {e}"))
+        disan_fs::write_new(&dir.join(rel), &jpeg, sync).map_err(|e| format!("cannot write iiif/{rel}: {e}"))
     };
 
     let mut level = image;
@@ -77,7 +77,7 @@ pub(crate) fn write_iiif(
     if sync {
         write_atomic(&dir.join("info.json"), &json)
     } else {
-        write_file(&dir.join("info.json"), &json, false)
+        disan_fs::write_new(&dir.join("info.json"), &json, false)
     }
     .map_err(|e| format!("cannot write iiif/info.json: {e}"))?;
     Ok(IiifOutput {
@@ -99,21 +99,6 @@ pub(crate) fn write_iiif(
 pub(crate) fn level_quality(base: u8, halvings: usize) -> u8 {
     let q = usize::from(base) + 2 * halvings;
     q.min(98).max(usize::from(base)) as u8
-}
-
-/// Creates the parent folders and writes the file, flushed to disk when `sync`. Inside a staging folder no
-/// rename is needed: the whole folder is renamed into place once complete.
-fn write_file(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    if sync {
-        f.sync_all()?;
-    }
-    Ok(())
 }
 
 /// `disan tiles`: the pyramid of one photo, without a collection, in `out` with `id` as the service id.
@@ -194,59 +179,6 @@ pub struct TilesSummary {
     pub tiles: IiifTiles,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-}
-
-/// What `disan publish` did.
-#[derive(Debug, serde::Serialize)]
-pub struct PublishReport {
-    pub base_url: String,
-    /// IIIF services whose `info.json` now names the new base URL.
-    pub iiif_services: u64,
-}
-
-/// `disan publish --base-url`: records the URL the collection folder will be served from and rewrites the
-/// `id` of every IIIF `info.json` to `<base>/assets/<id>/iiif`. Each file is replaced atomically; running
-/// it again (after an interruption, or with another URL) is always safe.
-pub fn publish(collection: &Path, base_url: &str) -> Result<PublishReport, crate::PipelineError> {
-    let base = base_url.trim().trim_end_matches('/');
-    let valid = (base.starts_with("http://") || base.starts_with("https://"))
-        && base.len() > "https://".len()
-        && !base.chars().any(|c| c.is_whitespace() || c == '?' || c == '#');
-    if !valid {
-        return Err(crate::PipelineError::Usage(format!(
-            "base URL {base_url:?} must be an absolute http:// or https:// URL without query or fragment"
-        )));
-    }
-    if !collection.join(disan_catalog::CATALOG_FILE).is_file() {
-        return Err(disan_catalog::CatalogError::NoCollection(collection.to_owned()).into());
-    }
-    let lock = disan_catalog::WriteLock::acquire(collection)?;
-    let mut catalog = disan_catalog::Catalog::open_or_create(collection, &lock)?;
-    catalog.set_property(disan_catalog::PUBLIC_BASE_URL, base)?;
-    let mut count = 0;
-    for asset in catalog.list(None)? {
-        let Some(iiif) = &asset.manifest.iiif else {
-            continue;
-        };
-        let id = asset.id();
-        let path = collection.join(crate::ASSETS_DIR).join(&id).join(&iiif.info);
-        let io = |source| crate::PipelineError::Io {
-            path: path.clone(),
-            source,
-        };
-        let text = std::fs::read(&path).map_err(io)?;
-        let mut info: serde_json::Value =
-            serde_json::from_slice(&text).map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
-        disan_tiles::iiif::rewrite_info_id(&mut info, &format!("{base}/assets/{id}/iiif"))
-            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
-        let json = serde_json::to_vec_pretty(&info).expect("JSON values serialise");
-        write_atomic(&path, &json).map_err(io)?;
-        count += 1;
-    }
-    Ok(PublishReport {
-        base_url: base.to_owned(),
-        iiif_services: count,
-    })
 }
 
 #[cfg(test)]

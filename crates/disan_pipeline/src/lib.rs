@@ -11,13 +11,15 @@
 //! - One bad file never stops the run: every file gets an outcome in the report.
 
 mod budget;
+mod identify;
 mod iiif;
+mod job;
 mod model;
 mod pano;
+mod photo;
 mod process;
 mod report;
 mod scan;
-mod tour_web;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -26,14 +28,12 @@ use disan_catalog::{Catalog, WriteLock};
 use disan_core::{AssetId, SETTINGS_VERSION, Settings};
 use rayon::prelude::*;
 
-pub use iiif::{PublishReport, TilesSummary, publish, tile_photo_file, tile_photo_files};
+pub use iiif::{TilesSummary, tile_photo_file, tile_photo_files};
 pub use pano::tile_panorama_file;
 pub use report::{FileReport, Outcome, RunReport, RunStatus};
 pub use scan::CAPTURE_EXTENSIONS;
-pub use tour_web::export_tour;
 
-/// Folder of asset folders inside a collection.
-pub const ASSETS_DIR: &str = "assets";
+pub use disan_catalog::ASSETS_DIR;
 /// Where assets are assembled before being renamed into `assets/`.
 pub const STAGING_DIR: &str = "assets/.staging";
 /// Folder of run reports.
@@ -50,6 +50,8 @@ pub enum PipelineError {
     MissingInput(PathBuf),
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Fs(#[from] disan_fs::FsError),
 }
 
 /// What to ingest, where, and how.
@@ -137,15 +139,15 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     let mut files: Vec<FileReport> = plan.ignored;
 
     // Identify every candidate (quick unchanged check, else hash) in parallel.
-    let known = process::Known {
+    let known = identify::Known {
         files: catalog.source_files()?,
         assets: catalog.asset_settings_versions()?,
         collection,
     };
-    let identified: Vec<process::Identified> = plan
+    let identified: Vec<identify::Identified> = plan
         .candidates
         .into_par_iter()
-        .map(|c| process::identify(c, &known, &req.settings))
+        .map(|c| identify::identify(c, &known, &req.settings))
         .collect();
 
     // Decide what to make, deterministically: identical content found under several paths is made
@@ -154,7 +156,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     let mut first_path: std::collections::HashMap<AssetId, String> = Default::default();
     for item in identified {
         match item {
-            process::Identified::Done(report) => {
+            identify::Identified::Done(report) => {
                 progress.event(Event::FileDone {
                     path: &report.path,
                     bytes: report.bytes,
@@ -162,7 +164,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
                 });
                 files.push(report);
             }
-            process::Identified::Hashed(h) => {
+            identify::Identified::Hashed(h) => {
                 if let Some(first) = first_path.get(&h.id) {
                     let report = h.report(Outcome::Duplicate {
                         asset_id: h.id.to_string(),
@@ -205,7 +207,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     let budget = budget::MemoryBudget::new(req.settings.memory_budget_bytes);
     let base_url = catalog.public_base_url()?;
     let catalog = Mutex::new(catalog);
-    let ctx = process::Context {
+    let ctx = job::Context {
         collection,
         settings: &req.settings,
         budget: &budget,

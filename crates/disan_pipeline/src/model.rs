@@ -7,7 +7,8 @@ use std::path::Path;
 use disan_core::{AssetKind, AssetManifest, Derivative, ModelSummary, SETTINGS_VERSION, SourceInfo};
 use disan_model::{Limits, ModelInfo, Report};
 
-use crate::process::{Context, Hashed, write_atomic};
+use crate::job::{Context, Hashed};
+use disan_fs::write_atomic;
 
 /// Warnings copied into the run report (all of them stay in `report.json`).
 const MAX_WARNINGS: usize = 8;

@@ -8,7 +8,7 @@ use disan_tiles::{CubeLayout, EquiSource, Face};
 use image::RgbImage;
 use rayon::prelude::*;
 
-use crate::process::write_atomic;
+use disan_fs::write_atomic;
 
 /// Rows of a face rendered as one unit of work.
 const BAND: u32 = 32;
@@ -34,12 +34,9 @@ pub(crate) fn write_pyramid(
     let src = EquiSource::new(equirect, pano);
     let layout = CubeLayout::for_equirect_width(src.full_width().round() as u32, settings.tile_size);
     let write = |rel: &str, img: &RgbImage, quality: u8| -> Result<(), String> {
-        let path = pano_dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
         let jpeg = disan_imaging::encode_jpeg(img, quality).map_err(|e| e.to_string())?;
-        write_atomic(&path, &jpeg).map_err(|e| format!("cannot write {rel}: {e}"))
+        // Tiles are flushed but not renamed: in a collection the staging folder is renamed whole.
+        disan_fs::write_new(&pano_dir.join(rel), &jpeg, true).map_err(|e| format!("cannot write {rel}: {e}"))
     };
 
     // Finest level: each face resampled straight from the source, in bands over the pool.

@@ -195,7 +195,7 @@ impl RunReport {
     pub(crate) fn write(&self, collection: &Path) -> Result<(), PipelineError> {
         let path = collection.join(self.relative_path());
         let json = serde_json::to_vec_pretty(self).expect("reports always serialise");
-        crate::process::write_atomic(&path, &json).map_err(|source| PipelineError::Io { path, source })
+        Ok(disan_fs::write_atomic(&path, &json)?)
     }
 }
 

@@ -475,7 +475,7 @@ impl Maps<'_> {
             .entry((t.texture, srgb))
             .or_insert_with(|| {
                 let image = scene.images.get(scene.textures.get(t.texture)?.image)?;
-                match image::load_from_memory(&image.bytes) {
+                match disan_imaging::decode_any(&image.bytes, &disan_imaging::DecodeLimits::textures()) {
                     Ok(img) => {
                         let format = if srgb { COLOR_FORMAT } else { DATA_FORMAT };
                         Some(upload_texture(gpu, &img.to_rgba8(), format).create_view(&Default::default()))

@@ -44,7 +44,7 @@ fn check(name: &str, got: &RgbaImage) {
         got.save(&path).unwrap();
         return;
     }
-    let want = image::open(&path)
+    let want = disan_tests::open_image(&path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .to_rgba8();
     let (ssim, mad) = compare(got, &want);

@@ -4,14 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use disan_core::{AssetKind, AssetManifest, LangText, Metadata, REQUIRED_LANGS};
+use disan_core::{AssetKind, LangText, REQUIRED_LANGS};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::csv_io::write_atomic as write_file_atomic;
-use crate::curate::load_all_metadata;
-use crate::sites::Site;
-use crate::{Catalog, CatalogError, Result, vocab};
+use disan_catalog::{Catalog, PublicRecord as Item, Site, vocab};
+
+use crate::{PublishError, Result, UnknownChoice};
 
 /// What `disan export` can write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -26,13 +25,17 @@ pub enum ExportFormat {
 }
 
 impl std::str::FromStr for ExportFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownChoice;
+    fn from_str(s: &str) -> Result<Self, UnknownChoice> {
         match s.to_ascii_lowercase().as_str() {
             "iiif" => Ok(Self::Iiif),
             "jsonld" | "json-ld" => Ok(Self::Jsonld),
             "dc" | "dublin-core" => Ok(Self::Dc),
-            _ => Err(format!("{s:?}: export formats are iiif, jsonld, dc")),
+            _ => Err(UnknownChoice {
+                given: s.to_owned(),
+                what: "export formats",
+                choices: "iiif, jsonld, dc",
+            }),
         }
     }
 }
@@ -45,12 +48,6 @@ pub struct ExportSummary {
     pub files: Vec<String>,
     pub assets: usize,
     pub sites: usize,
-}
-
-struct Item {
-    manifest: AssetManifest,
-    site: Option<String>,
-    meta: Metadata,
 }
 
 /// A IIIF language map: `{"vi": ["…"], …}`, or `{"none": [fallback]}` when there is no text.
@@ -99,34 +96,12 @@ fn mime(format: &str) -> &'static str {
 
 /// Writes a folder of files next to `dir`, then swaps it in for `dir`.
 fn replace_dir(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| CatalogError::Io { path, source }
-    };
-    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("export");
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let fresh = parent.join(format!(".{name}.new-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if fresh.exists() {
-        std::fs::remove_dir_all(&fresh).map_err(io(&fresh))?;
-    }
-    for (rel, bytes) in files {
-        let path = fresh.join(rel);
-        if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p).map_err(io(p))?;
+    disan_fs::replace_dir(dir, |fresh| {
+        for (rel, bytes) in files {
+            disan_fs::write_new(&fresh.join(rel), bytes, false)?;
         }
-        std::fs::write(&path, bytes).map_err(io(&path))?;
-    }
-    std::fs::create_dir_all(&fresh).map_err(io(&fresh))?;
-    if dir.exists() {
-        std::fs::rename(dir, &old).map_err(io(dir))?;
-    }
-    std::fs::rename(&fresh, dir).map_err(io(dir))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -135,144 +110,118 @@ fn pretty(v: &Value) -> Vec<u8> {
     s
 }
 
-impl Catalog {
-    fn export_items(&self, include_all: bool) -> Result<Vec<Item>> {
-        let all = self.sql(load_all_metadata(&self.conn))?;
-        let mut stmt = self
-            .sql(self.conn.prepare(
-                "SELECT id, state, site_id, manifest FROM assets WHERE ?1 OR state = 'published' ORDER BY id",
-            ))?;
-        let rows = self.sql(stmt.query_map([include_all], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        }))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, _state, site, manifest) = self.sql(row)?;
-            let manifest: AssetManifest = serde_json::from_str(&manifest)
-                .map_err(|source| CatalogError::BadManifest { id: id.clone(), source })?;
-            out.push(Item {
-                meta: all.get(&id).cloned().unwrap_or_default(),
-                manifest,
-                site,
-            });
-        }
-        Ok(out)
+/// Writes an export into `out` (usually `<collection>/exports`). Only published assets unless
+/// `include_all`; URLs start with the collection's public base URL (`disan publish`).
+pub fn export(catalog: &Catalog, format: ExportFormat, out: &Path, include_all: bool) -> Result<ExportSummary> {
+    let items = catalog.public_records(include_all)?;
+    let base = catalog.public_base_url()?.trim_end_matches('/').to_owned();
+    let sites: Vec<Site> = catalog.sites(false)?;
+    match format {
+        ExportFormat::Iiif => export_iiif(catalog, &items, &sites, &base, out),
+        ExportFormat::Jsonld => export_jsonld(&items, &sites, &base, out),
+        ExportFormat::Dc => export_dc(catalog, &items, &sites, out),
     }
+}
 
-    /// Writes an export into `out` (usually `<collection>/exports`). Only published assets unless
-    /// `include_all`; URLs start with the collection's public base URL (`disan publish`).
-    pub fn export(&self, format: ExportFormat, out: &Path, include_all: bool) -> Result<ExportSummary> {
-        let items = self.export_items(include_all)?;
-        let base = self.public_base_url()?.trim_end_matches('/').to_owned();
-        let sites: Vec<Site> = self.sites(false)?;
-        match format {
-            ExportFormat::Iiif => self.export_iiif(&items, &sites, &base, out),
-            ExportFormat::Jsonld => export_jsonld(&items, &sites, &base, out),
-            ExportFormat::Dc => self.export_dc(&items, &sites, out),
-        }
+fn export_iiif(catalog: &Catalog, items: &[Item], sites: &[Site], base: &str, out: &Path) -> Result<ExportSummary> {
+    let root = format!("{base}/exports/iiif");
+    let mut files = Vec::new();
+    let mut entries = Vec::new();
+    for it in items {
+        let manifest = iiif_manifest(it, sites, base, &root);
+        entries.push(json!({
+            "id": manifest["id"],
+            "type": "Manifest",
+            "label": manifest["label"],
+            "thumbnail": manifest["thumbnail"],
+        }));
+        files.push((format!("{}.json", it.manifest.id), pretty(&manifest)));
     }
-
-    fn export_iiif(&self, items: &[Item], sites: &[Site], base: &str, out: &Path) -> Result<ExportSummary> {
-        let root = format!("{base}/exports/iiif");
-        let mut files = Vec::new();
-        let mut entries = Vec::new();
-        for it in items {
-            let manifest = iiif_manifest(it, sites, base, &root);
-            entries.push(json!({
-                "id": manifest["id"],
-                "type": "Manifest",
-                "label": manifest["label"],
-                "thumbnail": manifest["thumbnail"],
-            }));
-            files.push((format!("{}.json", it.manifest.id), pretty(&manifest)));
-        }
-        let name = self
-            .property("collection_name")?
-            .or_else(|| {
-                out.parent()
-                    .and_then(|p| p.canonicalize().ok())
-                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            })
-            .unwrap_or_else(|| "Disan".into());
-        let collection = json!({
-            "@context": "http://iiif.io/api/presentation/3/context.json",
-            "id": format!("{root}/collection.json"),
-            "type": "Collection",
-            "label": {"none": [name]},
-            "items": entries,
-        });
-        files.push(("collection.json".into(), pretty(&collection)));
-        replace_dir(&out.join("iiif"), &files)?;
-        Ok(ExportSummary {
-            format: ExportFormat::Iiif,
-            files: files.iter().map(|(f, _)| format!("iiif/{f}")).collect(),
-            assets: items.len(),
-            sites: 0,
+    let name = catalog
+        .property("collection_name")?
+        .or_else(|| {
+            out.parent()
+                .and_then(|p| p.canonicalize().ok())
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         })
-    }
+        .unwrap_or_else(|| "Disan".into());
+    let collection = json!({
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": format!("{root}/collection.json"),
+        "type": "Collection",
+        "label": {"none": [name]},
+        "items": entries,
+    });
+    files.push(("collection.json".into(), pretty(&collection)));
+    replace_dir(&out.join("iiif"), &files)?;
+    Ok(ExportSummary {
+        format: ExportFormat::Iiif,
+        files: files.iter().map(|(f, _)| format!("iiif/{f}")).collect(),
+        assets: items.len(),
+        sites: 0,
+    })
+}
 
-    fn export_dc(&self, items: &[Item], sites: &[Site], out: &Path) -> Result<ExportSummary> {
-        let langs = self.languages()?;
-        let mut header = vec![
-            "dc:identifier".to_owned(),
-            "dc:type".into(),
-            "dc:format".into(),
-            "dc:source".into(),
+fn export_dc(catalog: &Catalog, items: &[Item], sites: &[Site], out: &Path) -> Result<ExportSummary> {
+    let langs = catalog.languages()?;
+    let mut header = vec![
+        "dc:identifier".to_owned(),
+        "dc:type".into(),
+        "dc:format".into(),
+        "dc:source".into(),
+    ];
+    let ml = ["title", "description", "subject", "coverage"];
+    for f in ml {
+        header.extend(langs.iter().map(|l| format!("dc:{f}@{l}")));
+    }
+    header.extend(["dc:creator", "dc:date", "dc:rights", "dc:relation"].map(String::from));
+    let mut w = csv::WriterBuilder::new().from_writer(b"\xEF\xBB\xBF".to_vec());
+    let csv_err = |e: csv::Error| PublishError::Encode {
+        what: "dc.csv".into(),
+        reason: e.to_string(),
+    };
+    w.write_record(&header).map_err(csv_err)?;
+    for it in items {
+        let m = &it.manifest;
+        let mut rec = vec![
+            m.id.to_string(),
+            match m.kind {
+                AssetKind::Model => "InteractiveResource".into(),
+                _ => "StillImage".into(),
+            },
+            mime(&m.source.format).to_owned(),
+            m.source.file_name.clone(),
         ];
-        let ml = ["title", "description", "subject", "coverage"];
         for f in ml {
-            header.extend(langs.iter().map(|l| format!("dc:{f}@{l}")));
-        }
-        header.extend(["dc:creator", "dc:date", "dc:rights", "dc:relation"].map(String::from));
-        let mut w = csv::WriterBuilder::new().from_writer(b"\xEF\xBB\xBF".to_vec());
-        let csv_err = |e: csv::Error| CatalogError::Invalid(format!("dc.csv: {e}"));
-        w.write_record(&header).map_err(csv_err)?;
-        for it in items {
-            let m = &it.manifest;
-            let mut rec = vec![
-                m.id.to_string(),
-                match m.kind {
-                    AssetKind::Model => "InteractiveResource".into(),
-                    _ => "StillImage".into(),
-                },
-                mime(&m.source.format).to_owned(),
-                m.source.file_name.clone(),
-            ];
-            for f in ml {
-                for l in &langs {
-                    rec.push(it.meta.get(f, Some(l)).unwrap_or_default().to_owned());
-                }
+            for l in &langs {
+                rec.push(it.meta.get(f, Some(l)).unwrap_or_default().to_owned());
             }
-            let date = it
-                .meta
-                .date
-                .clone()
-                .or_else(|| m.metadata.taken_at.as_deref().map(|t| t.chars().take(10).collect()));
-            let site = it.site.as_ref().and_then(|s| sites.iter().find(|x| &x.id == s));
-            rec.extend([
-                it.meta.creator.clone().unwrap_or_default(),
-                date.unwrap_or_default(),
-                it.meta.rights.clone().unwrap_or_default(),
-                site.map(|s| s.display_name("vi")).unwrap_or_default(),
-            ]);
-            w.write_record(&rec).map_err(csv_err)?;
         }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| CatalogError::Invalid(format!("dc.csv: {e}")))?;
-        write_file_atomic(&out.join("dc.csv"), &bytes)?;
-        Ok(ExportSummary {
-            format: ExportFormat::Dc,
-            files: vec!["dc.csv".into()],
-            assets: items.len(),
-            sites: 0,
-        })
+        let date = it
+            .meta
+            .date
+            .clone()
+            .or_else(|| m.metadata.taken_at.as_deref().map(|t| t.chars().take(10).collect()));
+        let site = it.site.as_ref().and_then(|s| sites.iter().find(|x| &x.id == s));
+        rec.extend([
+            it.meta.creator.clone().unwrap_or_default(),
+            date.unwrap_or_default(),
+            it.meta.rights.clone().unwrap_or_default(),
+            site.map(|s| s.display_name("vi")).unwrap_or_default(),
+        ]);
+        w.write_record(&rec).map_err(csv_err)?;
     }
+    let bytes = w.into_inner().map_err(|e| PublishError::Encode {
+        what: "dc.csv".into(),
+        reason: e.to_string(),
+    })?;
+    disan_fs::write_atomic(&out.join("dc.csv"), &bytes)?;
+    Ok(ExportSummary {
+        format: ExportFormat::Dc,
+        files: vec!["dc.csv".into()],
+        assets: items.len(),
+        sites: 0,
+    })
 }
 
 fn iiif_manifest(it: &Item, sites: &[Site], base: &str, root: &str) -> Value {

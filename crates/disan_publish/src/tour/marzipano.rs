@@ -1,6 +1,4 @@
-//! `disan tour export`: every format, Marzipano's written here because its levels must be resampled.
-//!
-//! A Marzipano export is the layout of Marzipano's own tool, so its app (or ours) opens it on any static
+//! A tour as a Marzipano folder. A Marzipano export is the layout of Marzipano's own tool, so its app (or ours) opens it on any static
 //! web server: `data.js` (`var APP_DATA = {scenes, name, settings}`: per scene `id`, `name`, `levels`,
 //! `faceSize`, `initialViewParameters`, `linkHotspots`, `infoHotspots`, angles in radians),
 //! `tiles/<asset>/preview.jpg` (the six faces stacked, `bdflru`), `tiles/<asset>/<z>/<face>/<row>/<col>.jpg`,
@@ -13,7 +11,7 @@
 
 use std::path::Path;
 
-use disan_catalog::{Catalog, CatalogError, ScenePyramid, Tour, TourFormat, export_atomically, html_escape, pick_text};
+use disan_catalog::{Catalog, Tour};
 use disan_core::Settings;
 use disan_imaging::{DecodeLimits, crop_rgb, decode_rgb8, encode_jpeg, resize_rgb};
 use disan_tiles::marzipano::{self, MarzipanoLayout, PREVIEW_FACE_ORDER, PREVIEW_SIZE, TILE_SIZE};
@@ -22,65 +20,27 @@ use image::RgbImage;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::PipelineError;
-
-const MARZIPANO_JS: &[u8] = include_bytes!("../../../assets/web/marzipano/marzipano.js");
-const MARZIPANO_LICENSE: &[u8] = include_bytes!("../../../assets/web/marzipano/LICENSE.txt");
+use super::{ScenePyramid, pick as pick_text, scene_pyramid, scene_title};
+use crate::{PublishError, Result, html_escape, web};
 
 /// Aspect ratio assumed for `initialViewParameters.fov` (vertical), which Marzipano's own app reads; our
 /// `index.html` converts the horizontal field of view for the real window instead.
 const ASSUMED_ASPECT: f64 = 16.0 / 9.0;
 
-/// Writes tour `id` for the web in `format` into `out` (replaced whole), texts in `lang`. `progress` hears
-/// (faces done, faces in all) during a Marzipano export. Returns the files written.
-pub fn export_tour(
-    catalog: &Catalog,
-    id: &str,
-    format: TourFormat,
-    out: &Path,
-    lang: &str,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<u64, PipelineError> {
-    if format != TourFormat::Marzipano {
-        return Ok(catalog.export_tour(id, format, out, lang)?);
-    }
-    let tour = catalog.tour(id)?;
-    tour.require_scenes()?;
-    Ok(export_atomically(out, |dir| {
-        write_marzipano(catalog, &tour, dir, lang, progress)
-    })?)
-}
-
-fn invalid(msg: String) -> CatalogError {
-    CatalogError::Invalid(msg)
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<(), CatalogError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| CatalogError::Io {
-            path: parent.to_owned(),
-            source,
-        })?;
-    }
-    std::fs::write(path, bytes).map_err(|source| CatalogError::Io {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-fn write_marzipano(
+/// Fills `dir` with the Marzipano export of `tour`. Returns the files written.
+pub(super) fn fill(
     catalog: &Catalog,
     tour: &Tour,
     dir: &Path,
     lang: &str,
     progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<u64, CatalogError> {
+) -> Result<u64> {
     let settings = Settings::default();
     let total = 6 * tour.scenes.len() as u64;
     let mut files = 0;
     let mut scenes = Vec::new();
     for (i, s) in tour.scenes.iter().enumerate() {
-        let pyramid = catalog.scene_pyramid(&s.asset)?;
+        let pyramid = scene_pyramid(catalog, &s.asset)?;
         let source = pannellum_layout(&s.asset, &pyramid)?;
         let layout = MarzipanoLayout::for_cube_size(source.cube_size);
         let scene_dir = dir.join("tiles").join(&s.asset);
@@ -91,8 +51,9 @@ fn write_marzipano(
             image::imageops::replace(&mut preview, &small, 0, slot * i64::from(PREVIEW_SIZE));
             progress(6 * i as u64 + j as u64 + 1, total);
         }
-        let jpeg = encode_jpeg(&preview, settings.jpeg_quality).map_err(|e| invalid(e.to_string()))?;
-        write(&scene_dir.join("preview.jpg"), &jpeg)?;
+        let jpeg =
+            encode_jpeg(&preview, settings.jpeg_quality).map_err(encode_error(&scene_dir.join("preview.jpg")))?;
+        put(&scene_dir.join("preview.jpg"), &jpeg)?;
         files += layout.tile_count() + 1;
         scenes.push(scene_json(catalog, tour, s, &layout, lang));
     }
@@ -114,22 +75,38 @@ fn write_marzipano(
     js.push_str("var APP_DATA = ");
     js.push_str(&serde_json::to_string_pretty(&data).expect("data serialises"));
     js.push_str(";\n");
-    write(&dir.join("data.js"), js.as_bytes())?;
-    write(&dir.join("marzipano/marzipano.js"), MARZIPANO_JS)?;
-    write(&dir.join("marzipano/LICENSE.txt"), MARZIPANO_LICENSE)?;
+    put(&dir.join("data.js"), js.as_bytes())?;
+    for (rel, bytes) in web::MARZIPANO {
+        put(&dir.join(rel), bytes)?;
+    }
     let title = pick_text(&tour.title, lang).unwrap_or_else(|| tour.id.clone());
-    write(&dir.join("index.html"), index_html(&title, lang).as_bytes())?;
+    put(&dir.join("index.html"), index_html(&title, lang).as_bytes())?;
     Ok(files + 4)
 }
 
+fn put(path: &Path, bytes: &[u8]) -> Result<()> {
+    Ok(disan_fs::write_new(path, bytes, false)?)
+}
+
+fn encode_error(path: &Path) -> impl Fn(disan_imaging::ImagingError) -> PublishError + '_ {
+    move |e| PublishError::Encode {
+        what: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
 /// The Pannellum pyramid a manifest's config describes, checked against Disan's level arithmetic.
-fn pannellum_layout(asset: &str, pyramid: &ScenePyramid) -> Result<CubeLayout, CatalogError> {
+fn pannellum_layout(asset: &str, pyramid: &ScenePyramid) -> Result<CubeLayout> {
+    let bad = |reason: String| PublishError::BadPyramid {
+        asset: asset.to_owned(),
+        reason,
+    };
     let m = &pyramid.config["multiRes"];
     let number = |key: &str| {
         m[key]
             .as_u64()
             .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| invalid(format!("{asset}: tile config has no multiRes.{key}")))
+            .ok_or_else(|| bad(format!("tile config has no multiRes.{key}")))
     };
     let (cube, tile, max_level) = (
         number("cubeResolution")?,
@@ -139,8 +116,8 @@ fn pannellum_layout(asset: &str, pyramid: &ScenePyramid) -> Result<CubeLayout, C
     let layout = CubeLayout::new(cube, tile);
     let plausible = (16..=8192).contains(&tile) && (8..=1 << 17).contains(&cube) && layout.max_level == max_level;
     if !plausible {
-        return Err(invalid(format!(
-            "{asset}: tile config (cube {cube}, tile {tile}, {max_level} levels) is not one Disan writes"
+        return Err(bad(format!(
+            "tile config (cube {cube}, tile {tile}, {max_level} levels) is not one Disan writes"
         )));
     }
     Ok(layout)
@@ -154,7 +131,7 @@ fn write_face(
     face: Face,
     scene_dir: &Path,
     settings: &Settings,
-) -> Result<RgbImage, CatalogError> {
+) -> Result<RgbImage> {
     // The coarsest Pannellum level no smaller than the finest export level, else the finest there is.
     let level = (1..=source.max_level)
         .find(|&l| source.level_size(l) >= layout.face_size())
@@ -167,15 +144,16 @@ fn write_face(
         let tiles: Vec<(u32, u32)> = (0..n).flat_map(|r| (0..n).map(move |c| (r, c))).collect();
         tiles.par_iter().try_for_each(|&(row, col)| {
             let tile = crop_rgb(&img, col * TILE_SIZE, row * TILE_SIZE, TILE_SIZE, TILE_SIZE);
-            let jpeg = encode_jpeg(&tile, settings.tile_quality).map_err(|e| invalid(e.to_string()))?;
-            write(&scene_dir.join(MarzipanoLayout::tile_path(z, face, row, col)), &jpeg)
+            let path = scene_dir.join(MarzipanoLayout::tile_path(z, face, row, col));
+            let jpeg = encode_jpeg(&tile, settings.tile_quality).map_err(encode_error(&path))?;
+            put(&path, &jpeg)
         })?;
     }
     Ok(resize_rgb(&img, PREVIEW_SIZE, PREVIEW_SIZE))
 }
 
 /// One face of a Pannellum level, its tiles decoded in parallel and put together.
-fn stitch(pyramid: &Path, layout: &CubeLayout, level: u32, face: Face) -> Result<RgbImage, CatalogError> {
+fn stitch(pyramid: &Path, layout: &CubeLayout, level: u32, face: Face) -> Result<RgbImage> {
     let size = layout.level_size(level);
     let (t, n) = (layout.tile_size, layout.tiles_per_side(level));
     let limits = DecodeLimits::from(&Settings::default());
@@ -184,36 +162,37 @@ fn stitch(pyramid: &Path, layout: &CubeLayout, level: u32, face: Face) -> Result
         .par_iter()
         .map(|&(row, col)| {
             let path = pyramid.join(CubeLayout::tile_path(level, face, row, col));
-            let bytes = std::fs::read(&path).map_err(|source| CatalogError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let bytes = std::fs::read(&path).map_err(disan_fs::FsError::io(&path))?;
             let tile = decode_rgb8(&bytes, &limits)
                 .map_err(|e| {
                     // The decoder's advice is for captures; a collection's own tile is remade by ingest.
                     let reason = e.to_string();
                     let reason = reason.split("; copy it again").next().unwrap_or_default();
-                    invalid(format!(
-                        "{}: damaged tile ({reason}); remove the asset's folder and ingest its original again to \
-                         remake it",
-                        path.display()
-                    ))
+                    PublishError::BadFile {
+                        path: path.clone(),
+                        reason: format!(
+                            "damaged tile ({reason}); remove the asset's folder and ingest its original again to \
+                             remake it"
+                        ),
+                    }
                 })?
                 .image;
             let want = ((size - col * t).min(t), (size - row * t).min(t));
             if tile.dimensions() != want {
-                return Err(invalid(format!(
-                    "{}: {}×{} pixels, expected {}×{}",
-                    path.display(),
-                    tile.width(),
-                    tile.height(),
-                    want.0,
-                    want.1
-                )));
+                return Err(PublishError::BadFile {
+                    path: path.clone(),
+                    reason: format!(
+                        "{}×{} pixels, expected {}×{}",
+                        tile.width(),
+                        tile.height(),
+                        want.0,
+                        want.1
+                    ),
+                });
             }
             Ok(((row, col), tile))
         })
-        .collect::<Result<Vec<_>, CatalogError>>()?;
+        .collect::<Result<Vec<_>>>()?;
     let mut img = RgbImage::new(size, size);
     for ((row, col), tile) in decoded {
         image::imageops::replace(&mut img, &tile, i64::from(col * t), i64::from(row * t));
@@ -249,7 +228,7 @@ fn scene_json(
                 "pitch": pitch,
                 "rotation": 0,
                 "target": l.target,
-                "title": catalog.scene_title(tour, &l.target, lang),
+                "title": scene_title(catalog, tour, &l.target, lang),
                 "targetView": view_json(arrive.yaw, arrive.pitch, arrive.hfov),
             })
         })
@@ -274,7 +253,7 @@ fn scene_json(
         .collect();
     json!({
         "id": s.asset,
-        "name": catalog.scene_title(tour, &s.asset, lang),
+        "name": scene_title(catalog, tour, &s.asset, lang),
         "levels": layout.levels_json(),
         "faceSize": layout.face_size(),
         "initialViewParameters": {

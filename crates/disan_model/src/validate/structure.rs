@@ -1,0 +1,332 @@
+//! The JSON structure: top-level arrays, required properties and value types of every object, texture infos.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+impl Ctx<'_> {
+    pub(super) fn structure(&mut self) {
+        let root = self.root.as_object().expect("checked by the caller");
+        self.check_required(root, "root", "/");
+        // asset
+        if let Some(asset) = self.sub_object(root, "asset", "asset", "")
+            && let Some(v) = asset.get("version").and_then(Value::as_str)
+        {
+            {
+                let parse = |s: &str| -> Option<(u32, u32)> {
+                    let (a, b) = s.split_once('.')?;
+                    Some((a.parse().ok()?, b.parse().ok()?))
+                };
+                match parse(v) {
+                    Some((major, _)) if major != 2 => self.err(
+                        "UNKNOWN_ASSET_MAJOR_VERSION",
+                        "/asset/version".into(),
+                        format!("Unknown glTF major asset version: {major}."),
+                    ),
+                    None => self.err(
+                        "PATTERN_MISMATCH",
+                        "/asset/version".into(),
+                        format!("Value '{v}' does not match regexp pattern '^[0-9]+\\.[0-9]+$'."),
+                    ),
+                    _ => {}
+                }
+                if let Some(min) = asset.get("minVersion").and_then(Value::as_str)
+                    && let (Some(a), Some(b)) = (parse(min), parse(v))
+                    && a > b
+                {
+                    self.err(
+                        "ASSET_MIN_VERSION_GREATER_THAN_VERSION",
+                        "/asset/minVersion".into(),
+                        format!("Asset minVersion '{min}' is greater than version '{v}'."),
+                    );
+                }
+            }
+        }
+        // top-level arrays
+        for (key, kind) in TOP_LEVEL {
+            let Some(v) = root.get(*key) else { continue };
+            let Some(items) = v.as_array() else {
+                self.err(
+                    "TYPE_MISMATCH",
+                    format!("/{key}"),
+                    format!("Type mismatch. Property value {} is not a 'array'.", type_name(v)),
+                );
+                continue;
+            };
+            if items.is_empty() {
+                self.err("EMPTY_ENTITY", format!("/{key}"), "Entity cannot be empty.".into());
+            }
+            for (i, item) in items.iter().enumerate() {
+                let p = format!("/{key}/{i}");
+                match item.as_object() {
+                    Some(o) => {
+                        self.check_required(o, kind, &p);
+                        self.object(kind, o, &p);
+                    }
+                    None => self.err(
+                        "TYPE_MISMATCH",
+                        p,
+                        format!("Type mismatch. Property value {} is not a 'object'.", type_name(item)),
+                    ),
+                }
+            }
+        }
+        self.check_ref(root.get("scene"), "scenes", "/scene".into());
+        self.extensions(root);
+    }
+
+    /// Kind-specific structure and references of one top-level object.
+    pub(super) fn object(&mut self, kind: &str, o: &Map<String, Value>, p: &str) {
+        match kind {
+            "accessor" => {
+                self.check_ref(o.get("bufferView"), "bufferViews", format!("{p}/bufferView"));
+                if o.contains_key("byteOffset") && !o.contains_key("bufferView") {
+                    self.err(
+                        "UNSATISFIED_DEPENDENCY",
+                        format!("{p}/byteOffset"),
+                        "Dependency failed. 'bufferView' must be defined.".into(),
+                    );
+                }
+                if let Some(ct) = o.get("componentType").and_then(Value::as_u64)
+                    && component_size(ct).is_none()
+                {
+                    self.err(
+                        "VALUE_NOT_IN_LIST",
+                        format!("{p}/componentType"),
+                        format!("Invalid value {ct}. Valid values are (5120, 5121, 5122, 5123, 5125, 5126)."),
+                    );
+                }
+                if let Some(ty) = o.get("type").and_then(Value::as_str)
+                    && component_count(ty).is_none()
+                {
+                    self.err(
+                        "VALUE_NOT_IN_LIST",
+                        format!("{p}/type"),
+                        format!("Invalid value '{ty}'. Valid values are ('SCALAR', 'VEC2', 'VEC3', 'VEC4', 'MAT2', 'MAT3', 'MAT4')."),
+                    );
+                }
+                if o.get("normalized").and_then(Value::as_bool) == Some(true)
+                    && matches!(o.get("componentType").and_then(Value::as_u64), Some(5125 | 5126))
+                {
+                    self.err(
+                        "ACCESSOR_NORMALIZED_INVALID",
+                        format!("{p}/normalized"),
+                        "Only (u)byte and (u)short accessors can be normalized.".into(),
+                    );
+                }
+                if let Some(c) = o.get("count")
+                    && c.as_u64().is_none_or(|c| c < 1)
+                {
+                    self.err(
+                        "VALUE_NOT_IN_RANGE",
+                        format!("{p}/count"),
+                        format!("Value {c} is out of range."),
+                    );
+                }
+                if let Some(sparse) = self.sub_object(o, "sparse", "sparse", p) {
+                    let sp = format!("{p}/sparse");
+                    if let Some(idx) = self.sub_object(sparse, "indices", "sparse.indices", &sp) {
+                        self.check_ref(idx.get("bufferView"), "bufferViews", format!("{sp}/indices/bufferView"));
+                    }
+                    if let Some(val) = self.sub_object(sparse, "values", "sparse.values", &sp) {
+                        self.check_ref(val.get("bufferView"), "bufferViews", format!("{sp}/values/bufferView"));
+                    }
+                }
+            }
+            "animation" => {
+                if let Some(chs) = self.sub_array(o, "channels", p, true) {
+                    for (i, ch) in chs.iter().enumerate() {
+                        let Some(ch) = ch.as_object() else { continue };
+                        let cp = format!("{p}/channels/{i}");
+                        self.check_required(ch, "channel", &cp);
+                        let samplers = o.get("samplers").and_then(Value::as_array).map_or(0, Vec::len);
+                        if let Some(s) = ch.get("sampler")
+                            && s.as_u64().is_none_or(|s| s as usize >= samplers)
+                        {
+                            self.err(
+                                "UNRESOLVED_REFERENCE",
+                                format!("{cp}/sampler"),
+                                format!("Unresolved reference: {s}."),
+                            );
+                        }
+                        if let Some(t) = self.sub_object(ch, "target", "target", &cp) {
+                            self.check_ref(t.get("node"), "nodes", format!("{cp}/target/node"));
+                        }
+                    }
+                }
+                if let Some(ss) = self.sub_array(o, "samplers", p, true) {
+                    for (i, s) in ss.iter().enumerate() {
+                        let Some(s) = s.as_object() else { continue };
+                        let sp = format!("{p}/samplers/{i}");
+                        self.check_required(s, "animation.sampler", &sp);
+                        self.check_ref(s.get("input"), "accessors", format!("{sp}/input"));
+                        self.check_ref(s.get("output"), "accessors", format!("{sp}/output"));
+                    }
+                }
+            }
+            "bufferView" => {
+                self.check_ref(o.get("buffer"), "buffers", format!("{p}/buffer"));
+                if let Some(l) = o.get("byteLength")
+                    && l.as_u64().is_none_or(|l| l < 1)
+                {
+                    self.err(
+                        "VALUE_NOT_IN_RANGE",
+                        format!("{p}/byteLength"),
+                        format!("Value {l} is out of range."),
+                    );
+                }
+                if let Some(s) = o.get("byteStride").and_then(Value::as_u64) {
+                    if !(4..=252).contains(&s) {
+                        self.err(
+                            "VALUE_NOT_IN_RANGE",
+                            format!("{p}/byteStride"),
+                            format!("Value {s} is out of range."),
+                        );
+                    } else if s % 4 != 0 {
+                        self.err(
+                            "VALUE_MULTIPLE_OF",
+                            format!("{p}/byteStride"),
+                            format!("Value {s} is not a multiple of 4."),
+                        );
+                    }
+                    if let Some(l) = o.get("byteLength").and_then(Value::as_u64)
+                        && s > l
+                    {
+                        self.err(
+                            "BUFFER_VIEW_TOO_BIG_BYTE_STRIDE",
+                            format!("{p}/byteStride"),
+                            format!("Buffer view's byteStride ({s}) is greater than byteLength ({l})."),
+                        );
+                    }
+                }
+            }
+            "camera" => {
+                if let Some(ty) = o.get("type").and_then(Value::as_str) {
+                    match ty {
+                        "perspective" | "orthographic" => {
+                            if !o.contains_key(ty) {
+                                self.err(
+                                    "UNDEFINED_PROPERTY",
+                                    p.to_owned(),
+                                    format!("Property '{ty}' must be defined."),
+                                );
+                            }
+                        }
+                        other => self.warn(
+                            "VALUE_NOT_IN_LIST",
+                            format!("{p}/type"),
+                            format!("Invalid value '{other}'. Valid values are ('orthographic', 'perspective')."),
+                        ),
+                    }
+                }
+                self.sub_object(o, "perspective", "perspective", p);
+                self.sub_object(o, "orthographic", "orthographic", p);
+            }
+            "image" => {
+                self.check_ref(o.get("bufferView"), "bufferViews", format!("{p}/bufferView"));
+                if o.contains_key("bufferView") && !o.contains_key("mimeType") {
+                    self.err(
+                        "UNSATISFIED_DEPENDENCY",
+                        format!("{p}/bufferView"),
+                        "Dependency failed. 'mimeType' must be defined.".into(),
+                    );
+                }
+            }
+            "material" => {
+                let pbr = self.sub_object(o, "pbrMetallicRoughness", "", p);
+                let pp = format!("{p}/pbrMetallicRoughness");
+                if let Some(pbr) = pbr {
+                    for t in ["baseColorTexture", "metallicRoughnessTexture"] {
+                        self.texture_info(pbr, t, &pp);
+                    }
+                }
+                for t in ["normalTexture", "occlusionTexture", "emissiveTexture"] {
+                    self.texture_info(o, t, p);
+                }
+            }
+            "mesh" => {
+                if let Some(prims) = self.sub_array(o, "primitives", p, true) {
+                    for (i, prim) in prims.iter().enumerate() {
+                        let Some(prim) = prim.as_object() else { continue };
+                        let pp = format!("{p}/primitives/{i}");
+                        self.check_required(prim, "primitive", &pp);
+                        if let Some(attrs) = self.sub_object(prim, "attributes", "", &pp) {
+                            if attrs.is_empty() {
+                                self.err(
+                                    "EMPTY_ENTITY",
+                                    format!("{pp}/attributes"),
+                                    "Entity cannot be empty.".into(),
+                                );
+                            }
+                            for (name, a) in attrs {
+                                self.check_ref(
+                                    Some(a),
+                                    "accessors",
+                                    format!("{pp}/attributes/{}", name.replace('/', "~1")),
+                                );
+                            }
+                        }
+                        self.check_ref(prim.get("indices"), "accessors", format!("{pp}/indices"));
+                        self.check_ref(prim.get("material"), "materials", format!("{pp}/material"));
+                        if let Some(targets) = self.sub_array(prim, "targets", &pp, true) {
+                            for (t, target) in targets.iter().enumerate() {
+                                if let Some(target) = target.as_object() {
+                                    if target.is_empty() {
+                                        self.err(
+                                            "EMPTY_ENTITY",
+                                            format!("{pp}/targets/{t}"),
+                                            "Entity cannot be empty.".into(),
+                                        );
+                                    }
+                                    for (name, a) in target {
+                                        self.check_ref(Some(a), "accessors", format!("{pp}/targets/{t}/{name}"));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            "node" => {
+                self.check_ref(o.get("mesh"), "meshes", format!("{p}/mesh"));
+                self.check_ref(o.get("camera"), "cameras", format!("{p}/camera"));
+                self.check_ref(o.get("skin"), "skins", format!("{p}/skin"));
+                if let Some(children) = self.sub_array(o, "children", p, false) {
+                    for (i, c) in children.iter().enumerate() {
+                        self.check_ref(Some(c), "nodes", format!("{p}/children/{i}"));
+                    }
+                }
+            }
+            "scene" => {
+                if let Some(nodes) = self.sub_array(o, "nodes", p, false) {
+                    for (i, n) in nodes.iter().enumerate() {
+                        self.check_ref(Some(n), "nodes", format!("{p}/nodes/{i}"));
+                    }
+                }
+            }
+            "skin" => {
+                self.check_ref(
+                    o.get("inverseBindMatrices"),
+                    "accessors",
+                    format!("{p}/inverseBindMatrices"),
+                );
+                self.check_ref(o.get("skeleton"), "nodes", format!("{p}/skeleton"));
+                if let Some(joints) = self.sub_array(o, "joints", p, false) {
+                    for (i, j) in joints.iter().enumerate() {
+                        self.check_ref(Some(j), "nodes", format!("{p}/joints/{i}"));
+                    }
+                }
+            }
+            "texture" => {
+                self.check_ref(o.get("sampler"), "samplers", format!("{p}/sampler"));
+                self.check_ref(o.get("source"), "images", format!("{p}/source"));
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn texture_info(&mut self, o: &Map<String, Value>, key: &str, base: &str) {
+        if let Some(t) = self.sub_object(o, key, "textureInfo", base) {
+            self.check_ref(t.get("index"), "textures", format!("{base}/{key}/index"));
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Which candidates need work: the quick unchanged check (path, size, modification time), else a BLAKE3 hash
+//! of the file and every resource a model references.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use disan_catalog::SourceFileRecord;
+use disan_core::{AssetId, SETTINGS_VERSION, Settings};
+
+use crate::ASSETS_DIR;
+use crate::job::Hashed;
+use crate::report::{FileReport, Outcome};
+use crate::scan::Candidate;
+
+pub(crate) enum Identified {
+    /// Settled without hashing (unchanged by size and time) or failed.
+    Done(FileReport),
+    Hashed(Hashed),
+}
+
+fn failed(c: &Candidate, reason: impl Into<String>) -> FileReport {
+    FileReport::new(c.display.clone(), c.size, Outcome::Failed { reason: reason.into() })
+}
+
+/// What the catalogue knew at the start of the run.
+pub(crate) struct Known<'a> {
+    pub files: HashMap<String, SourceFileRecord>,
+    pub assets: HashMap<String, u32>,
+    pub collection: &'a Path,
+}
+
+impl Known<'_> {
+    /// The asset is in the catalogue, made with the current settings, and its folder is complete on disk
+    /// (`asset.json` is the last file moved into place): nothing to do. A folder deleted or damaged by hand
+    /// is made again.
+    pub fn complete(&self, id: &str) -> bool {
+        self.assets.get(id) == Some(&SETTINGS_VERSION)
+            && self.collection.join(ASSETS_DIR).join(id).join("asset.json").is_file()
+    }
+}
+
+/// The quick unchanged check (same path, size and modification time as an asset made with the current
+/// settings), else a BLAKE3 hash of the content.
+pub(crate) fn identify(c: Candidate, known: &Known, settings: &Settings) -> Identified {
+    if let Some(rec) = known.files.get(&c.key)
+        && rec.size == c.size
+        && rec.mtime_ns == c.mtime_ns
+        && rec.settings_version == SETTINGS_VERSION
+        && known.complete(&rec.asset_id)
+    {
+        let id = rec.asset_id.clone();
+        return Identified::Done(FileReport::new(c.display, c.size, Outcome::Unchanged { asset_id: id }));
+    }
+    if c.size > settings.max_file_bytes {
+        return Identified::Done(failed(
+            &c,
+            format!(
+                "file is {} bytes, more than the {}-byte limit (raise --max-file-mib)",
+                c.size, settings.max_file_bytes
+            ),
+        ));
+    }
+    let mut hasher = blake3::Hasher::new();
+    let mut total = 0u64;
+    match hash_file(&c.path, &mut hasher) {
+        Ok(n) => total += n,
+        Err(e) => return Identified::Done(failed(&c, format!("cannot read: {e}"))),
+    }
+    // A model's identity covers every resource it references, in order.
+    match &c.model {
+        Some(Err(reason)) => return Identified::Done(failed(&c, format!("model unreadable: {reason}"))),
+        Some(Ok(info)) => {
+            for r in &info.resources {
+                match hash_file(&r.path, &mut hasher) {
+                    Ok(n) => total += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Identified::Done(failed(
+                            &c,
+                            format!(
+                                "model resource {:?} is missing ({}): copy it next to the model",
+                                r.uri,
+                                r.path.display()
+                            ),
+                        ));
+                    }
+                    Err(e) => {
+                        return Identified::Done(failed(&c, format!("cannot read model resource {:?}: {e}", r.uri)));
+                    }
+                }
+            }
+        }
+        None => {}
+    }
+    let digest = hasher.finalize();
+    Identified::Hashed(Hashed {
+        id: AssetId::from_digest(digest.as_bytes()),
+        blake3: digest.to_hex().to_string(),
+        total_bytes: total,
+        candidate: c,
+    })
+}
+
+fn hash_file(path: &Path, hasher: &mut blake3::Hasher) -> std::io::Result<u64> {
+    let mut file = std::fs::File::open(path)?;
+    std::io::copy(&mut file, hasher)
+}

@@ -1,0 +1,36 @@
+//! What every asset builder (photo, panorama, model) is given: the identified file and the run's context.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use disan_catalog::Catalog;
+use disan_core::{AssetId, Settings};
+
+use crate::budget::MemoryBudget;
+use crate::report::{FileReport, Outcome};
+use crate::scan::Candidate;
+
+/// A candidate identified by its content.
+pub(crate) struct Hashed {
+    pub candidate: Candidate,
+    pub id: AssetId,
+    pub blake3: String,
+    /// Bytes of the file plus its resources.
+    pub total_bytes: u64,
+}
+
+impl Hashed {
+    pub(crate) fn report(&self, outcome: Outcome) -> FileReport {
+        FileReport::new(self.candidate.display.clone(), self.candidate.size, outcome)
+    }
+}
+
+/// The run, as every builder sees it.
+pub(crate) struct Context<'a> {
+    pub collection: &'a Path,
+    pub settings: &'a Settings,
+    pub budget: &'a MemoryBudget,
+    pub catalog: &'a Mutex<Catalog>,
+    /// Where the collection is served from: IIIF service ids start with it.
+    pub base_url: &'a str,
+}
