@@ -24,7 +24,7 @@ enum Entry {
     Failed,
 }
 
-type Decoded = (PathBuf, u32, Result<ColorImage, String>);
+type Decoded = (PathBuf, u32, Result<ColorImage, disan_imaging::ImagingError>);
 
 /// The texture cache and its decoding workers.
 pub struct Textures {
@@ -143,15 +143,15 @@ impl Textures {
 }
 
 /// Decodes an image file and scales it to fit `max_side`, with limits against hostile files.
-pub fn decode(path: &Path, max_side: u32) -> Result<ColorImage, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let img = disan_imaging::decode_any(&bytes, &disan_imaging::DecodeLimits::textures()).map_err(|e| e.to_string())?;
-    let img = if img.width().max(img.height()) > max_side {
-        img.thumbnail(max_side, max_side)
+pub fn decode(path: &Path, max_side: u32) -> Result<ColorImage, disan_imaging::ImagingError> {
+    let img = disan_imaging::read_rgba8(path, &disan_imaging::DecodeLimits::textures())?;
+    let rgba = if img.width().max(img.height()) > max_side {
+        image::DynamicImage::ImageRgba8(img)
+            .thumbnail(max_side, max_side)
+            .into_rgba8()
     } else {
         img
     };
-    let rgba = img.to_rgba8();
     Ok(ColorImage::from_rgba_unmultiplied(
         [rgba.width() as usize, rgba.height() as usize],
         rgba.as_raw(),

@@ -304,7 +304,7 @@ pub fn face_bar(show: bool) -> ProgressBar {
 /// `disan tiles` results: one line per file (or a JSON array of `{file, ok, …}` / `{file, error}`).
 pub fn print_tiles(
     files: &[std::path::PathBuf],
-    results: &[Result<disan_pipeline::TilesSummary, String>],
+    results: &[Result<disan_pipeline::TilesSummary, disan_pipeline::FileError>],
     json: bool,
 ) -> std::io::Result<()> {
     if json {
@@ -317,7 +317,7 @@ pub fn print_tiles(
                     v["file"] = f.display().to_string().into();
                     v
                 }
-                Err(e) => serde_json::json!({"file": f.display().to_string(), "error": e}),
+                Err(e) => serde_json::json!({"file": f.display().to_string(), "error": e.reason}),
             })
             .collect();
         return print_json(&rows);

@@ -97,13 +97,18 @@ impl fmt::Display for AssetKind {
     }
 }
 
+/// A name that is not an asset kind.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown asset kind {0:?} (expected photo, panorama or model)")]
+pub struct UnknownKind(pub String);
+
 impl FromStr for AssetKind {
-    type Err = String;
+    type Err = UnknownKind;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown asset kind {s:?} (expected photo, panorama or model)"))
+            .ok_or_else(|| UnknownKind(s.to_owned()))
     }
 }
 

@@ -9,7 +9,7 @@ mod settings;
 mod text;
 
 pub use capture::{CaptureMetadata, GeoPoint, PanoInfo};
-pub use id::{AssetId, AssetKind, ParseIdError};
+pub use id::{AssetId, AssetKind, ParseIdError, UnknownKind};
 pub use manifest::{AssetManifest, Derivative, IiifTiles, LodSummary, ModelSummary, PanoTiles, SourceInfo};
 pub use metadata::{Metadata, REQUIRED_LANGS};
 pub use settings::{SETTINGS_VERSION, Settings};

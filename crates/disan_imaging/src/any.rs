@@ -56,6 +56,12 @@ pub fn decode_rgba8(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbaImage, Im
     Ok(decode_any(bytes, limits)?.into_rgba8())
 }
 
+/// A file read and decoded with [`decode_any`], as 8-bit RGBA (the viewer's images).
+pub fn read_rgba8(path: &std::path::Path, limits: &DecodeLimits) -> Result<RgbaImage, ImagingError> {
+    let bytes = std::fs::read(path).map_err(|e| ImagingError::Decode(e.into()))?;
+    decode_rgba8(&bytes, limits)
+}
+
 /// A file read and decoded with [`decode_any`], as 8-bit RGB (tiles, renders, test references).
 pub fn read_rgb8(path: &std::path::Path, limits: &DecodeLimits) -> Result<RgbImage, ImagingError> {
     let bytes = std::fs::read(path).map_err(|e| ImagingError::Decode(e.into()))?;

@@ -18,7 +18,7 @@ use std::io::Cursor;
 use disan_core::Settings;
 use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, Rgb, RgbImage, metadata::Orientation};
 
-pub use any::{MAX_TEXTURE_SIDE, decode_any, decode_rgba8, dimensions, read_rgb8};
+pub use any::{MAX_TEXTURE_SIDE, decode_any, decode_rgba8, dimensions, read_rgb8, read_rgba8};
 pub use color::icc_description;
 pub use resize::{fit_within, resize_rgb, resize_rgba};
 
@@ -42,6 +42,9 @@ pub enum ImagingError {
     Decode(#[from] image::ImageError),
     #[error("cannot encode JPEG: {0}")]
     Encode(String),
+    /// An embedded colour profile that cannot be applied: the pixels are left as decoded.
+    #[error("{0}")]
+    ColourProfile(String),
 }
 
 /// Limits applied to every decode.
@@ -390,9 +393,9 @@ pub fn swaps_axes(exif_orientation: Option<u16>) -> bool {
 
 /// Converts pixels in the colour space of `icc` to sRGB in place. A profile that cannot be read or
 /// converted leaves the pixels as they are and says why.
-pub fn to_srgb(image: &mut RgbImage, icc: Option<&[u8]>) -> Result<(), String> {
+pub fn to_srgb(image: &mut RgbImage, icc: Option<&[u8]>) -> Result<(), ImagingError> {
     match icc {
-        Some(icc) => color::convert_to_srgb(image, icc),
+        Some(icc) => color::convert_to_srgb(image, icc).map_err(ImagingError::ColourProfile),
         None => Ok(()),
     }
 }

@@ -38,6 +38,14 @@ pub enum ModelError {
     NotText,
     #[error("GLB container is broken: {0}; re-export the model")]
     Glb(String),
+    /// An OBJ or MTL that cannot be read as a mesh.
+    #[error("{0}")]
+    Obj(String),
+    #[error("texture {name:?}: {source}")]
+    Texture {
+        name: String,
+        source: textures::TextureError,
+    },
 }
 
 /// Model container formats.
@@ -118,19 +126,15 @@ fn inspect_gltf(bytes: &[u8], format: ModelFormat, dir: &Path) -> Result<ModelIn
     if format == ModelFormat::Glb {
         check_glb_container(bytes)?;
     }
-    let gltf = gltf::Gltf::from_slice_without_validation(bytes).map_err(|e| ModelError::Gltf(e.to_string()))?;
-    let doc = &gltf.document;
-    let mut uris = Vec::new();
-    for buffer in doc.buffers() {
-        if let gltf::buffer::Source::Uri(uri) = buffer.source() {
-            uris.push(uri.to_owned());
-        }
-    }
-    for image in doc.images() {
-        if let gltf::image::Source::Uri { uri, .. } = image.source() {
-            uris.push(uri.to_owned());
-        }
-    }
+    // The model's own JSON, read once here for its resources and summary; `validate` reads it again in full.
+    let json = gltf_json(bytes, format).map_err(ModelError::Gltf)?;
+    let array = |key: &str| {
+        json.get(key)
+            .and_then(serde_json::Value::as_array)
+            .map_or(&[][..], Vec::as_slice)
+    };
+    let uri = |v: &serde_json::Value| v.get("uri").and_then(serde_json::Value::as_str).map(str::to_owned);
+    let uris: Vec<String> = array("buffers").iter().chain(array("images")).filter_map(uri).collect();
     let mut resources = Vec::new();
     for uri in uris {
         if uri.starts_with("data:") {
@@ -141,16 +145,31 @@ fn inspect_gltf(bytes: &[u8], format: ModelFormat, dir: &Path) -> Result<ModelIn
             resources.push(r);
         }
     }
-    let json = doc.as_json();
+    let strings = |v: Option<&serde_json::Value>| -> Vec<String> {
+        v.and_then(serde_json::Value::as_array)
+            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
     let summary = ModelSummary {
-        meshes: doc.meshes().len() as u32,
-        primitives: doc.meshes().map(|m| m.primitives().len() as u32).sum(),
-        nodes: doc.nodes().len() as u32,
-        materials: doc.materials().len() as u32,
-        textures: doc.textures().len() as u32,
+        meshes: array("meshes").len() as u32,
+        primitives: array("meshes")
+            .iter()
+            .map(|m| {
+                m.get("primitives")
+                    .and_then(serde_json::Value::as_array)
+                    .map_or(0, |p| p.len() as u32)
+            })
+            .sum(),
+        nodes: array("nodes").len() as u32,
+        materials: array("materials").len() as u32,
+        textures: array("textures").len() as u32,
         resources: resources.iter().map(|r| r.uri.clone()).collect(),
-        extensions_required: json.extensions_required.clone(),
-        generator: json.asset.generator.clone(),
+        extensions_required: strings(json.get("extensionsRequired")),
+        generator: json
+            .get("asset")
+            .and_then(|a| a.get("generator"))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
         ..ModelSummary::default()
     };
     Ok(ModelInfo {
@@ -239,14 +258,14 @@ pub fn read_scene(
         let scene = match obj::load_obj(bytes, dir) {
             Ok(s) => Some(s),
             Err(e) => {
-                let code = if e.contains("outside") {
+                let code = if matches!(e, ModelError::Confinement { .. }) {
                     "DISAN_URI_OUTSIDE_FOLDER"
                 } else {
                     "DISAN_OBJ_INVALID"
                 };
                 report.push(Issue {
                     code: code.into(),
-                    message: e,
+                    message: e.to_string(),
                     severity: Severity::Error,
                     pointer: Some(String::new()),
                     offset: None,
@@ -315,7 +334,7 @@ pub struct Package {
 
 /// Optimises the scene, writes it as one GLB and simplifies it into [`LOD_TARGETS`] with textures
 /// reduced for each level.
-pub fn package(mut scene: Scene, generator: &str) -> Result<Package, String> {
+pub fn package(mut scene: Scene, generator: &str) -> Result<Package, textures::TextureError> {
     lod::optimize(&mut scene);
     let model = write::write_glb(&scene, generator);
     let mut lods = Vec::new();
@@ -438,6 +457,24 @@ pub fn check_glb_container(bytes: &[u8]) -> Result<(), ModelError> {
     Ok(())
 }
 
+/// The JSON of a glTF (the whole file) or a GLB (its first chunk, the container already checked): an object,
+/// or why not.
+fn gltf_json(bytes: &[u8], format: ModelFormat) -> Result<serde_json::Value, String> {
+    let text = match format {
+        ModelFormat::Glb => {
+            let len = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
+            &bytes[20..20 + len]
+        }
+        _ => bytes,
+    };
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    match serde_json::from_slice::<serde_json::Value>(text) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err("the JSON is not an object".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Resolves a relative URI inside `dir`. Remote URLs, absolute paths and any `..` are refused.
 pub fn resolve(dir: &Path, uri: &str) -> Result<Resource, ModelError> {
     let refuse = |reason| {
@@ -463,6 +500,9 @@ pub fn resolve(dir: &Path, uri: &str) -> Result<Resource, ModelError> {
     let path = disan_fs::confine(dir, &decoded).map_err(|e| ModelError::Confinement {
         uri: uri.to_owned(),
         reason: match e {
+            disan_fs::FsError::Confined { reason, .. } if reason.contains("`..`") => {
+                "it leaves the model's folder (`..`)"
+            }
             disan_fs::FsError::Confined { reason, .. } => reason,
             disan_fs::FsError::Io { .. } => "it cannot be read",
         },
@@ -493,6 +533,28 @@ mod tests {
         long[8..12].copy_from_slice(&1000u32.to_le_bytes());
         assert!(check_glb_container(&long).is_err());
         assert!(check_glb_container(&glb[..15]).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_texture_outside_the_folder_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("relic");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(tmp.path().join("secret.png"), b"not yours").unwrap();
+        std::fs::write(dir.join("inside.png"), b"png").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("secret.png"), dir.join("texture.png")).unwrap();
+        std::os::unix::fs::symlink("inside.png", dir.join("alias.png")).unwrap();
+        let gltf = r#"{"asset":{"version":"2.0"},"images":[{"uri":"texture.png"}]}"#;
+        let refused = inspect(gltf.as_bytes(), ModelFormat::Gltf, &dir).unwrap_err();
+        assert!(
+            matches!(&refused, ModelError::Confinement { uri, reason } if uri == "texture.png" && reason.contains("symbolic link")),
+            "{refused}"
+        );
+        // A link that stays inside the folder is a resource like any other.
+        let ok = r#"{"asset":{"version":"2.0"},"images":[{"uri":"alias.png"}]}"#;
+        let info = inspect(ok.as_bytes(), ModelFormat::Gltf, &dir).unwrap();
+        assert_eq!(info.summary.resources, ["alias.png"]);
     }
 
     #[test]

@@ -5,10 +5,11 @@
 use std::io::{BufReader, Cursor};
 use std::path::Path;
 
+use crate::ModelError;
 use crate::scene::{Attributes, IDENTITY, Material, Mesh, Node, Primitive, Sampler, Scene, TexRef, Texture, Vertex};
 
 /// Reads OBJ text; `dir` is the folder of the OBJ file.
-pub fn load_obj(bytes: &[u8], dir: &Path) -> Result<Scene, String> {
+pub fn load_obj(bytes: &[u8], dir: &Path) -> Result<Scene, ModelError> {
     let options = tobj::LoadOptions {
         single_index: true,
         triangulate: true,
@@ -23,7 +24,7 @@ pub fn load_obj(bytes: &[u8], dir: &Path) -> Result<Scene, String> {
         mtl_dirs.borrow_mut().push(r.path.parent().unwrap_or(dir).to_owned());
         tobj::load_mtl_buf(&mut BufReader::new(Cursor::new(text)))
     })
-    .map_err(|e| format!("OBJ: {e}"))?;
+    .map_err(|e| ModelError::Obj(format!("OBJ: {e}")))?;
     let mut scene = Scene::default();
     let materials = match materials {
         Ok(m) => m,
@@ -36,14 +37,22 @@ pub fn load_obj(bytes: &[u8], dir: &Path) -> Result<Scene, String> {
     };
     // Texture files resolve against the folder of the (last) MTL, which lies inside `dir`.
     let mtl_dir = mtl_dirs.borrow().last().cloned().unwrap_or_else(|| dir.to_owned());
-    let texture_for = |file: &str, scene: &mut Scene| -> Result<usize, String> {
-        let r = crate::resolve(&mtl_dir, file).map_err(|e| e.to_string())?;
+    let texture_for = |file: &str, scene: &mut Scene| -> Result<usize, ModelError> {
+        let r = crate::resolve(&mtl_dir, file)?;
         if !r.path.starts_with(dir) {
-            return Err(format!("texture {file:?} lies outside the model's folder"));
+            return Err(ModelError::Confinement {
+                uri: file.to_owned(),
+                reason: "it lies outside the model's folder",
+            });
         }
-        let bytes = std::fs::read(&r.path).map_err(|e| format!("texture {file:?} ({}): {e}", r.path.display()))?;
-        let image =
-            crate::textures::normalise_image(Some(file), bytes).map_err(|e| format!("texture {file:?}: {e}"))?;
+        let bytes = std::fs::read(&r.path).map_err(|source| ModelError::Io {
+            path: r.path.clone(),
+            source,
+        })?;
+        let image = crate::textures::normalise_image(Some(file), bytes).map_err(|source| ModelError::Texture {
+            name: file.to_owned(),
+            source,
+        })?;
         scene.images.push(image);
         scene.textures.push(Texture {
             image: scene.images.len() - 1,
@@ -123,10 +132,10 @@ pub fn load_obj(bytes: &[u8], dir: &Path) -> Result<Scene, String> {
             })
             .collect();
         if mesh.indices.iter().any(|&i| i as usize >= count) {
-            return Err(format!(
+            return Err(ModelError::Obj(format!(
                 "OBJ object {:?}: a face refers past the vertex list",
                 model.name
-            ));
+            )));
         }
         if mesh.indices.is_empty() {
             continue;
@@ -149,7 +158,7 @@ pub fn load_obj(bytes: &[u8], dir: &Path) -> Result<Scene, String> {
         scene.roots.push(scene.nodes.len() - 1);
     }
     if scene.meshes.is_empty() {
-        return Err("OBJ holds no faces".into());
+        return Err(ModelError::Obj("OBJ holds no faces".into()));
     }
     Ok(scene)
 }

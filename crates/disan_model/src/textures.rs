@@ -11,16 +11,29 @@ pub use disan_imaging::MAX_TEXTURE_SIDE;
 
 const LIMITS: DecodeLimits = DecodeLimits::textures();
 
+/// Why a texture cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TextureError {
+    #[error("texture is {width}×{height}, above {MAX_TEXTURE_SIDE} px a side")]
+    TooLarge { width: u32, height: u32 },
+    #[error("KTX2 textures are not decoded: re-export with PNG or JPEG textures")]
+    Ktx2,
+    #[error("texture is neither PNG nor JPEG (nor anything else recognised)")]
+    Unrecognised,
+    #[error("{0}")]
+    Image(#[from] disan_imaging::ImagingError),
+    #[error("cannot encode the texture as PNG: {0}")]
+    Png(#[from] image::ImageError),
+}
+
 /// An image as a glTF texture: PNG and JPEG kept byte for byte, WebP/GIF re-encoded to PNG.
-pub fn normalise_image(name: Option<&str>, bytes: Vec<u8>) -> Result<Image, String> {
+pub fn normalise_image(name: Option<&str>, bytes: Vec<u8>) -> Result<Image, TextureError> {
     let name = name.map(str::to_owned);
     match crate::load::sniffed(&bytes) {
         Some(mime @ ("image/png" | "image/jpeg")) => {
-            let (width, height) = disan_imaging::dimensions(&bytes, &LIMITS).map_err(|e| e.to_string())?;
+            let (width, height) = disan_imaging::dimensions(&bytes, &LIMITS)?;
             if width > MAX_TEXTURE_SIDE || height > MAX_TEXTURE_SIDE {
-                return Err(format!(
-                    "texture is {width}×{height}, above {MAX_TEXTURE_SIDE} px a side"
-                ));
+                return Err(TextureError::TooLarge { width, height });
             }
             Ok(Image {
                 name,
@@ -30,9 +43,9 @@ pub fn normalise_image(name: Option<&str>, bytes: Vec<u8>) -> Result<Image, Stri
                 height,
             })
         }
-        Some("image/ktx2") => Err("KTX2 textures are not decoded: re-export with PNG or JPEG textures".into()),
+        Some("image/ktx2") => Err(TextureError::Ktx2),
         Some(_) => {
-            let img = disan_imaging::decode_any(&bytes, &LIMITS).map_err(|e| e.to_string())?;
+            let img = disan_imaging::decode_any(&bytes, &LIMITS)?;
             let (width, height) = (img.width(), img.height());
             Ok(Image {
                 name,
@@ -42,11 +55,11 @@ pub fn normalise_image(name: Option<&str>, bytes: Vec<u8>) -> Result<Image, Stri
                 height,
             })
         }
-        None => Err("texture is neither PNG nor JPEG (nor anything else recognised)".into()),
+        None => Err(TextureError::Unrecognised),
     }
 }
 
-fn encode_png(img: &RgbaImage) -> Result<Vec<u8>, String> {
+fn encode_png(img: &RgbaImage) -> Result<Vec<u8>, TextureError> {
     let mut out = Vec::new();
     let dynamic = DynamicImage::ImageRgba8(img.clone());
     // Drop an alpha channel that is fully opaque: smaller files, and no blending needed.
@@ -56,26 +69,23 @@ fn encode_png(img: &RgbaImage) -> Result<Vec<u8>, String> {
     } else {
         dynamic.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
     };
-    result.map_err(|e| e.to_string())?;
+    result?;
     Ok(out)
 }
 
 /// The image scaled to fit `max_side` (never enlarged). Opaque images become JPEG at quality 90;
 /// images with transparency stay PNG.
-pub fn shrink(image: &Image, max_side: u32) -> Result<Image, String> {
+pub fn shrink(image: &Image, max_side: u32) -> Result<Image, TextureError> {
     if image.width.max(image.height) <= max_side {
         return Ok(image.clone());
     }
     let (w, h) = disan_imaging::fit_within(image.width, image.height, max_side);
-    let rgba = disan_imaging::decode_rgba8(&image.bytes, &LIMITS).map_err(|e| e.to_string())?;
+    let rgba = disan_imaging::decode_rgba8(&image.bytes, &LIMITS)?;
     let small = disan_imaging::resize_rgba(&rgba, w, h);
     let opaque = small.pixels().all(|p| p.0[3] == 255);
     let (mime, bytes) = if opaque {
         let rgb = DynamicImage::ImageRgba8(small).to_rgb8();
-        (
-            "image/jpeg",
-            disan_imaging::encode_jpeg(&rgb, 90).map_err(|e| e.to_string())?,
-        )
+        ("image/jpeg", disan_imaging::encode_jpeg(&rgb, 90)?)
     } else {
         ("image/png", encode_png(&small)?)
     };

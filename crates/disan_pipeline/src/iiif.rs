@@ -13,6 +13,8 @@ use rayon::prelude::*;
 
 use disan_fs::write_atomic;
 
+use crate::FileError;
+
 /// What [`write_iiif`] made.
 pub(crate) struct IiifOutput {
     pub tiles: IiifTiles,
@@ -103,9 +105,9 @@ pub(crate) fn level_quality(base: u8, halvings: usize) -> u8 {
 
 /// `disan tiles`: the pyramid of one photo, without a collection, in `out` with `id` as the service id.
 /// The photo is made upright (EXIF orientation) and converted to sRGB first, as in a collection.
-pub fn tile_photo_file(path: &Path, out: &Path, id: &str, settings: &Settings) -> Result<TilesSummary, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    tile_photo_bytes(&bytes, out, id, settings)
+pub fn tile_photo_file(path: &Path, out: &Path, id: &str, settings: &Settings) -> Result<TilesSummary, FileError> {
+    let bytes = std::fs::read(path).map_err(|e| FileError::of(path)(format!("cannot read: {e}")))?;
+    tile_photo_bytes(&bytes, out, id, settings).map_err(FileError::of(path))
 }
 
 fn tile_photo_bytes(bytes: &[u8], out: &Path, id: &str, settings: &Settings) -> Result<TilesSummary, String> {
@@ -115,7 +117,7 @@ fn tile_photo_bytes(bytes: &[u8], out: &Path, id: &str, settings: &Settings) -> 
     let mut warnings = decoded.notes;
     let mut image = disan_imaging::orient(decoded.image, meta.orientation);
     if let Err(w) = disan_imaging::to_srgb(&mut image, decoded.icc_profile.as_deref()) {
-        warnings.push(w);
+        warnings.push(w.to_string());
     }
     let (width, height) = image.dimensions();
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
@@ -139,8 +141,8 @@ pub fn tile_photo_files(
     out: &Path,
     base_url: &str,
     settings: &Settings,
-    done: &(dyn Fn(&Path, &Result<TilesSummary, String>) + Sync),
-) -> Vec<Result<TilesSummary, String>> {
+    done: &(dyn Fn(&Path, &Result<TilesSummary, FileError>) + Sync),
+) -> Vec<Result<TilesSummary, FileError>> {
     let budget = crate::budget::MemoryBudget::new(settings.memory_budget_bytes);
     let base = base_url.trim_end_matches('/');
     let single = files.len() == 1;
@@ -163,7 +165,8 @@ pub fn tile_photo_files(
                 // The decode and the pyramid's second level, beside the file's bytes.
                 let _reservation = budget.reserve(probe.decode_bytes() * 3 / 2 + bytes.len() as u64);
                 tile_photo_bytes(&bytes, &dir, &id, settings)
-            });
+            })
+            .map_err(FileError::of(file));
             done(file, &result);
             result
         })

@@ -54,6 +54,24 @@ pub enum PipelineError {
     Fs(#[from] disan_fs::FsError),
 }
 
+/// Why one file given to `disan tiles` or `disan pano` was not tiled: the file, and the reason with what to do
+/// (as a run report gives it).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct FileError {
+    pub file: PathBuf,
+    pub reason: String,
+}
+
+impl FileError {
+    fn of(file: &Path) -> impl FnOnce(String) -> Self + '_ {
+        move |reason| Self {
+            file: file.to_owned(),
+            reason,
+        }
+    }
+}
+
 /// What to ingest, where, and how.
 #[derive(Clone, Debug)]
 pub struct IngestRequest {

@@ -51,7 +51,7 @@ pub(crate) fn build_model(
         ));
     }
     let generator = concat!("Disan ", env!("CARGO_PKG_VERSION"));
-    let package = disan_model::package(scene, generator)?;
+    let package = disan_model::package(scene, generator).map_err(|e| e.to_string())?;
 
     let mut derivatives = BTreeMap::new();
     let mut put = |role: &str, name: &str, data: &[u8]| -> Result<(), String> {
@@ -128,7 +128,7 @@ pub(crate) fn build_model(
 }
 
 /// A square thumbnail on a neutral background, camera framed on the bounds.
-pub fn render_thumb(scene: &disan_model::Scene, size: u32) -> Result<image::RgbImage, String> {
+pub(crate) fn render_thumb(scene: &disan_model::Scene, size: u32) -> Result<image::RgbImage, String> {
     let gpu = disan_render::Gpu::shared().map_err(|e| e.to_string())?;
     let view = disan_render::View {
         width: size,

@@ -115,7 +115,11 @@ pub(crate) fn write_pyramid(
 }
 
 /// `disan pano`: the same pyramid for one file, without a collection. Returns the summary.
-pub fn tile_panorama_file(path: &Path, out: &Path, settings: &Settings) -> Result<PanoTiles, String> {
+pub fn tile_panorama_file(path: &Path, out: &Path, settings: &Settings) -> Result<PanoTiles, crate::FileError> {
+    tile_panorama(path, out, settings).map_err(crate::FileError::of(path))
+}
+
+fn tile_panorama(path: &Path, out: &Path, settings: &Settings) -> Result<PanoTiles, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let limits = disan_imaging::DecodeLimits::from(settings);
     let meta = disan_exif::read_metadata(

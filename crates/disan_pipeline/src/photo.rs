@@ -81,7 +81,7 @@ pub(crate) fn build_image(
         // Tiles need every pixel upright and in sRGB; the display derivatives come from a pyramid level.
         let mut full = disan_imaging::orient(decoded.image, orientation);
         if let Err(w) = disan_imaging::to_srgb(&mut full, decoded.icc_profile.as_deref()) {
-            warnings.push(w);
+            warnings.push(w.to_string());
         }
         let service = format!("{}/assets/{id}/iiif", ctx.base_url.trim_end_matches('/'));
         let out = crate::iiif::write_iiif(full, s, &stage.join("iiif"), &service, true)?;
@@ -107,7 +107,7 @@ pub(crate) fn build_image(
     } else if is_pano {
         // Tiles need every source pixel in sRGB.
         if let Err(w) = disan_imaging::to_srgb(&mut decoded.image, decoded.icc_profile.as_deref()) {
-            warnings.push(w);
+            warnings.push(w.to_string());
         }
         let mut out = crate::pano::write_pyramid(&decoded.image, metadata.pano.as_ref(), s, &stage.join("pano"))?;
         out.tiles.config = "pano/config.json".into();
@@ -136,7 +136,7 @@ pub(crate) fn build_image(
         let mut display = disan_imaging::orient(disan_imaging::resize_rgb(&decoded.image, sw, sh), orientation);
         drop(decoded.image);
         if let Err(w) = disan_imaging::to_srgb(&mut display, decoded.icc_profile.as_deref()) {
-            warnings.push(w);
+            warnings.push(w.to_string());
         }
         let (tw, th) = fit_within(dw, dh, s.thumb_size);
         let thumb = disan_imaging::resize_rgb(&display, tw, th);

@@ -196,11 +196,20 @@ impl IiifLayout {
     }
 }
 
+/// Why an `info.json` cannot be given a new id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InfoError {
+    #[error("info.json is not a JSON object")]
+    NotAnObject,
+    #[error("info.json is not an ImageService3 document")]
+    NotImageService3,
+}
+
 /// Sets the `id` of an `info.json` document; the rest is left byte for byte as it was parsed.
-pub fn rewrite_info_id(info: &mut Value, id: &str) -> Result<(), String> {
-    let obj = info.as_object_mut().ok_or("info.json is not a JSON object")?;
+pub fn rewrite_info_id(info: &mut Value, id: &str) -> Result<(), InfoError> {
+    let obj = info.as_object_mut().ok_or(InfoError::NotAnObject)?;
     if obj.get("type").and_then(Value::as_str) != Some("ImageService3") {
-        return Err("info.json is not an ImageService3 document".into());
+        return Err(InfoError::NotImageService3);
     }
     obj.insert("id".into(), Value::String(id.trim_end_matches('/').to_owned()));
     Ok(())
