@@ -124,6 +124,13 @@ pub const SITES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// A temporary folder holding the fixture collection.
+pub fn fixture_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fixture(dir.path());
+    dir
+}
+
 /// A collection made through the catalogue API, with thumbnails and display images cut from the samples.
 pub fn fixture(dir: &Path) {
     let lock = WriteLock::acquire(dir).unwrap();

@@ -447,10 +447,7 @@ impl Catalog {
         // Apply: metadata and sites first, then states (publishing checks the new values).
         let author = Author::new(author);
         let err = crate::sql_err(&self.path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = crate::begin_immediate(&mut self.conn, &self.path)?;
         let now: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(err)?;
         if now != version {
             return Ok(None);

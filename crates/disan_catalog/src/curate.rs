@@ -218,6 +218,31 @@ pub(crate) fn current(
     }
 }
 
+/// Sets one language of a multilingual field in `table` (`asset_text`, `site_text`), or deletes it (`None`).
+fn store_text(
+    conn: &Connection,
+    table: &str,
+    owner: &str,
+    (id, field, lang): (&str, &str, &str),
+    value: Option<&str>,
+) -> rusqlite::Result<()> {
+    match value {
+        Some(v) => conn
+            .prepare_cached(&format!(
+                "INSERT INTO {table} ({owner}, field, lang, value) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT ({owner}, field, lang) DO UPDATE SET value = excluded.value"
+            ))?
+            .execute(params![id, field, lang, v])
+            .map(drop),
+        None => conn
+            .prepare_cached(&format!(
+                "DELETE FROM {table} WHERE {owner} = ?1 AND field = ?2 AND lang = ?3"
+            ))?
+            .execute(params![id, field, lang])
+            .map(drop),
+    }
+}
+
 fn store(
     conn: &Connection,
     entity: Entity,
@@ -231,32 +256,8 @@ fn store(
     match (entity, field) {
         (Entity::Asset, "state") => column("UPDATE assets SET state = ?2 WHERE id = ?1"),
         (Entity::Asset, "site") => column("UPDATE assets SET site_id = ?2 WHERE id = ?1"),
-        (Entity::Asset, _) => match value {
-            Some(v) => conn
-                .prepare_cached(
-                    "INSERT INTO asset_text (asset_id, field, lang, value) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (asset_id, field, lang) DO UPDATE SET value = excluded.value",
-                )?
-                .execute(params![id, field, lang, v])
-                .map(drop),
-            None => conn
-                .prepare_cached("DELETE FROM asset_text WHERE asset_id = ?1 AND field = ?2 AND lang = ?3")?
-                .execute(params![id, field, lang])
-                .map(drop),
-        },
-        (Entity::Site, "name" | "description") => match value {
-            Some(v) => conn
-                .prepare_cached(
-                    "INSERT INTO site_text (site_id, field, lang, value) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (site_id, field, lang) DO UPDATE SET value = excluded.value",
-                )?
-                .execute(params![id, field, lang, v])
-                .map(drop),
-            None => conn
-                .prepare_cached("DELETE FROM site_text WHERE site_id = ?1 AND field = ?2 AND lang = ?3")?
-                .execute(params![id, field, lang])
-                .map(drop),
-        },
+        (Entity::Asset, _) => store_text(conn, "asset_text", "asset_id", (id, field, lang), value),
+        (Entity::Site, "name" | "description") => store_text(conn, "site_text", "site_id", (id, field, lang), value),
         (Entity::Site, "province") => column("UPDATE sites SET province = ?2 WHERE id = ?1"),
         (Entity::Site, "rank") => column("UPDATE sites SET rank = ?2 WHERE id = ?1"),
         (Entity::Site, "type") => column("UPDATE sites SET type = ?2 WHERE id = ?1"),

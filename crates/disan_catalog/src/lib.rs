@@ -90,6 +90,13 @@ pub(crate) fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> CatalogError +
     }
 }
 
+/// A write transaction that takes the database's write lock at once (`BEGIN IMMEDIATE`), so what it reads
+/// stays true until it commits.
+pub(crate) fn begin_immediate<'c>(conn: &'c mut Connection, path: &Path) -> Result<rusqlite::Transaction<'c>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sql_err(path))
+}
+
 /// The current time as an RFC 3339 UTC timestamp.
 pub fn now() -> String {
     jiff::Timestamp::now().to_string()
@@ -282,10 +289,7 @@ impl Catalog {
                 source,
             };
             // IMMEDIATE: a second process migrating at the same moment waits, then finds the work done.
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(err)?;
+            let tx = begin_immediate(&mut self.conn, &self.path)?;
             let has_table: bool = tx
                 .query_row(
                     "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",

@@ -35,33 +35,30 @@ fn not_in(tour: &Tour, what: impl Into<String>) -> CatalogError {
     }
 }
 
+/// What `find` finds in the tour, or [`CatalogError::NotInTour`] naming `what`.
+fn found<'t, T>(
+    t: &'t mut Tour,
+    what: String,
+    find: impl FnOnce(&'t mut Tour) -> Option<&'t mut T>,
+) -> Result<&'t mut T> {
+    let tour = t.id.clone();
+    find(t).ok_or(CatalogError::NotInTour { tour, what })
+}
+
 fn scene_mut<'t>(t: &'t mut Tour, asset: &str) -> Result<&'t mut TourScene> {
-    if t.scene(asset).is_none() {
-        return Err(not_in(t, format!("scene {asset}")));
-    }
-    Ok(t.scene_mut(asset).expect("checked"))
+    found(t, format!("scene {asset}"), |t| t.scene_mut(asset))
 }
 
 fn link_mut<'t>(t: &'t mut Tour, id: &str) -> Result<&'t mut LinkHotspot> {
-    if !t.scenes.iter().any(|s| s.links.iter().any(|l| l.id == id)) {
-        return Err(not_in(t, format!("link {id}")));
-    }
-    Ok(t.scenes
-        .iter_mut()
-        .flat_map(|s| s.links.iter_mut())
-        .find(|l| l.id == id)
-        .expect("checked"))
+    found(t, format!("link {id}"), |t| {
+        t.scenes.iter_mut().flat_map(|s| &mut s.links).find(|l| l.id == id)
+    })
 }
 
 fn info_mut<'t>(t: &'t mut Tour, id: &str) -> Result<&'t mut InfoHotspot> {
-    if !t.scenes.iter().any(|s| s.infos.iter().any(|i| i.id == id)) {
-        return Err(not_in(t, format!("information point {id}")));
-    }
-    Ok(t.scenes
-        .iter_mut()
-        .flat_map(|s| s.infos.iter_mut())
-        .find(|i| i.id == id)
-        .expect("checked"))
+    found(t, format!("information point {id}"), |t| {
+        t.scenes.iter_mut().flat_map(|s| &mut s.infos).find(|i| i.id == id)
+    })
 }
 
 impl Catalog {

@@ -346,10 +346,7 @@ impl Catalog {
         self.check_tour_assets(&tour)?;
         let author = Author::new(author);
         let err = crate::sql_err(&self.path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = crate::begin_immediate(&mut self.conn, &self.path)?;
         let stored: Option<String> = tx
             .query_row("SELECT doc FROM tours WHERE id = ?1", [&tour.id], |r| r.get(0))
             .optional()

@@ -131,6 +131,15 @@ pub enum SiteCommand {
     History { site: String },
 }
 
+/// A site as JSON, or as text.
+fn show_site(s: &Site, json: bool) -> std::io::Result<()> {
+    if json {
+        print_json(s)
+    } else {
+        print_site(s, &mut std::io::stdout().lock())
+    }
+}
+
 fn split_assignments(args: &[String]) -> (Vec<String>, Vec<String>) {
     args.iter().cloned().partition(|a| !a.contains('='))
 }
@@ -500,22 +509,10 @@ pub fn site(collection: &Path, cmd: SiteCommand, json: bool, who: &str) -> anyho
                 writeln!(out, "{} site(s); ? = suggested by ingest, not confirmed", sites.len())?;
             }
         }
-        SiteCommand::Show { site } => {
-            let s = cat.site(&site)?;
-            if json {
-                print_json(&s)?;
-            } else {
-                print_site(&s, &mut std::io::stdout().lock())?;
-            }
-        }
+        SiteCommand::Show { site } => show_site(&cat.site(&site)?, json)?,
         SiteCommand::Create { id, fields } => {
             let changes = parse_changes(Entity::Site, &fields)?;
-            let (s, _) = cat.create_site(id.as_deref(), &changes, who)?;
-            if json {
-                print_json(&s)?;
-            } else {
-                print_site(&s, &mut std::io::stdout().lock())?;
-            }
+            show_site(&cat.create_site(id.as_deref(), &changes, who)?.0, json)?;
         }
         SiteCommand::Set { site, fields } => {
             let changes = parse_changes(Entity::Site, &fields)?;

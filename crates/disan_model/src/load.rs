@@ -116,13 +116,7 @@ pub fn load(doc: &Document) -> Result<Scene, String> {
             name: m.get("name").and_then(Value::as_str).map(str::to_owned),
             primitives: Vec::new(),
         };
-        for (pi, p) in m
-            .get("primitives")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (pi, p) in crate::validate::items(m, "primitives").enumerate() {
             match primitive(doc, p) {
                 Ok(Some(prim)) => mesh.primitives.push(prim),
                 Ok(None) => scene

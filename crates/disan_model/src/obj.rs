@@ -61,22 +61,19 @@ pub fn load_obj(bytes: &[u8], dir: &Path) -> Result<Scene, ModelError> {
         Ok(scene.textures.len() - 1)
     };
     for m in &materials {
-        let base_color_texture = match &m.diffuse_texture {
-            Some(t) => Some(TexRef {
-                texture: texture_for(t, &mut scene)?,
-                tex_coord: 0,
-                scale: 1.0,
-            }),
-            None => None,
+        let mut tex_ref = |file: &Option<String>| -> Result<Option<TexRef>, ModelError> {
+            file.as_deref()
+                .map(|f| {
+                    Ok(TexRef {
+                        texture: texture_for(f, &mut scene)?,
+                        tex_coord: 0,
+                        scale: 1.0,
+                    })
+                })
+                .transpose()
         };
-        let normal_texture = match &m.normal_texture {
-            Some(t) => Some(TexRef {
-                texture: texture_for(t, &mut scene)?,
-                tex_coord: 0,
-                scale: 1.0,
-            }),
-            None => None,
-        };
+        let base_color_texture = tex_ref(&m.diffuse_texture)?;
+        let normal_texture = tex_ref(&m.normal_texture)?;
         let kd = m.diffuse.unwrap_or([1.0; 3]);
         let alpha = m.dissolve.unwrap_or(1.0).clamp(0.0, 1.0);
         let base = if base_color_texture.is_some() { [1.0; 3] } else { kd };

@@ -261,13 +261,7 @@ impl Ctx<'_> {
         let mut colours = Vec::new();
         let mut index_uses = Vec::new();
         for (m, mesh) in self.array("meshes").iter().enumerate() {
-            for (pi, prim) in mesh
-                .get("primitives")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (pi, prim) in items(mesh, "primitives").enumerate() {
                 let pp = format!("/meshes/{m}/primitives/{pi}");
                 let attrs = prim.get("attributes").and_then(Value::as_object);
                 let mut vertices: Option<u64> = None;
@@ -348,14 +342,20 @@ impl Ctx<'_> {
                     }
                     let fmt = |x: f64| if float { format!("{x:?}") } else { format!("{x}") };
                     let cp = format!("{p}/{key}/{c}");
+                    let ((mismatch, word), (out_of_bound, beyond)) = if is_min {
+                        (
+                            ("ACCESSOR_MIN_MISMATCH", "minimum"),
+                            ("ACCESSOR_ELEMENT_OUT_OF_MIN_BOUND", "less than declared minimum"),
+                        )
+                    } else {
+                        (
+                            ("ACCESSOR_MAX_MISMATCH", "maximum"),
+                            ("ACCESSOR_ELEMENT_OUT_OF_MAX_BOUND", "greater than declared maximum"),
+                        )
+                    };
                     if actual != d {
-                        let (code, word) = if is_min {
-                            ("ACCESSOR_MIN_MISMATCH", "minimum")
-                        } else {
-                            ("ACCESSOR_MAX_MISMATCH", "maximum")
-                        };
                         self.err(
-                            code,
+                            mismatch,
                             cp.clone(),
                             format!(
                                 "Declared {word} value for this component ({}) does not match actual {word} ({}).",
@@ -366,15 +366,10 @@ impl Ctx<'_> {
                     }
                     let outside = column.filter(|&v| if is_min { v < d } else { v > d }).count();
                     if outside > 0 {
-                        let (code, word) = if is_min {
-                            ("ACCESSOR_ELEMENT_OUT_OF_MIN_BOUND", "less than declared minimum")
-                        } else {
-                            ("ACCESSOR_ELEMENT_OUT_OF_MAX_BOUND", "greater than declared maximum")
-                        };
                         self.err(
-                            code,
+                            out_of_bound,
                             cp,
-                            format!("Accessor contains {outside} element(s) {word} value {}.", fmt(d)),
+                            format!("Accessor contains {outside} element(s) {beyond} value {}.", fmt(d)),
                         );
                     }
                 }

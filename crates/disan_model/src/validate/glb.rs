@@ -21,22 +21,20 @@ pub(super) fn read_glb<'a>(bytes: &'a [u8], report: &mut Report) -> Option<(&'a 
         ));
         return None;
     }
-    let magic = u32_at(0).unwrap_or(0);
-    if magic != 0x4654_6C67 {
-        report.push(glb_issue(
-            "GLB_INVALID_MAGIC",
-            0,
-            format!("Invalid GLB magic value ({magic})."),
-        ));
-        return None;
-    }
-    let version = u32_at(4).unwrap_or(0);
-    if version != 2 {
-        report.push(glb_issue(
+    let (magic, version) = (u32_at(0).unwrap_or(0), u32_at(4).unwrap_or(0));
+    let bad_header = if magic != 0x4654_6C67 {
+        Some(("GLB_INVALID_MAGIC", 0, format!("Invalid GLB magic value ({magic}).")))
+    } else if version != 2 {
+        Some((
             "GLB_INVALID_VERSION",
             4,
             format!("Invalid GLB version value {version}."),
-        ));
+        ))
+    } else {
+        None
+    };
+    if let Some((code, offset, message)) = bad_header {
+        report.push(glb_issue(code, offset, message));
         return None;
     }
     let declared = u32_at(8).unwrap_or(0) as u64;

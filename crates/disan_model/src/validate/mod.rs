@@ -201,6 +201,11 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
     (report, Some(doc))
 }
 
+/// The elements of the array `v[key]`; none when it is missing or not an array (reported elsewhere).
+pub(crate) fn items<'v>(v: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
 fn issue(code: &str, severity: Severity, pointer: &str, message: String) -> Issue {
     Issue {
         code: code.to_owned(),
@@ -318,6 +323,15 @@ impl Ctx<'_> {
         }
     }
 
+    /// `TYPE_MISMATCH`: the value at `pointer` is not of the `expected` JSON type.
+    pub(super) fn type_mismatch(&mut self, pointer: String, v: &Value, expected: &str) {
+        self.err(
+            "TYPE_MISMATCH",
+            pointer,
+            format!("Type mismatch. Property value {} is not a '{expected}'.", type_name(v)),
+        );
+    }
+
     /// A reference property: must be a valid index into `target`.
     pub(super) fn check_ref(&mut self, value: Option<&Value>, target: &str, pointer: String) -> Option<usize> {
         let v = value?;
@@ -350,11 +364,7 @@ impl Ctx<'_> {
                 Some(o)
             }
             None => {
-                self.err(
-                    "TYPE_MISMATCH",
-                    p,
-                    format!("Type mismatch. Property value {} is not a 'object'.", type_name(v)),
-                );
+                self.type_mismatch(p, v, "object");
                 None
             }
         }
@@ -371,11 +381,7 @@ impl Ctx<'_> {
         let v = obj.get(key)?;
         let p = format!("{base}/{key}");
         let Some(a) = v.as_array() else {
-            self.err(
-                "TYPE_MISMATCH",
-                p,
-                format!("Type mismatch. Property value {} is not a 'array'.", type_name(v)),
-            );
+            self.type_mismatch(p, v, "array");
             return None;
         };
         if a.is_empty() {

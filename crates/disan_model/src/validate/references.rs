@@ -91,13 +91,7 @@ impl Ctx<'_> {
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (i, node) in nodes.iter().enumerate() {
             let p = format!("/nodes/{i}");
-            for (j, c) in node
-                .get("children")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (j, c) in items(node, "children").enumerate() {
                 let Some(c) = c.as_u64().map(|c| c as usize).filter(|&c| c < n) else {
                     continue;
                 };
@@ -154,13 +148,7 @@ impl Ctx<'_> {
         }
         let scenes = self.array("scenes").to_vec();
         for (s, scene) in scenes.iter().enumerate() {
-            for (k, node) in scene
-                .get("nodes")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (k, node) in items(scene, "nodes").enumerate() {
                 if let Some(i) = node.as_u64().map(|i| i as usize).filter(|&i| i < n)
                     && parent[i].is_some()
                 {

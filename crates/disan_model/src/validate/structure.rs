@@ -45,11 +45,7 @@ impl Ctx<'_> {
         for (key, kind) in TOP_LEVEL {
             let Some(v) = root.get(*key) else { continue };
             let Some(items) = v.as_array() else {
-                self.err(
-                    "TYPE_MISMATCH",
-                    format!("/{key}"),
-                    format!("Type mismatch. Property value {} is not a 'array'.", type_name(v)),
-                );
+                self.type_mismatch(format!("/{key}"), v, "array");
                 continue;
             };
             if items.is_empty() {
@@ -62,11 +58,7 @@ impl Ctx<'_> {
                         self.check_required(o, kind, &p);
                         self.object(kind, o, &p);
                     }
-                    None => self.err(
-                        "TYPE_MISMATCH",
-                        p,
-                        format!("Type mismatch. Property value {} is not a 'object'.", type_name(item)),
-                    ),
+                    None => self.type_mismatch(p, item, "object"),
                 }
             }
         }
@@ -79,29 +71,28 @@ impl Ctx<'_> {
         match kind {
             "accessor" => {
                 self.check_ref(o.get("bufferView"), "bufferViews", format!("{p}/bufferView"));
-                if o.contains_key("byteOffset") && !o.contains_key("bufferView") {
-                    self.err(
-                        "UNSATISFIED_DEPENDENCY",
-                        format!("{p}/byteOffset"),
-                        "Dependency failed. 'bufferView' must be defined.".into(),
-                    );
-                }
-                if let Some(ct) = o.get("componentType").and_then(Value::as_u64)
-                    && component_size(ct).is_none()
-                {
+                self.requires(o, "byteOffset", "bufferView", p);
+                let bad_component = o
+                    .get("componentType")
+                    .and_then(Value::as_u64)
+                    .filter(|&ct| component_size(ct).is_none())
+                    .map(|ct| ("componentType", format!("{ct}"), "(5120, 5121, 5122, 5123, 5125, 5126)"));
+                let bad_type = o
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .filter(|ty| component_count(ty).is_none())
+                    .map(|ty| {
+                        (
+                            "type",
+                            format!("'{ty}'"),
+                            "('SCALAR', 'VEC2', 'VEC3', 'VEC4', 'MAT2', 'MAT3', 'MAT4')",
+                        )
+                    });
+                for (key, value, valid) in bad_component.into_iter().chain(bad_type) {
                     self.err(
                         "VALUE_NOT_IN_LIST",
-                        format!("{p}/componentType"),
-                        format!("Invalid value {ct}. Valid values are (5120, 5121, 5122, 5123, 5125, 5126)."),
-                    );
-                }
-                if let Some(ty) = o.get("type").and_then(Value::as_str)
-                    && component_count(ty).is_none()
-                {
-                    self.err(
-                        "VALUE_NOT_IN_LIST",
-                        format!("{p}/type"),
-                        format!("Invalid value '{ty}'. Valid values are ('SCALAR', 'VEC2', 'VEC3', 'VEC4', 'MAT2', 'MAT3', 'MAT4')."),
+                        format!("{p}/{key}"),
+                        format!("Invalid value {value}. Valid values are {valid}."),
                     );
                 }
                 if o.get("normalized").and_then(Value::as_bool) == Some(true)
@@ -113,15 +104,7 @@ impl Ctx<'_> {
                         "Only (u)byte and (u)short accessors can be normalized.".into(),
                     );
                 }
-                if let Some(c) = o.get("count")
-                    && c.as_u64().is_none_or(|c| c < 1)
-                {
-                    self.err(
-                        "VALUE_NOT_IN_RANGE",
-                        format!("{p}/count"),
-                        format!("Value {c} is out of range."),
-                    );
-                }
+                self.at_least_one(o, "count", p);
                 if let Some(sparse) = self.sub_object(o, "sparse", "sparse", p) {
                     let sp = format!("{p}/sparse");
                     if let Some(idx) = self.sub_object(sparse, "indices", "sparse.indices", &sp) {
@@ -133,47 +116,29 @@ impl Ctx<'_> {
                 }
             }
             "animation" => {
-                if let Some(chs) = self.sub_array(o, "channels", p, true) {
-                    for (i, ch) in chs.iter().enumerate() {
-                        let Some(ch) = ch.as_object() else { continue };
-                        let cp = format!("{p}/channels/{i}");
-                        self.check_required(ch, "channel", &cp);
-                        let samplers = o.get("samplers").and_then(Value::as_array).map_or(0, Vec::len);
-                        if let Some(s) = ch.get("sampler")
-                            && s.as_u64().is_none_or(|s| s as usize >= samplers)
-                        {
-                            self.err(
-                                "UNRESOLVED_REFERENCE",
-                                format!("{cp}/sampler"),
-                                format!("Unresolved reference: {s}."),
-                            );
-                        }
-                        if let Some(t) = self.sub_object(ch, "target", "target", &cp) {
-                            self.check_ref(t.get("node"), "nodes", format!("{cp}/target/node"));
-                        }
+                self.each_object(o, "channels", p, "channel", |this, cp, ch| {
+                    let samplers = o.get("samplers").and_then(Value::as_array).map_or(0, Vec::len);
+                    if let Some(s) = ch.get("sampler")
+                        && s.as_u64().is_none_or(|s| s as usize >= samplers)
+                    {
+                        this.err(
+                            "UNRESOLVED_REFERENCE",
+                            format!("{cp}/sampler"),
+                            format!("Unresolved reference: {s}."),
+                        );
                     }
-                }
-                if let Some(ss) = self.sub_array(o, "samplers", p, true) {
-                    for (i, s) in ss.iter().enumerate() {
-                        let Some(s) = s.as_object() else { continue };
-                        let sp = format!("{p}/samplers/{i}");
-                        self.check_required(s, "animation.sampler", &sp);
-                        self.check_ref(s.get("input"), "accessors", format!("{sp}/input"));
-                        self.check_ref(s.get("output"), "accessors", format!("{sp}/output"));
+                    if let Some(t) = this.sub_object(ch, "target", "target", &cp) {
+                        this.check_ref(t.get("node"), "nodes", format!("{cp}/target/node"));
                     }
-                }
+                });
+                self.each_object(o, "samplers", p, "animation.sampler", |this, sp, s| {
+                    this.check_ref(s.get("input"), "accessors", format!("{sp}/input"));
+                    this.check_ref(s.get("output"), "accessors", format!("{sp}/output"));
+                });
             }
             "bufferView" => {
                 self.check_ref(o.get("buffer"), "buffers", format!("{p}/buffer"));
-                if let Some(l) = o.get("byteLength")
-                    && l.as_u64().is_none_or(|l| l < 1)
-                {
-                    self.err(
-                        "VALUE_NOT_IN_RANGE",
-                        format!("{p}/byteLength"),
-                        format!("Value {l} is out of range."),
-                    );
-                }
+                self.at_least_one(o, "byteLength", p);
                 if let Some(s) = o.get("byteStride").and_then(Value::as_u64) {
                     if !(4..=252).contains(&s) {
                         self.err(
@@ -223,13 +188,7 @@ impl Ctx<'_> {
             }
             "image" => {
                 self.check_ref(o.get("bufferView"), "bufferViews", format!("{p}/bufferView"));
-                if o.contains_key("bufferView") && !o.contains_key("mimeType") {
-                    self.err(
-                        "UNSATISFIED_DEPENDENCY",
-                        format!("{p}/bufferView"),
-                        "Dependency failed. 'mimeType' must be defined.".into(),
-                    );
-                }
+                self.requires(o, "bufferView", "mimeType", p);
             }
             "material" => {
                 let pbr = self.sub_object(o, "pbrMetallicRoughness", "", p);
@@ -250,36 +209,14 @@ impl Ctx<'_> {
                         let pp = format!("{p}/primitives/{i}");
                         self.check_required(prim, "primitive", &pp);
                         if let Some(attrs) = self.sub_object(prim, "attributes", "", &pp) {
-                            if attrs.is_empty() {
-                                self.err(
-                                    "EMPTY_ENTITY",
-                                    format!("{pp}/attributes"),
-                                    "Entity cannot be empty.".into(),
-                                );
-                            }
-                            for (name, a) in attrs {
-                                self.check_ref(
-                                    Some(a),
-                                    "accessors",
-                                    format!("{pp}/attributes/{}", name.replace('/', "~1")),
-                                );
-                            }
+                            self.accessor_map(attrs, &format!("{pp}/attributes"));
                         }
                         self.check_ref(prim.get("indices"), "accessors", format!("{pp}/indices"));
                         self.check_ref(prim.get("material"), "materials", format!("{pp}/material"));
                         if let Some(targets) = self.sub_array(prim, "targets", &pp, true) {
                             for (t, target) in targets.iter().enumerate() {
                                 if let Some(target) = target.as_object() {
-                                    if target.is_empty() {
-                                        self.err(
-                                            "EMPTY_ENTITY",
-                                            format!("{pp}/targets/{t}"),
-                                            "Entity cannot be empty.".into(),
-                                        );
-                                    }
-                                    for (name, a) in target {
-                                        self.check_ref(Some(a), "accessors", format!("{pp}/targets/{t}/{name}"));
-                                    }
+                                    self.accessor_map(target, &format!("{pp}/targets/{t}"));
                                 }
                             }
                         }
@@ -327,6 +264,64 @@ impl Ctx<'_> {
     pub(super) fn texture_info(&mut self, o: &Map<String, Value>, key: &str, base: &str) {
         if let Some(t) = self.sub_object(o, key, "textureInfo", base) {
             self.check_ref(t.get("index"), "textures", format!("{base}/{key}/index"));
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// Each object in the array `o[key]` (checked by [`Ctx::sub_array`]), its required properties checked
+    /// as `kind`, then `f` with its pointer.
+    fn each_object<'v>(
+        &mut self,
+        o: &'v Map<String, Value>,
+        key: &str,
+        p: &str,
+        kind: &str,
+        mut f: impl FnMut(&mut Self, String, &'v Map<String, Value>),
+    ) {
+        let Some(items) = self.sub_array(o, key, p, true) else {
+            return;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let Some(item) = item.as_object() else { continue };
+            let ip = format!("{p}/{key}/{i}");
+            self.check_required(item, kind, &ip);
+            f(self, ip, item);
+        }
+    }
+
+    /// `VALUE_NOT_IN_RANGE` when `o[key]` is present but not an integer of at least 1.
+    fn at_least_one(&mut self, o: &Map<String, Value>, key: &str, p: &str) {
+        if let Some(v) = o.get(key)
+            && v.as_u64().is_none_or(|n| n < 1)
+        {
+            self.err(
+                "VALUE_NOT_IN_RANGE",
+                format!("{p}/{key}"),
+                format!("Value {v} is out of range."),
+            );
+        }
+    }
+
+    /// `UNSATISFIED_DEPENDENCY` at `key` when `o` has `key` but not `needed`.
+    fn requires(&mut self, o: &Map<String, Value>, key: &str, needed: &str, p: &str) {
+        if o.contains_key(key) && !o.contains_key(needed) {
+            self.err(
+                "UNSATISFIED_DEPENDENCY",
+                format!("{p}/{key}"),
+                format!("Dependency failed. '{needed}' must be defined."),
+            );
+        }
+    }
+
+    /// A map of attribute names to accessors (a primitive's `attributes`, a morph target): not empty, and
+    /// every value a valid accessor index.
+    fn accessor_map(&mut self, map: &Map<String, Value>, pointer: &str) {
+        if map.is_empty() {
+            self.err("EMPTY_ENTITY", pointer.to_owned(), "Entity cannot be empty.".into());
+        }
+        for (name, a) in map {
+            self.check_ref(Some(a), "accessors", format!("{pointer}/{}", name.replace('/', "~1")));
         }
     }
 }
