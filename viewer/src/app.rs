@@ -87,7 +87,7 @@ pub struct ViewerApp {
     /// An information point of a tour, opened.
     pub info_card: Option<InfoCard>,
     /// Curator mode's form and tools.
-    pub curator: crate::curate::Curator,
+    pub curator: crate::curator::Curator,
     last_input: f64,
     pub(crate) searched: Option<SearchKey>,
     error: Option<String>,
@@ -114,7 +114,7 @@ impl ViewerApp {
             pano: None,
             model: None,
             info_card: None,
-            curator: crate::curate::Curator::new(&author),
+            curator: crate::curator::Curator::new(&author),
             last_input: 0.0,
             searched: None,
             error: None,

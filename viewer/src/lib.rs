@@ -4,6 +4,7 @@
 pub mod app;
 pub mod collection;
 pub mod curate;
+pub mod curator;
 pub mod deepzoom;
 pub mod fonts;
 pub mod i18n;

@@ -12,7 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::fields::{self, Change, Entity};
-use crate::{Catalog, CatalogError, Result, search};
+use crate::search::{self, Filter};
+use crate::{Catalog, CatalogError, Result};
 
 /// Workflow states, in order.
 pub const STATES: [&str; 4] = ["draft", "in_review", "published", "withdrawn"];
@@ -55,25 +56,6 @@ impl Revision {
             Some(l) => format!("{}.{l}", self.field),
             None => self.field.clone(),
         }
-    }
-}
-
-/// Which assets a batch edit or a search applies to. Empty fields do not filter.
-#[derive(Clone, Debug, Default)]
-pub struct Filter {
-    /// A site id (or a site's exact name in any language).
-    pub site: Option<String>,
-    pub kind: Option<AssetKind>,
-    /// A tag of `subject`, in any language, ignoring case and diacritics.
-    pub tag: Option<String>,
-    pub state: Option<String>,
-    /// A heritage rank id (`national`, `unesco`, …) of the asset's site.
-    pub rank: Option<String>,
-}
-
-impl Filter {
-    pub fn is_empty(&self) -> bool {
-        self.site.is_none() && self.kind.is_none() && self.tag.is_none() && self.state.is_none() && self.rank.is_none()
     }
 }
 
@@ -214,7 +196,7 @@ pub(crate) fn current(
             .optional()?
             .map(|c| c.to_string())),
         (Entity::Site, _) => Ok(None),
-        (Entity::Tour, _) => crate::tours::stored(conn, id),
+        (Entity::Tour, _) => crate::tour_rows::stored(conn, id),
     }
 }
 
@@ -276,7 +258,7 @@ fn store(
             .execute(params![id, value == Some("true")])
             .map(drop),
         (Entity::Site, _) => Ok(()),
-        (Entity::Tour, _) => crate::tours::store(conn, id, value),
+        (Entity::Tour, _) => crate::tour_rows::store(conn, id, value),
     }
 }
 

@@ -12,14 +12,15 @@ mod schema;
 mod search;
 mod sites;
 mod tour_edit;
+mod tour_rows;
 pub mod tours;
 pub mod vocab;
 
 pub use csv_io::{CellChange, CellError, ImportReport};
-pub use curate::{AssetMeta, Filter, PublicationIssue, Revision, STATES, SiteRef, allowed_transition};
+pub use curate::{AssetMeta, PublicationIssue, Revision, STATES, SiteRef, allowed_transition};
 pub use fields::{Change, Entity};
 pub use records::PublicRecord;
-pub use search::{MatchTier, RANK_WINDOW, SearchHit, fold_for_index};
+pub use search::{Filter, MatchTier, RANK_WINDOW, SearchHit, fold_for_index};
 pub use sites::{Site, SuggestReport, slug};
 pub use tour_edit::{Arrival, InfoPoint};
 pub use tours::{InfoHotspot, LinkHotspot, LinkSuggestion, RejectedLink, TOURS_DIR, Tour, TourScene, TourView};

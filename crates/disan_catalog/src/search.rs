@@ -10,8 +10,26 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::curate::Filter;
 use crate::{Catalog, Result, vocab};
+
+/// Which assets a batch edit or a search applies to. Empty fields do not filter.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// A site id (or a site's exact name in any language).
+    pub site: Option<String>,
+    pub kind: Option<AssetKind>,
+    /// A tag of `subject`, in any language, ignoring case and diacritics.
+    pub tag: Option<String>,
+    pub state: Option<String>,
+    /// A heritage rank id (`national`, `unesco`, …) of the asset's site.
+    pub rank: Option<String>,
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        self.site.is_none() && self.kind.is_none() && self.tag.is_none() && self.state.is_none() && self.rank.is_none()
+    }
+}
 
 /// The facet token of a filter value: one alphanumeric token (hex for ids with separators).
 pub(crate) fn facet(prefix: char, value: &str) -> String {

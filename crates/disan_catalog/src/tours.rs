@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use disan_core::{AssetKind, GeoPoint, LangText};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use crate::curate::{Author, Revision, apply};
@@ -460,29 +460,6 @@ impl Catalog {
         }
         out.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
         Ok(out)
-    }
-}
-
-/// The stored document of a tour (for `curate::current`).
-pub(crate) fn stored(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT doc FROM tours WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()
-}
-
-/// Stores (or, with `None`, deletes) a tour's document (for `curate::store`).
-pub(crate) fn store(conn: &rusqlite::Connection, id: &str, doc: Option<&str>) -> rusqlite::Result<()> {
-    match doc {
-        Some(d) => conn
-            .prepare_cached(
-                "INSERT INTO tours (id, doc) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
-            )?
-            .execute(params![id, d])
-            .map(drop),
-        None => conn
-            .prepare_cached("DELETE FROM tours WHERE id = ?1")?
-            .execute([id])
-            .map(drop),
     }
 }
 

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::scene::{Attributes, IDENTITY, Material, Mesh, Node, Primitive, Sampler, Scene, TexRef, Texture, Vertex};
-use crate::validate::{Document, parse_data_uri, sniff_image};
+use crate::validate::{Document, parse_data_uri};
 
 fn u(v: Option<&Value>) -> Option<usize> {
     v.and_then(Value::as_u64).map(|x| x as usize)
@@ -337,9 +337,4 @@ pub fn trs(t: [f32; 3], r: [f32; 4], s: [f32; 3]) -> [f32; 16] {
         t[2],
         1.0,
     ]
-}
-
-/// Image bytes with their recognised MIME type.
-pub(crate) fn sniffed(bytes: &[u8]) -> Option<&'static str> {
-    sniff_image(bytes)
 }

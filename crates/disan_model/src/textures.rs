@@ -29,7 +29,7 @@ pub enum TextureError {
 /// An image as a glTF texture: PNG and JPEG kept byte for byte, WebP/GIF re-encoded to PNG.
 pub fn normalise_image(name: Option<&str>, bytes: Vec<u8>) -> Result<Image, TextureError> {
     let name = name.map(str::to_owned);
-    match crate::load::sniffed(&bytes) {
+    match crate::validate::sniff_image(&bytes) {
         Some(mime @ ("image/png" | "image/jpeg")) => {
             let (width, height) = disan_imaging::dimensions(&bytes, &LIMITS)?;
             if width > MAX_TEXTURE_SIDE || height > MAX_TEXTURE_SIDE {

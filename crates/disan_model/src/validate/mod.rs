@@ -428,5 +428,10 @@ mod tests {
         assert!(parse_data_uri("data:").is_err());
         assert!(parse_data_uri("data:application/octet-stream;;base64,AA==").is_err());
         assert!(parse_data_uri("data:image/png;base64,`").is_err());
+        // Percent-encoded bytes of a plain (not base64) URI are bytes, not UTF-8 text: 0x80 and above survive.
+        assert_eq!(
+            parse_data_uri("data:application/octet-stream,%00%7F%80%FFA").unwrap().1,
+            vec![0x00, 0x7F, 0x80, 0xFF, b'A']
+        );
     }
 }
