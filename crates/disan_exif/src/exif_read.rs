@@ -37,13 +37,13 @@ pub(crate) fn read_exif(bytes: &[u8], meta: &mut CaptureMetadata) {
     meta.exposure_s = rational(&exif, Tag::ExposureTime).filter(|v| *v > 0.0);
     meta.f_number = rational(&exif, Tag::FNumber).filter(|v| *v > 0.0);
     meta.focal_length_mm = rational(&exif, Tag::FocalLength).filter(|v| *v > 0.0);
-    meta.iso = field(Tag::PhotographicSensitivity)
-        .and_then(|f| f.value.get_uint(0))
-        .filter(|v| *v > 0);
+    meta.iso = rational(&exif, Tag::PhotographicSensitivity)
+        .filter(|v| *v >= 1.0 && *v <= f64::from(u32::MAX))
+        .map(|v| v.round() as u32);
     meta.heading_deg = rational(&exif, Tag::GPSImgDirection).filter(|v| (0.0..=360.0).contains(v));
     if let Some(f) = field(Tag::Orientation) {
-        match f.value.get_uint(0) {
-            Some(o @ 1..=8) => meta.orientation = Some(o as u16),
+        match first(&f.value) {
+            Some(o) if (1.0..=8.0).contains(&o) && o.fract() == 0.0 => meta.orientation = Some(o as u16),
             other => meta.warnings.push(format!(
                 "EXIF Orientation {} is not 1–8; the image is taken as upright",
                 other.map_or_else(|| f.display_value().to_string(), |o| o.to_string())
@@ -54,20 +54,22 @@ pub(crate) fn read_exif(bytes: &[u8], meta: &mut CaptureMetadata) {
 }
 
 fn read_gps(exif: &Exif, meta: &mut CaptureMetadata) {
-    let lat = degrees(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S');
-    let lon = degrees(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, b'W');
+    let lat = degrees(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S', &mut meta.warnings);
+    let lon = degrees(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, b'W', &mut meta.warnings);
     let (Some(lat), Some(lon)) = (lat, lon) else {
         return;
     };
     let mut alt = None;
-    if let Some(f) = exif.get_field(Tag::GPSAltitude, In::PRIMARY)
-        && let Value::Rational(r) = &f.value
-        && let Some(r) = r.first()
-        && r.denom != 0
-    {
-        let mut metres = r.to_f64();
-        if metres > MAX_PLAUSIBLE_ALTITUDE_M {
+    if let Some(f) = exif.get_field(Tag::GPSAltitude, In::PRIMARY) {
+        let Some(mut metres) = first(&f.value) else {
+            meta.warnings.push(unreadable(f));
+            return set_position(meta, lat, lon, None);
+        };
+        if let Value::Rational(r) = &f.value
+            && metres > MAX_PLAUSIBLE_ALTITUDE_M
+        {
             // A negative altitude stored as an unsigned 32-bit numerator.
+            let r = r[0];
             metres = f64::from(r.num as i32) / f64::from(r.denom);
             meta.warnings.push(format!(
                 "EXIF GPSAltitude {} m is impossible; read as the signed value {metres} m",
@@ -76,13 +78,17 @@ fn read_gps(exif: &Exif, meta: &mut CaptureMetadata) {
         }
         let below = exif
             .get_field(Tag::GPSAltitudeRef, In::PRIMARY)
-            .and_then(|f| f.value.get_uint(0))
-            == Some(1);
+            .and_then(|f| first(&f.value))
+            == Some(1.0);
         if below && metres > 0.0 {
             metres = -metres;
         }
         alt = Some(metres);
     }
+    set_position(meta, lat, lon, alt);
+}
+
+fn set_position(meta: &mut CaptureMetadata, lat: f64, lon: f64, alt: Option<f64>) {
     let point = GeoPoint { lat, lon, alt };
     if point.is_plausible() {
         meta.gps = Some(point);
@@ -92,26 +98,63 @@ fn read_gps(exif: &Exif, meta: &mut CaptureMetadata) {
     }
 }
 
-/// Degrees + minutes + seconds with the sign from the reference tag (`S` or `W` is negative).
-fn degrees(exif: &Exif, tag: Tag, ref_tag: Tag, negative: u8) -> Option<f64> {
+/// Degrees + minutes + seconds, of any numeric type, with the sign from the reference tag (`S` or `W` is
+/// negative) or from the value itself (a signed rational written negative). A field that is there but holds no
+/// usable number gives a warning: a position is never dropped silently.
+fn degrees(exif: &Exif, tag: Tag, ref_tag: Tag, negative: u8, warnings: &mut Vec<String>) -> Option<f64> {
     let f = exif.get_field(tag, In::PRIMARY)?;
-    let Value::Rational(parts) = &f.value else {
+    let Some(parts) = numbers(&f.value) else {
+        warnings.push(unreadable(f));
         return None;
     };
-    if parts.is_empty() || parts.iter().any(|r| r.denom == 0) {
-        return None;
-    }
     let dms: f64 = parts
         .iter()
         .take(3)
         .zip([1.0, 60.0, 3600.0])
-        .map(|(r, div)| r.to_f64() / div)
+        .map(|(v, div)| v.abs() / div)
         .sum();
-    let sign = match exif.get_field(ref_tag, In::PRIMARY).map(|f| &f.value) {
-        Some(Value::Ascii(v)) if v.first().and_then(|s| s.first()) == Some(&negative) => -1.0,
-        _ => 1.0,
+    let reference = exif.get_field(ref_tag, In::PRIMARY).map(|f| &f.value);
+    let said_negative = match reference {
+        Some(Value::Ascii(v)) => v.first().and_then(|s| s.first()).map(u8::to_ascii_uppercase) == Some(negative),
+        _ => false,
     };
+    let sign = if said_negative || parts[0] < 0.0 { -1.0 } else { 1.0 };
     Some(sign * dms)
+}
+
+/// The warning for a field whose value is not a number Disan can use.
+fn unreadable(f: &exif::Field) -> String {
+    format!(
+        "EXIF {} holds no usable number ({}); it is ignored",
+        f.tag,
+        f.display_value()
+    )
+}
+
+/// Every number of a field, whatever numeric TIFF type the camera wrote it in, as exiftool reads them: BYTE,
+/// SHORT, LONG, RATIONAL, SBYTE, SSHORT, SLONG, SRATIONAL, FLOAT, DOUBLE, and UNDEFINED bytes (which some
+/// cameras use for GPSAltitudeRef and GPSVersionID). `None` for text, an empty field, a zero denominator or a
+/// value that is not finite.
+fn numbers(value: &Value) -> Option<Vec<f64>> {
+    let v: Vec<f64> = match value {
+        Value::Byte(v) | Value::Undefined(v, _) => v.iter().map(|&x| f64::from(x)).collect(),
+        Value::SByte(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        Value::Short(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        Value::SShort(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        Value::Long(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        Value::SLong(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        Value::Rational(v) if v.iter().all(|r| r.denom != 0) => v.iter().map(exif::Rational::to_f64).collect(),
+        Value::SRational(v) if v.iter().all(|r| r.denom != 0) => v.iter().map(exif::SRational::to_f64).collect(),
+        Value::Float(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        Value::Double(v) => v.clone(),
+        _ => return None,
+    };
+    (!v.is_empty() && v.iter().all(|x| x.is_finite())).then_some(v)
+}
+
+/// The first number of a field ([`numbers`]).
+fn first(value: &Value) -> Option<f64> {
+    numbers(value).map(|v| v[0])
 }
 
 fn ascii(exif: &Exif, tag: Tag) -> Option<String> {
@@ -125,14 +168,9 @@ fn ascii(exif: &Exif, tag: Tag) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// The first number of a tag, of any numeric type ([`numbers`]).
 fn rational(exif: &Exif, tag: Tag) -> Option<f64> {
-    let f = exif.get_field(tag, In::PRIMARY)?;
-    match &f.value {
-        Value::Rational(v) => v.first().filter(|r| r.denom != 0).map(|r| r.to_f64()),
-        Value::SRational(v) => v.first().filter(|r| r.denom != 0).map(|r| r.to_f64()),
-        _ => None,
-    }
-    .filter(|v| v.is_finite())
+    first(&exif.get_field(tag, In::PRIMARY)?.value)
 }
 
 fn date_time(value: &Value) -> Option<String> {
