@@ -66,16 +66,18 @@ impl Collection {
         let mut items = Vec::new();
         let (records, unreadable) = catalog.list_readable(None)?;
         let mut skipped: Vec<String> = unreadable.iter().map(ToString::to_string).collect();
+        let collection = disan_fs::Root::new(root);
         for r in records {
             if published_only && r.state != "published" {
                 continue;
             }
-            let Ok(folder) = disan_fs::confine(root, &r.folder) else {
+            let Ok(folder) = collection.confine(&r.folder) else {
                 skipped.push(format!("asset {}: folder {:?} leaves the collection", r.id(), r.folder));
                 continue;
             };
             // Every path a manifest names must stay inside the asset's folder (`disan_fs::confine`).
-            let inside = |rel: &str| disan_fs::confine(&folder, rel).ok();
+            let asset = disan_fs::Root::new(&folder);
+            let inside = |rel: &str| asset.confine(rel).ok();
             let path_of = |name: &str| r.manifest.derivatives.get(name).and_then(|d| inside(&d.path));
             let m = &r.manifest;
             items.push(Item {

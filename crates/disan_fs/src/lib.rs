@@ -184,31 +184,52 @@ pub fn plain_relative(rel: &str) -> Result<&Path> {
 
 /// The confinement rule: `rel` joined to `base`, if it passes [`plain_relative`] and no existing part of it
 /// is a symlink that resolves outside `base` (or nowhere). What does not exist yet cannot escape, so it is
-/// allowed: the caller's open fails on its own.
+/// allowed: the caller's open fails on its own. For many paths under one base, use a [`Root`].
 pub fn confine(base: &Path, rel: &str) -> Result<PathBuf> {
-    let relative = plain_relative(rel)?;
-    let joined = base.join(relative);
-    let Ok(canonical_base) = base.canonicalize() else {
-        return Ok(joined);
-    };
-    let mut at = base.to_path_buf();
-    for c in relative.components() {
-        at.push(c);
-        match std::fs::symlink_metadata(&at) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let inside = at.canonicalize().is_ok_and(|t| t.starts_with(&canonical_base));
-                if !inside {
-                    return Err(FsError::Confined {
-                        path: rel.to_owned(),
-                        reason: "a symbolic link that leads out of its folder",
-                    });
-                }
-            }
-            Ok(_) => {}
-            Err(_) => break,
+    Root::new(base).confine(rel)
+}
+
+/// A folder paths are confined to, with its canonical form resolved once for all of them.
+pub struct Root {
+    base: PathBuf,
+    /// `None` when the folder does not exist: nothing under it can escape.
+    canonical: Option<PathBuf>,
+}
+
+impl Root {
+    pub fn new(base: &Path) -> Self {
+        Self {
+            base: base.to_owned(),
+            canonical: base.canonicalize().ok(),
         }
     }
-    Ok(joined)
+
+    /// [`confine`] under this root.
+    pub fn confine(&self, rel: &str) -> Result<PathBuf> {
+        let relative = plain_relative(rel)?;
+        let joined = self.base.join(relative);
+        let Some(canonical_base) = &self.canonical else {
+            return Ok(joined);
+        };
+        let mut at = self.base.clone();
+        for c in relative.components() {
+            at.push(c);
+            match std::fs::symlink_metadata(&at) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    let inside = at.canonicalize().is_ok_and(|t| t.starts_with(canonical_base));
+                    if !inside {
+                        return Err(FsError::Confined {
+                            path: rel.to_owned(),
+                            reason: "a symbolic link that leads out of its folder",
+                        });
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        Ok(joined)
+    }
 }
 
 #[cfg(test)]
