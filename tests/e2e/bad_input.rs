@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use disan_tests::{entry, ingest, testdata};
+use disan_tests::{chromium_console, chromium_dom, chromium_screenshot, entry, ingest, serve, testdata, web_dir};
 
 /// A JPEG whose main frame header claims `w`×`h` pixels.
 fn jpeg_claiming(w: u16, h: u16) -> Vec<u8> {
@@ -29,6 +29,9 @@ fn bad_files_fail_alone_and_the_batch_goes_on() {
     let d = input.path();
     let good = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
     write(d, "good.jpg", &good);
+    // The same bytes again (folded on the run page) and a relic model (its thumbnail is rendered).
+    write(d, "copy-of-good.jpg", &good);
+    write(d, "stele.glb", &std::fs::read(testdata("models/Box.glb")).unwrap());
     write(d, "zero.jpg", b"");
     write(d, "truncated.jpg", &good[..good.len() / 2]);
     write(d, "text.jpg", b"this is a note, not a photo\n");
@@ -50,6 +53,8 @@ fn bad_files_fail_alone_and_the_batch_goes_on() {
 
     let (code, report, _) = ingest(col.path(), &[d], &[]);
     assert_eq!(code, 2);
+    assert_eq!(entry(&report, "stele.glb")["outcome"], "ingested");
+    assert_eq!(report["summary"]["duplicates"], 1);
     let reason = |name: &str| entry(&report, name)["reason"].as_str().unwrap_or_default().to_owned();
     assert_eq!(entry(&report, "good.jpg")["outcome"], "ingested");
     assert_eq!(entry(&report, "mislabelled.jpg")["outcome"], "ingested");
@@ -79,7 +84,70 @@ fn bad_files_fail_alone_and_the_batch_goes_on() {
     assert_eq!(manifest["source"]["format"], "png");
     // Nothing of a failed file is left in the collection.
     let assets = std::fs::read_dir(col.path().join("assets")).unwrap().count();
-    assert_eq!(assets, 3, "three asset folders and no staging left over");
+    assert_eq!(assets, 4, "four asset folders and no staging left over");
+    run_page_shows_the_run(col.path(), &report);
+}
+
+/// The run's page (`runs/<run-id>.html`) in headless Chromium: every count, every failure with what to do,
+/// a thumbnail that loads for every new asset, the GPS point on the map, folded duplicates, no script and
+/// nothing on the console; and a screenshot to look at.
+fn run_page_shows_the_run(collection: &Path, report: &serde_json::Value) {
+    let page = collection.join(report["page"].as_str().expect("the report names its page"));
+    assert!(page.is_file(), "{}", page.display());
+    let served = tempfile::tempdir().unwrap();
+    std::fs::copy(&page, served.path().join("page.html")).unwrap();
+    let base = serve(vec![
+        ("/run".into(), served.path().to_owned()),
+        ("/web".into(), web_dir()),
+    ]);
+    let dom = chromium_dom(&format!("{base}/web/run-page-check.html"), 30_000);
+    let json = dom
+        .split("<pre id=\"result\">")
+        .nth(1)
+        .and_then(|r| r.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no result in {dom}"));
+    let seen: serde_json::Value = serde_json::from_str(&json.replace("&quot;", "\"").replace("&amp;", "&"))
+        .unwrap_or_else(|e| panic!("{e}: {json}"));
+    for key in ["files", "ingested", "failed", "unchanged", "duplicates", "ignored"] {
+        assert_eq!(seen["counts"][key], report["summary"][key], "{key}: {seen}");
+    }
+    let failures: Vec<&str> = seen["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(failures.len(), 4, "{seen}");
+    assert!(failures.iter().any(|f| f.ends_with("bomb.jpg")), "{seen}");
+    assert!(
+        seen["todo"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.as_str().unwrap().len() > 20),
+        "{seen}"
+    );
+    // One thumbnail per new asset, each loaded; kind badges for photo and model.
+    assert_eq!(seen["images"], 4, "{seen}");
+    assert_eq!(seen["broken"].as_array().unwrap().len(), 0, "{seen}");
+    let badges = seen["badges"].to_string();
+    assert!(badges.contains("model") && badges.contains("photo"), "{seen}");
+    // DSCN0010.jpg carries a GPS position.
+    assert_eq!(seen["points"], 1, "{seen}");
+    assert!(seen["folded"].to_string().contains("duplicates"), "{seen}");
+    assert_eq!(seen["scripts"], 0, "{seen}");
+    let console = chromium_console(&format!("{base}/run/page.html"), 5_000);
+    assert!(console.is_empty(), "console: {console:#?}");
+    let shot = served.path().join("run-page.png");
+    let img = chromium_screenshot(&format!("{base}/run/page.html"), 1100, 1400, &shot);
+    let keep = std::env::temp_dir().join("disan-run-page.png");
+    img.save(&keep).unwrap();
+    let white = img.pixels().filter(|p| p.0.iter().all(|&c| c >= 245)).count();
+    assert!(
+        white < img.pixels().len() * 95 / 100,
+        "the page draws something: {}",
+        keep.display()
+    );
 }
 
 #[test]

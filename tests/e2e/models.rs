@@ -106,6 +106,13 @@ fn models_are_ingested_into_glb_and_lods_that_the_khronos_validator_passes() {
         &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/stele_obj"),
         &input.join("stele_obj"),
     );
+    // A model that draws nothing (one primitive of points, from the Khronos validator's suite, which
+    // passes it as valid glTF) is not an asset.
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/gltf-validator/base/data/mesh/invalid_tangent.gltf"),
+        input.join("points_only.gltf"),
+    )
+    .unwrap();
     // A glTF whose buffer lies outside its folder: refused, and the file is never read.
     std::fs::write(tmp.path().join("secret.bin"), [0u8; 36]).unwrap();
     std::fs::create_dir_all(input.join("escape")).unwrap();
@@ -116,8 +123,10 @@ fn models_are_ingested_into_glb_and_lods_that_the_khronos_validator_passes() {
     .unwrap();
 
     let collection = tmp.path().join("collection");
-    let (code, report, _) = ingest(&collection, &[&input], &["--no-progress"]);
+    let (code, report, stderr) = ingest(&collection, &[&input], &["--no-progress"]);
     assert_eq!(code, 2, "broken models make the run exit 2: {report:#}");
+    // Thumbnails were rendered with Vulkan, headless: no line of Mesa's on the terminal.
+    assert!(!stderr.contains("XDG_RUNTIME_DIR"), "stray lines: {stderr}");
     let files = report["files"].as_array().unwrap();
     let by_name = |name: &str| {
         files
@@ -148,6 +157,12 @@ fn models_are_ingested_into_glb_and_lods_that_the_khronos_validator_passes() {
             .as_str()
             .unwrap()
             .contains("re-export it without Draco")
+    );
+    let points = by_name("points_only.gltf");
+    assert_eq!(points["outcome"], "failed", "{points:#}");
+    assert!(
+        points["reason"].as_str().unwrap().contains("draws nothing"),
+        "{points:#}"
     );
     let escape = by_name("escape.gltf");
     assert_eq!(escape["outcome"], "failed");

@@ -43,6 +43,9 @@ pub fn disan(collection: &Path) -> Command {
     cmd.arg("--collection")
         .arg(collection)
         .env_remove("DISAN_COLLECTION")
+        // Headless, as on a server: Mesa must print nothing (issue 20, "no stray lines").
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("NODEVICE_SELECT")
         .env("RUST_BACKTRACE", "1");
     cmd
 }
@@ -351,6 +354,29 @@ pub fn chromium_dom(url: &str, budget_ms: u32) -> String {
         .unwrap();
     assert!(out.status.success(), "chromium failed on {url}");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What the page writes to the browser console (errors, CSP violations), one line per message: headless
+/// Chromium's own log on stderr, filtered to the page's console.
+pub fn chromium_console(url: &str, budget_ms: u32) -> Vec<String> {
+    let (chromium, _turn) = chromium();
+    let (mut cmd, _profile) = headless(chromium, budget_ms);
+    let out = cmd
+        .args([
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1024,768",
+            "--dump-dom",
+        ])
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium failed on {url}");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_owned)
+        .collect()
 }
 
 pub fn chromium_screenshot(url: &str, width: u32, height: u32, out: &Path) -> image::RgbImage {

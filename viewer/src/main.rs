@@ -34,6 +34,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    disan_render::quiet_headless_vulkan();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)

@@ -212,6 +212,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts: no stray Mesa lines on a headless terminal.
+    disan_render::quiet_headless_vulkan();
+    // Before anything can panic: one readable line, never a backtrace hint, on the terminal.
+    disan_pipeline::install_panic_hook();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()))

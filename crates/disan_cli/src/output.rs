@@ -113,7 +113,11 @@ pub fn print_ingest_summary(report: &RunReport, collection: &Path) -> std::io::R
         s.files,
         collection.display()
     )?;
-    writeln!(out, "report: {}", collection.join(report.relative_path()).display())
+    writeln!(out, "report: {}", collection.join(report.relative_path()).display())?;
+    if let Some(page) = &report.page {
+        writeln!(out, "run page: {}", collection.join(page).display())?;
+    }
+    Ok(())
 }
 
 pub fn print_list(assets: &[AssetRecord]) -> std::io::Result<()> {

@@ -278,7 +278,7 @@ pub fn read_scene(
                 report.push(warning(w));
             }
         }
-        return (report, scene);
+        return draws_something(report, scene);
     }
     let (mut report, doc) = validate::validate(bytes, name, dir, limits);
     if report.has_errors() {
@@ -290,7 +290,7 @@ pub fn read_scene(
             for w in &scene.warnings {
                 report.push(warning(w));
             }
-            (report, Some(scene))
+            draws_something(report, Some(scene))
         }
         Err(e) => {
             report.push(Issue {
@@ -304,6 +304,29 @@ pub fn read_scene(
         }
     }
 }
+
+/// A model whose default scene has no triangles (only points or lines, or nothing) is not an asset:
+/// nothing of it would show in any viewer. A valid glTF may be empty; a Disan asset may not.
+fn draws_something(mut report: Report, scene: Option<Scene>) -> (Report, Option<Scene>) {
+    match scene {
+        Some(scene) if scene.triangles() == 0 => {
+            report.push(Issue {
+                code: NO_TRIANGLES.into(),
+                message: "the model draws nothing: its default scene has no triangles (points and lines are \
+                          not kept); export the surface as a triangle mesh"
+                    .into(),
+                severity: Severity::Error,
+                pointer: Some(String::new()),
+                offset: None,
+            });
+            (report, None)
+        }
+        scene => (report, scene),
+    }
+}
+
+/// The report code of a model with no triangles in its default scene.
+pub const NO_TRIANGLES: &str = "DISAN_NO_TRIANGLES";
 
 fn warning(message: &str) -> Issue {
     Issue {

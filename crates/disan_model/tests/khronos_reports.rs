@@ -125,3 +125,134 @@ fn broken_models_are_refused_with_the_reason() {
     let text = draco.to_string();
     assert!(text.contains("re-export it without Draco"), "{text}");
 }
+
+/// The Khronos glTF-Validator's whole test suite (its `test/` folder, vendored in `tests/data/gltf-validator`
+/// with the validator's own expected report beside each file), run as data: for every file, the errors it
+/// expects (code and JSON pointer or byte offset) against ours. Prints a table per code (matched, missed) and
+/// the files wrongly accepted or wrongly refused.
+mod suite {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    pub fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/gltf-validator")
+    }
+
+    #[derive(Default)]
+    pub struct Tally {
+        /// code → (matched, missed)
+        pub codes: BTreeMap<String, (usize, usize)>,
+        pub missed: Vec<String>,
+        pub wrongly_accepted: Vec<String>,
+        pub wrongly_refused: Vec<String>,
+        /// Files Khronos passes that Disan refuses by its own policy (`DISAN_…` codes: a URL it will not
+        /// fetch, an extension it cannot keep): not validation errors, listed apart.
+        pub policy: Vec<String>,
+        pub files: usize,
+    }
+
+    pub fn run() -> Tally {
+        let mut t = Tally::default();
+        for entry in walkdir::WalkDir::new(root()).sort_by_file_name() {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(model) = name.strip_suffix(".report.json") else {
+                continue;
+            };
+            let model_path = entry.path().with_file_name(model);
+            let rel = model_path.strip_prefix(root()).unwrap().display().to_string();
+            let expected: serde_json::Value = serde_json::from_slice(&std::fs::read(entry.path()).unwrap()).unwrap();
+            let want = errors(&expected);
+            let report = ours(&model_path);
+            let got = errors(&report);
+            t.files += 1;
+            for (code, at) in &want {
+                let row = t.codes.entry(code.clone()).or_default();
+                if got.contains(&(code.clone(), at.clone())) {
+                    row.0 += 1;
+                } else {
+                    row.1 += 1;
+                    t.missed.push(format!("{rel}: {code} at {at:?}"));
+                }
+            }
+            if !want.is_empty() && got.is_empty() {
+                t.wrongly_accepted.push(rel.clone());
+            }
+            let (policy, khronos): (Vec<_>, Vec<_>) = got.iter().partition(|(c, _)| c.starts_with("DISAN_"));
+            if want.is_empty() && !khronos.is_empty() {
+                t.wrongly_refused.push(format!("{rel}: {khronos:?}"));
+            } else if want.is_empty() && !policy.is_empty() {
+                t.policy.push(format!("{rel}: {policy:?}"));
+            }
+        }
+        t
+    }
+
+    pub fn table(t: &Tally) -> String {
+        let mut s = format!("{:<58} {:>8} {:>7}\n", "code", "matched", "missed");
+        for (code, (m, x)) in &t.codes {
+            s += &format!("{code:<58} {m:>8} {x:>7}\n");
+        }
+        let matched: usize = t.codes.values().map(|c| c.0).sum();
+        s += &format!(
+            "{} files; errors matched {matched}, missed {}; files wrongly accepted {}, wrongly refused {}; \
+             refused by Disan policy {}\n",
+            t.files,
+            t.missed.len(),
+            t.wrongly_accepted.len(),
+            t.wrongly_refused.len(),
+            t.policy.len()
+        );
+        s
+    }
+}
+
+/// Where the suite's gaps are written down: one line per missed error, wrongly accepted or wrongly refused
+/// file. The test fails when the gaps differ from this list in either direction, so a regression fails
+/// and a closed gap must be struck off (`DISAN_BLESS=1 cargo test -p disan_model --test khronos_reports`).
+fn known_gaps_file() -> PathBuf {
+    suite::root().join("KNOWN-GAPS.txt")
+}
+
+#[test]
+fn khronos_validator_suite() {
+    let t = suite::run();
+    println!("{}", suite::table(&t));
+    for f in &t.policy {
+        println!("refused by Disan policy: {f}");
+    }
+    let mut gaps: Vec<String> = Vec::new();
+    gaps.extend(t.missed.iter().map(|m| format!("missed: {m}")));
+    gaps.extend(t.wrongly_accepted.iter().map(|f| format!("wrongly accepted: {f}")));
+    gaps.extend(t.wrongly_refused.iter().map(|f| format!("wrongly refused: {f}")));
+    gaps.sort();
+    assert!(t.files > 350, "only {} files in the suite", t.files);
+    let path = known_gaps_file();
+    if std::env::var_os("DISAN_BLESS").is_some() {
+        let mut text = String::from(
+            "# Gaps between Disan's glTF validation and the Khronos glTF-Validator on its own test suite.\n\
+             # Written by `DISAN_BLESS=1 cargo test -p disan_model --test khronos_reports`; the test fails when\n\
+             # the gaps change, so this list only shrinks. Goal: empty.\n",
+        );
+        for g in &gaps {
+            text += g;
+            text.push('\n');
+        }
+        std::fs::write(&path, text).unwrap();
+    }
+    let known: BTreeSet<String> = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let now: BTreeSet<String> = gaps.into_iter().collect();
+    let new: Vec<_> = now.difference(&known).collect();
+    let closed: Vec<_> = known.difference(&now).collect();
+    assert!(new.is_empty(), "new gaps against the Khronos validator:\n{new:#?}");
+    assert!(
+        closed.is_empty(),
+        "gaps closed: strike them off {} (DISAN_BLESS=1):\n{closed:#?}",
+        path.display()
+    );
+}

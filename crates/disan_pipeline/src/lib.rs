@@ -11,6 +11,7 @@
 //! - One bad file never stops the run: every file gets an outcome in the report.
 
 mod budget;
+mod guard;
 mod identify;
 mod iiif;
 mod job;
@@ -19,6 +20,7 @@ mod pano;
 mod photo;
 mod process;
 mod report;
+pub mod run_page;
 mod scan;
 
 use std::path::{Path, PathBuf};
@@ -107,23 +109,13 @@ impl Progress for NoProgress {
     fn event(&self, _: Event<'_>) {}
 }
 
-/// Runs `f`, turning a panic inside a third-party parser into an error for that file: a batch never
-/// dies of one file.
-pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        Err(format!(
-            "internal error while reading this file ({what}); please report it with the file"
-        ))
-    })
-}
-
+pub(crate) use guard::guard;
 /// Runs one ingest. Per-file failures are in the report; `Err` means the run could not proceed.
+pub use guard::install_panic_hook;
+
+/// Runs one ingest.
 pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport, PipelineError> {
+    install_panic_hook();
     for input in &req.inputs {
         if !input.exists() {
             return Err(PipelineError::MissingInput(input.clone()));
@@ -253,6 +245,29 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     // Suggest sites for new captures with GPS; curators confirm them. Runs over everything not yet
     // placed, so an interrupted run's assets are placed by the run that finishes the work.
     report.sites = catalog.suggest_sites(req.settings.site_radius_m, "disan ingest")?;
+    let languages = catalog.languages()?;
+    let lang = languages.first().map_or("en", String::as_str);
+    let fallbacks: Vec<&str> = languages.iter().map(String::as_str).collect();
+    let sites: Vec<run_page::MapSite> = catalog
+        .sites(false)?
+        .into_iter()
+        .filter_map(|s| {
+            let name = s
+                .name
+                .get_or_fallback(lang, &fallbacks)
+                .map_or_else(|| s.id.clone(), |(_, t)| t.to_owned());
+            Some(run_page::MapSite {
+                name,
+                lat: s.lat?,
+                lon: s.lon?,
+            })
+        })
+        .collect();
+    let page = run_page::write(&report, collection, &sites, lang).map_err(|source| PipelineError::Io {
+        path: collection.join(RUNS_DIR),
+        source,
+    })?;
+    report.page = Some(page);
     report.write(collection)?;
     catalog.finish_run(
         &report.run_id,

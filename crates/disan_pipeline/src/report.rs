@@ -117,6 +117,9 @@ pub struct RunReport {
     /// Sites suggested for the captures with GPS (see `disan site suggest`).
     #[serde(default)]
     pub sites: disan_catalog::SuggestReport,
+    /// The run as a page for people (`runs/<run-id>.html`), relative to the collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
     pub files: Vec<FileReport>,
 }
 
@@ -148,6 +151,7 @@ impl RunReport {
             },
             summary: c,
             sites: Default::default(),
+            page: None,
             files,
         }
     }

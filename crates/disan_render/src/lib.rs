@@ -43,6 +43,38 @@ pub struct Gpu {
 
 static SHARED: OnceLock<Result<Arc<Gpu>, String>> = OnceLock::new();
 
+/// Mesa's Vulkan device-selection layer (`VK_LAYER_MESA_device_select`, an implicit layer on every Debian
+/// machine with Mesa) connects to a Wayland display to pick a default GPU. On a headless machine (a server,
+/// CI, an SSH session) `XDG_RUNTIME_DIR` is unset and libwayland prints "error: XDG_RUNTIME_DIR is invalid or
+/// not set in the environment." to stderr, once per Vulkan instance, in the middle of Disan's output. The
+/// layer has nothing to choose there, and it honours `NODEVICE_SELECT=1`; the environment cannot be changed
+/// safely once threads run, so a binary that may use the GPU calls this first thing in `main`: with no
+/// usable runtime folder it re-executes itself (same arguments, same standard streams) with the layer off.
+/// It returns when nothing needs doing, or when re-executing failed (the lines then show; nothing else
+/// changes).
+pub fn quiet_headless_vulkan() {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt as _;
+        let runtime_ok = std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).is_dir());
+        if runtime_ok || std::env::var_os("NODEVICE_SELECT").is_some() {
+            return;
+        }
+        let Ok(exe) = std::env::current_exe() else { return };
+        let mut args = std::env::args_os();
+        let argv0 = args.next().unwrap_or_else(|| exe.clone().into_os_string());
+        let error = std::process::Command::new(&exe)
+            .arg0(argv0)
+            .args(args)
+            .env("NODEVICE_SELECT", "1")
+            .exec();
+        tracing::debug!(
+            "could not re-execute {} without Mesa's device selection: {error}",
+            exe.display()
+        );
+    }
+}
+
 impl Gpu {
     /// Opens the default adapter (honouring `WGPU_BACKEND`/`WGPU_ADAPTER_NAME`) without a window.
     pub fn new() -> Result<Self, RenderError> {

@@ -6,7 +6,11 @@ use super::*;
 pub(super) const CHUNK_JSON: u32 = 0x4E4F_534A;
 pub(super) const CHUNK_BIN: u32 = 0x004E_4942;
 
-/// Reads the GLB container: the JSON chunk and the BIN chunk, reporting what lies.
+/// Reads the GLB container: the JSON chunk and the BIN chunk, reporting what lies. Follows the Khronos
+/// validator's reader (`lib/src/glb_reader.dart`) step by step, so that codes and byte offsets agree:
+/// chunks follow each other with no padding of their own, a chunk that runs past the end of the file or a
+/// cut chunk header stops the reading (nothing is validated further), bytes after the declared length are
+/// a warning.
 pub(super) fn read_glb<'a>(bytes: &'a [u8], report: &mut Report) -> Option<(&'a [u8], Option<&'a [u8]>)> {
     let u32_at = |o: usize| {
         bytes
@@ -37,87 +41,148 @@ pub(super) fn read_glb<'a>(bytes: &'a [u8], report: &mut Report) -> Option<(&'a 
         report.push(glb_issue(code, offset, message));
         return None;
     }
-    let declared = u32_at(8).unwrap_or(0) as u64;
-    let actual = bytes.len() as u64;
+    let declared = u32_at(8).unwrap_or(0) as usize;
+    if declared <= 12 {
+        report.push(glb_issue(
+            "GLB_LENGTH_TOO_SMALL",
+            8,
+            format!("Declared GLB length ({declared}) is too small."),
+        ));
+    }
     let mut json = None;
     let mut bin = None;
     let mut offset = 12usize;
     let mut index = 0;
     while offset < bytes.len() {
+        if offset == declared {
+            report.push(Issue {
+                severity: Severity::Warning,
+                ..glb_issue(
+                    "GLB_EXTRA_DATA",
+                    offset as u64,
+                    "Extra data after the end of GLB stream.".into(),
+                )
+            });
+            return finish(json, bin, report);
+        }
         let (Some(len), Some(kind)) = (u32_at(offset), u32_at(offset + 4)) else {
             report.push(glb_issue(
                 "GLB_UNEXPECTED_END_OF_CHUNK_HEADER",
-                offset as u64,
+                bytes.len() as u64,
                 "Unexpected end of chunk header.".into(),
             ));
-            break;
+            return None;
         };
-        let start = offset + 8;
-        let end = start as u64 + u64::from(len);
-        if len == 0 {
-            report.push(glb_issue(
-                "GLB_EMPTY_CHUNK",
-                offset as u64,
-                format!("Chunk (0x{kind:08x}) cannot have zero length."),
-            ));
-        }
-        if len % 4 != 0 {
+        let header_at = offset as u64;
+        let len = len as usize;
+        offset += 8;
+        if !len.is_multiple_of(4) {
             report.push(glb_issue(
                 "GLB_CHUNK_LENGTH_UNALIGNED",
-                offset as u64,
+                header_at,
                 format!("Length of 0x{kind:08x} chunk is not aligned to 4-byte boundaries."),
             ));
         }
-        if end > declared.min(actual) {
+        if offset + len > declared {
             report.push(glb_issue(
                 "GLB_CHUNK_TOO_BIG",
-                offset as u64,
+                header_at,
                 format!("Chunk (0x{kind:08x}) length ({len}) does not fit total GLB length."),
             ));
-            break;
         }
-        let data = &bytes[start..end as usize];
-        match (index, kind) {
-            (0, CHUNK_JSON) => json = Some(data),
-            (0, _) => {
-                report.push(glb_issue(
-                    "GLB_UNEXPECTED_FIRST_CHUNK",
-                    offset as u64,
-                    format!("First chunk must be of JSON type. Found 0x{kind:08x} instead."),
-                ));
-                break;
+        if index == 0 && kind != CHUNK_JSON {
+            report.push(glb_issue(
+                "GLB_UNEXPECTED_FIRST_CHUNK",
+                header_at,
+                format!("First chunk must be of JSON type. Found 0x{kind:08x} instead."),
+            ));
+        }
+        if kind == CHUNK_BIN && index > 1 && bin.is_none() {
+            report.push(glb_issue(
+                "GLB_UNEXPECTED_BIN_CHUNK",
+                header_at,
+                format!("BIN chunk must be the second chunk. Found 0x{kind:08x} instead."),
+            ));
+        }
+        let end = offset + len;
+        let data = bytes.get(offset..end);
+        let duplicate = |report: &mut Report| {
+            report.push(glb_issue(
+                "GLB_DUPLICATE_CHUNK",
+                header_at,
+                format!("Chunk of type 0x{kind:08x} has already been used."),
+            ));
+        };
+        match kind {
+            CHUNK_JSON => {
+                if len == 0 {
+                    report.push(glb_issue(
+                        "GLB_EMPTY_CHUNK",
+                        header_at,
+                        format!("Chunk (0x{kind:08x}) cannot have zero length."),
+                    ));
+                }
+                if json.is_some() {
+                    duplicate(report);
+                } else {
+                    json = Some(data);
+                }
             }
-            (_, CHUNK_JSON) => report.push(glb_issue(
-                "GLB_DUPLICATE_CHUNK",
-                offset as u64,
-                "Chunk of type 0x4e4f534a has already been used.".into(),
-            )),
-            (_, CHUNK_BIN) if bin.is_none() => bin = Some(data),
-            (_, CHUNK_BIN) => report.push(glb_issue(
-                "GLB_DUPLICATE_CHUNK",
-                offset as u64,
-                "Chunk of type 0x004e4942 has already been used.".into(),
-            )),
-            (_, _) => report.push(Issue {
+            CHUNK_BIN => {
+                if len == 0 {
+                    report.push(Issue {
+                        severity: Severity::Info,
+                        ..glb_issue(
+                            "GLB_EMPTY_BIN_CHUNK",
+                            header_at,
+                            "Empty BIN chunk should be omitted.".into(),
+                        )
+                    });
+                }
+                if bin.is_some() {
+                    duplicate(report);
+                } else {
+                    bin = Some(data);
+                }
+            }
+            _ => report.push(Issue {
                 severity: Severity::Warning,
                 ..glb_issue(
                     "GLB_UNKNOWN_CHUNK_TYPE",
-                    offset as u64,
+                    header_at,
                     format!("Unknown GLB chunk type: 0x{kind:08x}."),
                 )
             }),
         }
-        // Chunks are 4-byte aligned; an unaligned length was reported above.
-        offset = (end as usize).next_multiple_of(4);
         index += 1;
+        if end > bytes.len() {
+            if len > 0 {
+                report.push(glb_issue(
+                    "GLB_UNEXPECTED_END_OF_CHUNK_DATA",
+                    bytes.len() as u64,
+                    "Unexpected end of chunk data.".into(),
+                ));
+            }
+            return None;
+        }
+        offset = end;
     }
-    if declared != actual {
+    if declared != offset {
         report.push(glb_issue(
             "GLB_LENGTH_MISMATCH",
-            actual,
-            format!("Declared length ({declared}) does not match GLB length ({actual})."),
+            offset as u64,
+            format!("Declared length ({declared}) does not match GLB length ({offset})."),
         ));
     }
+    finish(json, bin, report)
+}
+
+fn finish<'a>(
+    json: Option<Option<&'a [u8]>>,
+    bin: Option<Option<&'a [u8]>>,
+    report: &mut Report,
+) -> Option<(&'a [u8], Option<&'a [u8]>)> {
+    let (json, bin) = (json.flatten(), bin.flatten());
     match json {
         Some(j) => Some((j, bin)),
         None => {

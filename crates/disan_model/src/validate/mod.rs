@@ -44,6 +44,10 @@ pub const COVERED_CODES: &[&str] = &[
     "GLB_UNEXPECTED_END_OF_CHUNK_HEADER",
     "GLB_UNEXPECTED_FIRST_CHUNK",
     "GLB_CHUNK_LENGTH_UNALIGNED",
+    "GLB_LENGTH_TOO_SMALL",
+    "GLB_DUPLICATE_CHUNK",
+    "GLB_UNEXPECTED_BIN_CHUNK",
+    "GLB_UNEXPECTED_END_OF_CHUNK_DATA",
     "BUFFER_MISSING_GLB_DATA",
     "INVALID_JSON",
     // structure
@@ -230,7 +234,26 @@ fn parse_json(bytes: &[u8]) -> Result<Value, String> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err("Invalid JSON data. Parser output: BOM found at the beginning of UTF-8 stream.".into());
     }
-    serde_json::from_slice(bytes).map_err(|e| format!("Invalid JSON data. Parser output: {e}"))
+    let mut value: Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("Invalid JSON data. Parser output: {e}"))?;
+    integers_written_as_floats(&mut value);
+    Ok(value)
+}
+
+/// JSON has one number type: `1.0` is the integer 1 to the Khronos validator (and to every loader), so an
+/// index or count written with a fraction of zero is read as the integer it is.
+fn integers_written_as_floats(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+                *v = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integers_written_as_floats),
+        Value::Object(map) => map.values_mut().for_each(integers_written_as_floats),
+        _ => {}
+    }
 }
 
 struct Ctx<'a> {

@@ -88,8 +88,17 @@ impl Ctx<'_> {
                             "('SCALAR', 'VEC2', 'VEC3', 'VEC4', 'MAT2', 'MAT3', 'MAT4')",
                         )
                     });
-                for (key, value, valid) in bad_component.into_iter().chain(bad_type) {
+                // An unknown type is a warning to Khronos (a later version may add one); Disan's loader
+                // refuses an accessor it cannot read only where a mesh uses it.
+                if let Some((key, value, valid)) = bad_component {
                     self.err(
+                        "VALUE_NOT_IN_LIST",
+                        format!("{p}/{key}"),
+                        format!("Invalid value {value}. Valid values are {valid}."),
+                    );
+                }
+                if let Some((key, value, valid)) = bad_type {
+                    self.warn(
                         "VALUE_NOT_IN_LIST",
                         format!("{p}/{key}"),
                         format!("Invalid value {value}. Valid values are {valid}."),
