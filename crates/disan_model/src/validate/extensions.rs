@@ -83,7 +83,6 @@ pub(super) fn unsupported_advice(name: &str) -> Option<String> {
         return None;
     }
     Some(match name {
-        "KHR_draco_mesh_compression" => "The model uses Draco mesh compression (KHR_draco_mesh_compression), which Disan does not decode: re-export it without Draco compression (or with meshopt compression, EXT_meshopt_compression).".into(),
         "KHR_texture_basisu" => "The model's textures are KTX2/Basis Universal (KHR_texture_basisu), which Disan does not decode: re-export it with PNG or JPEG textures.".into(),
         other => format!("The model requires extension '{other}', which Disan cannot read: re-export it without that extension."),
     })

@@ -107,6 +107,7 @@ pub const COVERED_CODES: &[&str] = &[
 pub const SUPPORTED_EXTENSIONS: &[&str] = &[
     "KHR_mesh_quantization",
     "EXT_meshopt_compression",
+    "KHR_draco_mesh_compression",
     "KHR_materials_unlit",
     "KHR_texture_transform",
     "KHR_materials_emissive_strength",

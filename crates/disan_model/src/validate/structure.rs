@@ -221,6 +221,7 @@ impl Ctx<'_> {
                             self.accessor_map(attrs, &format!("{pp}/attributes"));
                         }
                         self.check_ref(prim.get("indices"), "accessors", format!("{pp}/indices"));
+                        self.draco(prim, &pp);
                         self.check_ref(prim.get("material"), "materials", format!("{pp}/material"));
                         if let Some(targets) = self.sub_array(prim, "targets", &pp, true) {
                             for (t, target) in targets.iter().enumerate() {
@@ -325,6 +326,48 @@ impl Ctx<'_> {
 
     /// A map of attribute names to accessors (a primitive's `attributes`, a morph target): not empty, and
     /// every value a valid accessor index.
+    /// A `KHR_draco_mesh_compression` object: a bufferView and a map from the primitive's attribute names
+    /// to Draco attribute ids (decoded by the loader, `crate::draco`).
+    fn draco(&mut self, prim: &Map<String, Value>, pp: &str) {
+        let Some(ext) = prim.get("extensions").and_then(|e| e.get("KHR_draco_mesh_compression")) else {
+            return;
+        };
+        let p = format!("{pp}/extensions/KHR_draco_mesh_compression");
+        let Some(ext) = ext.as_object() else {
+            self.type_mismatch(p, ext, "object");
+            return;
+        };
+        for key in ["bufferView", "attributes"] {
+            if !ext.contains_key(key) {
+                self.err(
+                    "UNDEFINED_PROPERTY",
+                    p.clone(),
+                    format!("Property '{key}' must be defined."),
+                );
+            }
+        }
+        self.check_ref(ext.get("bufferView"), "bufferViews", format!("{p}/bufferView"));
+        let Some(attrs) = ext.get("attributes") else { return };
+        let Some(attrs) = attrs.as_object() else {
+            self.type_mismatch(format!("{p}/attributes"), attrs, "object");
+            return;
+        };
+        let plain = prim.get("attributes").and_then(Value::as_object);
+        for (name, id) in attrs {
+            let ap = format!("{p}/attributes/{name}");
+            if id.as_u64().is_none() {
+                self.type_mismatch(ap.clone(), id, "integer");
+            }
+            if !plain.is_some_and(|a| a.contains_key(name)) {
+                self.err(
+                    "DISAN_DRACO_ATTRIBUTE_UNDECLARED",
+                    ap,
+                    format!("Draco attribute '{name}' is not among the primitive's attributes."),
+                );
+            }
+        }
+    }
+
     fn accessor_map(&mut self, map: &Map<String, Value>, pointer: &str) {
         if map.is_empty() {
             self.err("EMPTY_ENTITY", pointer.to_owned(), "Entity cannot be empty.".into());
