@@ -54,8 +54,21 @@ impl Ctx<'_> {
             if !used.contains(&name) {
                 self.err(
                     "UNDECLARED_EXTENSION",
-                    pointer,
+                    pointer.clone(),
                     "Extension is not declared in extensionsUsed.".into(),
+                );
+            }
+            let owner = pointer
+                .strip_suffix(&format!("/extensions/{name}"))
+                .map(object_kind)
+                .unwrap_or("unknown");
+            if let Some(allowed) = extension_places(&name)
+                && !allowed.contains(&owner)
+            {
+                self.err(
+                    "UNEXPECTED_EXTENSION_OBJECT",
+                    pointer,
+                    "Unexpected location for this extension.".into(),
                 );
             }
         }
@@ -74,6 +87,58 @@ impl Ctx<'_> {
                 ));
             }
         }
+    }
+}
+
+/// Where the Khronos validator allows each extension it knows; `None` for extensions it does not know (those
+/// are not checked).
+fn extension_places(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "KHR_lights_punctual" => &["root", "node"],
+        "KHR_materials_variants" => &["root", "primitive"],
+        "KHR_texture_transform" => &["textureInfo"],
+        "EXT_texture_webp" | "KHR_texture_basisu" | "EXT_texture_avif" => &["texture"],
+        "KHR_mesh_quantization" => &[],
+        "KHR_node_visibility" => &["node"],
+        "KHR_animation_pointer" => &["channelTarget"],
+        n if n.starts_with("KHR_materials_") => &["material"],
+        _ => return None,
+    })
+}
+
+/// The glTF object type at a JSON pointer (`/materials/0/normalTexture` is a textureInfo).
+pub(super) fn object_kind(pointer: &str) -> &'static str {
+    let parts: Vec<&str> = pointer.split('/').skip(1).collect();
+    let last = parts.last().copied().unwrap_or("");
+    if parts.is_empty() {
+        return "root";
+    }
+    if last.ends_with("Texture") && parts.first() == Some(&"materials") {
+        return "textureInfo";
+    }
+    match parts.as_slice() {
+        [top, _] => match *top {
+            "accessors" => "accessor",
+            "animations" => "animation",
+            "buffers" => "buffer",
+            "bufferViews" => "bufferView",
+            "cameras" => "camera",
+            "images" => "image",
+            "materials" => "material",
+            "meshes" => "mesh",
+            "nodes" => "node",
+            "samplers" => "sampler",
+            "scenes" => "scene",
+            "skins" => "skin",
+            "textures" => "texture",
+            _ => "unknown",
+        },
+        ["meshes", _, "primitives", _] => "primitive",
+        ["animations", _, "channels", _] => "channel",
+        ["animations", _, "channels", _, "target"] => "channelTarget",
+        ["animations", _, "samplers", _] => "animationSampler",
+        ["materials", _, "pbrMetallicRoughness"] => "pbrMetallicRoughness",
+        _ => "unknown",
     }
 }
 

@@ -12,6 +12,7 @@
 mod data;
 mod extensions;
 mod glb;
+mod primitives;
 mod references;
 mod resources;
 mod structure;
@@ -23,7 +24,7 @@ pub(crate) use data::{component_count, component_size};
 pub(crate) use resources::parse_data_uri;
 pub use resources::sniff_image;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -181,12 +182,14 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
         dir,
         limits,
         view_usage: HashMap::new(),
+        strideless_users: HashMap::new(),
     };
     ctx.structure();
     ctx.resources(bin);
     ctx.decode_meshopt();
     ctx.accessors_layout();
     ctx.meshes();
+    ctx.primitives();
     ctx.nodes();
     ctx.cameras();
     ctx.images();
@@ -266,6 +269,8 @@ struct Ctx<'a> {
     limits: Limits,
     /// bufferView index → how it is used (for stride rules).
     view_usage: HashMap<usize, &'static str>,
+    /// Vertex accessors per bufferView without byteStride (two or more is an error).
+    strideless_users: HashMap<usize, BTreeSet<usize>>,
 }
 
 /// Required properties per object kind.

@@ -23,7 +23,12 @@ impl Ctx<'_> {
                         continue;
                     };
                     let ap = format!("{pp}/attributes/{name}");
-                    if self.accessor_field(a, "componentType").and_then(Value::as_u64) == Some(5125) {
+                    // Known semantics have their own formats (checked in primitives.rs); others may not be u32.
+                    let known = matches!(
+                        name.split('_').next(),
+                        Some("POSITION" | "NORMAL" | "TANGENT" | "TEXCOORD" | "COLOR" | "JOINTS" | "WEIGHTS")
+                    );
+                    if !known && self.accessor_field(a, "componentType").and_then(Value::as_u64) == Some(5125) {
                         self.err(
                             "MESH_PRIMITIVE_ATTRIBUTES_ACCESSOR_UNSIGNED_INT",
                             ap.clone(),

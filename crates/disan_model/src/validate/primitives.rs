@@ -1,0 +1,326 @@
+//! Mesh primitives as the Khronos validator links them (`lib/src/base/mesh.dart`): attribute semantic names,
+//! the continuity of indexed semantics, JOINTS/WEIGHTS pairs, accessor formats per semantic (widened by
+//! KHR_mesh_quantization), equal counts, index formats, morph targets against their base attributes, and
+//! the same number of morph targets in every primitive of a mesh.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// An accessor's (type, componentType, normalized).
+type Format = (&'static str, u64, bool);
+
+const F: u64 = 5126;
+const B: u64 = 5120;
+const UB: u64 = 5121;
+const S: u64 = 5122;
+const US: u64 = 5123;
+
+fn attribute_formats(semantic: &str, quantized: bool) -> Option<Vec<Format>> {
+    let mut f: Vec<Format> = match semantic {
+        "POSITION" => vec![("VEC3", F, false)],
+        "NORMAL" => vec![("VEC3", F, false)],
+        "TANGENT" => vec![("VEC4", F, false)],
+        "TEXCOORD" => vec![("VEC2", F, false), ("VEC2", UB, true), ("VEC2", US, true)],
+        "COLOR" => ["VEC3", "VEC4"]
+            .into_iter()
+            .flat_map(|t| [(t, F, false), (t, UB, true), (t, US, true)])
+            .collect(),
+        "JOINTS" => vec![("VEC4", UB, false), ("VEC4", US, false)],
+        "WEIGHTS" => vec![("VEC4", F, false), ("VEC4", UB, true), ("VEC4", US, true)],
+        _ => return None,
+    };
+    if quantized {
+        match semantic {
+            "POSITION" => f.extend(
+                [B, UB, S, US]
+                    .into_iter()
+                    .flat_map(|c| [("VEC3", c, false), ("VEC3", c, true)]),
+            ),
+            "NORMAL" => f.extend([("VEC3", B, true), ("VEC3", S, true)]),
+            "TANGENT" => f.extend([("VEC4", B, true), ("VEC4", S, true)]),
+            "TEXCOORD" => f.extend([
+                ("VEC2", B, false),
+                ("VEC2", B, true),
+                ("VEC2", UB, false),
+                ("VEC2", S, false),
+                ("VEC2", S, true),
+                ("VEC2", US, false),
+            ]),
+            _ => {}
+        }
+    }
+    Some(f)
+}
+
+fn morph_formats(semantic: &str, quantized: bool) -> Option<Vec<Format>> {
+    let mut f: Vec<Format> = match semantic {
+        "POSITION" | "NORMAL" | "TANGENT" => vec![("VEC3", F, false)],
+        "TEXCOORD" => std::iter::once(("VEC2", F, false))
+            .chain([B, UB, S, US].into_iter().map(|c| ("VEC2", c, true)))
+            .collect(),
+        "COLOR" => ["VEC3", "VEC4"]
+            .into_iter()
+            .flat_map(|t| std::iter::once((t, F, false)).chain([B, UB, S, US].into_iter().map(move |c| (t, c, true))))
+            .collect(),
+        _ => return None,
+    };
+    if quantized {
+        match semantic {
+            "POSITION" => f.extend([B, S].into_iter().flat_map(|c| [("VEC3", c, false), ("VEC3", c, true)])),
+            "NORMAL" | "TANGENT" => f.extend([("VEC3", B, true), ("VEC3", S, true)]),
+            "TEXCOORD" => f.extend([("VEC2", B, false), ("VEC2", S, false)]),
+            _ => {}
+        }
+    }
+    Some(f)
+}
+
+/// The index of an indexed semantic (`0`, `1`, … with no leading zero), as Khronos parses it.
+fn semantic_index(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 1 && s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A JSON pointer token.
+fn token(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+impl Ctx<'_> {
+    fn format_of(&self, a: usize) -> Option<(String, u64, bool)> {
+        Some((
+            self.accessor_field(a, "type")?.as_str()?.to_owned(),
+            self.accessor_field(a, "componentType")?.as_u64()?,
+            self.accessor_field(a, "normalized")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        ))
+    }
+
+    fn format_allowed(&self, a: usize, allowed: &[Format]) -> bool {
+        self.format_of(a)
+            .is_none_or(|(t, c, n)| allowed.iter().any(|&(at, ac, an)| at == t && ac == c && an == n))
+    }
+
+    pub(super) fn primitives(&mut self) {
+        let quantized = self
+            .root
+            .get("extensionsUsed")
+            .and_then(Value::as_array)
+            .is_some_and(|u| u.iter().any(|e| e.as_str() == Some("KHR_mesh_quantization")));
+        let meshes = self.array("meshes").to_vec();
+        for (m, mesh) in meshes.iter().enumerate() {
+            let Some(prims) = mesh.get("primitives").and_then(Value::as_array) else {
+                continue;
+            };
+            let mut target_count = 0;
+            for (pi, prim) in prims.iter().enumerate() {
+                let pp = format!("/meshes/{m}/primitives/{pi}");
+                let targets = prim.get("targets").and_then(Value::as_array).map_or(0, Vec::len);
+                if pi == 0 {
+                    target_count = targets;
+                } else if targets != target_count {
+                    let at = if targets > 0 {
+                        format!("{pp}/targets")
+                    } else {
+                        pp.clone()
+                    };
+                    self.err(
+                        "MESH_PRIMITIVES_UNEQUAL_TARGETS_COUNT",
+                        at,
+                        "All primitives must have the same number of morph targets.".into(),
+                    );
+                }
+                self.primitive(prim, &pp, quantized);
+            }
+        }
+    }
+
+    fn primitive(&mut self, prim: &Value, pp: &str, quantized: bool) {
+        let attrs = prim
+            .get("attributes")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let ap = format!("{pp}/attributes");
+        // Names, continuity, JOINTS/WEIGHTS pairs.
+        let mut seen: BTreeMap<&str, (u32, i64)> = BTreeMap::new();
+        for name in attrs.keys() {
+            if name.starts_with('_') || matches!(name.as_str(), "POSITION" | "NORMAL" | "TANGENT") {
+                continue;
+            }
+            let parts: Vec<&str> = name.split('_').collect();
+            let valid = parts.len() == 2 && matches!(parts[0], "COLOR" | "JOINTS" | "TEXCOORD" | "WEIGHTS");
+            match (valid, parts.get(1).and_then(|i| semantic_index(i))) {
+                (true, Some(i)) => {
+                    let e = seen.entry(parts[0]).or_insert((0, -1));
+                    e.0 += 1;
+                    e.1 = e.1.max(i64::from(i));
+                }
+                _ => self.err(
+                    "MESH_PRIMITIVE_INVALID_ATTRIBUTE",
+                    format!("{ap}/{}", token(name)),
+                    "Invalid attribute name.".into(),
+                ),
+            }
+        }
+        let mut counted = BTreeMap::new();
+        for set in ["COLOR", "JOINTS", "WEIGHTS", "TEXCOORD"] {
+            let (count, max) = seen.get(set).copied().unwrap_or((0, -1));
+            let count = if max + 1 != i64::from(count) {
+                self.err(
+                    "MESH_PRIMITIVE_INDEXED_SEMANTIC_CONTINUITY",
+                    ap.clone(),
+                    format!("Indices for indexed attribute semantic '{set}' must start with 0 and be continuous. Total expected indices: {}, total provided indices: {count}.", max + 1),
+                );
+                0
+            } else {
+                count
+            };
+            counted.insert(set, count);
+        }
+        if counted["JOINTS"] != counted["WEIGHTS"] {
+            self.err(
+                "MESH_PRIMITIVE_JOINTS_WEIGHTS_MISMATCH",
+                ap.clone(),
+                format!(
+                    "Vertex attribute semantic 'JOINTS' and 'WEIGHTS' count mismatch: {} and {}.",
+                    counted["JOINTS"], counted["WEIGHTS"]
+                ),
+            );
+        }
+        // Formats and counts.
+        let reference = attrs
+            .get("POSITION")
+            .or_else(|| attrs.values().next())
+            .and_then(Value::as_u64)
+            .and_then(|a| self.accessor_field(a as usize, "count"))
+            .and_then(Value::as_u64);
+        for (name, a) in &attrs {
+            let Some(a) = a.as_u64().map(|a| a as usize) else {
+                continue;
+            };
+            if self.array("accessors").get(a).is_none() {
+                continue;
+            }
+            let at = format!("{ap}/{}", token(name));
+            let set = name.split('_').next().unwrap_or("");
+            if let Some(allowed) = attribute_formats(set, quantized)
+                && !self.format_allowed(a, &allowed)
+            {
+                self.err(
+                    "MESH_PRIMITIVE_ATTRIBUTES_ACCESSOR_INVALID_FORMAT",
+                    at.clone(),
+                    format!("Invalid accessor format for the '{name}' attribute."),
+                );
+            }
+            let count = self.accessor_field(a, "count").and_then(Value::as_u64);
+            if reference.is_some() && count != reference {
+                self.err(
+                    "MESH_PRIMITIVE_UNEQUAL_ACCESSOR_COUNT",
+                    at.clone(),
+                    "All accessors of the same primitive must have the same count.".into(),
+                );
+            }
+            self.shared_view_without_stride(a, &at);
+        }
+        if let Some(ind) = prim.get("indices").and_then(Value::as_u64).map(|i| i as usize)
+            && self.array("accessors").get(ind).is_some()
+            && !self.format_allowed(
+                ind,
+                &[("SCALAR", UB, false), ("SCALAR", US, false), ("SCALAR", 5125, false)],
+            )
+        {
+            self.err(
+                "MESH_PRIMITIVE_INDICES_ACCESSOR_INVALID_FORMAT",
+                format!("{pp}/indices"),
+                "Invalid indices accessor format.".into(),
+            );
+        }
+        // Morph targets.
+        for (t, target) in prim
+            .get("targets")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let tp = format!("{pp}/targets/{t}");
+            for (name, a) in target.as_object().into_iter().flatten() {
+                let at = format!("{tp}/{}", token(name));
+                if !name.starts_with('_') && !matches!(name.as_str(), "POSITION" | "NORMAL" | "TANGENT") {
+                    let parts: Vec<&str> = name.split('_').collect();
+                    if parts.len() != 2
+                        || !matches!(parts[0], "COLOR" | "TEXCOORD")
+                        || semantic_index(parts[1]).is_none()
+                    {
+                        self.err(
+                            "MESH_PRIMITIVE_INVALID_ATTRIBUTE",
+                            at.clone(),
+                            "Invalid attribute name.".into(),
+                        );
+                    }
+                }
+                let Some(a) = a.as_u64().map(|a| a as usize) else {
+                    continue;
+                };
+                if self.array("accessors").get(a).is_none() {
+                    continue;
+                }
+                match attrs.get(name).and_then(Value::as_u64) {
+                    None => self.err(
+                        "MESH_PRIMITIVE_MORPH_TARGET_NO_BASE_ACCESSOR",
+                        at.clone(),
+                        "The mesh primitive does not define this attribute semantic.".into(),
+                    ),
+                    Some(base) => {
+                        let bc = self.accessor_field(base as usize, "count").and_then(Value::as_u64);
+                        let tc = self.accessor_field(a, "count").and_then(Value::as_u64);
+                        if bc.is_some() && bc != tc {
+                            self.err(
+                                "MESH_PRIMITIVE_MORPH_TARGET_INVALID_ATTRIBUTE_COUNT",
+                                at.clone(),
+                                "Base accessor has different count.".into(),
+                            );
+                        }
+                    }
+                }
+                let set = name.split('_').next().unwrap_or("");
+                if let Some(allowed) = morph_formats(set, quantized)
+                    && !self.format_allowed(a, &allowed)
+                {
+                    self.err(
+                        "MESH_PRIMITIVE_ATTRIBUTES_ACCESSOR_INVALID_FORMAT",
+                        at.clone(),
+                        format!("Invalid accessor format for the '{name}' attribute."),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Two vertex accessors in one bufferView with no byteStride: Khronos cannot tell the layout.
+    fn shared_view_without_stride(&mut self, a: usize, at: &str) {
+        let Some(v) = self.accessor_field(a, "bufferView").and_then(Value::as_u64) else {
+            return;
+        };
+        let v = v as usize;
+        if self
+            .array("bufferViews")
+            .get(v)
+            .is_none_or(|bv| bv.get("byteStride").is_some())
+        {
+            return;
+        }
+        let users = self.strideless_users.entry(v).or_default();
+        if users.insert(a) && users.len() > 1 {
+            self.err(
+                "MESH_PRIMITIVE_ACCESSOR_WITHOUT_BYTESTRIDE",
+                at.to_owned(),
+                "bufferView.byteStride must be defined when two or more accessors use the same buffer view.".into(),
+            );
+        }
+    }
+}
