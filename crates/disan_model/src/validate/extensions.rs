@@ -58,6 +58,11 @@ impl Ctx<'_> {
                     "Extension is not declared in extensionsUsed.".into(),
                 );
             }
+            if let Some(v) = self.root.pointer(&pointer)
+                && !v.is_object()
+            {
+                self.type_mismatch(pointer.clone(), v, "object");
+            }
             let owner = pointer
                 .strip_suffix(&format!("/extensions/{name}"))
                 .map(object_kind)

@@ -145,6 +145,7 @@ impl Ctx<'_> {
                     this.check_ref(s.get("output"), "accessors", format!("{sp}/output"));
                 });
             }
+            "buffer" => self.at_least_one(o, "byteLength", p),
             "bufferView" => {
                 self.check_ref(o.get("buffer"), "buffers", format!("{p}/buffer"));
                 self.at_least_one(o, "byteLength", p);
@@ -200,6 +201,7 @@ impl Ctx<'_> {
                 self.requires(o, "bufferView", "mimeType", p);
             }
             "material" => {
+                self.material_extension_ranges(o, p);
                 let pbr = self.sub_object(o, "pbrMetallicRoughness", "", p);
                 let pp = format!("{p}/pbrMetallicRoughness");
                 if let Some(pbr) = pbr {
@@ -237,6 +239,8 @@ impl Ctx<'_> {
                 self.check_ref(o.get("mesh"), "meshes", format!("{p}/mesh"));
                 self.check_ref(o.get("camera"), "cameras", format!("{p}/camera"));
                 self.check_ref(o.get("skin"), "skins", format!("{p}/skin"));
+                self.requires(o, "skin", "mesh", p);
+                self.requires(o, "weights", "mesh", p);
                 if let Some(children) = self.sub_array(o, "children", p, false) {
                     for (i, c) in children.iter().enumerate() {
                         self.check_ref(Some(c), "nodes", format!("{p}/children/{i}"));
@@ -300,6 +304,99 @@ impl Ctx<'_> {
         }
     }
 
+    /// The ranges the Khronos validator checks in the material extensions it knows.
+    fn material_extension_ranges(&mut self, o: &Map<String, Value>, p: &str) {
+        // (extension, property, min, min exclusive, max, a value allowed outside the range)
+        const RANGES: &[(&str, &str, f64, bool, f64, Option<f64>)] = &[
+            ("KHR_materials_anisotropy", "anisotropyStrength", 0.0, false, 1.0, None),
+            (
+                "KHR_materials_dispersion",
+                "dispersion",
+                0.0,
+                false,
+                f64::INFINITY,
+                None,
+            ),
+            (
+                "KHR_materials_emissive_strength",
+                "emissiveStrength",
+                0.0,
+                false,
+                f64::INFINITY,
+                None,
+            ),
+            ("KHR_materials_ior", "ior", 1.0, false, f64::INFINITY, Some(0.0)),
+            ("KHR_materials_specular", "specularFactor", 0.0, false, 1.0, None),
+            (
+                "KHR_materials_specular",
+                "specularColorFactor",
+                0.0,
+                false,
+                f64::INFINITY,
+                None,
+            ),
+            (
+                "KHR_materials_volume",
+                "thicknessFactor",
+                0.0,
+                false,
+                f64::INFINITY,
+                None,
+            ),
+            (
+                "KHR_materials_volume",
+                "attenuationDistance",
+                0.0,
+                true,
+                f64::INFINITY,
+                None,
+            ),
+            ("KHR_materials_volume", "attenuationColor", 0.0, false, 1.0, None),
+            ("KHR_materials_clearcoat", "clearcoatFactor", 0.0, false, 1.0, None),
+            (
+                "KHR_materials_clearcoat",
+                "clearcoatRoughnessFactor",
+                0.0,
+                false,
+                1.0,
+                None,
+            ),
+            ("KHR_materials_sheen", "sheenColorFactor", 0.0, false, 1.0, None),
+            ("KHR_materials_sheen", "sheenRoughnessFactor", 0.0, false, 1.0, None),
+            (
+                "KHR_materials_transmission",
+                "transmissionFactor",
+                0.0,
+                false,
+                1.0,
+                None,
+            ),
+        ];
+        let Some(exts) = o.get("extensions").and_then(Value::as_object) else {
+            return;
+        };
+        for &(ext, key, min, exclusive, max, special) in RANGES {
+            let Some(v) = exts.get(ext).and_then(|e| e.get(key)) else {
+                continue;
+            };
+            let base = format!("{p}/extensions/{ext}/{key}");
+            let values: Vec<(String, f64)> = match v {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, x)| Some((format!("{base}/{i}"), x.as_f64()?)))
+                    .collect(),
+                x => x.as_f64().map(|f| vec![(base.clone(), f)]).unwrap_or_default(),
+            };
+            for (at, f) in values {
+                let below = if exclusive { f <= min } else { f < min };
+                if (below || f > max) && special != Some(f) {
+                    self.err("VALUE_NOT_IN_RANGE", at, format!("Value {f} is out of range."));
+                }
+            }
+        }
+    }
+
     /// `VALUE_NOT_IN_RANGE` when `o[key]` is present but not an integer of at least 1.
     fn at_least_one(&mut self, o: &Map<String, Value>, key: &str, p: &str) {
         if let Some(v) = o.get(key)
@@ -324,8 +421,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// A map of attribute names to accessors (a primitive's `attributes`, a morph target): not empty, and
-    /// every value a valid accessor index.
     /// A `KHR_draco_mesh_compression` object: a bufferView and a map from the primitive's attribute names
     /// to Draco attribute ids (decoded by the loader, `crate::draco`).
     fn draco(&mut self, prim: &Map<String, Value>, pp: &str) {
@@ -368,6 +463,8 @@ impl Ctx<'_> {
         }
     }
 
+    /// A map of attribute names to accessors (a primitive's `attributes`, a morph target): not empty, and
+    /// every value a valid accessor index.
     fn accessor_map(&mut self, map: &Map<String, Value>, pointer: &str) {
         if map.is_empty() {
             self.err("EMPTY_ENTITY", pointer.to_owned(), "Entity cannot be empty.".into());
