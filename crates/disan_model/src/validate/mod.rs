@@ -9,6 +9,7 @@
 //! Resources are resolved inside the model's folder only (see [`crate::resolve`]): `..`, absolute paths
 //! and URLs are errors and are never read.
 
+mod animations;
 mod data;
 mod extensions;
 mod glb;
@@ -190,6 +191,7 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
     ctx.accessors_layout();
     ctx.meshes();
     ctx.primitives();
+    ctx.animations();
     ctx.nodes();
     ctx.cameras();
     ctx.images();
