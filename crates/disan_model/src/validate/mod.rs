@@ -16,6 +16,7 @@ mod glb;
 mod primitives;
 mod references;
 mod resources;
+mod skins;
 mod structure;
 
 #[allow(unused_imports)]
@@ -192,6 +193,7 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
     ctx.meshes();
     ctx.primitives();
     ctx.animations();
+    ctx.skins();
     ctx.nodes();
     ctx.cameras();
     ctx.images();

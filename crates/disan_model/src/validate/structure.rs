@@ -306,8 +306,9 @@ impl Ctx<'_> {
 
     /// The ranges the Khronos validator checks in the material extensions it knows.
     fn material_extension_ranges(&mut self, o: &Map<String, Value>, p: &str) {
-        // (extension, property, min, min exclusive, max, a value allowed outside the range)
-        const RANGES: &[(&str, &str, f64, bool, f64, Option<f64>)] = &[
+        /// (extension, property, min, min exclusive, max, a value allowed outside the range)
+        type Range = (&'static str, &'static str, f64, bool, f64, Option<f64>);
+        const RANGES: &[Range] = &[
             ("KHR_materials_anisotropy", "anisotropyStrength", 0.0, false, 1.0, None),
             (
                 "KHR_materials_dispersion",
