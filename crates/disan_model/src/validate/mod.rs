@@ -192,6 +192,7 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
     ctx.accessors_layout();
     ctx.meshes();
     ctx.primitives();
+    ctx.view_usages();
     ctx.animations();
     ctx.skins();
     ctx.nodes();

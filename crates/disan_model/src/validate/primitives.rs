@@ -324,3 +324,158 @@ impl Ctx<'_> {
         }
     }
 }
+
+impl Ctx<'_> {
+    /// What each bufferView is used for, in the Khronos validator's link order (bufferViews' `target`,
+    /// sparse accessors, images, meshes, skins, animations): a second, different use is
+    /// `BUFFER_VIEW_TARGET_OVERRIDE` where it happens. Also the strides a bufferView must not have, and the
+    /// sparse counts, which Khronos checks on the same walk.
+    pub(super) fn view_usages(&mut self) {
+        let mut usage: HashMap<usize, &'static str> = HashMap::new();
+        let views = self.array("bufferViews").to_vec();
+        for (i, v) in views.iter().enumerate() {
+            match v.get("target").and_then(Value::as_u64) {
+                Some(34962) => {
+                    usage.insert(i, "vertex");
+                }
+                Some(34963) => {
+                    usage.insert(i, "index");
+                    if v.get("byteStride").is_some() {
+                        self.invalid_stride(format!("/bufferViews/{i}/byteStride"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut uses: Vec<(Option<u64>, &'static str, String)> = Vec::new();
+        for (i, a) in self.array("accessors").iter().enumerate() {
+            let Some(sparse) = a.get("sparse") else { continue };
+            if let (Some(sc), Some(c)) = (
+                sparse.get("count").and_then(Value::as_u64),
+                a.get("count").and_then(Value::as_u64),
+            ) && sc > c
+            {
+                uses.push((None, "sparse-count", format!("/accessors/{i}/sparse/count")));
+            }
+            for part in ["indices", "values"] {
+                let v = sparse
+                    .get(part)
+                    .and_then(|p| p.get("bufferView"))
+                    .and_then(Value::as_u64);
+                uses.push((v, "other-sparse", format!("/accessors/{i}/sparse/{part}/bufferView")));
+            }
+        }
+        for (i, img) in self.array("images").iter().enumerate() {
+            uses.push((
+                img.get("bufferView").and_then(Value::as_u64),
+                "image",
+                format!("/images/{i}/bufferView"),
+            ));
+        }
+        let acc_view = |this: &Self, a: Option<&Value>| {
+            a.and_then(Value::as_u64)
+                .and_then(|a| this.accessor_field(a as usize, "bufferView"))
+                .and_then(Value::as_u64)
+        };
+        for (m, mesh) in self.array("meshes").iter().enumerate() {
+            for (p, prim) in mesh
+                .get("primitives")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let pp = format!("/meshes/{m}/primitives/{p}");
+                for (name, a) in prim.get("attributes").and_then(Value::as_object).into_iter().flatten() {
+                    uses.push((
+                        acc_view(self, Some(a)),
+                        "vertex",
+                        format!("{pp}/attributes/{}", token(name)),
+                    ));
+                }
+                uses.push((acc_view(self, prim.get("indices")), "index", format!("{pp}/indices")));
+                for (t, target) in prim
+                    .get("targets")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    for (name, a) in target.as_object().into_iter().flatten() {
+                        uses.push((
+                            acc_view(self, Some(a)),
+                            "vertex",
+                            format!("{pp}/targets/{t}/{}", token(name)),
+                        ));
+                    }
+                }
+            }
+        }
+        for (s, skin) in self.array("skins").iter().enumerate() {
+            uses.push((
+                acc_view(self, skin.get("inverseBindMatrices")),
+                "ibm",
+                format!("/skins/{s}/inverseBindMatrices"),
+            ));
+        }
+        for (a, anim) in self.array("animations").iter().enumerate() {
+            for (s, sampler) in anim
+                .get("samplers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                for key in ["input", "output"] {
+                    uses.push((
+                        acc_view(self, sampler.get(key)),
+                        "other",
+                        format!("/animations/{a}/samplers/{s}/{key}"),
+                    ));
+                }
+            }
+        }
+        for (view, kind, at) in uses {
+            if kind == "sparse-count" {
+                self.err(
+                    "ACCESSOR_SPARSE_COUNT_OUT_OF_RANGE",
+                    at,
+                    "Sparse accessor overrides more elements than the base accessor contains.".into(),
+                );
+                continue;
+            }
+            let Some(view) = view.map(|v| v as usize).filter(|&v| v < views.len()) else {
+                continue;
+            };
+            let kind = if kind == "other-sparse" {
+                if views[view].get("byteStride").is_some() {
+                    self.invalid_stride(at.clone());
+                }
+                "other"
+            } else {
+                kind
+            };
+            match usage.get(&view) {
+                None => {
+                    usage.insert(view, kind);
+                }
+                Some(&first) if first != kind => self.err(
+                    "BUFFER_VIEW_TARGET_OVERRIDE",
+                    at,
+                    format!(
+                        "Override of previously set bufferView target or usage. Initial: '{first}', new: '{kind}'."
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
+    fn invalid_stride(&mut self, at: String) {
+        self.err(
+            "BUFFER_VIEW_INVALID_BYTE_STRIDE",
+            at,
+            "Only buffer views with raw vertex data can have byteStride.".into(),
+        );
+    }
+}

@@ -175,6 +175,13 @@ impl Ctx<'_> {
                 }
             }
             "camera" => {
+                if o.contains_key("perspective") && o.contains_key("orthographic") {
+                    self.err(
+                        "ONE_OF_MISMATCH",
+                        p.to_owned(),
+                        "Exactly one of ('orthographic', 'perspective') properties must be defined.".into(),
+                    );
+                }
                 if let Some(ty) = o.get("type").and_then(Value::as_str) {
                     match ty {
                         "perspective" | "orthographic" => {
@@ -197,6 +204,13 @@ impl Ctx<'_> {
                 self.sub_object(o, "orthographic", "orthographic", p);
             }
             "image" => {
+                if o.contains_key("uri") == o.contains_key("bufferView") {
+                    self.err(
+                        "ONE_OF_MISMATCH",
+                        p.to_owned(),
+                        "Exactly one of ('bufferView', 'uri') properties must be defined.".into(),
+                    );
+                }
                 self.check_ref(o.get("bufferView"), "bufferViews", format!("{p}/bufferView"));
                 self.requires(o, "bufferView", "mimeType", p);
             }
