@@ -83,6 +83,32 @@ fn semantic_index(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
+/// The texture coordinate set of every texture a material uses (`…Texture` objects with an `index`, in
+/// the material or its extensions), as KHR_texture_transform may override it.
+fn texcoord_sets(v: &Value, key: &str, out: &mut Vec<u64>) {
+    match v {
+        Value::Object(o) => {
+            if key.ends_with("Texture") && o.contains_key("index") {
+                let t = o
+                    .get("extensions")
+                    .and_then(|e| e.get("KHR_texture_transform"))
+                    .and_then(|t| t.get("texCoord"))
+                    .or_else(|| o.get("texCoord"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                out.push(t);
+            }
+            for (k, child) in o {
+                if k != "extras" {
+                    texcoord_sets(child, k, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| texcoord_sets(i, key, out)),
+        _ => {}
+    }
+}
+
 /// A JSON pointer token.
 fn token(name: &str) -> String {
     name.replace('~', "~0").replace('/', "~1")
@@ -116,6 +142,16 @@ impl Ctx<'_> {
                 continue;
             };
             let mut target_count = 0;
+            if let Some(w) = mesh.get("weights").and_then(Value::as_array)
+                && let Some(first) = prims.first()
+                && w.len() != first.get("targets").and_then(Value::as_array).map_or(0, Vec::len)
+            {
+                self.err(
+                    "MESH_INVALID_WEIGHTS_COUNT",
+                    format!("/meshes/{m}/weights"),
+                    "The length of weights array does not match the number of morph targets.".into(),
+                );
+            }
             for (pi, prim) in prims.iter().enumerate() {
                 let pp = format!("/meshes/{m}/primitives/{pi}");
                 let targets = prim.get("targets").and_then(Value::as_array).map_or(0, Vec::len);
@@ -190,6 +226,22 @@ impl Ctx<'_> {
                     counted["JOINTS"], counted["WEIGHTS"]
                 ),
             );
+        }
+        // Texture coordinates the material's textures use (KHR_texture_transform may pick another set).
+        if let Some(material) = prim
+            .get("material")
+            .and_then(Value::as_u64)
+            .and_then(|m| self.array("materials").get(m as usize))
+        {
+            let mut sets = Vec::new();
+            texcoord_sets(material, "", &mut sets);
+            if sets.iter().any(|&t| t + 1 > u64::from(counted["TEXCOORD"])) {
+                self.err(
+                    "MESH_PRIMITIVE_TOO_FEW_TEXCOORDS",
+                    format!("{pp}/material"),
+                    "Material is incompatible with mesh primitive: texture coordinates are missing.".into(),
+                );
+            }
         }
         // Formats and counts.
         let reference = attrs
@@ -286,6 +338,15 @@ impl Ctx<'_> {
                             );
                         }
                     }
+                }
+                if name == "POSITION"
+                    && (self.accessor_field(a, "min").is_none() || self.accessor_field(a, "max").is_none())
+                {
+                    self.err(
+                        "MESH_PRIMITIVE_POSITION_ACCESSOR_WITHOUT_BOUNDS",
+                        at.clone(),
+                        "accessor.min and accessor.max must be defined for POSITION attribute accessor.".into(),
+                    );
                 }
                 let set = name.split('_').next().unwrap_or("");
                 if let Some(allowed) = morph_formats(set, quantized)

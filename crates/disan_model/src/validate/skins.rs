@@ -119,6 +119,23 @@ impl Ctx<'_> {
                 );
             }
         }
+        // A node's morph weights match its mesh's targets.
+        for (i, n) in nodes.iter().enumerate() {
+            if let Some(w) = n.get("weights").and_then(Value::as_array)
+                && let Some(first) = n
+                    .get("mesh")
+                    .and_then(Value::as_u64)
+                    .and_then(|m| self.array("meshes").get(m as usize))
+                    .and_then(|m| m.pointer("/primitives/0"))
+                && first.get("targets").and_then(Value::as_array).map(Vec::len) != Some(w.len())
+            {
+                self.err(
+                    "NODE_WEIGHTS_INVALID",
+                    format!("/nodes/{i}/weights"),
+                    "The length of weights array does not match the number of morph targets.".into(),
+                );
+            }
+        }
         // A skinned node's mesh must have joints in some primitive.
         for (i, n) in nodes.iter().enumerate() {
             let (Some(_), Some(mesh)) = (
