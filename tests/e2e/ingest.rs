@@ -137,8 +137,13 @@ fn second_run_changes_nothing() {
     assert_eq!(second["summary"]["unchanged"], first["summary"]["ingested"]);
     assert_eq!(tree_snapshot(col.path()), files);
     assert_eq!(catalog_snapshot(col.path()), catalog);
-    // Two reports, one per run.
-    assert_eq!(std::fs::read_dir(col.path().join("runs")).unwrap().count(), 2);
+    // Two reports and two run pages, one of each per run.
+    let runs: Vec<String> = std::fs::read_dir(col.path().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(runs.iter().filter(|f| f.ends_with(".json")).count(), 2, "{runs:?}");
+    assert_eq!(runs.iter().filter(|f| f.ends_with(".html")).count(), 2, "{runs:?}");
 }
 
 #[test]
