@@ -11,6 +11,7 @@
 
 mod animations;
 mod data;
+mod ext_objects;
 mod extensions;
 mod glb;
 mod primitives;
@@ -195,6 +196,7 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
     ctx.view_usages();
     ctx.animations();
     ctx.skins();
+    ctx.extension_objects();
     ctx.nodes();
     ctx.cameras();
     ctx.images();
