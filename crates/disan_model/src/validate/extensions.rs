@@ -77,6 +77,23 @@ impl Ctx<'_> {
                 );
             }
         }
+        // Extensions that change how data is read must be required (Khronos: KHR_mesh_quantization).
+        if let Some(list) = root.get("extensionsUsed").and_then(Value::as_array) {
+            let required = |n: &str| {
+                root.get("extensionsRequired")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(|e| e.as_str() == Some(n)))
+            };
+            for (i, e) in list.iter().enumerate() {
+                if e.as_str() == Some("KHR_mesh_quantization") && !required("KHR_mesh_quantization") {
+                    self.err(
+                        "NON_REQUIRED_EXTENSION",
+                        format!("/extensionsUsed/{i}"),
+                        "Extension 'KHR_mesh_quantization' cannot be optional.".into(),
+                    );
+                }
+            }
+        }
         for name in &used {
             if !SUPPORTED_EXTENSIONS.contains(&name.as_str())
                 && !root

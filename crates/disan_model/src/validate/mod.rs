@@ -19,6 +19,7 @@ mod references;
 mod resources;
 mod skins;
 mod structure;
+mod vertex_data;
 
 #[allow(unused_imports)]
 use {data::*, extensions::*, references::*, resources::*};
@@ -201,6 +202,7 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
     ctx.cameras();
     ctx.images();
     ctx.accessor_data();
+    ctx.vertex_data();
     let Ctx {
         report,
         buffers,
