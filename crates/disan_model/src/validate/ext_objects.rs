@@ -9,6 +9,54 @@ impl Ctx<'_> {
     pub(super) fn extension_objects(&mut self) {
         self.lights();
         self.variants();
+        self.animation_pointers();
+    }
+
+    /// KHR_animation_pointer on a channel target: a JSON pointer, the target's `path` "pointer" and no `node`.
+    fn animation_pointers(&mut self) {
+        const EXT: &str = "KHR_animation_pointer";
+        let animations = self.array("animations").to_vec();
+        for (a, anim) in animations.iter().enumerate() {
+            for (c, ch) in anim
+                .get("channels")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let Some(target) = ch.get("target") else { continue };
+                let Some(ext) = target.pointer(&format!("/extensions/{EXT}")).and_then(Value::as_object) else {
+                    continue;
+                };
+                let p = format!("/animations/{a}/channels/{c}/target/extensions/{EXT}");
+                if self.must_have(ext, "pointer", &p)
+                    && let Some(ptr) = ext["pointer"].as_str()
+                    && !pointer_syntax_ok(ptr)
+                {
+                    self.err(
+                        "PATTERN_MISMATCH",
+                        format!("{p}/pointer"),
+                        format!("Value '{ptr}' does not match regexp pattern '^(?:\\/(?:[^/~]|~0|~1)*)*$'."),
+                    );
+                }
+                if target.get("node").is_some() {
+                    self.err(
+                        "KHR_ANIMATION_POINTER_ANIMATION_CHANNEL_TARGET_NODE",
+                        p.clone(),
+                        "This extension requires the animation channel target node to be undefined.".into(),
+                    );
+                }
+                if let Some(path) = target.get("path").and_then(Value::as_str)
+                    && path != "pointer"
+                {
+                    self.err(
+                        "KHR_ANIMATION_POINTER_ANIMATION_CHANNEL_TARGET_PATH",
+                        p,
+                        format!("This extension requires the animation channel target path to be 'pointer'. Found '{path}' instead."),
+                    );
+                }
+            }
+        }
     }
 
     /// `o[key]` must be defined: `UNDEFINED_PROPERTY` at `p`.
@@ -207,4 +255,17 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// Khronos's pattern for a JSON pointer, `^(?:\/(?:[^/~]|~0|~1)*)*$`: empty, or `/`-led tokens in which `~`
+/// is only `~0` or `~1`.
+fn pointer_syntax_ok(p: &str) -> bool {
+    if p.is_empty() {
+        return true;
+    }
+    let b = p.as_bytes();
+    b[0] == b'/'
+        && b.iter()
+            .enumerate()
+            .all(|(i, &c)| c != b'~' || matches!(b.get(i + 1), Some(b'0' | b'1')))
 }
