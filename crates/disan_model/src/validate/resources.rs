@@ -297,6 +297,9 @@ impl Ctx<'_> {
                 continue;
             };
             let Some(bytes) = bytes else { continue };
+            if let Some((code, message)) = image_header_problem(&bytes) {
+                self.err(code, p.clone(), message.into());
+            }
             match sniff_image(&bytes) {
                 Some(found) => {
                     if let Some(d) = declared
@@ -312,5 +315,59 @@ impl Ctx<'_> {
                 None => self.warn("IMAGE_UNRECOGNIZED_FORMAT", at, "Image format not recognized.".into()),
             }
         }
+    }
+}
+
+/// What the Khronos validator finds wrong in a PNG or JPEG header (it reads headers for the image size, as
+/// a renderer would before decoding): the stream ending before the size (`IMAGE_UNEXPECTED_EOS`) or a
+/// header that is not one (`IMAGE_DATA_INVALID`). Other formats, and sound headers, give `None`.
+pub(super) fn image_header_problem(b: &[u8]) -> Option<(&'static str, &'static str)> {
+    const EOS: (&str, &str) = ("IMAGE_UNEXPECTED_EOS", "Unexpected end of image stream.");
+    if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        if b.len() < 33 {
+            return Some(EOS);
+        }
+        if &b[12..16] != b"IHDR" || b[8..12] != [0, 0, 0, 13] {
+            return Some(("IMAGE_DATA_INVALID", "Image data is invalid. Invalid PNG header."));
+        }
+        return None;
+    }
+    if !b.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut i = 2;
+    loop {
+        if i >= b.len() {
+            return Some(EOS);
+        }
+        if b[i] != 0xFF {
+            return Some(("IMAGE_DATA_INVALID", "Image data is invalid. Invalid JPEG marker."));
+        }
+        while i < b.len() && b[i] == 0xFF {
+            i += 1;
+        }
+        let Some(&marker) = b.get(i) else { return Some(EOS) };
+        i += 1;
+        if marker == 0x01 || (0xD0..=0xD8).contains(&marker) {
+            continue;
+        }
+        let Some(len) = b.get(i..i + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) else {
+            return Some(EOS);
+        };
+        if len < 2 {
+            return Some((
+                "IMAGE_DATA_INVALID",
+                "Image data is invalid. Invalid JPEG marker segment length.",
+            ));
+        }
+        let sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        if sof {
+            return if i + 7 > b.len() { Some(EOS) } else { None };
+        }
+        if marker == 0xD9 || marker == 0xDA {
+            // Scan data or the end before any frame header.
+            return Some(("IMAGE_DATA_INVALID", "Image data is invalid. No JPEG frame header."));
+        }
+        i += len;
     }
 }
