@@ -277,9 +277,24 @@ impl Ctx<'_> {
 
     pub(super) fn images(&mut self) {
         let images = self.array("images").to_vec();
+        let webp_enabled = self
+            .root
+            .get("extensionsUsed")
+            .and_then(Value::as_array)
+            .is_some_and(|u| u.iter().any(|e| e.as_str() == Some("EXT_texture_webp")));
+        // Each image's MIME type as Khronos takes it: `mimeType`, else the data: URI's, else the bytes'.
+        let mut mimes: Vec<Option<String>> = vec![None; images.len()];
         for (i, img) in images.iter().enumerate() {
             let p = format!("/images/{i}");
             let declared = img.get("mimeType").and_then(Value::as_str);
+            mimes[i] = declared.map(str::to_owned).or_else(|| {
+                img.get("uri")
+                    .and_then(Value::as_str)
+                    .filter(|u| u.starts_with("data:"))
+                    .and_then(|u| u[5..].split([';', ',']).next())
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_owned)
+            });
             let (bytes, at) = if let Some(uri) = img.get("uri").and_then(Value::as_str) {
                 (self.load_uri(uri, &format!("{p}/uri"), false), format!("{p}/uri"))
             } else if let Some(v) = img.get("bufferView").and_then(Value::as_u64) {
@@ -296,7 +311,14 @@ impl Ctx<'_> {
             } else {
                 continue;
             };
-            let Some(bytes) = bytes else { continue };
+            let Some(bytes) = bytes else {
+                self.image_mime_enabled(mimes[i].as_deref(), webp_enabled, &p);
+                continue;
+            };
+            if mimes[i].is_none() {
+                mimes[i] = sniff_image(&bytes).map(str::to_owned);
+            }
+            self.image_mime_enabled(mimes[i].as_deref(), webp_enabled, &p);
             if let Some((code, message)) = image_header_problem(&bytes) {
                 self.err(code, p.clone(), message.into());
             }
@@ -313,6 +335,57 @@ impl Ctx<'_> {
                     }
                 }
                 None => self.warn("IMAGE_UNRECOGNIZED_FORMAT", at, "Image format not recognized.".into()),
+            }
+        }
+        self.texture_sources(&mimes);
+    }
+
+    fn image_mime_enabled(&mut self, mime: Option<&str>, webp_enabled: bool, p: &str) {
+        if mime == Some("image/webp") && !webp_enabled {
+            self.err(
+                "IMAGE_NON_ENABLED_MIME_TYPE",
+                p.to_owned(),
+                "'image/webp' MIME type requires an extension.".into(),
+            );
+        }
+    }
+
+    /// A texture's `source` must be a PNG or JPEG image; EXT_texture_webp's `source` a WebP one.
+    fn texture_sources(&mut self, mimes: &[Option<String>]) {
+        let textures = self.array("textures").to_vec();
+        for (t, tex) in textures.iter().enumerate() {
+            let check = |this: &mut Self, source: Option<&Value>, at: String, valid: &[&str]| {
+                let Some(s) = source.and_then(Value::as_u64) else {
+                    return;
+                };
+                match mimes.get(s as usize) {
+                    None => this.err("UNRESOLVED_REFERENCE", at, format!("Unresolved reference: {s}.")),
+                    Some(Some(m)) if !valid.contains(&m.as_str()) => this.err(
+                        "TEXTURE_INVALID_IMAGE_MIME_TYPE",
+                        at,
+                        format!("Invalid MIME type '{m}' for the texture source. Valid MIME types are {valid:?}."),
+                    ),
+                    Some(_) => {}
+                }
+            };
+            if tex
+                .get("source")
+                .is_some_and(|s| s.as_u64().is_some_and(|s| (s as usize) < mimes.len()))
+            {
+                check(
+                    self,
+                    tex.get("source"),
+                    format!("/textures/{t}/source"),
+                    &["image/jpeg", "image/png"],
+                );
+            }
+            if let Some(webp) = tex.pointer("/extensions/EXT_texture_webp") {
+                check(
+                    self,
+                    webp.get("source"),
+                    format!("/textures/{t}/extensions/EXT_texture_webp/source"),
+                    &["image/webp"],
+                );
             }
         }
     }
