@@ -158,10 +158,6 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
     } else {
         (bytes, None)
     };
-    if glb && json_bytes.is_empty() && report.has_errors() {
-        // GLB_EMPTY_CHUNK already says it.
-        return (report, None);
-    }
     let json = match parse_json(json_bytes) {
         Ok(v) => v,
         Err(message) => {
@@ -170,11 +166,15 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
         }
     };
     if !json.is_object() {
+        let found = match &json {
+            Value::Array(_) => "[]".to_owned(),
+            other => other.to_string(),
+        };
         report.push(issue(
-            "INVALID_JSON_ROOT_OBJECT",
+            "TYPE_MISMATCH",
             Severity::Error,
             "",
-            "JSON root is not an object.".into(),
+            format!("Type mismatch. Property value {found} is not a 'object'."),
         ));
         return (report, None);
     }

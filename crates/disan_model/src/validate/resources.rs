@@ -88,10 +88,10 @@ impl Ctx<'_> {
                 && (d.len() as u64) < declared
             {
                 self.err(
-                    "BUFFER_EXTERNAL_BYTELENGTH_MISMATCH",
-                    format!("{p}/byteLength"),
+                    "BUFFER_BYTE_LENGTH_MISMATCH",
+                    p.clone(),
                     format!(
-                        "Actual data length {} is less than the declared buffer byteLength {declared}.",
+                        "Actual data byte length ({}) is less than the declared buffer byte length ({declared}).",
                         d.len()
                     ),
                 );
@@ -114,10 +114,11 @@ impl Ctx<'_> {
                 continue;
             };
             let off = v.get("byteOffset").and_then(Value::as_u64).unwrap_or(0);
-            if off + len > blen {
+            if off >= blen || off + len > blen {
+                let key = if off >= blen { "byteOffset" } else { "byteLength" };
                 self.err(
                     "BUFFER_VIEW_TOO_LONG",
-                    format!("/bufferViews/{i}/byteLength"),
+                    format!("/bufferViews/{i}/{key}"),
                     format!("BufferView does not fit buffer ({b}) byteLength ({blen})."),
                 );
             }
