@@ -232,9 +232,29 @@ impl Ctx<'_> {
             .get("material")
             .and_then(Value::as_u64)
             .and_then(|m| self.array("materials").get(m as usize))
+            .cloned()
         {
+            // A normal map (or a clearcoat normal map, or an anisotropy texture) needs a tangent space; only
+            // the material's own normal map lets a renderer generate one.
+            let needs_tangent = material.get("normalTexture").is_some()
+                || material
+                    .pointer("/extensions/KHR_materials_clearcoat/clearcoatNormalTexture")
+                    .is_some()
+                || material
+                    .pointer("/extensions/KHR_materials_anisotropy/anisotropyTexture")
+                    .is_some();
+            if needs_tangent
+                && material.get("normalTexture").is_none()
+                && !(attrs.contains_key("NORMAL") && attrs.contains_key("TANGENT"))
+            {
+                self.err(
+                    "MESH_PRIMITIVE_NO_TANGENT_SPACE",
+                    format!("{pp}/material"),
+                    "Material requires a tangent space but the mesh primitive does not provide it and the material does not contain a normal map to generate it.".into(),
+                );
+            }
             let mut sets = Vec::new();
-            texcoord_sets(material, "", &mut sets);
+            texcoord_sets(&material, "", &mut sets);
             if sets.iter().any(|&t| t + 1 > u64::from(counted["TEXCOORD"])) {
                 self.err(
                     "MESH_PRIMITIVE_TOO_FEW_TEXCOORDS",
