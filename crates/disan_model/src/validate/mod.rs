@@ -247,10 +247,59 @@ fn parse_json(bytes: &[u8]) -> Result<Value, String> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err("Invalid JSON data. Parser output: BOM found at the beginning of UTF-8 stream.".into());
     }
-    let mut value: Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("Invalid JSON data. Parser output: {e}"))?;
+    let mut value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        // A literal such as 1e309 is Infinity to the Khronos validator (a range error, not a syntax error).
+        Err(e) if e.to_string().contains("number out of range") => {
+            serde_json::from_slice(&clamp_infinite_numbers(bytes))
+                .map_err(|_| format!("Invalid JSON data. Parser output: {e}"))?
+        }
+        Err(e) => return Err(format!("Invalid JSON data. Parser output: {e}")),
+    };
     integers_written_as_floats(&mut value);
     Ok(value)
+}
+
+/// Stands for a number literal too large for a double (`1e309`): validation reports it where it is.
+pub(super) const INFINITE: f64 = f64::MAX;
+
+/// The JSON text with every number literal that overflows a double replaced by ±[`INFINITE`].
+fn clamp_infinite_numbers(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_string {
+            out.push(c);
+            if c == b'\\' && i + 1 < bytes.len() {
+                out.push(bytes[i + 1]);
+                i += 1;
+            } else if c == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'"' {
+            in_string = true;
+        }
+        if c == b'-' || c.is_ascii_digit() {
+            let end = bytes[i..]
+                .iter()
+                .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .map_or(bytes.len(), |n| i + n);
+            let token = &bytes[i..end];
+            match std::str::from_utf8(token).ok().and_then(|t| t.parse::<f64>().ok()) {
+                Some(f) if f.is_infinite() => out.extend_from_slice(format!("{:e}", INFINITE.copysign(f)).as_bytes()),
+                _ => out.extend_from_slice(token),
+            }
+            i = end;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 /// JSON has one number type: `1.0` is the integer 1 to the Khronos validator (and to every loader), so an

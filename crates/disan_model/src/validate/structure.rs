@@ -6,6 +6,11 @@ use super::*;
 impl Ctx<'_> {
     pub(super) fn structure(&mut self) {
         let root = self.root.as_object().expect("checked by the caller");
+        let mut infinite = Vec::new();
+        infinite_numbers(self.root, String::new(), &mut infinite);
+        for at in infinite {
+            self.err("VALUE_NOT_IN_RANGE", at, "Value Infinity is out of range.".into());
+        }
         self.check_required(root, "root", "/");
         // asset
         if let Some(asset) = self.sub_object(root, "asset", "asset", "")
@@ -487,5 +492,25 @@ impl Ctx<'_> {
         for (name, a) in map {
             self.check_ref(Some(a), "accessors", format!("{pointer}/{}", name.replace('/', "~1")));
         }
+    }
+}
+
+/// Pointers of the numbers that were too large for a double in the text (see `clamp_infinite_numbers`).
+fn infinite_numbers(v: &Value, pointer: String, out: &mut Vec<String>) {
+    match v {
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.abs() == INFINITE) => out.push(pointer),
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                infinite_numbers(x, format!("{pointer}/{i}"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, x) in map {
+                if k != "extras" {
+                    infinite_numbers(x, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                }
+            }
+        }
+        _ => {}
     }
 }
