@@ -252,3 +252,45 @@ fn models_are_ingested_into_glb_and_lods_that_the_khronos_validator_passes() {
     let img = disan_tests::open_image(&png).unwrap();
     assert_eq!((img.width(), img.height()), (320, 200));
 }
+
+/// The npm release of the Khronos validator on a sample of its own test suite (every fourth file of
+/// `tests/data/gltf-validator`): it and `disan validate` find the same errors, code and place, file by file
+/// (the whole suite runs against its expected reports in disan_model's tests).
+#[test]
+fn the_npm_validator_and_disan_agree_on_a_sample_of_the_khronos_suite() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/gltf-validator");
+    let mut files: Vec<PathBuf> = files_under(&root)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "gltf" || e == "glb"))
+        .collect();
+    files.sort();
+    let sample: Vec<PathBuf> = files.into_iter().step_by(4).collect();
+    assert!(sample.len() > 80, "{} files", sample.len());
+    let theirs = khronos_validate(&sample);
+    let out = run(disan(Path::new("/nonexistent"))
+        .arg("validate")
+        .arg("--json")
+        .args(&sample));
+    let ours: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut differ = Vec::new();
+    for ((file, t), o) in sample.iter().zip(&theirs).zip(&ours) {
+        let rel = file.strip_prefix(&root).unwrap().display();
+        if t.get("error").is_some() {
+            continue;
+        }
+        let mine: BTreeSet<_> = errors(o)
+            .into_iter()
+            .filter(|(c, _)| !c.starts_with("DISAN_"))
+            .collect();
+        let khronos = errors(t);
+        if mine != khronos {
+            differ.push(format!("{rel}: Khronos {khronos:?}, Disan {mine:?}"));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} files differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+}

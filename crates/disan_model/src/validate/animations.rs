@@ -154,7 +154,8 @@ impl Ctx<'_> {
                             )
                         })
                     };
-                    if target.is_some() && same(target) == same(other.get("target")) {
+                    let aimed = target.is_some_and(|t| t.get("node").is_some() || t.get("extensions").is_some());
+                    if aimed && same(target) == same(other.get("target")) {
                         self.err(
                             "ANIMATION_DUPLICATE_TARGETS",
                             format!("{cp}/target"),

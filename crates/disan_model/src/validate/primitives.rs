@@ -154,7 +154,12 @@ impl Ctx<'_> {
             }
             for (pi, prim) in prims.iter().enumerate() {
                 let pp = format!("/meshes/{m}/primitives/{pi}");
-                let targets = prim.get("targets").and_then(Value::as_array).map_or(0, Vec::len);
+                // As Khronos reads them: a list with an empty or non-object target is no list at all.
+                let targets = prim
+                    .get("targets")
+                    .and_then(Value::as_array)
+                    .filter(|t| t.iter().all(|x| x.as_object().is_some_and(|o| !o.is_empty())))
+                    .map_or(0, Vec::len);
                 if pi == 0 {
                     target_count = targets;
                 } else if targets != target_count {
@@ -296,7 +301,17 @@ impl Ctx<'_> {
                     "All accessors of the same primitive must have the same count.".into(),
                 );
             }
-            self.shared_view_without_stride(a, &at);
+        }
+        // In accessor order: the JSON object's own order is not kept, and exporters write attributes in the
+        // order of their accessors, so the second accessor of a shared view is the one Khronos names.
+        let mut by_accessor: Vec<(usize, &String)> = attrs
+            .iter()
+            .filter_map(|(name, a)| Some((a.as_u64()? as usize, name)))
+            .filter(|(a, _)| self.array("accessors").get(*a).is_some())
+            .collect();
+        by_accessor.sort();
+        for (a, name) in by_accessor {
+            self.shared_view_without_stride(a, &format!("{ap}/{}", token(name)));
         }
         if let Some(ind) = prim.get("indices").and_then(Value::as_u64).map(|i| i as usize)
             && self.array("accessors").get(ind).is_some()

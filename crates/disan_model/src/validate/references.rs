@@ -59,6 +59,7 @@ impl Ctx<'_> {
                         }
                     }
                     if name == "POSITION"
+                        && self.array("accessors").get(a).is_some()
                         && (self.accessor_field(a, "min").is_none() || self.accessor_field(a, "max").is_none())
                     {
                         self.err(

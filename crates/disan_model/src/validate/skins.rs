@@ -21,6 +21,7 @@ impl Ctx<'_> {
             }
         }
         let skins = self.array("skins").to_vec();
+        let mut skin_roots: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); skins.len()];
         for (si, skin) in skins.iter().enumerate() {
             let sp = format!("/skins/{si}");
             let joints: Vec<usize> = skin
@@ -32,7 +33,12 @@ impl Ctx<'_> {
                 .collect();
             let mut roots: Option<BTreeSet<usize>> = None;
             let mut any_joints = false;
-            if skin.get("joints").and_then(Value::as_array).is_some() {
+            // An empty list is EMPTY_ENTITY and nothing more, as for Khronos.
+            if skin
+                .get("joints")
+                .and_then(Value::as_array)
+                .is_some_and(|j| !j.is_empty())
+            {
                 for &j in joints.iter().filter(|&&j| j < nodes.len()) {
                     any_joints = true;
                     let mut chain = BTreeSet::new();
@@ -56,6 +62,7 @@ impl Ctx<'_> {
                     );
                 }
             }
+            skin_roots[si] = roots.clone().unwrap_or_default();
             if let Some(ibm) = skin
                 .get("inverseBindMatrices")
                 .and_then(Value::as_u64)
@@ -116,6 +123,50 @@ impl Ctx<'_> {
                     "SKIN_SKELETON_INVALID",
                     format!("{sp}/skeleton"),
                     "Skeleton node is not a common root.".into(),
+                );
+            }
+        }
+        // A skinned node must be in every scene its skeleton's top root is in.
+        let mut scenes_of: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
+        for (s, scene) in self.array("scenes").iter().enumerate() {
+            let mut stack: Vec<usize> = scene
+                .get("nodes")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.as_u64().map(|n| n as usize))
+                .filter(|&n| n < nodes.len())
+                .collect();
+            while let Some(n) = stack.pop() {
+                if !scenes_of[n].insert(s) {
+                    continue;
+                }
+                for c in nodes[n].get("children").and_then(Value::as_array).into_iter().flatten() {
+                    if let Some(c) = c.as_u64().map(|c| c as usize).filter(|&c| c < nodes.len()) {
+                        stack.push(c);
+                    }
+                }
+            }
+        }
+        for (i, n) in nodes.iter().enumerate() {
+            let Some(skin) = n
+                .get("skin")
+                .and_then(Value::as_u64)
+                .map(|s| s as usize)
+                .filter(|&s| s < skins.len())
+            else {
+                continue;
+            };
+            if n.get("mesh").is_none() {
+                continue;
+            }
+            if let Some(top) = skin_roots[skin].iter().find(|&&r| parent[r].is_none())
+                && !scenes_of[i].is_subset(&scenes_of[*top])
+            {
+                self.err(
+                    "NODE_SKIN_NO_SCENE",
+                    format!("/nodes/{i}"),
+                    "A node with a skinned mesh is used in a scene that does not contain joint nodes.".into(),
                 );
             }
         }
