@@ -18,7 +18,7 @@ mapfile -t photos < <(find "$testdata/photos" "$testdata/corrupt" "$hostile/exif
 seed exif_xmp "${photos[@]}"
 mapfile -t images < <(find "$testdata/photos" "$testdata/corrupt" "$hostile/good" "$hostile/bombs" "$hostile/truncated" "$hostile/mislabelled" -type f)
 seed image_header "${images[@]}"
-mapfile -t models < <(find "$testdata/models" "$hostile/models" -type f \( -name '*.gltf' -o -name '*.glb' \))
+mapfile -t models < <(find "$testdata/models" "$hostile/models" tests/data/models tests/data/gltf-validator -type f \( -name '*.gltf' -o -name '*.glb' \))
 seed gltf "${models[@]}"
 mapfile -t objs < <(find "$testdata/models" "$hostile/models" -type f -name '*.obj')
 seed obj "${objs[@]}"
