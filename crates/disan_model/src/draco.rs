@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use draco_oxide_core::attribute::{Attribute, ComponentDataType};
 use serde_json::{Value, json};
 
-use crate::validate::{Document, component_count, component_size};
+use crate::validate::{Document, component_count, component_size, items};
 
 const EXT: &str = "KHR_draco_mesh_compression";
 
@@ -19,21 +19,8 @@ const EXT: &str = "KHR_draco_mesh_compression";
 /// decoded size of any one attribute (a stream's counts are claims).
 pub fn expand(doc: &mut Document, max_bytes: u64) -> Result<usize, String> {
     let mut jobs = Vec::new();
-    for (m, mesh) in doc
-        .json
-        .get("meshes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        for (p, prim) in mesh
-            .get("primitives")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+    for (m, mesh) in items(&doc.json, "meshes").enumerate() {
+        for (p, prim) in items(mesh, "primitives").enumerate() {
             if prim.pointer(&format!("/extensions/{EXT}")).is_some() {
                 jobs.push((m, p));
             }

@@ -22,16 +22,6 @@ const OUTPUT_FORMATS_WEIGHTS: &[(&str, u64, bool)] = &[
 ];
 
 impl Ctx<'_> {
-    fn accessor_format(&self, a: usize) -> Option<(String, u64, bool)> {
-        Some((
-            self.accessor_field(a, "type")?.as_str()?.to_owned(),
-            self.accessor_field(a, "componentType")?.as_u64()?,
-            self.accessor_field(a, "normalized")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        ))
-    }
-
     fn has_stride(&self, a: usize) -> bool {
         self.accessor_field(a, "bufferView")
             .and_then(Value::as_u64)
@@ -66,7 +56,7 @@ impl Ctx<'_> {
                             "bufferView.byteStride must not be defined for buffer views used by animation sampler accessors.".into(),
                         );
                     }
-                    let format = self.accessor_format(input);
+                    let format = self.format_of(input);
                     if format
                         .as_ref()
                         .is_some_and(|(t, c, n)| !(t == "SCALAR" && *c == 5126 && !n))
@@ -178,7 +168,7 @@ impl Ctx<'_> {
             "weights" => OUTPUT_FORMATS_WEIGHTS,
             _ => &[],
         };
-        let format = self.accessor_format(output);
+        let format = self.format_of(output);
         if !allowed.is_empty()
             && let Some((t, c, n)) = &format
             && !allowed.iter().any(|(at, ac, an)| at == t && ac == c && an == n)
@@ -216,15 +206,7 @@ impl Ctx<'_> {
 
     /// Input times: not negative, strictly increasing.
     fn animation_input_data(&mut self, input: usize, at: &str) {
-        // An accessor with no bufferView holds zeros Khronos does not check.
-        if self.accessor_field(input, "bufferView").is_none() {
-            return;
-        }
-        let Some(times) = read_accessor(
-            self.root,
-            &|v| view_bytes(self.root, &self.buffers, &self.decoded, v),
-            input,
-        ) else {
+        let Some(times) = self.stored(input) else {
             return;
         };
         let mut negative = false;
@@ -254,31 +236,14 @@ impl Ctx<'_> {
 
     /// Rotation keyframes must be unit quaternions (the tangents of a cubic spline are skipped).
     fn rotation_output_data(&mut self, output: usize, cubic: bool, at: &str) {
-        if self.accessor_field(output, "bufferView").is_none() {
+        let Some(values) = self.stored_floats(output) else {
             return;
-        }
-        let Some(values) = read_accessor(
-            self.root,
-            &|v| view_bytes(self.root, &self.buffers, &self.decoded, v),
-            output,
-        ) else {
-            return;
-        };
-        let scale = match (
-            self.accessor_field(output, "normalized").and_then(Value::as_bool) == Some(true),
-            self.accessor_field(output, "componentType").and_then(Value::as_u64),
-        ) {
-            (true, Some(5120)) => 127.0,
-            (true, Some(5121)) => 255.0,
-            (true, Some(5122)) => 32767.0,
-            (true, Some(5123)) => 65535.0,
-            _ => 1.0,
         };
         for (e, q) in values.chunks_exact(4).enumerate() {
             if cubic && e % 3 != 1 {
                 continue;
             }
-            let len2: f64 = q.iter().map(|c| (c / scale).max(-1.0).powi(2)).sum();
+            let len2: f64 = q.iter().map(|c| c * c).sum();
             if (len2.sqrt() - 1.0).abs() > 0.000_5 {
                 self.err(
                     "ACCESSOR_ANIMATION_SAMPLER_OUTPUT_NON_NORMALIZED_QUATERNION",

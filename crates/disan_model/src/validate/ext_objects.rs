@@ -17,13 +17,7 @@ impl Ctx<'_> {
         const EXT: &str = "KHR_animation_pointer";
         let animations = self.array("animations").to_vec();
         for (a, anim) in animations.iter().enumerate() {
-            for (c, ch) in anim
-                .get("channels")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (c, ch) in items(anim, "channels").enumerate() {
                 let Some(target) = ch.get("target") else { continue };
                 let Some(ext) = target.pointer(&format!("/extensions/{EXT}")).and_then(Value::as_object) else {
                     continue;
@@ -171,13 +165,7 @@ impl Ctx<'_> {
         let materials = self.array("materials").len();
         let meshes = self.array("meshes").to_vec();
         for (m, mesh) in meshes.iter().enumerate() {
-            for (pi, prim) in mesh
-                .get("primitives")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (pi, prim) in items(mesh, "primitives").enumerate() {
                 let Some(ext) = prim.pointer(&format!("/extensions/{EXT}")).and_then(Value::as_object) else {
                     continue;
                 };

@@ -115,7 +115,7 @@ fn token(name: &str) -> String {
 }
 
 impl Ctx<'_> {
-    fn format_of(&self, a: usize) -> Option<(String, u64, bool)> {
+    pub(super) fn format_of(&self, a: usize) -> Option<(String, u64, bool)> {
         Some((
             self.accessor_field(a, "type")?.as_str()?.to_owned(),
             self.accessor_field(a, "componentType")?.as_u64()?,
@@ -128,6 +128,20 @@ impl Ctx<'_> {
     fn format_allowed(&self, a: usize, allowed: &[Format]) -> bool {
         self.format_of(a)
             .is_none_or(|(t, c, n)| allowed.iter().any(|&(at, ac, an)| at == t && ac == c && an == n))
+    }
+
+    /// `MESH_PRIMITIVE_ATTRIBUTES_ACCESSOR_INVALID_FORMAT` when a known semantic's accessor has a format not
+    /// in `allowed`.
+    fn attribute_format(&mut self, a: usize, allowed: Option<Vec<Format>>, at: &str, name: &str) {
+        if let Some(allowed) = allowed
+            && !self.format_allowed(a, &allowed)
+        {
+            self.err(
+                "MESH_PRIMITIVE_ATTRIBUTES_ACCESSOR_INVALID_FORMAT",
+                at.to_owned(),
+                format!("Invalid accessor format for the '{name}' attribute."),
+            );
+        }
     }
 
     pub(super) fn primitives(&mut self) {
@@ -284,15 +298,7 @@ impl Ctx<'_> {
             }
             let at = format!("{ap}/{}", token(name));
             let set = name.split('_').next().unwrap_or("");
-            if let Some(allowed) = attribute_formats(set, quantized)
-                && !self.format_allowed(a, &allowed)
-            {
-                self.err(
-                    "MESH_PRIMITIVE_ATTRIBUTES_ACCESSOR_INVALID_FORMAT",
-                    at.clone(),
-                    format!("Invalid accessor format for the '{name}' attribute."),
-                );
-            }
+            self.attribute_format(a, attribute_formats(set, quantized), &at, name);
             let count = self.accessor_field(a, "count").and_then(Value::as_u64);
             if reference.is_some() && count != reference {
                 self.err(
@@ -327,13 +333,7 @@ impl Ctx<'_> {
             );
         }
         // Morph targets.
-        for (t, target) in prim
-            .get("targets")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+        for (t, target) in items(prim, "targets").enumerate() {
             let tp = format!("{pp}/targets/{t}");
             for (name, a) in target.as_object().into_iter().flatten() {
                 let at = format!("{tp}/{}", token(name));
@@ -384,15 +384,7 @@ impl Ctx<'_> {
                     );
                 }
                 let set = name.split('_').next().unwrap_or("");
-                if let Some(allowed) = morph_formats(set, quantized)
-                    && !self.format_allowed(a, &allowed)
-                {
-                    self.err(
-                        "MESH_PRIMITIVE_ATTRIBUTES_ACCESSOR_INVALID_FORMAT",
-                        at.clone(),
-                        format!("Invalid accessor format for the '{name}' attribute."),
-                    );
-                }
+                self.attribute_format(a, morph_formats(set, quantized), &at, name);
             }
         }
     }
@@ -474,13 +466,7 @@ impl Ctx<'_> {
                 .and_then(Value::as_u64)
         };
         for (m, mesh) in self.array("meshes").iter().enumerate() {
-            for (p, prim) in mesh
-                .get("primitives")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (p, prim) in items(mesh, "primitives").enumerate() {
                 let pp = format!("/meshes/{m}/primitives/{p}");
                 for (name, a) in prim.get("attributes").and_then(Value::as_object).into_iter().flatten() {
                     uses.push((
@@ -490,13 +476,7 @@ impl Ctx<'_> {
                     ));
                 }
                 uses.push((acc_view(self, prim.get("indices")), "index", format!("{pp}/indices")));
-                for (t, target) in prim
-                    .get("targets")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                {
+                for (t, target) in items(prim, "targets").enumerate() {
                     for (name, a) in target.as_object().into_iter().flatten() {
                         uses.push((
                             acc_view(self, Some(a)),
@@ -515,13 +495,7 @@ impl Ctx<'_> {
             ));
         }
         for (a, anim) in self.array("animations").iter().enumerate() {
-            for (s, sampler) in anim
-                .get("samplers")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (s, sampler) in items(anim, "samplers").enumerate() {
                 for key in ["input", "output"] {
                     uses.push((
                         acc_view(self, sampler.get(key)),

@@ -91,12 +91,7 @@ impl Ctx<'_> {
                         at.clone(),
                         "Invalid IBM accessor format. Must be one of ('{MAT4, FLOAT}').".into(),
                     );
-                } else if self.accessor_field(ibm, "bufferView").is_some()
-                    && let Some(m) = read_accessor(
-                        self.root,
-                        &|v| view_bytes(self.root, &self.buffers, &self.decoded, v),
-                        ibm,
-                    )
+                } else if let Some(m) = self.stored(ibm)
                     && m.chunks_exact(16)
                         .any(|m| m[3] != 0.0 || m[7] != 0.0 || m[11] != 0.0 || m[15] != 1.0)
                 {

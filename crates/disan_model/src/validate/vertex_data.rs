@@ -9,15 +9,19 @@ use super::*;
 const UNIT_LENGTH: f64 = 0.00674;
 
 impl Ctx<'_> {
-    /// An attribute's elements as floats (normalised integers mapped as glTF says), when it has data.
-    fn floats(&self, a: usize) -> Option<(Vec<f64>, usize)> {
+    /// An accessor's components as stored, when it has data of its own (a bufferView): Khronos checks no
+    /// element of an accessor that is all zeros.
+    pub(super) fn stored(&self, a: usize) -> Option<Vec<f64>> {
         self.accessor_field(a, "bufferView")?;
-        let n = component_count(self.accessor_field(a, "type")?.as_str()?)?;
-        let raw = read_accessor(
+        read_accessor(
             self.root,
             &|v| view_bytes(self.root, &self.buffers, &self.decoded, v),
             a,
-        )?;
+        )
+    }
+
+    /// [`Self::stored`] with normalised integers mapped to floats as glTF says (`max(c / MAX, -1)`).
+    pub(super) fn stored_floats(&self, a: usize) -> Option<Vec<f64>> {
         let scale = match (
             self.accessor_field(a, "normalized").and_then(Value::as_bool) == Some(true),
             self.accessor_field(a, "componentType").and_then(Value::as_u64),
@@ -28,7 +32,12 @@ impl Ctx<'_> {
             (true, Some(5123)) => 65535.0,
             _ => 1.0,
         };
-        Some((raw.into_iter().map(|v| (v / scale).max(-1.0)).collect(), n))
+        Some(self.stored(a)?.into_iter().map(|v| (v / scale).max(-1.0)).collect())
+    }
+
+    /// Components per element of an accessor.
+    fn width(&self, a: usize) -> Option<usize> {
+        component_count(self.accessor_field(a, "type")?.as_str()?)
     }
 
     pub(super) fn vertex_data(&mut self) {
@@ -49,13 +58,7 @@ impl Ctx<'_> {
         }
         let meshes = self.array("meshes").to_vec();
         for (m, mesh) in meshes.iter().enumerate() {
-            for (pi, prim) in mesh
-                .get("primitives")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (pi, prim) in items(mesh, "primitives").enumerate() {
                 let pp = format!("/meshes/{m}/primitives/{pi}");
                 let attr = |name: &str| {
                     prim.pointer(&format!("/attributes/{name}"))
@@ -63,7 +66,7 @@ impl Ctx<'_> {
                         .map(|a| a as usize)
                 };
                 for name in ["NORMAL", "TANGENT"] {
-                    let Some((v, n)) = attr(name).and_then(|a| self.floats(a)) else {
+                    let Some((v, n)) = attr(name).and_then(|a| Some((self.stored_floats(a)?, self.width(a)?))) else {
                         continue;
                     };
                     if n < 3 {
@@ -88,18 +91,13 @@ impl Ctx<'_> {
                     }
                 }
                 if let Some(ind) = prim.get("indices").and_then(Value::as_u64).map(|i| i as usize)
-                    && self.accessor_field(ind, "bufferView").is_some()
                     && let Some(restart) = match self.accessor_field(ind, "componentType").and_then(Value::as_u64) {
                         Some(5121) => Some(255.0),
                         Some(5123) => Some(65535.0),
                         Some(5125) => Some(4_294_967_295.0),
                         _ => None,
                     }
-                    && let Some(values) = read_accessor(
-                        self.root,
-                        &|v| view_bytes(self.root, &self.buffers, &self.decoded, v),
-                        ind,
-                    )
+                    && let Some(values) = self.stored(ind)
                     && values.contains(&restart)
                 {
                     self.err(
@@ -124,7 +122,10 @@ impl Ctx<'_> {
             ) else {
                 break;
             };
-            let (Some((jv, 4)), Some((wv, 4))) = (self.floats_raw(j as usize), self.floats(w as usize)) else {
+            let (Some((jv, 4)), Some((wv, 4))) = (
+                self.stored(j as usize).zip(self.width(j as usize)),
+                self.stored_floats(w as usize).zip(self.width(w as usize)),
+            ) else {
                 return;
             };
             sets.push((jv, wv));
@@ -177,19 +178,5 @@ impl Ctx<'_> {
                 format!("Invalid skin influence ({code})."),
             );
         }
-    }
-
-    /// An attribute's raw components (joint indices), when it has data.
-    fn floats_raw(&self, a: usize) -> Option<(Vec<f64>, usize)> {
-        self.accessor_field(a, "bufferView")?;
-        let n = component_count(self.accessor_field(a, "type")?.as_str()?)?;
-        Some((
-            read_accessor(
-                self.root,
-                &|v| view_bytes(self.root, &self.buffers, &self.decoded, v),
-                a,
-            )?,
-            n,
-        ))
     }
 }
