@@ -11,6 +11,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use disan_core::{AssetKind, AssetManifest};
+use rayon::prelude::*;
 
 use crate::report::{FileReport, Outcome, RunReport};
 
@@ -271,9 +272,10 @@ pub fn render(report: &RunReport, collection: &Path, sites: &[MapSite], lang: &s
     }
 
     // Contact sheet of what came in this run.
+    // Thumbnails are decoded and shrunk on the pool: a day's run has hundreds.
     let items: Vec<Item> = report
         .files
-        .iter()
+        .par_iter()
         .filter(|f| matches!(f.outcome, Outcome::Ingested { .. }))
         .map(|f| load_item(f, collection))
         .collect();

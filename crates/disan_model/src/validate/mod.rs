@@ -189,7 +189,6 @@ pub fn validate(bytes: &[u8], name: &str, dir: &Path, limits: Limits) -> (Report
         decoded: HashMap::new(),
         dir,
         limits,
-        view_usage: HashMap::new(),
         strideless_users: HashMap::new(),
     };
     ctx.structure();
@@ -329,8 +328,6 @@ struct Ctx<'a> {
     decoded: HashMap<usize, Vec<u8>>,
     dir: &'a Path,
     limits: Limits,
-    /// bufferView index → how it is used (for stride rules).
-    view_usage: HashMap<usize, &'static str>,
     /// Vertex accessors per bufferView without byteStride (two or more is an error).
     strideless_users: HashMap<usize, BTreeSet<usize>>,
 }

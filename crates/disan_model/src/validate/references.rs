@@ -36,7 +36,6 @@ impl Ctx<'_> {
                         );
                     }
                     if let Some(v) = self.accessor_field(a, "bufferView").and_then(Value::as_u64) {
-                        self.view_usage.insert(v as usize, "vertex");
                         let view = self.array("bufferViews").get(v as usize);
                         let total = self
                             .accessor_field(a, "byteOffset")
@@ -71,20 +70,17 @@ impl Ctx<'_> {
                 }
                 if let Some(ind) = prim.get("indices").and_then(Value::as_u64)
                     && let Some(v) = self.accessor_field(ind as usize, "bufferView").and_then(Value::as_u64)
-                {
-                    if self
+                    && self
                         .array("bufferViews")
                         .get(v as usize)
                         .and_then(|v| v.get("byteStride"))
                         .is_some()
-                    {
-                        self.err(
-                            "MESH_PRIMITIVE_INDICES_ACCESSOR_WITH_BYTESTRIDE",
-                            format!("{pp}/indices"),
-                            "bufferView.byteStride must not be defined for indices accessor.".into(),
-                        );
-                    }
-                    self.view_usage.insert(v as usize, "index");
+                {
+                    self.err(
+                        "MESH_PRIMITIVE_INDICES_ACCESSOR_WITH_BYTESTRIDE",
+                        format!("{pp}/indices"),
+                        "bufferView.byteStride must not be defined for indices accessor.".into(),
+                    );
                 }
             }
         }
