@@ -169,7 +169,7 @@ pub(crate) fn current(
             .prepare_cached("SELECT value FROM asset_text WHERE asset_id = ?1 AND field = ?2 AND lang = ?3")?
             .query_row(params![id, field, lang.unwrap_or("")], |r| r.get(0))
             .optional(),
-        (Entity::Site, "name" | "description") => conn
+        (Entity::Site, "name" | "description" | "highlight") => conn
             .prepare_cached("SELECT value FROM site_text WHERE site_id = ?1 AND field = ?2 AND lang = ?3")?
             .query_row(params![id, field, lang.unwrap_or("")], |r| r.get(0))
             .optional(),
@@ -239,7 +239,7 @@ fn store(
         (Entity::Asset, "state") => column("UPDATE assets SET state = ?2 WHERE id = ?1"),
         (Entity::Asset, "site") => column("UPDATE assets SET site_id = ?2 WHERE id = ?1"),
         (Entity::Asset, _) => store_text(conn, "asset_text", "asset_id", (id, field, lang), value),
-        (Entity::Site, "name" | "description") => store_text(conn, "site_text", "site_id", (id, field, lang), value),
+        (Entity::Site, "name" | "description" | "highlight") => store_text(conn, "site_text", "site_id", (id, field, lang), value),
         (Entity::Site, "province") => column("UPDATE sites SET province = ?2 WHERE id = ?1"),
         (Entity::Site, "rank") => column("UPDATE sites SET rank = ?2 WHERE id = ?1"),
         (Entity::Site, "type") => column("UPDATE sites SET type = ?2 WHERE id = ?1"),

@@ -29,7 +29,7 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 /// Multilingual fields of a site.
 pub const SITE_MULTILINGUAL: [&str; 2] = ["name", "description"];
 /// Language-neutral fields of a site.
-pub const SITE_PLAIN: [&str; 5] = ["province", "rank", "type", "lat", "lon"];
+pub const SITE_PLAIN: [&str; 6] = ["province", "rank", "type", "lat", "lon", "highlight"];
 
 /// One assignment: `title.vi=Vịnh Hạ Long`, `rights=http://…`. An empty value clears the field.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -199,7 +199,17 @@ pub fn normalise_value(entity: Entity, field: &str, value: &str) -> Result<Strin
         (Entity::Site, "type") => term(vocab::relic_types(), "type", &value),
         (Entity::Site, "lat") => coordinate(&value, 90.0, "lat"),
         (Entity::Site, "lon") => coordinate(&value, 180.0, "lon"),
+        (_, "highlight") => flag(&value, "highlight"),
         _ => Ok(value),
+    }
+}
+
+/// A yes/no field: stored as `true`, or cleared for no.
+fn flag(value: &str, field: &str) -> Result<String, FieldError> {
+    match value.to_lowercase().as_str() {
+        "true" | "yes" | "1" | "có" | "是" => Ok("true".into()),
+        "false" | "no" | "0" | "không" | "否" => Ok(String::new()),
+        _ => Err(value_error(field, format!("{value:?} is not yes or no (true/false)"))),
     }
 }
 

@@ -13,6 +13,8 @@ pub struct PublicRecord {
     /// The site's id.
     pub site: Option<String>,
     pub meta: Metadata,
+    /// When the asset first entered the catalogue (RFC 3339).
+    pub ingested_at: String,
 }
 
 impl Catalog {
@@ -21,7 +23,7 @@ impl Catalog {
         let all = self.sql(load_all_metadata(&self.conn))?;
         let mut stmt = self
             .sql(self.conn.prepare(
-                "SELECT id, state, site_id, manifest FROM assets WHERE ?1 OR state = 'published' ORDER BY id",
+                "SELECT id, state, site_id, manifest, ingested_at FROM assets WHERE ?1 OR state = 'published' ORDER BY id",
             ))?;
         let rows = self.sql(stmt.query_map([include_all], |r| {
             Ok((
@@ -29,11 +31,12 @@ impl Catalog {
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
             ))
         }))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, state, site, manifest) = self.sql(row)?;
+            let (id, state, site, manifest, ingested_at) = self.sql(row)?;
             let manifest: AssetManifest = serde_json::from_str(&manifest)
                 .map_err(|source| CatalogError::BadManifest { id: id.clone(), source })?;
             out.push(PublicRecord {
@@ -41,6 +44,7 @@ impl Catalog {
                 manifest,
                 state,
                 site,
+                ingested_at,
             });
         }
         Ok(out)

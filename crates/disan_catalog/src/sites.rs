@@ -25,6 +25,8 @@ pub struct Site {
     pub confirmed: bool,
     /// Set when the site was merged into another.
     pub merged_into: Option<String>,
+    /// A curator features the site on the website's home page (`highlight=yes`).
+    pub highlight: bool,
     /// Number of assets in the site.
     pub assets: u64,
     pub created_at: String,
@@ -68,6 +70,7 @@ fn load_site(conn: &Connection, id: &str) -> rusqlite::Result<Option<Site>> {
                 lon: r.get(5)?,
                 confirmed: r.get(6)?,
                 merged_into: r.get(7)?,
+                highlight: false,
                 created_at: r.get(8)?,
                 assets: r.get::<_, i64>(9)? as u64,
             })
@@ -81,6 +84,7 @@ fn load_site(conn: &Connection, id: &str) -> rusqlite::Result<Option<Site>> {
         match field.as_str() {
             "name" => site.name.set(&lang, &value),
             "description" => site.description.set(&lang, &value),
+            "highlight" => site.highlight = value == "true",
             _ => {}
         }
     }

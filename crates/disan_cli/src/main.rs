@@ -5,6 +5,7 @@
 mod curate;
 mod output;
 mod tour;
+mod web;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -184,6 +185,11 @@ enum Command {
     Tour {
         #[command(subcommand)]
         command: tour::TourCommand,
+    },
+    /// The published collection as a website: `build --out DIR` writes it, `serve DIR` serves it.
+    Web {
+        #[command(subcommand)]
+        command: web::WebCommand,
     },
     /// Export for other tools into <collection>/exports: iiif (Presentation 3 manifests and a
     /// collection), jsonld (schema.org per site), dc (Dublin Core CSV). Published assets only.
@@ -436,6 +442,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Command::Site { command } => curate::site(&cli.collection, command, cli.json, &author),
         Command::Tour { command } => tour::run(&cli.collection, command, cli.json, &author),
+        Command::Web { command } => web::run(&cli.collection, command, cli.json),
         Command::Export { format, out, all } => curate::export(&cli.collection, format, out, all, cli.json),
         Command::Vocab { name } => curate::vocab_list(name.as_deref(), cli.json),
         Command::Show { id } => {

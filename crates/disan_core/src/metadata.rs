@@ -31,13 +31,16 @@ pub struct Metadata {
     /// `dc:rights`: a Creative Commons or RightsStatements.org URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rights: Option<String>,
+    /// `highlight`: `"true"` when a curator features the asset on the website's home page (not Dublin Core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<String>,
 }
 
 impl Metadata {
     /// The names of the multilingual fields, in display order.
     pub const MULTILINGUAL: [&str; 4] = ["title", "description", "subject", "coverage"];
     /// The names of the language-neutral fields, in display order.
-    pub const PLAIN: [&str; 3] = ["creator", "date", "rights"];
+    pub const PLAIN: [&str; 4] = ["creator", "date", "rights", "highlight"];
 
     /// A multilingual field by name.
     pub fn text(&self, field: &str) -> Option<&LangText> {
@@ -65,6 +68,7 @@ impl Metadata {
             "creator" => Some(&mut self.creator),
             "date" => Some(&mut self.date),
             "rights" => Some(&mut self.rights),
+            "highlight" => Some(&mut self.highlight),
             _ => None,
         }
     }
@@ -78,6 +82,7 @@ impl Metadata {
                 "creator" => self.creator.as_deref(),
                 "date" => self.date.as_deref(),
                 "rights" => self.rights.as_deref(),
+                "highlight" => self.highlight.as_deref(),
                 _ => None,
             },
         }
@@ -90,6 +95,11 @@ impl Metadata {
         } else if let Some(p) = self.plain_mut(field) {
             *p = (!value.is_empty()).then(|| crate::nfc(value));
         }
+    }
+
+    /// Whether a curator features the asset (`highlight=true`).
+    pub fn highlighted(&self) -> bool {
+        self.highlight.as_deref() == Some("true")
     }
 
     /// Tags of `subject` in one language.

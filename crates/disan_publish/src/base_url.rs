@@ -15,17 +15,26 @@ pub struct BaseUrlReport {
     pub iiif_services: u64,
 }
 
+/// `base_url` without its trailing `/`, if it is an absolute http(s) URL without query or fragment.
+pub(crate) fn check(base_url: &str) -> Result<String> {
+    let base = base_url.trim().trim_end_matches('/');
+    let valid = (base.starts_with("http://") || base.starts_with("https://"))
+        && base.len() > "https://".len()
+        && !base
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '"' | '<' | '>' | '\\'));
+    if !valid {
+        return Err(PublishError::BadBaseUrl(base_url.to_owned()));
+    }
+    Ok(base.to_owned())
+}
+
 /// Records the URL the collection folder will be served from and rewrites the `id` of every IIIF
 /// `info.json` to `<base>/assets/<id>/iiif`. Each file is replaced atomically; running it again (after an
 /// interruption, or with another URL) is always safe.
 pub fn set_base_url(collection: &Path, base_url: &str) -> Result<BaseUrlReport> {
-    let base = base_url.trim().trim_end_matches('/');
-    let valid = (base.starts_with("http://") || base.starts_with("https://"))
-        && base.len() > "https://".len()
-        && !base.chars().any(|c| c.is_whitespace() || c == '?' || c == '#');
-    if !valid {
-        return Err(PublishError::BadBaseUrl(base_url.to_owned()));
-    }
+    let base = check(base_url)?;
+    let base = base.as_str();
     if !collection.join(CATALOG_FILE).is_file() {
         return Err(CatalogError::NoCollection(collection.to_owned()).into());
     }

@@ -1,13 +1,15 @@
 //! Disan's exports, in one place: IIIF Presentation 3, schema.org JSON-LD and Dublin Core from the
 //! catalogue (`exports`), tours for the web (`tour`), the collection's public base URL (`base_url`) and the
-//! bundled web viewers (`web`). Every export folder is replaced whole ([`disan_fs::replace_dir`]).
+//! bundled web viewers (`web`), and the collection as a website (`site`: `disan web build|serve`). Every export folder is replaced whole ([`disan_fs::replace_dir`]).
 
 mod base_url;
 mod exports;
+pub mod site;
 mod tour;
 pub mod web;
 
 pub use base_url::{BaseUrlReport, set_base_url};
+pub use site::{ServeOptions, SiteOptions, SiteReport, build_site, serve};
 pub use exports::{ExportFormat, ExportSummary, default_dir as default_export_dir, export};
 pub use tour::{ScenePyramid, TourFormat, export_tour, html_escape, pick as pick_text, scene_pyramid, scene_title};
 
@@ -35,6 +37,8 @@ pub enum PublishError {
     Encode { what: String, reason: String },
     #[error("base URL {0:?} must be an absolute http:// or https:// URL without query or fragment")]
     BadBaseUrl(String),
+    #[error("{0:?}: the website's languages are vi, en and zh-Hans")]
+    BadLanguage(String),
 }
 
 pub type Result<T, E = PublishError> = std::result::Result<T, E>;

@@ -110,6 +110,16 @@ pub fn scene_pyramid(catalog: &Catalog, asset: &str) -> Result<ScenePyramid> {
     Ok(ScenePyramid { dir, config })
 }
 
+/// The Pannellum configuration of a pyramid at `config` inside the asset folder `dir`.
+pub(crate) fn scene_pyramid_at(dir: &Path, config: &str) -> Result<Value> {
+    let path = disan_fs::confine(dir, config)?;
+    let text = std::fs::read(&path).map_err(disan_fs::FsError::io(&path))?;
+    serde_json::from_slice(&text).map_err(|e| PublishError::BadFile {
+        path: path.clone(),
+        reason: e.to_string(),
+    })
+}
+
 /// A scene's title in `lang`: the tour's own for the scene, else the asset's, else the asset id.
 pub fn scene_title(catalog: &Catalog, tour: &Tour, asset: &str, lang: &str) -> String {
     tour.scene(asset)
