@@ -11,3 +11,4 @@ mod models;
 mod pannellum;
 mod resume;
 mod tours;
+mod website;

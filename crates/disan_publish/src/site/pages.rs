@@ -641,7 +641,7 @@ impl Pages<'_> {
                 "t": d.site_name(s, self.lang).text,
                 "k": self.t("kind.site"),
                 "i": thumb,
-                "n": fold_for_search(&all_langs(&s.name)),
+                "n": fold_for_search(&d.site_name(s, self.lang).text),
                 "f": fold_for_search(&words.join(" ")),
             }));
         }
@@ -665,7 +665,7 @@ impl Pages<'_> {
                 "t": title.text,
                 "k": d.kind_label(a.manifest.kind, self.lang),
                 "i": a.manifest.derivatives.get("thumb").map(|t| format!("media/{}/{}", a.manifest.id, t.path)),
-                "n": fold_for_search(&format!("{} {}", all_langs(&m.title), title.text)),
+                "n": fold_for_search(&title.text),
                 "f": fold_for_search(&words.join(" ")),
             }));
         }
@@ -675,7 +675,7 @@ impl Pages<'_> {
                 "t": d.tour_title(t, self.lang).text,
                 "k": self.t("kind.tour"),
                 "i": Value::Null,
-                "n": fold_for_search(&all_langs(&t.title)),
+                "n": fold_for_search(&d.tour_title(t, self.lang).text),
                 "f": fold_for_search(&all_langs(&t.title)),
             }));
         }

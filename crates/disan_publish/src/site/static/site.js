@@ -21,8 +21,9 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  // After every deferred script (the viewers come after this one) has run.
   function ready(fn) {
-    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fn); else fn();
+    if (document.readyState === 'complete') fn(); else document.addEventListener('DOMContentLoaded', fn);
   }
 
   ready(function () {
@@ -183,7 +184,7 @@
       if (sites.length) {
         w = Infinity; e = -Infinity; s = Infinity; n = -Infinity;
         sites.forEach(function (p) { w = Math.min(w, p.lon); e = Math.max(e, p.lon); s = Math.min(s, p.lat); n = Math.max(n, p.lat); });
-        var pad = Math.max(0.5, Math.max(e - w, n - s) * 0.15);
+        var pad = Math.max(2, Math.max(e - w, n - s) * 0.15);
         w -= pad; e += pad; s -= pad; n += pad;
       }
       var clat = (s + n) / 2, k = Math.cos(clat * Math.PI / 180);

@@ -1,0 +1,585 @@
+//! `disan web build` and `disan web serve` (issue 22): the README's demo collection (the bundled samples with
+//! the demo metadata, by `assets/samples/demo.sh`), plus a Vietnamese site with no translations yet, a draft
+//! with a title that must appear nowhere, and a published photo whose titles are `<script>` tags. The site is
+//! served by `disan web serve` and checked in Debian's headless Chromium (puppeteer-core, axe-core,
+//! Lighthouse), its JSON-LD read by PyLD.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use disan_tests::{disan, disan_bin, mean_abs_diff, open_image, run, web_dir};
+use serde_json::Value;
+
+const DRAFT: &str = "0f28f7a98ac8ec9f"; // yaminabe.tif, left a draft
+const DRAFT_TITLE: &str = "Bản nháp bí mật";
+const SCRIPTED: &str = "f19631e6ca43db43"; // exif.webp, published with <script> titles
+const HA_LONG_PHOTO: &str = "b2f03461d2b111ed"; // jolla.jpg: 8 MP, deep-zoom tiles with --iiif-min-size 3000
+const PANO: &str = "77ae41663658b94a";
+const MODEL: &str = "47bc89b1a254acef";
+const BASE: &str = "https://disan.example.org/tinh";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    collection: PathBuf,
+    site: PathBuf,
+    /// `disan web build --json` of the first build with BASE.
+    report: Value,
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn ok(out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn cli(collection: &Path, args: &[&str]) -> String {
+    ok(run(disan(collection).args(["--author", "test"]).args(args)))
+}
+
+/// Builds the demo collection and its website once for every test here.
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let collection = dir.path().join("demo");
+        let site = dir.path().join("site");
+        // Deep-zoom tiles for the 8 MP samples, then the README's demo script (its ingest finds them unchanged).
+        cli(
+            &collection,
+            &["ingest", repo().join("assets/samples").to_str().unwrap(), "--iiif-min-size", "3000"],
+        );
+        ok(run(Command::new("bash")
+            .arg(repo().join("assets/samples/demo.sh"))
+            .arg(&collection)
+            .arg(&site)
+            .env("DISAN", disan_bin())
+            .env_remove("XDG_RUNTIME_DIR")));
+        cli(
+            &collection,
+            &[
+                "site",
+                "create",
+                "--id",
+                "vinh-ha-long",
+                "name.vi=Vịnh Hạ Long",
+                "description.vi=Di sản thiên nhiên thế giới với gần hai nghìn hòn đảo đá vôi.",
+                "province=quang-ninh",
+                "rank=unesco",
+                "type=scenic_landscape",
+                "lat=20.91",
+                "lon=107.18",
+            ],
+        );
+        cli(&collection, &["site", "assign", "vinh-ha-long", HA_LONG_PHOTO]);
+        cli(
+            &collection,
+            &["meta", "set", DRAFT, &format!("title.vi={DRAFT_TITLE}"), "title.en=Secret draft"],
+        );
+        cli(
+            &collection,
+            &[
+                "meta",
+                "set",
+                SCRIPTED,
+                "title.vi=<script>alert(1)</script> Ảnh thử",
+                "title.en=<script>alert(2)</script> Test photo",
+                "title.zh-Hans=<script>alert(3)</script> 测试",
+                "description.vi=Mô tả </script><script>alert(4)</script>",
+                "creator=Test",
+                "rights=http://creativecommons.org/licenses/by/4.0/",
+                "date=2020",
+            ],
+        );
+        cli(&collection, &["site", "assign", "demo-samples", SCRIPTED]);
+        cli(&collection, &["state", SCRIPTED, "in_review"]);
+        cli(&collection, &["state", SCRIPTED, "published"]);
+        let out = cli(
+            &collection,
+            &["web", "build", "--out", site.to_str().unwrap(), "--base-url", BASE, "--json"],
+        );
+        let report: Value = serde_json::from_str(&out).unwrap();
+        Fixture {
+            _dir: dir,
+            collection,
+            site,
+            report,
+        }
+    })
+}
+
+/// `disan web serve DIR --port 0`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Self {
+        let mut child = Command::new(disan_bin())
+            .args(["web", "serve"])
+            .arg(dir)
+            .args(["--port", "0", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        let url = v["url"].as_str().unwrap().trim_end_matches('/').to_owned();
+        Self { child, url }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect()
+}
+
+/// Where shots and reports are kept for a person to look at: `target/website-check/<name>`.
+fn keep_dir(name: &str) -> PathBuf {
+    let d = repo().join("target/website-check").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn the_website_works_in_chromium_and_hides_what_is_not_published() {
+    let f = fixture();
+    let r = &f.report;
+    assert_eq!(r["assets"], 13, "{r}");
+    assert_eq!(r["sites"], 3, "{r}");
+    assert_eq!(r["tours"], 1, "{r}");
+    assert_eq!(r["langs"], serde_json::json!(["vi", "en", "zh-Hans"]));
+
+    // A draft appears in no page, index, sitemap or file name.
+    for file in all_files(&f.site) {
+        let rel = file.strip_prefix(&f.site).unwrap().to_string_lossy().into_owned();
+        assert!(!rel.contains(DRAFT), "{rel} names the draft");
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            assert!(!text.contains(DRAFT_TITLE) && !text.contains(DRAFT), "{rel} shows the draft");
+            // Titles are text: the <script> a curator typed is escaped everywhere, in JSON too.
+            assert!(!text.contains("<script>alert"), "{rel} holds a live <script> from a title");
+        }
+    }
+    let sitemap = std::fs::read_to_string(f.site.join("sitemap.xml")).unwrap();
+    assert!(sitemap.contains(&format!("{BASE}/vi/assets/{PANO}/")), "{sitemap}");
+    assert!(sitemap.contains(&format!("hreflang=\"zh-Hans\" href=\"{BASE}/zh-Hans/sites/vinh-ha-long/\"")));
+    let robots = std::fs::read_to_string(f.site.join("robots.txt")).unwrap();
+    assert!(robots.contains(&format!("Sitemap: {BASE}/sitemap.xml")), "{robots}");
+
+    let server = Server::start(&f.site);
+    let keep = keep_dir("site");
+    let checks = serde_json::json!({
+        "axe": ["/vi/", "/vi/sites/vinh-ha-long/", format!("/en/assets/{HA_LONG_PHOTO}/"),
+                format!("/vi/assets/{PANO}/"), format!("/zh-Hans/assets/{MODEL}/"), "/vi/tours/demo-tour/",
+                "/vi/search/", "/vi/map/"],
+        "search": {"lang": "vi", "query": "ha long"},
+        "switch": format!("/vi/assets/{PANO}/"),
+        "viewers": {"pano": format!("/vi/assets/{PANO}/"), "zoom": format!("/vi/assets/{HA_LONG_PHOTO}/"),
+                    "model": format!("/vi/assets/{MODEL}/")},
+        "shots": ["/vi/", "/en/sites/vinh-ha-long/", format!("/vi/assets/{PANO}/"), "/zh-Hans/search/"],
+        "pdf": "/signs/vinh-ha-long.html",
+    });
+    let out = ok(run(Command::new("node")
+        .arg(web_dir().join("site-check.cjs"))
+        .arg(&server.url)
+        .arg(&keep)
+        .arg(checks.to_string())));
+    std::fs::write(keep.join("report.json"), &out).unwrap();
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+
+    // Every page and every internal link and resource: no console error, no failed request, nothing remote.
+    let pages = report["pages"].as_object().unwrap();
+    assert!(pages.len() >= 3 * (13 + 3 + 1 + 4) + 1, "{} pages crawled", pages.len());
+    assert_eq!(report["errors"], serde_json::json!([]), "console errors");
+    assert_eq!(report["failed"], serde_json::json!([]), "failed requests");
+    assert_eq!(report["external"], serde_json::json!([]), "requests to other hosts");
+    assert_eq!(report["dialogs"], serde_json::json!([]), "a title ran a script");
+    assert!(report["resources"].as_u64().unwrap() > 100, "{}", report["resources"]);
+    for (url, page) in pages {
+        assert_eq!(page["status"], 200, "{url}");
+        let lang = page["lang"].as_str().unwrap();
+        for l in ["vi", "en", "zh-Hans"] {
+            if url.contains(&format!("/{l}/")) {
+                assert_eq!(lang, l, "{url}: <html lang>");
+            }
+        }
+        let text = page["text"].as_str().unwrap();
+        assert!(!text.contains(DRAFT_TITLE), "{url}");
+    }
+    // The <script> title shows as text.
+    let scripted = &pages[&format!("{}/vi/assets/{SCRIPTED}/", server.url)];
+    assert!(scripted["text"].as_str().unwrap().contains("<script>alert(1)</script> Ảnh thử"), "{scripted}");
+    // The site without translations: its Vietnamese name stands in, marked, on the English page.
+    let ha_long_en = pages[&format!("{}/en/sites/vinh-ha-long/", server.url)]["text"].as_str().unwrap();
+    assert!(ha_long_en.contains("Vịnh Hạ Long (not yet translated)"), "{ha_long_en}");
+    assert!(ha_long_en.contains("World Heritage") || ha_long_en.contains("UNESCO"), "{ha_long_en}");
+    assert!(ha_long_en.contains("Quảng Ninh"), "the province by its vocabulary label: {ha_long_en}");
+    // A tour scene never shows an id or a file name where a title belongs.
+    let tour = pages[&format!("{}/en/tours/demo-tour/", server.url)]["text"].as_str().unwrap();
+    assert!(tour.contains("Sample 360° panorama: a museum"), "{tour}");
+    assert!(!tour.contains(PANO) && !tour.contains(".jpg"), "{tour}");
+
+    // axe-core: no serious or critical violation, and no sideways scrolling at 360 px.
+    for (page, result) in report["axe"].as_object().unwrap() {
+        let bad: Vec<&Value> = result["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(bad.is_empty(), "{page}: {bad:?}");
+        assert!(result["overflow"].as_i64().unwrap() <= 0, "{page} scrolls sideways: {result}");
+    }
+
+    // Search, diacritic-blind: "ha long" finds "Vịnh Hạ Long" first.
+    let search = &report["checks"]["search"];
+    assert_eq!(search["results"][0]["title"], "Vịnh Hạ Long", "{search}");
+    assert_eq!(search["first_status"], 200);
+    // The language switch keeps the page, by mouse and by keyboard.
+    let switch = &report["checks"]["switch"];
+    assert_eq!(switch["url"], format!("{}/en/assets/{PANO}/", server.url));
+    assert_eq!(switch["lang"], "en");
+    assert_eq!(switch["back"], format!("{}/vi/assets/{PANO}/", server.url));
+
+    // The viewers show the content.
+    let viewers = &report["checks"]["viewers"];
+    assert!(viewers.get("pano_error").is_none(), "{viewers}");
+    assert!(viewers.get("zoom_error").is_none(), "{viewers}");
+    assert!(viewers.get("model_error").is_none(), "{viewers}");
+    let jolla = run(disan(&f.collection).args(["show", HA_LONG_PHOTO, "--json"]));
+    let jolla: Value = serde_json::from_slice(&jolla.stdout).unwrap();
+    assert_eq!(viewers["zoom"]["width"], jolla["width"], "OpenSeadragon opened the IIIF service");
+    assert_eq!(viewers["zoom"]["height"], jolla["height"]);
+    assert!(viewers["model"]["src"].as_str().unwrap().ends_with("model/model.glb"), "{viewers}");
+    // Pannellum's view of the panorama page against `disan render` of the same view.
+    let shot = open_image(&keep.join("pano-view.png")).unwrap().to_rgb8();
+    let (w, h) = shot.dimensions();
+    let render = |yaw: f64, name: &str| {
+        let p = keep.join(name);
+        ok(run(disan(&f.collection)
+            .args(["render", PANO, "--out"])
+            .arg(&p)
+            .args(["--size", &format!("{w}x{h}"), "--yaw", &yaw.to_string(), "--pitch", "0", "--hfov", "100"])));
+        open_image(&p).unwrap().to_rgb8()
+    };
+    let (d, control) = (
+        mean_abs_diff(&shot, &render(0.0, "pano-render.png")),
+        mean_abs_diff(&shot, &render(180.0, "pano-control.png")),
+    );
+    eprintln!("website panorama: mean difference {d:.1} from disan render, {control:.1} from the view behind");
+    assert!(d < 14.0 && d * 2.5 < control, "{d:.1} vs control {control:.1}: {}", keep.display());
+    // The model view shows a model, not the empty stage: its pixels vary.
+    let model = open_image(&keep.join("model-view.png")).unwrap().to_rgb8();
+    let lum: Vec<f64> = model.pixels().map(|p| p.0.iter().map(|&c| c as f64).sum::<f64>() / 3.0).collect();
+    let mean = lum.iter().sum::<f64>() / lum.len() as f64;
+    let sd = (lum.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / lum.len() as f64).sqrt();
+    assert!(sd > 15.0, "the model view looks empty (luminance sd {sd:.1}): {}", keep.display());
+
+    // The printable sign is one A4 page.
+    assert_eq!(report["checks"]["pdf"]["pages"], 1, "{}", report["checks"]["pdf"]);
+
+    // JSON-LD: every block parses and expands (PyLD), with the right types, language and place.
+    let blocks = keep.join("jsonld.json");
+    std::fs::write(&blocks, report["jsonld"].to_string()).unwrap();
+    let out = ok(run(Command::new("python3")
+        .arg(repo().join("tests/py/site_jsonld_check.py"))
+        .arg(&blocks)));
+    let ld: Value = serde_json::from_str(out.trim()).unwrap();
+    let site_ld = &ld[&format!("{}/vi/sites/vinh-ha-long/", server.url)];
+    assert_eq!(
+        site_ld["types"],
+        serde_json::json!(["http://schema.org/TouristAttraction", "http://schema.org/LandmarksOrHistoricalBuildings"]),
+        "{site_ld}"
+    );
+    assert_eq!(site_ld["inLanguage"], "vi");
+    assert_eq!(site_ld["name"], "Vịnh Hạ Long");
+    assert_eq!(site_ld["geo"], serde_json::json!([20.91, 107.18]));
+    let photo_ld = &ld[&format!("{}/zh-Hans/assets/{HA_LONG_PHOTO}/", server.url)];
+    assert_eq!(photo_ld["inLanguage"], "zh-Hans");
+    assert!(photo_ld["types"].as_array().unwrap().contains(&Value::from("http://schema.org/ImageObject")));
+    assert_eq!(photo_ld["geo"], serde_json::json!([20.91, 107.18]), "{photo_ld}");
+    assert_eq!(
+        photo_ld["image"],
+        format!("{BASE}/og/zh-Hans/assets/{HA_LONG_PHOTO}.jpg"),
+        "share image under the base URL"
+    );
+    let model_ld = &ld[&format!("{}/en/assets/{MODEL}/", server.url)];
+    assert_eq!(model_ld["types"], serde_json::json!(["http://schema.org/3DModel"]));
+    let scripted_ld = &ld[&format!("{}/vi/assets/{SCRIPTED}/", server.url)];
+    assert_eq!(scripted_ld["name"], "<script>alert(1)</script> Ảnh thử", "inert, and still the title");
+
+    // hreflang alternates are reciprocal: each translation names the page back.
+    let alternates = report["alternates"].as_object().unwrap();
+    let local = |u: &str| u.replacen(BASE, &server.url, 1);
+    let mut pairs = 0;
+    for (url, alts) in alternates {
+        for alt in alts.as_array().unwrap() {
+            let (lang, target) = (alt[0].as_str().unwrap(), local(alt[1].as_str().unwrap()));
+            if lang == "x-default" || &target == url {
+                continue;
+            }
+            let back = alternates
+                .get(&target)
+                .unwrap_or_else(|| panic!("{url} names {target}, which was not crawled"));
+            assert!(
+                back.as_array().unwrap().iter().any(|b| local(b[1].as_str().unwrap()) == *url),
+                "{target} does not name {url} back"
+            );
+            pairs += 1;
+        }
+    }
+    assert!(pairs > 100, "{pairs} hreflang pairs");
+
+    // Share images: 1200×630, the picture under the title.
+    let og = open_image(&f.site.join(format!("og/vi/assets/{PANO}.jpg"))).unwrap().to_rgb8();
+    assert_eq!(og.dimensions(), (1200, 630));
+    let qr = open_image(&f.site.join("qr/en/sites/vinh-ha-long.png")).unwrap();
+    assert_eq!(qr.width(), qr.height());
+    eprintln!("screenshots and reports: {}", keep.display());
+}
+
+/// Rebuilds write only what changed; an asset that leaves `published` leaves the site; a build that fails
+/// leaves the last site whole.
+#[test]
+fn rebuilds_are_incremental_and_a_failed_build_changes_nothing() {
+    let f = fixture();
+    let work = tempfile::tempdir().unwrap();
+    let collection = work.path().join("c");
+    copy_tree(&f.collection, &collection);
+    let site = work.path().join("site");
+    let build = |c: &Path| -> Value {
+        let out = cli(c, &["web", "build", "--out", site.to_str().unwrap(), "--base-url", BASE, "--json"]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let first = build(&collection);
+    assert_eq!(first["written"], first["files"]);
+    let again = build(&collection);
+    assert_eq!(again["written"], 0, "a rebuild with nothing changed writes nothing: {again}");
+    assert_eq!(again["removed"], 0);
+    // Tiles are hard links to the collection's files, not copies.
+    let tile = all_files(&site.join(format!("media/{PANO}/pano/1")))[0].clone();
+    let rel = tile.strip_prefix(site.join(format!("media/{PANO}"))).unwrap();
+    let original = collection.join(format!("assets/{PANO}")).join(rel);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(
+            std::fs::metadata(&tile).unwrap().ino(),
+            std::fs::metadata(&original).unwrap().ino(),
+            "tile {} is not a hard link",
+            tile.display()
+        );
+    }
+    // One title changes: the pages that show it are rewritten, not the site.
+    cli(&collection, &["meta", "set", MODEL, "title.en=A helmet, renamed"]);
+    let changed = build(&collection);
+    let written = changed["written"].as_u64().unwrap();
+    assert!(written > 0 && written < 40, "{changed}");
+    assert!(std::fs::read_to_string(site.join(format!("en/assets/{MODEL}/index.html")))
+        .unwrap()
+        .contains("A helmet, renamed"));
+    // Withdrawn: its pages, media, share images and QR codes go, and so does its sitemap entry.
+    cli(&collection, &["state", MODEL, "withdrawn"]);
+    let withdrawn = build(&collection);
+    assert!(withdrawn["removed"].as_u64().unwrap() > 10, "{withdrawn}");
+    for l in ["vi", "en", "zh-Hans"] {
+        assert!(!site.join(format!("{l}/assets/{MODEL}")).exists());
+        assert!(!site.join(format!("og/{l}/assets/{MODEL}.jpg")).exists());
+    }
+    assert!(!site.join(format!("media/{MODEL}")).exists());
+    let sitemap = std::fs::read_to_string(site.join("sitemap.xml")).unwrap();
+    assert!(!sitemap.contains(MODEL));
+    for l in ["vi", "en", "zh-Hans"] {
+        let index = std::fs::read_to_string(site.join(format!("{l}/search.json"))).unwrap();
+        assert!(!index.contains(MODEL), "{l}/search.json");
+    }
+
+    // A build that fails (a panorama's configuration damaged) names the file and changes nothing.
+    let before = snapshot(&site);
+    let config = collection.join(format!("assets/{PANO}/pano/config.json"));
+    let good = std::fs::read(&config).unwrap();
+    cli(&collection, &["meta", "set", PANO, "title.en=Renamed before the failure"]);
+    std::fs::write(&config, b"{ not json").unwrap();
+    let out = run(disan(&collection).args(["web", "build", "--out", site.to_str().unwrap(), "--base-url", BASE]));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("config.json"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(snapshot(&site), before, "the failed build touched the site");
+    std::fs::write(&config, good).unwrap();
+    let repaired = build(&collection);
+    assert!(repaired["written"].as_u64().unwrap() > 0);
+    assert!(std::fs::read_to_string(site.join(format!("en/assets/{PANO}/index.html")))
+        .unwrap()
+        .contains("Renamed before the failure"));
+    // Only the published languages asked for; an unknown one is refused.
+    let out = run(disan(&collection).args(["web", "build", "--out", site.to_str().unwrap(), "--lang", "vi,fr"]));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"fr\""));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Every file of a site with its bytes' hash and its inode's change time.
+fn snapshot(dir: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = all_files(dir)
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&p).unwrap();
+            (rel, blake3::hash(&bytes).to_hex().to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A raw HTTP request to the server: the status line and headers, and the body.
+fn http(server: &Server, request: &str) -> (String, Vec<u8>) {
+    let addr = server.url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    (String::from_utf8_lossy(&all[..split]).into_owned(), all[split + 4..].to_vec())
+}
+
+#[test]
+fn disan_web_serve_serves_the_site_and_nothing_else() {
+    let f = fixture();
+    let server = Server::start(&f.site);
+    let get = |path: &str, extra: &str| {
+        http(
+            &server,
+            &format!("GET {path} HTTP/1.1\r\nHost: x\r\n{extra}Connection: close\r\n\r\n"),
+        )
+    };
+    let (head, body) = get("/vi/", "");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
+    assert!(head.contains("Cache-Control: no-cache"), "{head}");
+    assert!(String::from_utf8_lossy(&body).contains("<html lang=\"vi\">"));
+    let (head, _) = get("/vi", "");
+    assert!(head.starts_with("HTTP/1.1 301") && head.contains("Location: /vi/"), "{head}");
+    let glb = format!("/media/{MODEL}/model/model.glb");
+    let (head, body) = get(&glb, "Range: bytes=0-11\r\n");
+    assert!(head.starts_with("HTTP/1.1 206"), "{head}");
+    assert!(head.contains("Content-Type: model/gltf-binary"), "{head}");
+    assert!(head.contains("Content-Range: bytes 0-11/"), "{head}");
+    assert!(head.contains("Cache-Control: public, max-age=86400"), "{head}");
+    assert_eq!(&body[..4], b"glTF");
+    assert_eq!(body.len(), 12);
+    let (head, _) = get(&glb, "Range: bytes=999999999-\r\n");
+    assert!(head.starts_with("HTTP/1.1 416"), "{head}");
+    let (head, _) = get("/static/draco/draco_decoder.wasm", "");
+    assert!(head.contains("Content-Type: application/wasm"), "{head}");
+    let etag = head
+        .lines()
+        .find_map(|l| l.strip_prefix("ETag: "))
+        .unwrap()
+        .to_owned();
+    let (head, _) = get("/static/draco/draco_decoder.wasm", &format!("If-None-Match: {etag}\r\n"));
+    assert!(head.starts_with("HTTP/1.1 304"), "{head}");
+    let (head, body) = http(&server, "HEAD /vi/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 200") && body.is_empty(), "{head}");
+    // Nothing outside the folder, however the path is written.
+    for path in ["/../demo/catalog.sqlite", "/%2e%2e/demo/catalog.sqlite", "/vi/..%2f..%2fdemo%2fcatalog.sqlite"] {
+        let (head, _) = get(path, "");
+        assert!(head.starts_with("HTTP/1.1 403"), "{path}: {head}");
+    }
+    let (head, body) = get("/nothing/here.html", "");
+    assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+    assert!(String::from_utf8_lossy(&body).contains("404"));
+    let (head, _) = http(&server, "DELETE /vi/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 405"), "{head}");
+    // Keep-alive: two requests on one connection.
+    let (head, body) = http(
+        &server,
+        "GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /robots.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(String::from_utf8_lossy(&body).contains("HTTP/1.1 200"), "second answer on the same connection");
+}
+
+/// Lighthouse 12 (mobile settings) on the home page and a panorama page: accessibility, SEO and best
+/// practices ≥ 95. Performance is reported (docs/BENCHMARKS.md), not gated.
+#[test]
+fn lighthouse_scores_the_site() {
+    let f = fixture();
+    let server = Server::start(&f.site);
+    let keep = keep_dir("lighthouse");
+    let lighthouse = web_dir().join("node_modules/lighthouse/cli/index.js");
+    assert!(lighthouse.is_file(), "run `npm ci` in tests/web (.ci/run does)");
+    for (name, path) in [("home", "/vi/".to_owned()), ("pano", format!("/en/assets/{PANO}/"))] {
+        let report = keep.join(format!("{name}.json"));
+        let profile = tempfile::tempdir().unwrap();
+        let out = run(Command::new("node")
+            .arg(&lighthouse)
+            .arg(format!("{}{path}", server.url))
+            .args([
+                "--output=json",
+                "--quiet",
+                "--only-categories=accessibility,seo,best-practices,performance",
+                "--chrome-flags=--headless --no-sandbox --disable-gpu --disable-background-networking --use-angle=swiftshader --enable-unsafe-swiftshader",
+            ])
+            .arg(format!("--output-path={}", report.display()))
+            .env("CHROME_PATH", "/usr/bin/chromium")
+            .env("TMPDIR", profile.path()));
+        ok(out);
+        let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        let score = |c: &str| r["categories"][c]["score"].as_f64().unwrap_or(0.0) * 100.0;
+        eprintln!(
+            "lighthouse {name}: accessibility {:.0}, SEO {:.0}, best practices {:.0}, performance {:.0}",
+            score("accessibility"),
+            score("seo"),
+            score("best-practices"),
+            score("performance")
+        );
+        for c in ["accessibility", "seo", "best-practices"] {
+            let failing: Vec<String> = r["categories"][c]["auditRefs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|a| {
+                    let audit = &r["audits"][a["id"].as_str()?];
+                    (audit["score"].as_f64() == Some(0.0)).then(|| a["id"].as_str().unwrap().to_owned())
+                })
+                .collect();
+            assert!(score(c) >= 95.0, "{name}: {c} {} (failing: {failing:?})", score(c));
+        }
+    }
+}
