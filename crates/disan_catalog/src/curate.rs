@@ -239,7 +239,9 @@ fn store(
         (Entity::Asset, "state") => column("UPDATE assets SET state = ?2 WHERE id = ?1"),
         (Entity::Asset, "site") => column("UPDATE assets SET site_id = ?2 WHERE id = ?1"),
         (Entity::Asset, _) => store_text(conn, "asset_text", "asset_id", (id, field, lang), value),
-        (Entity::Site, "name" | "description" | "highlight") => store_text(conn, "site_text", "site_id", (id, field, lang), value),
+        (Entity::Site, "name" | "description" | "highlight") => {
+            store_text(conn, "site_text", "site_id", (id, field, lang), value)
+        }
         (Entity::Site, "province") => column("UPDATE sites SET province = ?2 WHERE id = ?1"),
         (Entity::Site, "rank") => column("UPDATE sites SET rank = ?2 WHERE id = ?1"),
         (Entity::Site, "type") => column("UPDATE sites SET type = ?2 WHERE id = ?1"),

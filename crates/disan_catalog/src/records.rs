@@ -21,10 +21,9 @@ impl Catalog {
     /// Published assets (every asset with `include_all`), by id.
     pub fn public_records(&self, include_all: bool) -> Result<Vec<PublicRecord>> {
         let all = self.sql(load_all_metadata(&self.conn))?;
-        let mut stmt = self
-            .sql(self.conn.prepare(
-                "SELECT id, state, site_id, manifest, ingested_at FROM assets WHERE ?1 OR state = 'published' ORDER BY id",
-            ))?;
+        let mut stmt = self.sql(self.conn.prepare(
+            "SELECT id, state, site_id, manifest, ingested_at FROM assets WHERE ?1 OR state = 'published' ORDER BY id",
+        ))?;
         let rows = self.sql(stmt.query_map([include_all], |r| {
             Ok((
                 r.get::<_, String>(0)?,

@@ -45,9 +45,14 @@ pub fn run(collection: &Path, command: WebCommand, json: bool) -> anyhow::Result
         WebCommand::Build { out, base_url, lang } => {
             let catalog = Catalog::open(collection)?;
             let show = !json && std::io::stderr().is_terminal();
-            let bar = if show { ProgressBar::new(0) } else { ProgressBar::hidden() };
+            let bar = if show {
+                ProgressBar::new(0)
+            } else {
+                ProgressBar::hidden()
+            };
             bar.set_style(
-                ProgressStyle::with_template("{msg:>8} {bar:40} {pos}/{len}  {elapsed_precise}").expect("static template"),
+                ProgressStyle::with_template("{msg:>8} {bar:40} {pos}/{len}  {elapsed_precise}")
+                    .expect("static template"),
             );
             let opts = disan_publish::SiteOptions {
                 out: out.clone(),
@@ -88,7 +93,8 @@ pub fn run(collection: &Path, command: WebCommand, json: bool) -> anyhow::Result
             };
             disan_publish::serve(&opts, |addr| {
                 if json {
-                    let _ = print_json(&serde_json::json!({"url": format!("http://{addr}/"), "dir": dir}));
+                    // One line, for scripts that read the address and go on.
+                    println!("{}", serde_json::json!({"url": format!("http://{addr}/"), "dir": dir}));
                 } else {
                     println!("serving {} at http://{addr}/ (Ctrl-C stops)", dir.display());
                 }

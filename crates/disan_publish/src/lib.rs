@@ -9,8 +9,8 @@ mod tour;
 pub mod web;
 
 pub use base_url::{BaseUrlReport, set_base_url};
-pub use site::{ServeOptions, SiteOptions, SiteReport, build_site, serve};
 pub use exports::{ExportFormat, ExportSummary, default_dir as default_export_dir, export};
+pub use site::{ServeOptions, SiteOptions, SiteReport, build_site, serve};
 pub use tour::{ScenePyramid, TourFormat, export_tour, html_escape, pick as pick_text, scene_pyramid, scene_title};
 
 use std::path::PathBuf;

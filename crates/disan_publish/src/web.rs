@@ -148,8 +148,14 @@ pub const MODEL_VIEWER: [(&str, &[u8]); 5] = [
 
 /// Land outlines for the maps (Natural Earth, public domain; `assets/web/land/SOURCES.md`).
 pub const LAND: [(&str, &[u8]); 3] = [
-    ("land/land-vn.json", include_bytes!("../../../assets/web/land/land-vn.json")),
-    ("land/land-world.json", include_bytes!("../../../assets/web/land/land-world.json")),
+    (
+        "land/land-vn.json",
+        include_bytes!("../../../assets/web/land/land-vn.json"),
+    ),
+    (
+        "land/land-world.json",
+        include_bytes!("../../../assets/web/land/land-world.json"),
+    ),
     ("land/SOURCES.md", include_bytes!("../../../assets/web/land/SOURCES.md")),
 ];
 

@@ -58,7 +58,11 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
             },
         )];
         for s in &d.sites {
-            let picture = d.assets_of(&s.id).into_iter().find_map(|a| d.picture(a)).map(|(_, p)| p);
+            let picture = d
+                .assets_of(&s.id)
+                .into_iter()
+                .find_map(|a| d.picture(a))
+                .map(|(_, p)| p);
             cards.push((
                 format!("sites/{}", s.id),
                 Card {
@@ -80,7 +84,11 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
             ));
         }
         for t in &d.tours {
-            let picture = t.scenes.first().and_then(|s| d.asset(&s.asset)).and_then(|a| d.picture(a));
+            let picture = t
+                .scenes
+                .first()
+                .and_then(|s| d.asset(&s.asset))
+                .and_then(|a| d.picture(a));
             cards.push((
                 format!("tours/{}", t.id),
                 Card {
@@ -219,7 +227,9 @@ impl Fonts {
             let scaled = font.as_scaled(PxScale::from(px));
             let glyph = font.glyph_id(c).with_scale_and_position(px, point(pen, y));
             pen += scaled.h_advance(font.glyph_id(c));
-            let Some(outline) = font.outline_glyph(glyph) else { continue };
+            let Some(outline) = font.outline_glyph(glyph) else {
+                continue;
+            };
             let bounds = outline.px_bounds();
             outline.draw(|gx, gy, coverage| {
                 let (px_, py_) = (bounds.min.x as i64 + gx as i64, bounds.min.y as i64 + gy as i64);
@@ -248,7 +258,8 @@ fn share_image(card: &Card) -> Result<Vec<u8>> {
                 .map_err(|e| encode_err(&p.display().to_string(), e))?
                 .decode()
                 .map_err(|e| encode_err(&p.display().to_string(), e))?;
-            pic.resize_to_fill(w, h, image::imageops::FilterType::Triangle).into_rgb8()
+            pic.resize_to_fill(w, h, image::imageops::FilterType::Triangle)
+                .into_rgb8()
         }
         None => RgbImage::from_pixel(w, h, Rgb([18, 52, 59])),
     };
@@ -279,7 +290,11 @@ fn share_image(card: &Card) -> Result<Vec<u8>> {
         }
     }
     let sub_px = 32.0;
-    let subtitle = f.wrap(&card.subtitle, sub_px, max).into_iter().next().unwrap_or_default();
+    let subtitle = f
+        .wrap(&card.subtitle, sub_px, max)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let line_h = px * 1.22;
     let mut y = h as f32 - margin - sub_px * 1.6 - (lines.len() as f32 - 1.0) * line_h;
     for line in &lines {

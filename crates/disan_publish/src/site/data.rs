@@ -200,7 +200,9 @@ impl Data {
 
     /// The folder of an asset's files in the collection.
     pub fn asset_dir(&self, a: &PublicRecord) -> PathBuf {
-        self.collection.join(disan_catalog::ASSETS_DIR).join(a.manifest.id.to_string())
+        self.collection
+            .join(disan_catalog::ASSETS_DIR)
+            .join(a.manifest.id.to_string())
     }
 
     /// The asset's picture for cards and share images: its display image, else its thumbnail.

@@ -232,7 +232,10 @@ fn apply(out: &Path, plan: Plan, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> 
         }
     }
     let files = keys.len();
-    let state = State { version: 1, files: keys };
+    let state = State {
+        version: 1,
+        files: keys,
+    };
     disan_fs::write_atomic(
         &out.join(STATE),
         &serde_json::to_vec(&state).expect("the state serialises"),

@@ -49,7 +49,11 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<usize> {
         page_path(PageKind::Map),
     ];
     keys.extend(d.sites.iter().map(|s| page_path(PageKind::Site(&s.id))));
-    keys.extend(d.assets.iter().map(|a| page_path(PageKind::Asset(&a.manifest.id.to_string()))));
+    keys.extend(
+        d.assets
+            .iter()
+            .map(|a| page_path(PageKind::Asset(&a.manifest.id.to_string()))),
+    );
     keys.extend(d.tours.iter().map(|t| page_path(PageKind::Tour(&t.id))));
     for key in &keys {
         for lang in &d.langs {
@@ -62,7 +66,7 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<usize> {
             }
             entry.push_str(&format!(
                 "<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/></url>",
-                esc(&format!("{base}/{}/{key}", d.langs[0]))
+                esc(&x_default(base, &d.langs[0], key))
             ));
             sitemap.push(entry);
         }
@@ -261,7 +265,7 @@ impl Pages<'_> {
         }
         h.push_str(&format!(
             "<link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\">\n",
-            esc(&self.url(&d.langs[0], &head.path))
+            esc(&x_default(self.base, &d.langs[0], &head.path))
         ));
         // Open Graph and Twitter cards.
         let og_locale = match lang {
@@ -309,7 +313,9 @@ impl Pages<'_> {
             h.push_str(&format!("<script src=\"{root}static/{js}\" defer></script>\n"));
         }
         for js in &head.modules {
-            h.push_str(&format!("<script type=\"module\" src=\"{root}static/{js}\"></script>\n"));
+            h.push_str(&format!(
+                "<script type=\"module\" src=\"{root}static/{js}\"></script>\n"
+            ));
         }
         if let Some(ld) = &head.jsonld {
             h.push_str(&format!(
@@ -397,7 +403,10 @@ impl Pages<'_> {
 
     fn site_card(&self, s: &Site) -> String {
         let d = self.d;
-        let first = d.assets_of(&s.id).into_iter().find(|a| a.manifest.derivatives.contains_key("thumb"));
+        let first = d
+            .assets_of(&s.id)
+            .into_iter()
+            .find(|a| a.manifest.derivatives.contains_key("thumb"));
         let img = match first.and_then(|a| Some((a.manifest.id.to_string(), a.manifest.derivatives.get("thumb")?))) {
             Some((id, t)) => format!(
                 "<img src=\"{ROOT}media/{id}/{}\" alt=\"\" loading=\"lazy\" decoding=\"async\"{}>",
@@ -507,7 +516,11 @@ impl Pages<'_> {
             body.push_str("</ul></section>\n");
         }
         let mut newest: Vec<&PublicRecord> = d.assets.iter().collect();
-        newest.sort_by(|a, b| b.ingested_at.cmp(&a.ingested_at).then(a.manifest.id.cmp(&b.manifest.id)));
+        newest.sort_by(|a, b| {
+            b.ingested_at
+                .cmp(&a.ingested_at)
+                .then(a.manifest.id.cmp(&b.manifest.id))
+        });
         newest.truncate(12);
         if !newest.is_empty() {
             body.push_str(&format!(
@@ -632,10 +645,13 @@ impl Pages<'_> {
                     words.push(all_langs(&term.label));
                 }
             }
-            let thumb = d
-                .assets_of(&s.id)
-                .into_iter()
-                .find_map(|a| Some(format!("media/{}/{}", a.manifest.id, a.manifest.derivatives.get("thumb")?.path)));
+            let thumb = d.assets_of(&s.id).into_iter().find_map(|a| {
+                Some(format!(
+                    "media/{}/{}",
+                    a.manifest.id,
+                    a.manifest.derivatives.get("thumb")?.path
+                ))
+            });
             items.push(json!({
                 "u": format!("sites/{}/", s.id),
                 "t": d.site_name(s, self.lang).text,
@@ -679,7 +695,8 @@ impl Pages<'_> {
                 "f": fold_for_search(&all_langs(&t.title)),
             }));
         }
-        serde_json::to_vec(&Value::Array(items)).expect("JSON values serialise")
+        // Escaped as in a page: the index holds curators' text, and `<` stays harmless wherever it lands.
+        json_in_html(&Value::Array(items)).into_bytes()
     }
 
     fn site(&self, s: &Site) -> String {
@@ -724,7 +741,11 @@ impl Pages<'_> {
         let tours: Vec<&Tour> = d
             .tours
             .iter()
-            .filter(|t| t.scenes.iter().any(|sc| d.asset(&sc.asset).and_then(|a| a.site.as_deref()) == Some(&s.id)))
+            .filter(|t| {
+                t.scenes
+                    .iter()
+                    .any(|sc| d.asset(&sc.asset).and_then(|a| a.site.as_deref()) == Some(&s.id))
+            })
             .collect();
         if !tours.is_empty() {
             body.push_str(&format!(
@@ -1063,7 +1084,8 @@ impl Pages<'_> {
             }
             ld["contentLocation"] = place;
         } else if let Some(g) = &m.metadata.gps {
-            ld["contentLocation"] = json!({"@type": "Place", "geo": {"@type": "GeoCoordinates", "latitude": g.lat, "longitude": g.lon}});
+            ld["contentLocation"] =
+                json!({"@type": "Place", "geo": {"@type": "GeoCoordinates", "latitude": g.lat, "longitude": g.lon}});
         }
         head.jsonld = Some(ld);
         Ok(self.page(head, &body))
@@ -1087,7 +1109,10 @@ impl Pages<'_> {
             multires["basePath"] = json!(format!("{ROOT}media/{}/{folder}", s.asset));
             let mut hotspots = Vec::new();
             for l in &s.links {
-                let arrive = l.arrive.or_else(|| t.scene(&l.target).map(|x| x.view)).unwrap_or_default();
+                let arrive = l
+                    .arrive
+                    .or_else(|| t.scene(&l.target).map(|x| x.view))
+                    .unwrap_or_default();
                 hotspots.push(json!({
                     "id": l.id, "type": "scene", "yaw": l.yaw, "pitch": l.pitch, "sceneId": l.target,
                     "text": d.scene_title(t, &l.target, lang).text,
@@ -1147,7 +1172,11 @@ impl Pages<'_> {
             esc(self.t("pano.hint")),
             esc(&fill(self.t("tour.scenes"), "n", &t.scenes.len().to_string())),
         );
-        let mut head = Head::new(path.clone(), title.text.clone(), format!("{} · {}", self.t("kind.tour"), title.text));
+        let mut head = Head::new(
+            path.clone(),
+            title.text.clone(),
+            format!("{} · {}", self.t("kind.tour"), title.text),
+        );
         head.css.push("pannellum/pannellum.css");
         head.scripts.push("pannellum/pannellum.js");
         head.og_image = self.og(&format!("tours/{}", t.id));
@@ -1161,6 +1190,16 @@ impl Pages<'_> {
             "image": format!("{}/og/{lang}/tours/{}.jpg", self.base, t.id),
         }));
         Ok(self.page(head, &body))
+    }
+}
+
+/// The page for visitors whose language is none of the site's: the language choice for the home page,
+/// else the page in the first language.
+fn x_default(base: &str, first: &str, path: &str) -> String {
+    if path.is_empty() {
+        format!("{base}/")
+    } else {
+        format!("{base}/{first}/{path}")
     }
 }
 

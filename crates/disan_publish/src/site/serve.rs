@@ -77,7 +77,8 @@ fn connection(stream: TcpStream, root: &Path) -> std::io::Result<()> {
             parts.next().unwrap_or(""),
             parts.next().unwrap_or(""),
         );
-        let keep_alive = version == "HTTP/1.1" && !header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
+        let keep_alive =
+            version == "HTTP/1.1" && !header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
         let request = Request {
             head: method == "HEAD",
             range: header("range"),
@@ -232,7 +233,11 @@ fn respond(out: &mut TcpStream, root: &Path, target: &str, req: &Request, keep_a
         mime(&file),
         cache_control(&file)
     );
-    if req.if_none_match.as_deref().is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+    if req
+        .if_none_match
+        .as_deref()
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
         return write!(out, "HTTP/1.1 304 Not Modified\r\n{common}\r\n");
     }
     let (status, start, end) = match req.range.as_deref().map(|r| byte_range(r, len)) {

@@ -84,7 +84,9 @@
       viewer.addHandler('open', function () {
         var img = el.querySelector('img.photo');
         if (img) img.remove();
-        el.querySelector('.openseadragon-canvas').setAttribute('aria-label', el.dataset.label);
+        var canvas = el.querySelector('.openseadragon-canvas');
+        canvas.setAttribute('role', 'application');
+        canvas.setAttribute('aria-label', el.dataset.label);
       });
       window.disanZoom = viewer;
     });
