@@ -150,6 +150,8 @@ impl Curator {
             };
             form.insert((*key).to_owned(), value.unwrap_or_default());
         }
+        // A checkbox, not a text field: "true" or "".
+        form.insert("highlight".into(), m.highlight.clone().unwrap_or_default());
         self.asset = Some(item.id.clone());
         self.loaded = form.clone();
         self.form = form;
@@ -188,6 +190,8 @@ impl Curator {
                     ((*key).to_owned(), value.unwrap_or_default())
                 })
                 .collect::<BTreeMap<_, _>>();
+            let mut form = form;
+            form.insert("highlight".into(), if site.highlight { "true" } else { "" }.into());
             (site, form)
         });
         self.site_form = self.site.as_ref().map(|(_, f)| f.clone()).unwrap_or_default();

@@ -34,6 +34,14 @@ fn site_field_label(lang: crate::i18n::Lang, key: &str) -> String {
     }
 }
 
+/// The website's `highlight` flag as a checkbox over a form's `"true"` / `""` value.
+pub(crate) fn highlight_box(ui: &mut egui::Ui, form: &mut std::collections::BTreeMap<String, String>, label: &str) {
+    let mut on = form.get("highlight").is_some_and(|v| v == "true");
+    if ui.checkbox(&mut on, label).changed() {
+        form.insert("highlight".into(), if on { "true" } else { "" }.into());
+    }
+}
+
 impl ViewerApp {
     fn edit_catalog(&self) -> Result<Catalog, String> {
         Catalog::open_for_edit(&self.collection.root).map_err(|e| e.to_string())
@@ -156,6 +164,7 @@ impl ViewerApp {
                 ui.end_row();
             }
         });
+        highlight_box(ui, &mut self.curator.form, t(lang, "field.highlight"));
         let changes = self.curator.changes();
         if ui
             .add_enabled(!changes.is_empty(), egui::Button::new(t(lang, "curate.save")))

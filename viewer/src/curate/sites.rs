@@ -38,6 +38,7 @@ impl ViewerApp {
                     ui.end_row();
                 }
             });
+            highlight_box(ui, &mut self.curator.site_form, t(lang, "site_field.highlight"));
             let changes = self.curator.site_changes();
             ui.horizontal(|ui| {
                 let save = ui.add_enabled(!changes.is_empty(), egui::Button::new(t(lang, "curate.save_site")));

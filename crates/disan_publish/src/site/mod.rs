@@ -24,6 +24,12 @@ mod text;
 
 pub use serve::{ServeOptions, serve};
 
+/// The website's interface texts in `lang` (English for a language the site is not translated into).
+pub fn interface_strings(lang: &str) -> Strings {
+    let s = text::strings(lang);
+    if s.len() > 1 { s } else { text::strings("en") }
+}
+
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -312,7 +318,7 @@ pub(crate) enum PageKind<'a> {
 }
 
 /// A string map of a language's interface texts, for templates.
-pub(crate) type Strings = HashMap<String, String>;
+pub type Strings = HashMap<String, String>;
 
 impl From<serde_json::Error> for PublishError {
     fn from(e: serde_json::Error) -> Self {

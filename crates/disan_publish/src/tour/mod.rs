@@ -120,12 +120,23 @@ pub(crate) fn scene_pyramid_at(dir: &Path, config: &str) -> Result<Value> {
     })
 }
 
-/// A scene's title in `lang`: the tour's own for the scene, else the asset's, else the asset id.
+/// A scene's title in `lang`, as the public may see it: the tour's own for the scene, else the asset's (in
+/// `lang` or another language), else its site's name, else "360° panorama" in `lang`; never an id.
 pub fn scene_title(catalog: &Catalog, tour: &Tour, asset: &str, lang: &str) -> String {
     tour.scene(asset)
         .and_then(|s| pick(&s.title, lang))
         .or_else(|| pick(&catalog.metadata(asset).ok()?.title, lang))
-        .unwrap_or_else(|| asset.to_owned())
+        .or_else(|| {
+            let site = catalog.get(asset).ok()?.site_id?;
+            pick(&catalog.site(&site).ok()?.name, lang)
+        })
+        .unwrap_or_else(|| {
+            let strings = crate::site::interface_strings(lang);
+            strings
+                .get("kind.panorama")
+                .cloned()
+                .unwrap_or_else(|| "360° panorama".into())
+        })
 }
 
 /// Writes `bytes` at `rel` inside an export folder being filled.
