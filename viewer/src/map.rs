@@ -67,8 +67,9 @@ pub fn layout(collection: &Collection, rect: Rect) -> Vec<(usize, Pos2)> {
     points.into_iter().map(|(i, lat, lon)| (i, p.at(lat, lon))).collect()
 }
 
-/// One outline of land: its points (lon, lat) and its bounding box (west, south, east, north).
-type Ring = (Vec<(f64, f64)>, [f64; 4]);
+/// One outline of land: its points (lon, lat), its bounding box (west, south, east, north), and for each
+/// point whether the segment from it to the next is a coast (not a cut line where the outlines were pieced).
+type Ring = (Vec<(f64, f64)>, [f64; 4], Vec<bool>);
 
 /// The land the website's map draws (`assets/web/land/`: Natural Earth, the world at 1:110m and Vietnam
 /// with its islands at 1:10m), read once.
@@ -81,6 +82,14 @@ fn land() -> &'static [Ring] {
             include_str!("../../assets/web/land/land-vn.json"),
         ] {
             let v: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+            let cuts = |k: &str| -> Vec<f64> {
+                v[k].as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| x.as_f64())
+                    .collect()
+            };
+            let (cut_lon, cut_lat) = (cuts("cut_lon"), cuts("cut_lat"));
             for ring in v["rings"].as_array().into_iter().flatten() {
                 let pts: Vec<(f64, f64)> = ring
                     .as_array()
@@ -92,8 +101,15 @@ fn land() -> &'static [Ring] {
                 for &(lon, lat) in &pts {
                     b = [b[0].min(lon), b[1].min(lat), b[2].max(lon), b[3].max(lat)];
                 }
+                let coast = (0..pts.len())
+                    .map(|i| {
+                        let (a, c) = (pts[i], pts[(i + 1) % pts.len()]);
+                        !(cut_lon.iter().any(|&x| a.0 == x && c.0 == x)
+                            || cut_lat.iter().any(|&y| a.1 == y && c.1 == y))
+                    })
+                    .collect();
                 if pts.len() >= 3 {
-                    rings.push((pts, b));
+                    rings.push((pts, b, coast));
                 }
             }
         }
@@ -104,13 +120,27 @@ fn land() -> &'static [Ring] {
 /// Draws the coastlines of the land that falls in `rect`.
 fn draw_land(painter: &egui::Painter, p: &Projection, rect: Rect) {
     let stroke = Stroke::new(1.2, Color32::from_rgb(120, 140, 105));
-    for (pts, b) in land() {
+    for (pts, b, coast) in land() {
         let (nw, se) = (p.at(b[3], b[0]), p.at(b[1], b[2]));
         if se.x < rect.left() || nw.x > rect.right() || se.y < rect.top() || nw.y > rect.bottom() {
             continue;
         }
-        let line: Vec<Pos2> = pts.iter().map(|&(lon, lat)| p.at(lat, lon)).collect();
-        painter.add(egui::Shape::closed_line(line, stroke));
+        // Runs of coast as polylines, broken where a segment is a cut line.
+        let mut run: Vec<Pos2> = Vec::new();
+        for i in 0..pts.len() {
+            let (a, c) = (pts[i], pts[(i + 1) % pts.len()]);
+            if coast[i] {
+                if run.is_empty() {
+                    run.push(p.at(a.1, a.0));
+                }
+                run.push(p.at(c.1, c.0));
+            } else if !run.is_empty() {
+                painter.add(egui::Shape::line(std::mem::take(&mut run), stroke));
+            }
+        }
+        if !run.is_empty() {
+            painter.add(egui::Shape::line(run, stroke));
+        }
     }
 }
 
@@ -172,7 +202,7 @@ mod tests {
     use super::*;
 
     fn on_land(lat: f64, lon: f64) -> bool {
-        land().iter().any(|(pts, b)| {
+        land().iter().any(|(pts, b, _)| {
             if lon < b[0] || lon > b[2] || lat < b[1] || lat > b[3] {
                 return false;
             }

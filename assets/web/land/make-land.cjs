@@ -7,15 +7,24 @@
 const WORLD = process.argv[2] === 'world';
 const topo = require(WORLD ? 'world-atlas/land-110m.json' : 'world-atlas/land-10m.json');
 const { feature } = require('topojson-client');
-const BOX = WORLD ? { w: -180, e: 180, s: -85, n: 85 } : { w: 100, e: 118, s: 6, n: 24.5 };
+const VN = { w: 100, e: 118, s: 6, n: 24.5 };
+const BOX = WORLD ? { w: -180, e: 180, s: -85, n: 85 } : VN;
+// The world file leaves the Vietnam box out (cut into the four rectangles around it), so the two files never
+// overlap; segments along these lines are cuts, not coasts, and renderers do not stroke them.
+const AROUND = [
+  { w: -180, e: VN.w, s: -85, n: 85 }, { w: VN.e, e: 180, s: -85, n: 85 },
+  { w: VN.w, e: VN.e, s: -85, n: VN.s }, { w: VN.w, e: VN.e, s: VN.n, n: 85 },
+];
 const TOL = WORLD ? 0.05 : 0.008; // degrees (~900 m): Douglas-Peucker tolerance
 
-function clip(ring) { // Sutherland-Hodgman against the box
+// Sutherland-Hodgman against a rectangle {w, e, s, n}.
+function clip(ring, box) {
+  box = box || BOX;
   const edges = [
-    [p => p[0] >= BOX.w, (a, b) => at(a, b, 0, BOX.w)],
-    [p => p[0] <= BOX.e, (a, b) => at(a, b, 0, BOX.e)],
-    [p => p[1] >= BOX.s, (a, b) => at(a, b, 1, BOX.s)],
-    [p => p[1] <= BOX.n, (a, b) => at(a, b, 1, BOX.n)],
+    [p => p[0] >= box.w, (a, b) => at(a, b, 0, box.w)],
+    [p => p[0] <= box.e, (a, b) => at(a, b, 0, box.e)],
+    [p => p[1] >= box.s, (a, b) => at(a, b, 1, box.s)],
+    [p => p[1] <= box.n, (a, b) => at(a, b, 1, box.n)],
   ];
   let out = ring;
   for (const [inside, cut] of edges) {
@@ -57,12 +66,13 @@ const rings = [];
 for (const f of feature(topo, topo.objects.land).features) {
   const polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
   for (const poly of polys) {
-    const outer = poly[0];
-    const c = clip(outer.slice(0, -1));
-    if (c.length < 3) continue;
-    const s = dp(c.concat([c[0]])).slice(0, -1);
-    if (s.length >= 3) rings.push(s);
-    else rings.push(c); // a small island survives simplification as it was
+    const outer = poly[0].slice(0, -1);
+    for (const box of WORLD ? AROUND : [BOX]) {
+      const c = clip(outer, box);
+      if (c.length < 3) continue;
+      const s = dp(c.concat([c[0]])).slice(0, -1);
+      rings.push(s.length >= 3 ? s : c); // a small island survives simplification as it was
+    }
   }
 }
 // Natural Earth 1:10m leaves these inhabited Vietnamese islands out.
@@ -75,5 +85,7 @@ const q = r => r.map(([x, y]) => [Math.round(x * 1000) / 1000, Math.round(y * 10
 process.stdout.write(JSON.stringify({
   source: WORLD ? 'Natural Earth 1:110m land (public domain), via npm world-atlas 2.0.2; simplified by make-land.cjs' : 'Natural Earth 1:10m land (public domain), via npm world-atlas 2.0.2; clipped and simplified by make-land.cjs; Bạch Long Vĩ, Lý Sơn and Thổ Chu added',
   bbox: [BOX.w, BOX.s, BOX.e, BOX.n],
+  cut_lon: [-180, VN.w, VN.e, 180],
+  cut_lat: [-85, VN.s, VN.n, 85],
   rings: rings.map(q),
 }) + '\n');

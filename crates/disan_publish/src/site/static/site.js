@@ -177,6 +177,11 @@
     var canvas = el.querySelector('canvas');
     var sites = JSON.parse(el.querySelector('.map-data').textContent);
     var land = [];
+    var cutLon = [], cutLat = [];
+    function isCut(a, b) {
+      return cutLon.some(function (x) { return a[0] === x && b[0] === x; }) ||
+        cutLat.some(function (y) { return a[1] === y && b[1] === y; });
+    }
     var view = null;
     var ctx = canvas.getContext('2d');
     var state = { ready: false, rings: 0, sites: sites.length };
@@ -205,14 +210,21 @@
       if (!view) fit();
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.fillStyle = '#cfe3ee'; ctx.fillRect(0, 0, w, h);
-      ctx.fillStyle = '#f4f0e4'; ctx.strokeStyle = '#8a9a7b'; ctx.lineWidth = 0.8;
+      ctx.fillStyle = '#f4f0e4';
       land.forEach(function (ring) {
+        var pts = ring.map(function (p) { return project(p[0], p[1], w, h); });
         ctx.beginPath();
-        ring.forEach(function (p, i) {
-          var xy = project(p[0], p[1], w, h);
-          if (i) ctx.lineTo(xy[0], xy[1]); else ctx.moveTo(xy[0], xy[1]);
-        });
-        ctx.closePath(); ctx.fill(); ctx.stroke();
+        pts.forEach(function (xy, i) { if (i) ctx.lineTo(xy[0], xy[1]); else ctx.moveTo(xy[0], xy[1]); });
+        ctx.closePath(); ctx.fill();
+        // Coasts only: a segment along a cut line (where the outlines were cut into pieces) is not a coast;
+        // it is painted over in the land's colour, so the pieces join without a seam.
+        var coast = new Path2D(), cut = new Path2D();
+        for (var i = 0; i < ring.length; i++) {
+          var j = (i + 1) % ring.length, path = isCut(ring[i], ring[j]) ? cut : coast;
+          path.moveTo(pts[i][0], pts[i][1]); path.lineTo(pts[j][0], pts[j][1]);
+        }
+        ctx.lineWidth = 1.5; ctx.strokeStyle = '#f4f0e4'; ctx.stroke(cut);
+        ctx.lineWidth = 0.8; ctx.strokeStyle = '#8a9a7b'; ctx.stroke(coast);
       });
       ctx.font = '13px system-ui, sans-serif';
       sites.forEach(function (p) {
@@ -278,6 +290,7 @@
         return fetch(new URL(f, new URL(el.dataset.land, location.href))).then(function (r) { return r.json(); });
       })).then(function (files) {
         land = files[0].rings.concat(files[1].rings);
+        cutLon = files[0].cut_lon || []; cutLat = files[0].cut_lat || [];
         state.rings = land.length; state.ready = true;
         draw();
       });
