@@ -1,7 +1,9 @@
 //! Images made for the website: 1200×630 share images (the page's title over its picture, in the page's
 //! language, drawn with the bundled Noto Sans and Droid Sans Fallback) and QR codes of the pages (SVG, PNG).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use image::{Rgb, RgbImage};
@@ -17,11 +19,15 @@ const DROID: &[u8] = include_bytes!("../../../../assets/fonts/DroidSansFallbackF
 /// Share images are this size (Facebook's and Zalo's recommended link image; Twitter's large card).
 pub const OG_SIZE: (u32, u32) = (1200, 630);
 
+/// The picture of a page, decoded and fitted to 1200×630 once for all the languages that draw on it.
+type Background = Arc<OnceLock<std::result::Result<RgbImage, String>>>;
+
 /// What one share image shows.
 struct Card {
     title: String,
     subtitle: String,
     picture: Option<PathBuf>,
+    background: Background,
 }
 
 impl Card {
@@ -47,6 +53,9 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
         .chain(d.assets.iter())
         .find_map(|a| d.picture(a))
         .map(|(_, p)| p);
+    // One background per page, shared by its languages (made one after the other: same group).
+    let mut backgrounds: HashMap<String, Background> = HashMap::new();
+    let mut bg = |key: &str| backgrounds.entry(key.to_owned()).or_default().clone();
     for lang in &d.langs {
         let name = shown(&d.name, lang).map(|s| s.text).unwrap_or_default();
         let mut cards: Vec<(String, Card)> = vec![(
@@ -55,6 +64,7 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
                 title: name.clone(),
                 subtitle: d.t(lang, "home.intro").to_owned(),
                 picture: first_picture.clone(),
+                background: bg("home"),
             },
         )];
         for s in &d.sites {
@@ -69,6 +79,7 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
                     title: d.site_name(s, lang).text,
                     subtitle: name.clone(),
                     picture,
+                    background: bg(&format!("sites/{}", s.id)),
                 },
             ));
         }
@@ -80,6 +91,7 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
                     title: d.asset_title(a, lang).text,
                     subtitle,
                     picture: d.picture(a).map(|(_, p)| p),
+                    background: bg(&format!("assets/{}", a.manifest.id)),
                 },
             ));
         }
@@ -95,12 +107,15 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
                     title: d.tour_title(t, lang).text,
                     subtitle: format!("{} · {name}", d.t(lang, "kind.tour")),
                     picture: picture.map(|(_, p)| p),
+                    background: bg(&format!("tours/{}", t.id)),
                 },
             ));
         }
         for (key, card) in cards {
             let k = card.key()?;
-            plan.made(format!("og/{lang}/{key}.jpg"), k, move || share_image(&card));
+            plan.made(format!("og/{lang}/{key}.jpg"), k, format!("og {key}"), move || {
+                share_image(&card)
+            });
         }
         // QR codes of the pages a visitor reaches from a sign or a printed label.
         let mut targets: Vec<String> = d.sites.iter().map(|s| format!("sites/{}", s.id)).collect();
@@ -109,7 +124,12 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
             let url = format!("{base}/{lang}/{key}/");
             plan.bytes(format!("qr/{lang}/{key}.svg"), qr_svg(&url)?);
             let u = url.clone();
-            plan.made(format!("qr/{lang}/{key}.png"), format!("qr1 {url}"), move || qr_png(&u));
+            plan.made(
+                format!("qr/{lang}/{key}.png"),
+                format!("qr1 {url}"),
+                format!("qr {key}"),
+                move || qr_png(&u),
+            );
         }
     }
     Ok(())
@@ -161,7 +181,7 @@ struct Fonts {
 }
 
 fn fonts() -> &'static Fonts {
-    static FONTS: std::sync::OnceLock<Fonts> = std::sync::OnceLock::new();
+    static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| Fonts {
         noto: FontRef::try_from_slice(NOTO).expect("the bundled Noto Sans is a font"),
         droid: FontRef::try_from_slice(DROID).expect("the bundled Droid Sans Fallback is a font"),
@@ -248,22 +268,24 @@ impl Fonts {
 
 /// A share image: the picture filling 1200×630, darkened towards the bottom, the title (up to three lines,
 /// smaller when long) and the subtitle over it.
-fn share_image(card: &Card) -> Result<Vec<u8>> {
+/// The picture filling 1200×630, darkened towards the bottom so white text reads on any picture
+/// (contrast ≥ 4.5:1 over the text area); a plain dark colour without a picture.
+fn background(picture: Option<&PathBuf>) -> std::result::Result<RgbImage, String> {
     let (w, h) = OG_SIZE;
-    let mut img = match &card.picture {
+    let mut img = match picture {
         Some(p) => {
+            let err = |e: &dyn std::fmt::Display| format!("{}: {e}", p.display());
             let pic = image::ImageReader::open(p)
-                .map_err(|e| encode_err(&p.display().to_string(), e))?
+                .map_err(|e| err(&e))?
                 .with_guessed_format()
-                .map_err(|e| encode_err(&p.display().to_string(), e))?
+                .map_err(|e| err(&e))?
                 .decode()
-                .map_err(|e| encode_err(&p.display().to_string(), e))?;
+                .map_err(|e| err(&e))?;
             pic.resize_to_fill(w, h, image::imageops::FilterType::Triangle)
                 .into_rgb8()
         }
         None => RgbImage::from_pixel(w, h, Rgb([18, 52, 59])),
     };
-    // Darken the lower part so white text reads on any picture (contrast ≥ 4.5:1 over the text area).
     for y in 0..h {
         let t = ((y as f32 - 200.0) / (h as f32 - 200.0)).clamp(0.0, 1.0);
         let k = 1.0 - 0.82 * t.powf(0.7);
@@ -274,6 +296,16 @@ fn share_image(card: &Card) -> Result<Vec<u8>> {
             }
         }
     }
+    Ok(img)
+}
+
+fn share_image(card: &Card) -> Result<Vec<u8>> {
+    let (w, h) = OG_SIZE;
+    let mut img = card
+        .background
+        .get_or_init(|| background(card.picture.as_ref()))
+        .clone()
+        .map_err(|e| encode_err("share image", e))?;
     let f = fonts();
     let margin = 64.0;
     let max = w as f32 - 2.0 * margin;

@@ -78,9 +78,12 @@ enum Output {
     Bytes(Vec<u8>),
     /// A file of the collection, hard-linked: compared by size and modification time.
     Link(PathBuf),
-    /// Costly content (share images, QR PNGs), made only when `key` (what it is made from) changed.
+    /// Costly content (share images, QR PNGs), made only when `key` (what it is made from) changed. Outputs
+    /// of one `group` (the share images of one asset in every language) are made one after the other, so
+    /// what they share (the decoded picture) is read once and let go.
     Made {
         key: String,
+        group: String,
         make: Box<dyn FnOnce() -> Result<Vec<u8>> + Send>,
     },
 }
@@ -98,11 +101,18 @@ impl Plan {
     fn link(&mut self, rel: impl Into<String>, from: PathBuf) {
         self.files.insert(rel.into(), Output::Link(from));
     }
-    fn made(&mut self, rel: impl Into<String>, key: String, make: impl FnOnce() -> Result<Vec<u8>> + Send + 'static) {
+    fn made(
+        &mut self,
+        rel: impl Into<String>,
+        key: String,
+        group: String,
+        make: impl FnOnce() -> Result<Vec<u8>> + Send + 'static,
+    ) {
         self.files.insert(
             rel.into(),
             Output::Made {
                 key,
+                group,
                 make: Box::new(make),
             },
         );
@@ -172,40 +182,67 @@ fn apply(out: &Path, plan: Plan, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> 
     enum Todo {
         Write(Vec<u8>),
         Link(PathBuf),
-        Make(Box<dyn FnOnce() -> Result<Vec<u8>> + Send>),
+        /// Made into the staging folder, renamed into place with the rest.
+        Staged(PathBuf),
     }
+    type Make = Box<dyn FnOnce() -> Result<Vec<u8>> + Send>;
     let mut keys = BTreeMap::new();
     let mut todo: Vec<(String, Todo)> = Vec::new();
+    let mut makes: Vec<(String, String, Make)> = Vec::new();
     for (rel, output) in plan.files {
-        let (key, job) = match output {
-            Output::Bytes(b) => (hash(&b), Todo::Write(b)),
-            Output::Link(from) => (link_key(&from)?, Todo::Link(from)),
-            Output::Made { key, make } => (key, Todo::Make(make)),
-        };
-        let same = old.files.get(&rel) == Some(&key) && out.join(&rel).is_file();
-        if !same {
-            todo.push((rel.clone(), job));
-        }
-        keys.insert(rel, key);
-    }
-    // Make the costly files (in parallel) before anything is written: a failure leaves the site as it was.
-    let total = todo.iter().filter(|(_, j)| matches!(j, Todo::Make(_))).count() as u64;
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let todo: Vec<(String, Todo)> = todo
-        .into_par_iter()
-        .map(|(rel, job)| {
-            Ok(match job {
-                Todo::Make(make) => {
-                    let bytes = make()?;
-                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    progress("images", n, total);
-                    (rel, Todo::Write(bytes))
+        let same = |key: &String| old.files.get(&rel) == Some(key) && out.join(&rel).is_file();
+        match output {
+            Output::Bytes(b) => {
+                let key = hash(&b);
+                if !same(&key) {
+                    todo.push((rel.clone(), Todo::Write(b)));
                 }
-                other => (rel, other),
-            })
+                keys.insert(rel, key);
+            }
+            Output::Link(from) => {
+                let key = link_key(&from)?;
+                if !same(&key) {
+                    todo.push((rel.clone(), Todo::Link(from)));
+                }
+                keys.insert(rel, key);
+            }
+            Output::Made { key, group, make } => {
+                if !same(&key) {
+                    makes.push((group, rel.clone(), make));
+                }
+                keys.insert(rel, key);
+            }
+        }
+    }
+    // Make the costly files (in parallel, a group's one after the other) into a staging folder beside the
+    // site before anything of the site is touched: a failure leaves the site as it was, and memory holds a
+    // few images, not all of them.
+    makes.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let staging = out.join(".disan-staging");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(disan_fs::FsError::io(&staging))?;
+    let total = makes.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let made: Result<Vec<(String, Todo)>> = makes
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, (_, rel, make))| {
+            let bytes = make()?;
+            let staged = staging.join(i.to_string());
+            std::fs::write(&staged, &bytes).map_err(disan_fs::FsError::io(&staged))?;
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress("images", n, total);
+            Ok((rel, Todo::Staged(staged)))
         })
-        .collect::<Result<_>>()?;
-    std::fs::create_dir_all(out).map_err(disan_fs::FsError::io(out))?;
+        .collect();
+    let made = match made {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    todo.extend(made);
     let written = todo.len();
     let total = written as u64;
     for (i, (rel, job)) in todo.into_iter().enumerate() {
@@ -213,12 +250,17 @@ fn apply(out: &Path, plan: Plan, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> 
         match job {
             Todo::Write(bytes) => put(&dest, &bytes)?,
             Todo::Link(from) => put_link(&from, &dest)?,
-            Todo::Make(_) => unreachable!("made above"),
+            Todo::Staged(staged) => {
+                let dir = dest.parent().expect("a file in a folder");
+                std::fs::create_dir_all(dir).map_err(disan_fs::FsError::io(dir))?;
+                std::fs::rename(&staged, &dest).map_err(disan_fs::FsError::io(&dest))?;
+            }
         }
         if i % 64 == 0 || i + 1 == written {
             progress("write", i as u64 + 1, total);
         }
     }
+    let _ = std::fs::remove_dir_all(&staging);
     // Files of the last build that this one does not have: pages of assets that left `published`, …
     let mut removed = 0;
     for rel in old.files.keys().filter(|r| !keys.contains_key(*r)) {
