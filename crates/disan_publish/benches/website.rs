@@ -23,7 +23,12 @@ fn main() {
     std::fs::create_dir_all(&collection).unwrap();
     // The pictures: one real photo at the two sizes ingest writes.
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/samples/photos/DSCN0010.jpg");
-    let photo = image::open(&sample).unwrap();
+    let limits = disan_imaging::DecodeLimits::from(&disan_core::Settings::default());
+    let photo = image::DynamicImage::ImageRgb8(
+        disan_imaging::decode_rgb8(&std::fs::read(&sample).unwrap(), &limits)
+            .unwrap()
+            .image,
+    );
     let pics = dir.path().join("pics");
     std::fs::create_dir_all(&pics).unwrap();
     photo

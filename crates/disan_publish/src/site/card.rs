@@ -122,7 +122,14 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
         targets.extend(d.assets.iter().map(|a| format!("assets/{}", a.manifest.id)));
         for key in targets {
             let url = format!("{base}/{lang}/{key}/");
-            plan.bytes(format!("qr/{lang}/{key}.svg"), qr_svg(&url)?);
+            // Made (and kept) only when the URL changes: encoding a QR code is costly at thousands of pages.
+            let u = url.clone();
+            plan.made(
+                format!("qr/{lang}/{key}.svg"),
+                format!("qrsvg1 {url}"),
+                format!("qr {key}"),
+                move || qr_svg(&u).map(String::into_bytes),
+            );
             let u = url.clone();
             plan.made(
                 format!("qr/{lang}/{key}.png"),
@@ -258,8 +265,8 @@ impl Fonts {
                 }
                 let p = img.get_pixel_mut(px_ as u32, py_ as u32);
                 let a = coverage.clamp(0.0, 1.0);
-                for k in 0..3 {
-                    p.0[k] = (p.0[k] as f32 * (1.0 - a) + color[k] as f32 * a).round() as u8;
+                for (c, &want) in p.0.iter_mut().zip(&color) {
+                    *c = (*c as f32 * (1.0 - a) + want as f32 * a).round() as u8;
                 }
             });
         }
@@ -274,13 +281,13 @@ fn background(picture: Option<&PathBuf>) -> std::result::Result<RgbImage, String
     let (w, h) = OG_SIZE;
     let mut img = match picture {
         Some(p) => {
-            let err = |e: &dyn std::fmt::Display| format!("{}: {e}", p.display());
-            let pic = image::ImageReader::open(p)
-                .map_err(|e| err(&e))?
-                .with_guessed_format()
-                .map_err(|e| err(&e))?
-                .decode()
-                .map_err(|e| err(&e))?;
+            // Derivatives Disan wrote (sRGB JPEGs), read with the collection's decoding limits.
+            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let limits = disan_imaging::DecodeLimits::from(&disan_core::Settings::default());
+            let pic = disan_imaging::decode_rgb8(&bytes, &limits)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .image;
+            let pic = image::DynamicImage::ImageRgb8(pic);
             pic.resize_to_fill(w, h, image::imageops::FilterType::Triangle)
                 .into_rgb8()
         }
@@ -364,7 +371,8 @@ mod tests {
         let svg = qr_svg("https://example.org/vi/sites/ha-long/").unwrap();
         assert!(svg.starts_with("<?xml") && svg.contains("<svg"), "{svg}");
         let png = qr_png("https://example.org/vi/sites/ha-long/").unwrap();
-        let img = image::load_from_memory(&png).unwrap().into_luma8();
+        let limits = disan_imaging::DecodeLimits::from(&disan_core::Settings::default());
+        let img = disan_imaging::decode_any(&png, &limits).unwrap().into_luma8();
         assert_eq!(img.width(), img.height());
         // The top-left finder pattern: dark at 4 modules in, light in the quiet zone.
         assert_eq!(img.get_pixel(45, 45).0[0], 0);

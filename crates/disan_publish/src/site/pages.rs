@@ -2,6 +2,7 @@
 
 use disan_catalog::{PublicRecord, Site, Tour, vocab};
 use disan_core::{AssetKind, LangText, fold_for_search};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::data::{Data, Shown, shown};
@@ -34,8 +35,10 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<usize> {
         for s in &d.sites {
             add(PageKind::Site(&s.id), p.site(s));
         }
-        for a in &d.assets {
-            add(PageKind::Asset(&a.manifest.id.to_string()), p.asset(a)?);
+        // Asset pages, the bulk of a site, are made over the thread pool.
+        let asset_pages: Vec<String> = d.assets.par_iter().map(|a| p.asset(a)).collect::<Result<_>>()?;
+        for (a, html) in d.assets.iter().zip(asset_pages) {
+            add(PageKind::Asset(&a.manifest.id.to_string()), html);
         }
         for t in &d.tours {
             add(PageKind::Tour(&t.id), p.tour(t)?);
