@@ -46,6 +46,23 @@ fn cli(collection: &Path, args: &[&str]) -> String {
     ok(run(disan(collection).args(["--author", "test"]).args(args)))
 }
 
+/// `disan web build --out SITE --base-url BASE --json` on `collection`: its report.
+fn build_site(collection: &Path, site: &Path) -> Value {
+    let out = cli(
+        collection,
+        &[
+            "web",
+            "build",
+            "--out",
+            site.to_str().unwrap(),
+            "--base-url",
+            BASE,
+            "--json",
+        ],
+    );
+    serde_json::from_str(&out).unwrap()
+}
+
 /// Builds the demo collection and its website once for every test here.
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
@@ -114,19 +131,7 @@ fn fixture() -> &'static Fixture {
         cli(&collection, &["site", "assign", "demo-samples", SCRIPTED]);
         cli(&collection, &["state", SCRIPTED, "in_review"]);
         cli(&collection, &["state", SCRIPTED, "published"]);
-        let out = cli(
-            &collection,
-            &[
-                "web",
-                "build",
-                "--out",
-                site.to_str().unwrap(),
-                "--base-url",
-                BASE,
-                "--json",
-            ],
-        );
-        let report: Value = serde_json::from_str(&out).unwrap();
+        let report = build_site(&collection, &site);
         Fixture {
             _dir: dir,
             collection,
@@ -461,21 +466,7 @@ fn rebuilds_are_incremental_and_a_failed_build_changes_nothing() {
     let collection = work.path().join("c");
     copy_tree(&f.collection, &collection);
     let site = work.path().join("site");
-    let build = |c: &Path| -> Value {
-        let out = cli(
-            c,
-            &[
-                "web",
-                "build",
-                "--out",
-                site.to_str().unwrap(),
-                "--base-url",
-                BASE,
-                "--json",
-            ],
-        );
-        serde_json::from_str(&out).unwrap()
-    };
+    let build = |c: &Path| build_site(c, &site);
     let first = build(&collection);
     assert_eq!(first["written"], first["files"]);
     let again = build(&collection);
