@@ -233,7 +233,7 @@ fn the_website_works_in_chromium_and_hides_what_is_not_published() {
         "search": {"lang": "vi", "query": "ha long"},
         "switch": format!("/vi/assets/{PANO}/"),
         "viewers": {"pano": format!("/vi/assets/{PANO}/"), "zoom": format!("/vi/assets/{HA_LONG_PHOTO}/"),
-                    "model": format!("/vi/assets/{MODEL}/")},
+                    "model": format!("/vi/assets/{MODEL}/"), "marzipano": "/vi/tours/demo-tour/marzipano/"},
         "shots": ["/vi/", "/en/sites/vinh-ha-long/", format!("/vi/assets/{PANO}/"), "/zh-Hans/search/"],
         "pdf": "/signs/vinh-ha-long.html",
     });
@@ -363,17 +363,111 @@ fn the_website_works_in_chromium_and_hides_what_is_not_published() {
         "{d:.1} vs control {control:.1}: {}",
         keep.display()
     );
-    // The model view shows a model, not the empty stage: its pixels vary.
-    let model = open_image(keep.join("model-view.png")).unwrap().to_rgb8();
-    let lum: Vec<f64> = model
-        .pixels()
-        .map(|p| p.0.iter().map(|&c| c as f64).sum::<f64>() / 3.0)
-        .collect();
-    let mean = lum.iter().sum::<f64>() / lum.len() as f64;
-    let sd = (lum.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / lum.len() as f64).sqrt();
+    // The tour in Marzipano: its first scene, as `disan render` shows the scene's start view (the middle of
+    // the window: the title bar and the edges are left out).
+    assert!(viewers.get("marzipano_error").is_none(), "{viewers}");
+    assert_eq!(viewers["marzipano"]["scene"], PANO, "{viewers}");
+    assert_eq!(viewers["marzipano"]["scenes"], 2, "{viewers}");
+    assert_eq!(viewers["marzipano"]["links"], 2, "{viewers}");
+    let shot = open_image(keep.join("marzipano-view.png")).unwrap().to_rgb8();
+    let (w, h) = shot.dimensions();
+    let middle = |img: &image::RgbImage| image::imageops::crop_imm(img, w / 4, h / 4, w / 2, h / 2).to_image();
+    let render_mz = |yaw: &str, name: &str| {
+        let p = keep.join(name);
+        ok(run(disan(&f.collection).args(["render", PANO, "--out"]).arg(&p).args(
+            [
+                "--size",
+                &format!("{w}x{h}"),
+                "--yaw",
+                yaw,
+                "--pitch",
+                "0",
+                "--hfov",
+                "100",
+            ],
+        )));
+        middle(&open_image(&p).unwrap().to_rgb8())
+    };
+    let (d, control) = (
+        mean_abs_diff(&middle(&shot), &render_mz("0", "marzipano-render.png")),
+        mean_abs_diff(&middle(&shot), &render_mz("180", "marzipano-control.png")),
+    );
+    eprintln!("website Marzipano tour: mean difference {d:.1} from disan render, {control:.1} from the view behind");
     assert!(
-        sd > 15.0,
-        "the model view looks empty (luminance sd {sd:.1}): {}",
+        d < 14.0 && d * 2.5 < control,
+        "{d:.1} vs control {control:.1}: {}",
+        keep.display()
+    );
+
+    // Deep zoom: where OpenSeadragon drew the whole image, the source photo (resampled to that rectangle);
+    // mirrored, it is far off (the control).
+    let zoom = open_image(keep.join("zoom-view.png")).unwrap().to_rgb8();
+    let rect: Vec<f64> = viewers["zoom"]["rect"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let (x0, y0) = (rect[0].max(0.0).round() as u32, rect[1].max(0.0).round() as u32);
+    let (x1, y1) = (
+        ((rect[0] + rect[2]).round() as u32).min(zoom.width()),
+        ((rect[1] + rect[3]).round() as u32).min(zoom.height()),
+    );
+    assert!(x1 > x0 + 100 && y1 > y0 + 100, "image rectangle {rect:?}");
+    // A 2-pixel margin keeps the resampled edges out.
+    let drawn = image::imageops::crop_imm(&zoom, x0 + 2, y0 + 2, x1 - x0 - 4, y1 - y0 - 4).to_image();
+    let source = open_image(repo().join("assets/samples/photos/jolla.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let fitted = image::imageops::resize(&source, x1 - x0, y1 - y0, image::imageops::FilterType::Triangle);
+    let fitted = image::imageops::crop_imm(&fitted, 2, 2, x1 - x0 - 4, y1 - y0 - 4).to_image();
+    let (d, control) = (
+        mean_abs_diff(&drawn, &fitted),
+        mean_abs_diff(&drawn, &image::imageops::flip_horizontal(&fitted)),
+    );
+    eprintln!("website deep zoom: mean difference {d:.1} from the source photo, {control:.1} from it mirrored");
+    assert!(
+        d < 8.0 && d * 2.5 < control,
+        "{d:.1} vs control {control:.1}: {}",
+        keep.display()
+    );
+
+    // The model view against `disan render` of the model from <model-viewer>'s default orbit (front, 15°
+    // above): each cut to the model's extent and compared at 32×32; the model from behind is the control.
+    let model = open_image(keep.join("model-view.png")).unwrap().to_rgb8();
+    let render_model = |yaw: &str, name: &str| {
+        let p = keep.join(name);
+        ok(run(disan(&f.collection)
+            .args(["render", MODEL, "--transparent", "--out"])
+            .arg(&p)
+            .args([
+                "--size",
+                &format!("{}x{}", model.width(), model.height()),
+                "--yaw",
+                yaw,
+                "--pitch",
+                "15",
+            ])));
+        let rgba = open_image(&p).unwrap().to_rgba8();
+        // Over the viewer's light grey, as the page shows it.
+        image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+            let p = rgba.get_pixel(x, y).0;
+            let a = f64::from(p[3]) / 255.0;
+            let bg = [225.0, 230.0, 234.0];
+            image::Rgb(std::array::from_fn(|c| {
+                (f64::from(p[c]) * a + bg[c] * (1.0 - a)).round() as u8
+            }))
+        })
+    };
+    let seen = model_extent(&model);
+    let (d, control) = (
+        mean_abs_diff(&seen, &model_extent(&render_model("0", "model-render.png"))),
+        mean_abs_diff(&seen, &model_extent(&render_model("180", "model-control.png"))),
+    );
+    eprintln!("website model: mean difference {d:.1} from disan render, {control:.1} from the back");
+    assert!(
+        d < 35.0 && d * 2.0 < control,
+        "{d:.1} vs control {control:.1}: {}",
         keep.display()
     );
 
@@ -454,7 +548,58 @@ fn the_website_works_in_chromium_and_hides_what_is_not_published() {
     assert_eq!(og.dimensions(), (1200, 630));
     let qr = open_image(f.site.join("qr/en/sites/vinh-ha-long.png")).unwrap();
     assert_eq!(qr.width(), qr.height());
+    // Phone (390×844) and desktop (1440×900) screenshots, kept as references in tests/web/reference (looked at
+    // when written; `DISAN_UPDATE_REFERENCES=1` writes them again after a deliberate change). Compared at a
+    // quarter of the size, so font hinting and tile timing do not count and a broken layout does.
+    let refs = repo().join("tests/web/reference");
+    let update = std::env::var_os("DISAN_UPDATE_REFERENCES").is_some();
+    let shots = report["shots"].as_array().unwrap();
+    assert_eq!(shots.len(), 8, "{shots:?}");
+    for name in shots {
+        let name = name.as_str().unwrap();
+        let now = open_image(keep.join(name)).unwrap().to_rgb8();
+        let reference = refs.join(name.replace(".png", ".jpg"));
+        if update {
+            std::fs::create_dir_all(&refs).unwrap();
+            std::fs::write(&reference, disan_imaging::encode_jpeg(&now, 80).unwrap()).unwrap();
+            continue;
+        }
+        let then = open_image(&reference)
+            .unwrap_or_else(|e| panic!("{}: {e} (DISAN_UPDATE_REFERENCES=1 writes it)", reference.display()))
+            .to_rgb8();
+        assert_eq!(now.dimensions(), then.dimensions(), "{name}");
+        let quarter = |img: &image::RgbImage| {
+            image::imageops::resize(
+                img,
+                img.width() / 4,
+                img.height() / 4,
+                image::imageops::FilterType::Triangle,
+            )
+        };
+        let d = mean_abs_diff(&quarter(&now), &quarter(&then));
+        eprintln!("{name}: mean difference {d:.1} from its reference");
+        assert!(d < 12.0, "{name} looks unlike {} ({d:.1})", reference.display());
+    }
     eprintln!("screenshots and reports: {}", keep.display());
+}
+
+/// A model's picture cut to the model's extent (its darker-than-the-backdrop pixels, 0.5–99.5 percentiles of
+/// their positions) and resampled to 32×32.
+fn model_extent(img: &image::RgbImage) -> image::RgbImage {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for (x, y, p) in img.enumerate_pixels() {
+        if p.0.iter().map(|&c| u32::from(c)).sum::<u32>() < 3 * 170 {
+            xs.push(x);
+            ys.push(y);
+        }
+    }
+    assert!(xs.len() > 1000, "no model in the picture");
+    xs.sort_unstable();
+    ys.sort_unstable();
+    let at = |v: &[u32], q: f64| v[((v.len() - 1) as f64 * q) as usize];
+    let (x0, x1, y0, y1) = (at(&xs, 0.005), at(&xs, 0.995), at(&ys, 0.005), at(&ys, 0.995));
+    let cut = image::imageops::crop_imm(img, x0, y0, x1 - x0 + 1, y1 - y0 + 1).to_image();
+    image::imageops::resize(&cut, 32, 32, image::imageops::FilterType::Triangle)
 }
 
 /// Rebuilds write only what changed; an asset that leaves `published` leaves the site; a build that fails

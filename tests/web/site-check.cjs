@@ -5,7 +5,7 @@
 //
 // Usage: node site-check.cjs BASE_URL OUT_DIR CHECKS_JSON
 //   CHECKS_JSON: {"search": {"lang": "vi", "query": "…", "expect": "…"}, "axe": [paths], "shots": [paths],
-//                 "viewers": {"pano": path, "zoom": path, "model": path}, "switch": path}
+//                 "viewers": {"pano": path, "zoom": path, "model": path, "marzipano": path}, "switch": path}
 // Prints one JSON report on stdout.
 'use strict';
 const fs = require('fs');
@@ -201,7 +201,13 @@ async function viewers(browser, v) {
     await page.waitForFunction(() => window.disanZoom && window.disanZoom.world.getItemCount() > 0 && window.disanZoom.world.getItemAt(0).getFullyLoaded(), { timeout: 60000 });
     const el = await page.$('#zoom');
     await el.screenshot({ path: path.join(outDir, 'zoom-view.png') });
-    out.zoom = await page.evaluate(() => { const s = disanZoom.world.getItemAt(0).source; return { width: s.width, height: s.height }; });
+    // Where the whole image lies in the element, for a comparison with the source.
+    out.zoom = await page.evaluate(() => {
+      const item = disanZoom.world.getItemAt(0);
+      const s = item.source;
+      const r = disanZoom.viewport.viewportToViewerElementRectangle(item.imageToViewportRectangle(0, 0, s.width, s.height));
+      return { width: s.width, height: s.height, rect: [r.x, r.y, r.width, r.height] };
+    });
     await page.close();
   });
   if (v.model) await guard('model', async () => {
@@ -212,6 +218,25 @@ async function viewers(browser, v) {
     const el = await page.$('#model');
     await el.screenshot({ path: path.join(outDir, 'model-view.png') });
     out.model = await page.evaluate(() => ({ src: document.getElementById('model').getAttribute('src') }));
+    await page.close();
+  });
+  if (v.marzipano) await guard('marzipano', async () => {
+    // A window the small sample's faces fill without magnifying: Marzipano widens the view rather than
+    // show a face beyond its resolution.
+    const page = await newPage(browser, null, 960, 600);
+    await page.goto(base + v.marzipano, { waitUntil: 'networkidle0' });
+    await page.waitForFunction(() => window.disanTour && window.disanTour.current(), { timeout: 60000 });
+    // Turn to the scene's start view again once every tile has come, so the frame is drawn from them.
+    await new Promise((r) => setTimeout(r, 2500));
+    out.marzipano = await page.evaluate(() => {
+      const t = window.disanTour;
+      const e = t.scenes[t.current()];
+      const v = e.data.disanView;
+      e.view.setParameters({ yaw: v.yaw + 1e-4, pitch: v.pitch });
+      return { scene: t.current(), scenes: Object.keys(t.scenes).length, links: document.querySelectorAll('.link-hotspot').length };
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    await page.screenshot({ path: path.join(outDir, 'marzipano-view.png') });
     await page.close();
   });
   return out;

@@ -193,6 +193,59 @@ pub fn decode_rgb8(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, Imagi
     })
 }
 
+/// Decodes to 8-bit RGB at least `min_width`×`min_height` where that is smaller than the image: a plain
+/// (YCbCr or greyscale, complete) JPEG is decoded by libjpeg-turbo at the smallest DCT scale M/8 that still
+/// covers the request (shrink-on-load: an 8× smaller decode reads the same file but computes 1/64 of
+/// the pixels); every other image, a CMYK JPEG and a truncated one go through [`decode_rgb8`] at full size,
+/// so limits, errors, CMYK and 16-bit handling stay the same. The profile is returned as `decode_rgb8` does.
+pub fn decode_rgb8_at_least(
+    bytes: &[u8],
+    limits: &DecodeLimits,
+    min_width: u32,
+    min_height: u32,
+) -> Result<Decoded, ImagingError> {
+    let probe = probe(bytes, limits)?;
+    let complete = bytes.len() > 4 && bytes.windows(2).rev().take(64).any(|w| w == [0xFF, 0xD9]);
+    if probe.format != "jpeg" || !complete || jpeg_is_cmyk(bytes) {
+        return decode_rgb8(bytes, limits);
+    }
+    match decode_jpeg_scaled(bytes, &probe, min_width.max(1), min_height.max(1)) {
+        Some(image) => Ok(Decoded {
+            image,
+            icc_profile: probe.icc_profile,
+            notes: Vec::new(),
+        }),
+        None => decode_rgb8(bytes, limits),
+    }
+}
+
+/// libjpeg-turbo at the smallest scale M/8 covering `min_w`×`min_h`; `None` when it cannot (the caller
+/// decodes the usual way and reports what is wrong).
+fn decode_jpeg_scaled(bytes: &[u8], probe: &Probe, min_w: u32, min_h: u32) -> Option<RgbImage> {
+    let (w, h) = (probe.width as usize, probe.height as usize);
+    let mut decompressor = turbojpeg::Decompressor::new().ok()?;
+    let factor = (1..=8)
+        .map(|m| turbojpeg::ScalingFactor::new(m, 8))
+        .find(|f| f.scale(w) >= min_w as usize && f.scale(h) >= min_h as usize)
+        .unwrap_or(turbojpeg::ScalingFactor::ONE);
+    decompressor.set_scaling_factor(factor).ok()?;
+    let header = decompressor.read_header(bytes).ok()?;
+    if (header.width, header.height) != (w, h) {
+        return None;
+    }
+    let scaled = header.scaled(factor);
+    let mut pixels = vec![0u8; scaled.width * scaled.height * 3];
+    let image = turbojpeg::Image {
+        pixels: pixels.as_mut_slice(),
+        width: scaled.width,
+        pitch: scaled.width * 3,
+        height: scaled.height,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    decompressor.decompress(bytes, image).ok()?;
+    RgbImage::from_raw(scaled.width as u32, scaled.height as u32, pixels)
+}
+
 /// Whether a JPEG carries an APP14 "Adobe" segment before its scan.
 fn jpeg_has_adobe_marker(bytes: &[u8]) -> bool {
     let mut i = 2;

@@ -327,3 +327,72 @@ fn cmyk_without_a_profile_is_converted_with_a_note() {
         d.notes
     );
 }
+
+#[test]
+fn shrink_on_load_decodes_no_larger_than_needed_and_matches_a_full_decode() {
+    use disan_imaging::decode_rgb8_at_least;
+    // DSCN0010 is 640×480: asking for 300×200 takes the 4/8 scale (320×240), the smallest covering it.
+    let bytes = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
+    let full = decode_rgb8(&bytes, &limits()).unwrap().image;
+    let small = decode_rgb8_at_least(&bytes, &limits(), 300, 200).unwrap().image;
+    assert_eq!(small.dimensions(), (320, 240));
+    // A 4/8 DCT scale averages each 2×2 block of the full decode (within the two decoders' rounding and
+    // chroma upsampling); the same average one pixel off is far from it (the control).
+    let average = |dx0: u32| {
+        RgbImage::from_fn(319, 240, |x, y| {
+            let mut s = [0u32; 3];
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let p = full.get_pixel(2 * x + dx + dx0, 2 * y + dy);
+                for c in 0..3 {
+                    s[c] += u32::from(p[c]);
+                }
+            }
+            image::Rgb(s.map(|v| ((v + 2) / 4) as u8))
+        })
+    };
+    let small_cut = image::imageops::crop_imm(&small, 0, 0, 319, 240).to_image();
+    let diff = mean_abs_diff(&small_cut, &average(0));
+    assert!(diff < 2.5, "{diff:.2} from the 2×2 average of the full decode");
+    let off = mean_abs_diff(&small_cut, &average(1));
+    assert!(
+        off > diff * 2.0,
+        "{off:.2}: the comparison would not see a shifted image"
+    );
+    // A request as large as the image, or larger, decodes at full size, identically to decode_rgb8 within
+    // the two decoders' rounding.
+    let same = decode_rgb8_at_least(&bytes, &limits(), 640, 480).unwrap().image;
+    assert_eq!(same.dimensions(), full.dimensions());
+    assert!(mean_abs_diff(&same, &full) < 1.0);
+    // The wide-gamut JPEG keeps its profile for to_srgb, as decode_rgb8 does.
+    let p3 = std::fs::read(testdata("photos/photoprism/Iceland-P3.jpg")).unwrap();
+    let d = decode_rgb8_at_least(&p3, &limits(), 64, 64).unwrap();
+    assert!(d.icc_profile.is_some());
+    assert!(d.image.width() < probe(&p3, &limits()).unwrap().width);
+    // Truncated files, CMYK and limits behave as in decode_rgb8.
+    let cut = std::fs::read(testdata("corrupt/zune-image/incomplete_image.jpg")).unwrap();
+    assert!(matches!(
+        decode_rgb8_at_least(&cut, &limits(), 16, 16),
+        Err(ImagingError::Truncated(_))
+    ));
+    assert!(matches!(
+        decode_rgb8_at_least(&bytes[..bytes.len() / 2], &limits(), 16, 16),
+        Err(ImagingError::Truncated(_))
+    ));
+    let small_limits = DecodeLimits {
+        max_pixels: 1000,
+        ..limits()
+    };
+    assert!(matches!(
+        decode_rgb8_at_least(&bytes, &small_limits, 16, 16),
+        Err(ImagingError::TooLarge { .. })
+    ));
+    let (cmyk, reference) = colour_fixture("cmyk.jpg");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/colour");
+    let scaled = decode_rgb8_at_least(&std::fs::read(dir.join("cmyk.jpg")).unwrap(), &limits(), 8, 8).unwrap();
+    assert_eq!(
+        scaled.image.dimensions(),
+        cmyk.image.dimensions(),
+        "CMYK is decoded the usual way"
+    );
+    assert_eq!(cmyk.image.dimensions(), reference.dimensions());
+}

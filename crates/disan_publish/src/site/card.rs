@@ -284,12 +284,18 @@ fn background(picture: Option<&PathBuf>) -> std::result::Result<RgbImage, String
             // Derivatives Disan wrote (sRGB JPEGs), read with the collection's decoding limits.
             let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
             let limits = disan_imaging::DecodeLimits::from(&disan_core::Settings::default());
-            let pic = disan_imaging::decode_rgb8(&bytes, &limits)
+            // Decoded no larger than needed (DCT scaling), cropped to 1200:630 and resampled.
+            let pic = disan_imaging::decode_rgb8_at_least(&bytes, &limits, w, h)
                 .map_err(|e| format!("{}: {e}", p.display()))?
                 .image;
-            let pic = image::DynamicImage::ImageRgb8(pic);
-            pic.resize_to_fill(w, h, image::imageops::FilterType::Triangle)
-                .into_rgb8()
+            let (pw, ph) = pic.dimensions();
+            let (cw, ch) = if u64::from(pw) * u64::from(h) > u64::from(ph) * u64::from(w) {
+                (((u64::from(ph) * u64::from(w)) / u64::from(h)).max(1) as u32, ph)
+            } else {
+                (pw, ((u64::from(pw) * u64::from(h)) / u64::from(w)).max(1) as u32)
+            };
+            let crop = image::imageops::crop_imm(&pic, (pw - cw) / 2, (ph - ch) / 2, cw, ch).to_image();
+            disan_imaging::resize_rgb(&crop, w, h)
         }
         None => RgbImage::from_pixel(w, h, Rgb([18, 52, 59])),
     };
@@ -341,11 +347,7 @@ fn share_image(card: &Card) -> Result<Vec<u8>> {
         y += line_h;
     }
     f.draw(&mut img, &subtitle, margin, h as f32 - margin, sub_px, [235, 235, 235]);
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 86)
-        .encode_image(&img)
-        .map_err(|e| encode_err("share image", e))?;
-    Ok(out)
+    disan_imaging::encode_jpeg(&img, 86).map_err(|e| encode_err("share image", e))
 }
 
 #[cfg(test)]

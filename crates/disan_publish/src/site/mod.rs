@@ -214,27 +214,35 @@ fn apply(out: &Path, plan: Plan, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> 
             }
         }
     }
-    // Make the costly files (in parallel, a group's one after the other) into a staging folder beside the
-    // site before anything of the site is touched: a failure leaves the site as it was, and memory holds a
-    // few images, not all of them.
-    makes.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    // Make the costly files into a staging folder beside the site before anything of the site is touched: a
+    // failure leaves the site as it was. Groups run in parallel, a group's files one after the other on one
+    // thread, so what they share is made once, held by one group at a time per thread, and never awaited
+    // by a task that rayon's work stealing put on the very thread making it.
+    let mut groups: BTreeMap<String, Vec<(String, Make)>> = BTreeMap::new();
+    let total = makes.len() as u64;
+    for (group, rel, make) in makes {
+        groups.entry(group).or_default().push((rel, make));
+    }
     let staging = out.join(".disan-staging");
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(disan_fs::FsError::io(&staging))?;
-    let total = makes.len() as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
-    let made: Result<Vec<(String, Todo)>> = makes
+    let made: Result<Vec<Vec<(String, Todo)>>> = groups
         .into_par_iter()
-        .enumerate()
-        .map(|(i, (_, rel, make))| {
-            let bytes = make()?;
-            let staged = staging.join(i.to_string());
-            std::fs::write(&staged, &bytes).map_err(disan_fs::FsError::io(&staged))?;
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress("images", n, total);
-            Ok((rel, Todo::Staged(staged)))
+        .map(|(_, items)| {
+            let mut staged_files = Vec::with_capacity(items.len());
+            for (rel, make) in items {
+                let bytes = make()?;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                let staged = staging.join(n.to_string());
+                std::fs::write(&staged, &bytes).map_err(disan_fs::FsError::io(&staged))?;
+                progress("images", n, total);
+                staged_files.push((rel, Todo::Staged(staged)));
+            }
+            Ok(staged_files)
         })
         .collect();
+    let made = made.map(|g| g.into_iter().flatten().collect::<Vec<_>>());
     let made = match made {
         Ok(m) => m,
         Err(e) => {

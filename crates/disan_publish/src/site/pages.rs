@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 use super::data::{Data, Shown, shown};
 use super::text::{esc, fill, json_in_html, summary};
 use super::{PageKind, Plan, page_path};
+use crate::tour::marzipano;
 use crate::{Result, web};
+use disan_tiles::marzipano::MarzipanoLayout;
+use std::collections::HashMap;
 
 /// Stands for the way up to the site root (`../../`) in what a page is made of, replaced once the page is
 /// whole. A control character: no catalogue text can hold one (fields refuse them).
@@ -20,6 +23,7 @@ const SITE_JS: &str = include_str!("static/site.js");
 /// Plans every page and static file; returns the number of HTML pages.
 pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<usize> {
     static_files(plan);
+    let layouts = marzipano_tiles(d, plan)?;
     let mut pages = 0;
     let mut sitemap: Vec<String> = Vec::new();
     for lang in &d.langs {
@@ -42,6 +46,12 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<usize> {
         }
         for t in &d.tours {
             add(PageKind::Tour(&t.id), p.tour(t)?);
+        }
+        // Each tour in Marzipano too: the tour export's page (not one of the site's pages: not in the sitemap).
+        for t in &d.tours {
+            let (html, js) = p.marzipano_tour(t, &layouts)?;
+            plan.bytes(format!("{lang}/tours/{}/marzipano/index.html", t.id), html);
+            plan.bytes(format!("{lang}/tours/{}/marzipano/data.js", t.id), js);
         }
         plan.bytes(format!("{lang}/search.json"), p.search_index());
     }
@@ -95,6 +105,77 @@ pub(super) fn plan(d: &Data, base: &str, plan: &mut Plan) -> Result<usize> {
     Ok(pages)
 }
 
+/// The Marzipano tiles of every tour scene, under `media/<asset>/marzipano/`: made from the scene's Pannellum
+/// pyramid (a face at a time, as `disan tour export --format marzipano` makes them) only when that pyramid
+/// changed, all of a scene's tiles by one thread in one go. Returns each scene's layout.
+fn marzipano_tiles(d: &Data, plan: &mut Plan) -> Result<HashMap<String, MarzipanoLayout>> {
+    use std::sync::{Arc, Mutex};
+    type Tiles = Arc<Mutex<Option<HashMap<String, Vec<u8>>>>>;
+    let mut layouts = HashMap::new();
+    for s in d.tours.iter().flat_map(|t| &t.scenes) {
+        if layouts.contains_key(&s.asset) {
+            continue;
+        }
+        let a = d.asset(&s.asset).expect("tours keep published scenes only");
+        let p = a.manifest.pano_tiles.as_ref().expect("tours keep panoramas only");
+        let dir = d.asset_dir(a);
+        let config = crate::tour::scene_pyramid_at(&dir, &p.config)?;
+        let folder = std::path::Path::new(&p.config)
+            .parent()
+            .unwrap_or(std::path::Path::new(""));
+        let pyramid = crate::tour::ScenePyramid {
+            dir: disan_fs::confine(&dir, &folder.to_string_lossy())?,
+            config,
+        };
+        let layout = marzipano::layout_of(&s.asset, &pyramid)?;
+        let key = format!(
+            "marzipano 1 q{} {}",
+            disan_core::Settings::default().tile_quality,
+            super::hash(pyramid.config.to_string().as_bytes())
+        );
+        let mut rels = vec!["preview.jpg".to_owned()];
+        for z in 1..=layout.sizes.len() {
+            let n = layout.tiles_per_side(z);
+            for face in disan_tiles::Face::ALL {
+                for row in 0..n {
+                    for col in 0..n {
+                        rels.push(MarzipanoLayout::tile_path(z, face, row, col));
+                    }
+                }
+            }
+        }
+        let tiles: Tiles = Arc::default();
+        for rel in rels {
+            let (tiles, pyramid, asset) = (tiles.clone(), pyramid.clone(), s.asset.clone());
+            plan.made(
+                format!("media/{}/marzipano/{rel}", s.asset),
+                format!("{key} {rel}"),
+                format!("marzipano {}", s.asset),
+                move || {
+                    let mut made = tiles.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if made.is_none() {
+                        let mut all = HashMap::new();
+                        let settings = disan_core::Settings::default();
+                        marzipano::scene_tiles(&asset, &pyramid, &settings, &mut |_, t| {
+                            all.extend(t);
+                            Ok(())
+                        })?;
+                        *made = Some(all);
+                    }
+                    made.as_mut()
+                        .and_then(|m| m.remove(&rel))
+                        .ok_or_else(|| crate::PublishError::BadPyramid {
+                            asset: asset.clone(),
+                            reason: format!("no Marzipano tile {rel}"),
+                        })
+                },
+            );
+        }
+        layouts.insert(s.asset.clone(), layout);
+    }
+    Ok(layouts)
+}
+
 /// The bundled viewers and the site's own CSS and JavaScript.
 fn static_files(plan: &mut Plan) {
     plan.bytes("static/site.css", SITE_CSS);
@@ -104,6 +185,7 @@ fn static_files(plan: &mut Plan) {
         .chain(web::OPENSEADRAGON.iter())
         .chain(web::MODEL_VIEWER.iter())
         .chain(web::LAND.iter())
+        .chain(web::MARZIPANO.iter())
     {
         plan.bytes(format!("static/{rel}"), *bytes);
     }
@@ -1027,9 +1109,11 @@ impl Pages<'_> {
             ));
             for t in tours {
                 body.push_str(&format!(
-                    "<li><a href=\"{ROOT}{lang}/tours/{}/#{id}\">{}</a></li>",
+                    "<li><a href=\"{ROOT}{lang}/tours/{}/#{id}\">{}</a> · <a href=\"{ROOT}{lang}/tours/{}/marzipano/\">{}</a></li>",
                     esc(&t.id),
-                    self.shown(&d.tour_title(t, lang))
+                    self.shown(&d.tour_title(t, lang)),
+                    esc(&t.id),
+                    esc(self.t("tour.marzipano")),
                 ));
             }
             body.push_str("</ul></section>\n");
@@ -1092,6 +1176,35 @@ impl Pages<'_> {
         }
         head.jsonld = Some(ld);
         Ok(self.page(head, &body))
+    }
+
+    /// The tour's Marzipano page and its `data.js` (`<lang>/tours/<id>/marzipano/`).
+    fn marzipano_tour(&self, t: &Tour, layouts: &HashMap<String, MarzipanoLayout>) -> Result<(String, String)> {
+        let (d, lang) = (self.d, self.lang);
+        let root = "../../../../";
+        let scenes = t
+            .scenes
+            .iter()
+            .map(|s| {
+                let layout = &layouts[&s.asset];
+                let mut scene = marzipano::scene_json(t, s, layout, lang, &|a| d.scene_title(t, a, lang).text);
+                scene["tiles"] = json!(format!("{root}media/{}/marzipano/", s.asset));
+                scene
+            })
+            .collect();
+        let title = d.tour_title(t, lang).text;
+        let js = marzipano::data_js(
+            scenes,
+            &title,
+            "// Written by `disan web build`: the tour as `disan tour export --format marzipano` lays it out.\n",
+        );
+        let html = marzipano::index_html(
+            &title,
+            lang,
+            &format!("{root}static/marzipano/marzipano.js"),
+            Some(MARZIPANO_CSP),
+        );
+        Ok((html, js))
     }
 
     fn tour(&self, t: &Tour) -> Result<String> {
@@ -1168,11 +1281,12 @@ impl Pages<'_> {
         let body = format!(
             "<h1>{}</h1>\n<div class=\"pano tour\" id=\"tour\" tabindex=\"0\" role=\"application\" aria-label=\"{}\"></div>\n\
              <script type=\"application/json\" id=\"tour-config\">{}</script>\n<p class=\"hint\">{}</p>\n\
-             <h2>{}</h2><ol class=\"links\">{list}</ol>\n",
+             <p><a href=\"marzipano/\">{}</a></p>\n<h2>{}</h2><ol class=\"links\">{list}</ol>\n",
             self.shown(&title),
             esc(&title.text),
             json_in_html(&config),
             esc(self.t("pano.hint")),
+            esc(self.t("tour.marzipano")),
             esc(&fill(self.t("tour.scenes"), "n", &t.scenes.len().to_string())),
         );
         let mut head = Head::new(
@@ -1239,6 +1353,10 @@ fn paragraphs(p: &Pages<'_>, s: &Shown) -> String {
 const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
                    img-src 'self' data: blob:; connect-src 'self' data: blob:; worker-src 'self' blob:; \
                    media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'";
+
+/// The Marzipano page's policy: its script is inline (it is the tour export's page), nothing remote.
+const MARZIPANO_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+                             img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'self'";
 
 /// `index.html` at the root: a language choice.
 fn root_page(d: &Data, base: &str) -> String {

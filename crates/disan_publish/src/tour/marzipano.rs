@@ -41,46 +41,34 @@ pub(super) fn fill(
     let mut scenes = Vec::new();
     for (i, s) in tour.scenes.iter().enumerate() {
         let pyramid = scene_pyramid(catalog, &s.asset)?;
-        let source = pannellum_layout(&s.asset, &pyramid)?;
-        let layout = MarzipanoLayout::for_cube_size(source.cube_size);
         let scene_dir = dir.join("tiles").join(&s.asset);
-        let mut preview = RgbImage::new(PREVIEW_SIZE, 6 * PREVIEW_SIZE);
-        for (j, face) in Face::ALL.into_iter().enumerate() {
-            let small = write_face(&pyramid.dir, &source, &layout, face, &scene_dir, &settings)?;
-            let slot = PREVIEW_FACE_ORDER.iter().position(|&f| f == face).expect("all faces") as i64;
-            image::imageops::replace(&mut preview, &small, 0, slot * i64::from(PREVIEW_SIZE));
-            progress(6 * i as u64 + j as u64 + 1, total);
-        }
-        let jpeg =
-            encode_jpeg(&preview, settings.jpeg_quality).map_err(encode_error(&scene_dir.join("preview.jpg")))?;
-        put(&scene_dir.join("preview.jpg"), &jpeg)?;
-        files += layout.tile_count() + 1;
-        scenes.push(scene_json(catalog, tour, s, &layout, lang));
+        let (layout, written) = scene_tiles(&s.asset, &pyramid, &settings, &mut |j, tiles| {
+            for (rel, jpeg) in tiles {
+                put(&scene_dir.join(rel), &jpeg)?;
+            }
+            progress(6 * i as u64 + j, total);
+            Ok(())
+        })?;
+        files += written;
+        scenes.push(scene_json(tour, s, &layout, lang, &|a| {
+            scene_title(catalog, tour, a, lang)
+        }));
     }
-    let data = json!({
-        "scenes": scenes,
-        "name": pick_text(&tour.title, lang).unwrap_or_else(|| tour.id.clone()),
-        "settings": {
-            "mouseViewMode": "drag",
-            "autorotateEnabled": false,
-            "fullscreenButton": true,
-            "viewControlButtons": false,
-        },
-    });
-    let mut js = String::from(
-        "// Written by `disan tour export --format marzipano`: the tour as Marzipano's own tool lays it out.\n\
-         // Angles are radians; pitch grows downward. `disanView` and `targetView` carry the horizontal field\n\
-         // of view, which index.html converts for the window.\n",
+    let name = pick_text(&tour.title, lang).unwrap_or_else(|| tour.id.clone());
+    let js = data_js(
+        scenes,
+        &name,
+        "// Written by `disan tour export --format marzipano`: the tour as Marzipano's own tool lays it out.\n",
     );
-    js.push_str("var APP_DATA = ");
-    js.push_str(&serde_json::to_string_pretty(&data).expect("data serialises"));
-    js.push_str(";\n");
     put(&dir.join("data.js"), js.as_bytes())?;
     for (rel, bytes) in web::MARZIPANO {
         put(&dir.join(rel), bytes)?;
     }
     let title = pick_text(&tour.title, lang).unwrap_or_else(|| tour.id.clone());
-    put(&dir.join("index.html"), index_html(&title, lang).as_bytes())?;
+    put(
+        &dir.join("index.html"),
+        index_html(&title, lang, "marzipano/marzipano.js", None).as_bytes(),
+    )?;
     Ok(files + 4)
 }
 
@@ -123,33 +111,94 @@ fn pannellum_layout(asset: &str, pyramid: &ScenePyramid) -> Result<CubeLayout> {
     Ok(layout)
 }
 
-/// Writes every level of one face and returns the face at the preview size.
-fn write_face(
+/// `data.js`: `var APP_DATA = {scenes, name, settings}`, after a first comment line `header`.
+pub(crate) fn data_js(scenes: Vec<Value>, name: &str, header: &str) -> String {
+    let data = json!({
+        "scenes": scenes,
+        "name": name,
+        "settings": {
+            "mouseViewMode": "drag",
+            "autorotateEnabled": false,
+            "fullscreenButton": true,
+            "viewControlButtons": false,
+        },
+    });
+    let mut js = String::from(header);
+    js.push_str(
+        "// Angles are radians; pitch grows downward. `disanView` and `targetView` carry the horizontal field\n\
+         // of view, which index.html converts for the window.\n",
+    );
+    js.push_str("var APP_DATA = ");
+    js.push_str(&serde_json::to_string_pretty(&data).expect("data serialises"));
+    js.push_str(";\n");
+    js
+}
+
+/// A tile: its path under the scene's folder, and the JPEG.
+pub(crate) type Tile = (String, Vec<u8>);
+
+/// The Marzipano layout of a panorama's Pannellum pyramid.
+pub(crate) fn layout_of(asset: &str, pyramid: &ScenePyramid) -> Result<MarzipanoLayout> {
+    Ok(MarzipanoLayout::for_cube_size(
+        pannellum_layout(asset, pyramid)?.cube_size,
+    ))
+}
+
+/// Makes the Marzipano tiles of one panorama from its Pannellum pyramid, a face at a time: `sink` hears
+/// (faces done, the face's tiles as (path under the scene's folder, JPEG))), and last (6, `preview.jpg`).
+/// Returns the layout and the number of files.
+pub(crate) fn scene_tiles(
+    asset: &str,
+    pyramid: &ScenePyramid,
+    settings: &Settings,
+    sink: &mut dyn FnMut(u64, Vec<Tile>) -> Result<()>,
+) -> Result<(MarzipanoLayout, u64)> {
+    let source = pannellum_layout(asset, pyramid)?;
+    let layout = MarzipanoLayout::for_cube_size(source.cube_size);
+    let mut preview = RgbImage::new(PREVIEW_SIZE, 6 * PREVIEW_SIZE);
+    for (j, face) in Face::ALL.into_iter().enumerate() {
+        let (tiles, small) = face_tiles(&pyramid.dir, &source, &layout, face, settings)?;
+        let slot = PREVIEW_FACE_ORDER.iter().position(|&f| f == face).expect("all faces") as i64;
+        image::imageops::replace(&mut preview, &small, 0, slot * i64::from(PREVIEW_SIZE));
+        sink(j as u64 + 1, tiles)?;
+    }
+    let jpeg = encode_jpeg(&preview, settings.jpeg_quality).map_err(encode_error(Path::new("preview.jpg")))?;
+    sink(6, vec![("preview.jpg".to_owned(), jpeg)])?;
+    let files = layout.tile_count() + 1;
+    Ok((layout, files))
+}
+
+/// Every level of one face as (path, JPEG), and the face at the preview size.
+fn face_tiles(
     pyramid: &Path,
     source: &CubeLayout,
     layout: &MarzipanoLayout,
     face: Face,
-    scene_dir: &Path,
     settings: &Settings,
-) -> Result<RgbImage> {
+) -> Result<(Vec<Tile>, RgbImage)> {
     // The coarsest Pannellum level no smaller than the finest export level, else the finest there is.
     let level = (1..=source.max_level)
         .find(|&l| source.level_size(l) >= layout.face_size())
         .unwrap_or(source.max_level);
     let mut img = stitch(pyramid, source, level, face)?;
+    let mut out = Vec::new();
     for z in (1..=layout.sizes.len()).rev() {
         let size = layout.sizes[z - 1];
         img = resize_rgb(&img, size, size);
         let n = layout.tiles_per_side(z);
         let tiles: Vec<(u32, u32)> = (0..n).flat_map(|r| (0..n).map(move |c| (r, c))).collect();
-        tiles.par_iter().try_for_each(|&(row, col)| {
-            let tile = crop_rgb(&img, col * TILE_SIZE, row * TILE_SIZE, TILE_SIZE, TILE_SIZE);
-            let path = scene_dir.join(MarzipanoLayout::tile_path(z, face, row, col));
-            let jpeg = encode_jpeg(&tile, settings.tile_quality).map_err(encode_error(&path))?;
-            put(&path, &jpeg)
-        })?;
+        let encoded = tiles
+            .par_iter()
+            .map(|&(row, col)| {
+                let tile = crop_rgb(&img, col * TILE_SIZE, row * TILE_SIZE, TILE_SIZE, TILE_SIZE);
+                let rel = MarzipanoLayout::tile_path(z, face, row, col);
+                let jpeg = encode_jpeg(&tile, settings.tile_quality).map_err(encode_error(Path::new(&rel)))?;
+                Ok((rel, jpeg))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.extend(encoded);
     }
-    Ok(resize_rgb(&img, PREVIEW_SIZE, PREVIEW_SIZE))
+    Ok((out, resize_rgb(&img, PREVIEW_SIZE, PREVIEW_SIZE)))
 }
 
 /// One face of a Pannellum level, its tiles decoded in parallel and put together.
@@ -205,12 +254,13 @@ fn view_json(yaw: f64, pitch: f64, hfov: f64) -> Value {
     json!({"yaw": yaw, "pitch": pitch, "hfov": hfov.to_radians()})
 }
 
-fn scene_json(
-    catalog: &Catalog,
+/// A scene of `data.js`; `title` names a scene by its asset id.
+pub(crate) fn scene_json(
     tour: &Tour,
     s: &disan_catalog::TourScene,
     layout: &MarzipanoLayout,
     lang: &str,
+    title: &dyn Fn(&str) -> String,
 ) -> Value {
     let (yaw, pitch) = marzipano::angles(s.view.yaw, s.view.pitch);
     let links: Vec<Value> = s
@@ -228,7 +278,7 @@ fn scene_json(
                 "pitch": pitch,
                 "rotation": 0,
                 "target": l.target,
-                "title": scene_title(catalog, tour, &l.target, lang),
+                "title": title(&l.target),
                 "targetView": view_json(arrive.yaw, arrive.pitch, arrive.hfov),
             })
         })
@@ -253,7 +303,7 @@ fn scene_json(
         .collect();
     json!({
         "id": s.asset,
-        "name": scene_title(catalog, tour, &s.asset, lang),
+        "name": title(&s.asset),
         "levels": layout.levels_json(),
         "faceSize": layout.face_size(),
         "initialViewParameters": {
@@ -267,11 +317,23 @@ fn scene_json(
     })
 }
 
-/// The page that opens the tour. `window.disanTour` is the tour, for scripts and tests: `viewer`,
-/// `scenes` (by asset id: `data`, `scene`, `view`), `current()`, `go(id, view)`.
-fn index_html(title: &str, lang: &str) -> String {
+/// The page that opens the tour, loading Marzipano from `lib`; `csp` is the policy to state (the website's
+/// copy states one). A scene's tiles are under `tiles/<asset>/` unless its `tiles` says where.
+/// `window.disanTour` is the tour, for scripts and tests: `viewer`, `scenes` (by asset id: `data`,
+/// `scene`, `view`), `current()`, `go(id, view)`.
+pub(crate) fn index_html(title: &str, lang: &str, lib: &str, csp: Option<&str>) -> String {
+    let meta = csp
+        .map(|c| {
+            format!(
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n",
+                html_escape(c)
+            )
+        })
+        .unwrap_or_default();
     INDEX_HTML
         .replace("{lang}", &html_escape(lang))
+        .replace("{csp}", &meta)
+        .replace("{lib}", &html_escape(lib))
         .replace("{title}", &html_escape(title))
 }
 
@@ -280,7 +342,8 @@ const INDEX_HTML: &str = r##"<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
+{csp}<title>{title}</title>
+<link rel="icon" href="data:,">
 <style>
 html, body, #pano { margin: 0; width: 100%; height: 100%; overflow: hidden; background: #000; }
 body { font: 15px/1.4 "Noto Sans", "Segoe UI", sans-serif; }
@@ -302,7 +365,7 @@ body { font: 15px/1.4 "Noto Sans", "Segoe UI", sans-serif; }
 .info-hotspot .title { background: rgba(0, 0, 0, 0.6); padding: 2px 8px; border-radius: 4px; }
 .info-hotspot.open .text { display: block; left: 18px; top: 42px; transform: none; }
 </style>
-<script src="marzipano/marzipano.js"></script>
+<script src="{lib}"></script>
 <script src="data.js"></script>
 </head>
 <body>
@@ -318,7 +381,7 @@ body { font: 15px/1.4 "Noto Sans", "Segoe UI", sans-serif; }
   };
   var scenes = {};
   data.scenes.forEach(function (s) {
-    var base = "tiles/" + s.id + "/";
+    var base = s.tiles || "tiles/" + s.id + "/";
     var source = Marzipano.ImageUrlSource.fromString(base + "{z}/{f}/{y}/{x}.jpg",
       { cubeMapPreviewUrl: base + "preview.jpg" });
     var geometry = new Marzipano.CubeGeometry(s.levels);

@@ -7,7 +7,7 @@
 //! - `marzipano`: every pyramid resampled to Marzipano's levels, in the layout of Marzipano's own tool.
 //! - `json`: the tour document itself (`tours/<id>.json`), which `disan tour import` reads back.
 
-mod marzipano;
+pub(crate) mod marzipano;
 mod pannellum;
 
 use std::path::{Path, PathBuf};
