@@ -97,6 +97,32 @@ fn curator_mode_edits_with_revisions_and_undo() {
     press(&mut h, "Save");
     let meta = disan_catalog::Catalog::open(root).unwrap().metadata(id).unwrap();
     assert_eq!(meta.subject.get("zh-Hans"), Some("历史遗迹"));
+
+    // The website's highlight: ticked and saved, a revision; unticked and saved, gone again.
+    assert!(!meta.highlighted());
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Highlight on the website's home page")
+        .click();
+    h.run_steps(2);
+    assert_eq!(h.state().curator.changes(), vec!["highlight=true".to_owned()]);
+    press(&mut h, "Save");
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    assert!(cat.metadata(id).unwrap().highlighted());
+    let last = cat.history(disan_catalog::Entity::Asset, id).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.key(), last.author.as_str()),
+        ("highlight".to_owned(), "biên tập viên")
+    );
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "Highlight on the website's home page")
+        .click();
+    h.run_steps(2);
+    press(&mut h, "Save");
+    assert!(
+        !disan_catalog::Catalog::open(root)
+            .unwrap()
+            .metadata(id)
+            .unwrap()
+            .highlighted()
+    );
 }
 
 /// In a tour's panorama a curator places an information point by clicking where it belongs.
@@ -274,6 +300,17 @@ fn curator_mode_manages_sites() {
     );
     press(&mut h, "Save site");
     assert_eq!(site(&suggested).name.get("vi"), Some("Bến thuyền Hạ Long"));
+    // Featured on the website's home page, by its checkbox.
+    assert!(!site(&suggested).highlight);
+    h.get_by_role_and_label(
+        egui::accesskit::Role::CheckBox,
+        "Highlight this site on the website's home page",
+    )
+    .click();
+    h.run_steps(2);
+    assert_eq!(h.state().curator.site_changes(), vec!["highlight=true".to_owned()]);
+    press(&mut h, "Save site");
+    assert!(site(&suggested).highlight);
     let revs = disan_catalog::Catalog::open(root)
         .unwrap()
         .history(disan_catalog::Entity::Site, &suggested)
