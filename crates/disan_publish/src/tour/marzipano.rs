@@ -362,7 +362,7 @@ body { font: 15px/1.4 "Noto Sans", "Segoe UI", sans-serif; }
 .info-hotspot .head { display: flex; align-items: center; gap: 8px; color: #fff; }
 .info-hotspot .icon { width: 36px; height: 36px; border-radius: 50%; background: #1f6feb; color: #fff;
   font: bold 20px/36px serif; text-align: center; border: 2px solid #fff; box-sizing: border-box; }
-.info-hotspot .title { background: rgba(0, 0, 0, 0.6); padding: 2px 8px; border-radius: 4px; }
+.info-hotspot .title { background: rgba(0, 0, 0, 0.6); padding: 2px 8px; border-radius: 4px; white-space: nowrap; }
 .info-hotspot.open .text { display: block; left: 18px; top: 42px; transform: none; }
 </style>
 <script src="{lib}"></script>
