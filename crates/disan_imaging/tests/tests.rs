@@ -331,12 +331,12 @@ fn cmyk_without_a_profile_is_converted_with_a_note() {
 #[test]
 fn shrink_on_load_decodes_no_larger_than_needed_and_matches_a_full_decode() {
     use disan_imaging::decode_rgb8_at_least;
-    // DSCN0010 is 640×480: asking for 300×200 takes the 4/8 scale (320×240), the smallest covering it.
+    // DSCN0010 is 640×480: asking for 300×200 takes the 1/2 scale (320×240), the smallest covering it.
     let bytes = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
     let full = decode_rgb8(&bytes, &limits()).unwrap().image;
     let small = decode_rgb8_at_least(&bytes, &limits(), 300, 200).unwrap().image;
     assert_eq!(small.dimensions(), (320, 240));
-    // A 4/8 DCT scale averages each 2×2 block of the full decode (within the two decoders' rounding and
+    // A 1/2 DCT scale averages each 2×2 block of the full decode (within the two decoders' rounding and
     // chroma upsampling); the same average one pixel off is far from it (the control).
     let average = |dx0: u32| {
         RgbImage::from_fn(319, 240, |x, y| {
@@ -358,11 +358,11 @@ fn shrink_on_load_decodes_no_larger_than_needed_and_matches_a_full_decode() {
         off > diff * 2.0,
         "{off:.2}: the comparison would not see a shifted image"
     );
-    // A request as large as the image, or larger, decodes at full size, identically to decode_rgb8 within
-    // the two decoders' rounding.
-    let same = decode_rgb8_at_least(&bytes, &limits(), 640, 480).unwrap().image;
-    assert_eq!(same.dimensions(), full.dimensions());
-    assert!(mean_abs_diff(&same, &full) < 1.0);
+    // A request no power-of-two scale covers is decoded by decode_rgb8 at full size.
+    let same = decode_rgb8_at_least(&bytes, &limits(), 400, 300).unwrap().image;
+    assert_eq!(same, full);
+    let eighth = decode_rgb8_at_least(&bytes, &limits(), 10, 10).unwrap().image;
+    assert_eq!(eighth.dimensions(), (80, 60));
     // The wide-gamut JPEG keeps its profile for to_srgb, as decode_rgb8 does.
     let p3 = std::fs::read(testdata("photos/photoprism/Iceland-P3.jpg")).unwrap();
     let d = decode_rgb8_at_least(&p3, &limits(), 64, 64).unwrap();
