@@ -709,6 +709,138 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// `disan share` (issue 23, first part): posts for a panorama, a photo and a model in three languages; a draft
+/// and an unknown id are reported, and the rest is made.
+#[test]
+fn share_makes_posts_of_published_assets_and_reports_the_rest() {
+    let f = fixture();
+    let work = tempfile::tempdir().unwrap();
+    // (A published asset has a title in every language the catalogue requires: `share` refuses a language
+    // without one, but no published asset here can lack one.)
+    let collection = f.collection.clone();
+    let out = work.path().join("posts");
+    let run_share = |args: &[&str]| {
+        let o = run(disan(&collection)
+            .args(["share", "--out"])
+            .arg(&out)
+            .args(["--base-url", BASE, "--json"])
+            .args(args));
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).contains("panicked"),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), serde_json::from_slice::<Value>(&o.stdout).unwrap())
+    };
+    let (code, report) = run_share(&[PANO, HA_LONG_PHOTO, MODEL, DRAFT, "ffffffff"]);
+    assert_eq!(code, Some(2), "some items failed: {report}");
+    let items = report["items"].as_array().unwrap();
+    let error = |id: &str, lang: &str| {
+        items
+            .iter()
+            .find(|i| i["id"] == id && i["lang"] == lang)
+            .and_then(|i| i["error"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(error(DRAFT, "").contains("not published"), "{report}");
+    assert!(error("ffffffff", "").contains("no asset ffffffff"), "{report}");
+    assert_eq!(
+        (report["made"].as_u64(), report["failed"].as_u64()),
+        (Some(9), Some(2)),
+        "{report}"
+    );
+    // Nothing of the draft, nothing left half-written.
+    let mut top: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    top.sort();
+    let mut expected = vec![PANO.to_owned(), HA_LONG_PHOTO.to_owned(), MODEL.to_owned()];
+    expected.sort();
+    assert_eq!(top, expected);
+
+    // The titled images, at the platforms' sizes, with the title drawn in white over the darkened bottom.
+    for (name, size) in [
+        ("link.jpg", (1200, 630)),
+        ("square.jpg", (1080, 1080)),
+        ("portrait.jpg", (1080, 1350)),
+    ] {
+        for id in [PANO, HA_LONG_PHOTO, MODEL] {
+            let img = open_image(out.join(id).join("vi").join(name)).unwrap().to_rgb8();
+            assert_eq!(img.dimensions(), size, "{id} {name}");
+            let (w, h) = size;
+            let white = |y0: u32, y1: u32| {
+                (y0..y1)
+                    .flat_map(|y| (0..w).map(move |x| (x, y)))
+                    .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c > 235))
+                    .count()
+            };
+            let text = white(h * 3 / 4, h);
+            assert!(text > 1500, "{id} {name}: {text} white pixels where the title is");
+        }
+    }
+    // Posts: title, description, credit, the page on the website, in each language.
+    let post = std::fs::read_to_string(out.join(HA_LONG_PHOTO).join("vi/post.txt")).unwrap();
+    let meta = run(disan(&collection).args(["meta", "get", HA_LONG_PHOTO, "--json"]));
+    let meta: Value = serde_json::from_slice(&meta.stdout).unwrap();
+    let title_vi = meta["metadata"]["title"]["vi"].as_str().unwrap_or_default().to_owned();
+    assert!(!title_vi.is_empty(), "{meta}");
+    assert!(post.starts_with(&format!("{title_vi}\n")), "{post}");
+    assert!(post.contains(&format!("{BASE}/vi/assets/{HA_LONG_PHOTO}/")), "{post}");
+    let post_zh = std::fs::read_to_string(out.join(PANO).join("zh-Hans/post.txt")).unwrap();
+    assert!(post_zh.contains(&format!("{BASE}/zh-Hans/assets/{PANO}/")), "{post_zh}");
+
+    // The 360° photo: 2:1, at most 6000 wide, GPano tags as exiftool reads them, and the sphere as the source
+    // panorama shows it (the source turned half a way round is the control).
+    let pano = out.join(PANO).join("en/pano-360.jpg");
+    let tags = ok(run(Command::new("exiftool").args(["-json", "-G", "-n"]).arg(&pano)));
+    let tags: Value = serde_json::from_str(&tags).unwrap();
+    let t = &tags[0];
+    assert_eq!(t["XMP:ProjectionType"], "equirectangular", "{t}");
+    assert_eq!(t["XMP:UsePanoramaViewer"], true, "{t}");
+    let width = t["File:ImageWidth"].as_u64().unwrap();
+    assert_eq!(t["XMP:FullPanoWidthPixels"].as_u64(), Some(width), "{t}");
+    assert_eq!(t["File:ImageHeight"].as_u64(), Some(width / 2), "{t}");
+    assert!(width <= 6000, "{t}");
+    assert_eq!(t["EXIF:Software"], "Disan", "{t}");
+    let made = open_image(&pano).unwrap().to_rgb8();
+    let source = open_image(repo().join("assets/samples/panoramas/aframe-louvre-gpano.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let (w, h) = (512, 256);
+    let small = |img: &image::RgbImage| image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle);
+    let (made, source) = (small(&made), small(&source));
+    let turned = image::RgbImage::from_fn(w, h, |x, y| *source.get_pixel((x + w / 2) % w, y));
+    let (d, control) = (mean_abs_diff(&made, &source), mean_abs_diff(&made, &turned));
+    eprintln!("share: 360° photo {d:.1} from the source panorama, {control:.1} from it turned round");
+    assert!(d < 6.0 && d * 2.5 < control, "{d:.1} vs {control:.1}");
+
+    // A whole site, one language, one format.
+    let out_site = work.path().join("site-posts");
+    let o = run(disan(&collection)
+        .args([
+            "share",
+            "--site",
+            "demo-arezzo",
+            "--lang",
+            "vi",
+            "--formats",
+            "link",
+            "--json",
+            "--out",
+        ])
+        .arg(&out_site));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["made"], 5, "{report}");
+    for item in report["items"].as_array().unwrap() {
+        let files = item["files"].as_array().unwrap();
+        assert_eq!(files.len(), 2, "{item}");
+        assert!(out_site.join(files[0].as_str().unwrap()).is_file(), "{item}");
+    }
+}
+
 /// Every file of a site with its bytes' hash and its inode's change time.
 fn snapshot(dir: &Path) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = all_files(dir)

@@ -4,6 +4,7 @@
 
 mod curate;
 mod output;
+mod share;
 mod tour;
 mod web;
 
@@ -191,6 +192,10 @@ enum Command {
         #[command(subcommand)]
         command: web::WebCommand,
     },
+    /// Posts for social media from published assets: per asset and language a folder with a 1200×630 link
+    /// image, 1080×1080 and 1080×1350 post images (title and credit drawn in), for panoramas a Facebook-ready
+    /// 360° JPEG (GPano), and post.txt (caption, link to the asset's web page, hashtags).
+    Share(share::ShareArgs),
     /// Export for other tools into <collection>/exports: iiif (Presentation 3 manifests and a
     /// collection), jsonld (schema.org per site), dc (Dublin Core CSV). Published assets only.
     Export {
@@ -443,6 +448,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Site { command } => curate::site(&cli.collection, command, cli.json, &author),
         Command::Tour { command } => tour::run(&cli.collection, command, cli.json, &author),
         Command::Web { command } => web::run(&cli.collection, command, cli.json),
+        Command::Share(args) => share::run(&cli.collection, args, cli.json),
         Command::Export { format, out, all } => curate::export(&cli.collection, format, out, all, cli.json),
         Command::Vocab { name } => curate::vocab_list(name.as_deref(), cli.json),
         Command::Show { id } => {

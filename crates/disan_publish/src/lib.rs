@@ -4,12 +4,14 @@
 
 mod base_url;
 mod exports;
+mod share;
 pub mod site;
 mod tour;
 pub mod web;
 
 pub use base_url::{BaseUrlReport, set_base_url};
 pub use exports::{ExportFormat, ExportSummary, default_dir as default_export_dir, export};
+pub use share::{ShareFormat, ShareItem, ShareOptions, ShareReport, share};
 pub use site::{ServeOptions, SiteOptions, SiteReport, build_site, serve};
 pub use tour::{ScenePyramid, TourFormat, export_tour, html_escape, pick as pick_text, scene_pyramid, scene_title};
 

@@ -285,24 +285,42 @@ pub fn face_uv(d: [f64; 3]) -> (Face, f64, f64) {
 pub fn render_cube_view(faces: &[RgbImage; 6], yaw: f64, pitch: f64, hfov: f64, width: u32, height: u32) -> RgbImage {
     let ray = view_ray(yaw, pitch, hfov, width, height);
     RgbImage::from_fn(width, height, |x, y| {
-        let (face, u, v) = face_uv(ray(f64::from(x) + 0.5, f64::from(y) + 0.5));
-        let img = &faces[face as usize];
-        let s = f64::from(img.width());
-        // Pixel centres sit at half-pixel positions.
-        let fx = ((u + 1.0) / 2.0 * s - 0.5).clamp(0.0, s - 1.0);
-        let fy = ((v + 1.0) / 2.0 * s - 0.5).clamp(0.0, s - 1.0);
-        let (x0, y0) = (fx.floor() as u32, fy.floor() as u32);
-        let (x1, y1) = ((x0 + 1).min(img.width() - 1), (y0 + 1).min(img.height() - 1));
-        let (tx, ty) = (fx - f64::from(x0), fy - f64::from(y0));
-        let mut out = [0u8; 3];
-        for (c, o) in out.iter_mut().enumerate() {
-            let p = |x: u32, y: u32| f64::from(img.get_pixel(x, y)[c]);
-            let top = p(x0, y0) * (1.0 - tx) + p(x1, y0) * tx;
-            let bottom = p(x0, y1) * (1.0 - tx) + p(x1, y1) * tx;
-            *o = (top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8;
-        }
-        image::Rgb(out)
+        sample_cube(faces, ray(f64::from(x) + 0.5, f64::from(y) + 0.5))
     })
+}
+
+/// The whole sphere as an equirectangular image `width`×`width/2` (yaw 0 at the centre, as the source image
+/// was), from six cube faces as in [`render_cube_view`], with bilinear sampling: a panorama rebuilt from its
+/// tile pyramid (for a 360° post, where the pyramid is all the collection keeps at full size).
+pub fn render_cube_equirect(faces: &[RgbImage; 6], width: u32) -> RgbImage {
+    let height = (width / 2).max(1);
+    let (w, h) = (f64::from(width), f64::from(height));
+    RgbImage::from_fn(width, height, |x, y| {
+        let yaw = ((f64::from(x) + 0.5) / w - 0.5) * std::f64::consts::TAU;
+        let pitch = (0.5 - (f64::from(y) + 0.5) / h) * std::f64::consts::PI;
+        sample_cube(faces, direction(yaw, pitch))
+    })
+}
+
+/// The cube faces' colour in direction `d`, bilinear within the face.
+fn sample_cube(faces: &[RgbImage; 6], d: [f64; 3]) -> image::Rgb<u8> {
+    let (face, u, v) = face_uv(d);
+    let img = &faces[face as usize];
+    let s = f64::from(img.width());
+    // Pixel centres sit at half-pixel positions.
+    let fx = ((u + 1.0) / 2.0 * s - 0.5).clamp(0.0, s - 1.0);
+    let fy = ((v + 1.0) / 2.0 * s - 0.5).clamp(0.0, s - 1.0);
+    let (x0, y0) = (fx.floor() as u32, fy.floor() as u32);
+    let (x1, y1) = ((x0 + 1).min(img.width() - 1), (y0 + 1).min(img.height() - 1));
+    let (tx, ty) = (fx - f64::from(x0), fy - f64::from(y0));
+    let mut out = [0u8; 3];
+    for (c, o) in out.iter_mut().enumerate() {
+        let p = |x: u32, y: u32| f64::from(img.get_pixel(x, y)[c]);
+        let top = p(x0, y0) * (1.0 - tx) + p(x1, y0) * tx;
+        let bottom = p(x0, y1) * (1.0 - tx) + p(x1, y1) * tx;
+        *o = (top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8;
+    }
+    image::Rgb(out)
 }
 
 /// One output pixel through a projection `ray(dx, dy)` (offsets in output pixels): three projections for

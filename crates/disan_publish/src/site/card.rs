@@ -2,7 +2,7 @@
 //! language, drawn with the bundled Noto Sans and Droid Sans Fallback) and QR codes of the pages (SVG, PNG).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
@@ -38,7 +38,7 @@ impl Card {
             None => String::new(),
         };
         Ok(format!(
-            "og2 {}",
+            "og3 {}",
             super::hash(format!("{}\u{0}{}\u{0}{pic}", self.title, self.subtitle).as_bytes())
         ))
     }
@@ -273,34 +273,36 @@ impl Fonts {
     }
 }
 
-/// A share image: the picture filling 1200×630, darkened towards the bottom, the title (up to three lines,
-/// smaller when long) and the subtitle over it.
 /// The picture filling 1200×630, darkened towards the bottom so white text reads on any picture
 /// (contrast ≥ 4.5:1 over the text area); a plain dark colour without a picture.
 fn background(picture: Option<&PathBuf>) -> std::result::Result<RgbImage, String> {
-    let (w, h) = OG_SIZE;
+    backdrop(picture.map(PathBuf::as_path), OG_SIZE.0, OG_SIZE.1)
+}
+
+/// The picture at `path` (a JPEG Disan wrote) filling `w`×`h` (centred crop, Lanczos3), darkened towards the
+/// bottom third so white text reads on any picture; a plain dark colour without a picture.
+pub(crate) fn backdrop(picture: Option<&Path>, w: u32, h: u32) -> std::result::Result<RgbImage, String> {
     let mut img = match picture {
         Some(p) => {
-            // Derivatives Disan wrote (sRGB JPEGs), read with the collection's decoding limits.
             let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
             let limits = disan_imaging::DecodeLimits::from(&disan_core::Settings::default());
-            // Decoded no larger than needed (DCT scaling), cropped to 1200:630 and resampled.
             let pic = disan_imaging::decode_rgb8_at_least(&bytes, &limits, w, h)
                 .map_err(|e| format!("{}: {e}", p.display()))?
                 .image;
-            let (pw, ph) = pic.dimensions();
-            let (cw, ch) = if u64::from(pw) * u64::from(h) > u64::from(ph) * u64::from(w) {
-                (((u64::from(ph) * u64::from(w)) / u64::from(h)).max(1) as u32, ph)
-            } else {
-                (pw, ((u64::from(pw) * u64::from(h)) / u64::from(w)).max(1) as u32)
-            };
-            let crop = image::imageops::crop_imm(&pic, (pw - cw) / 2, (ph - ch) / 2, cw, ch).to_image();
-            disan_imaging::resize_rgb(&crop, w, h)
+            fill(&pic, w, h)
         }
         None => RgbImage::from_pixel(w, h, Rgb([18, 52, 59])),
     };
+    darken(&mut img);
+    Ok(img)
+}
+
+/// Darkens `img` from a third of its height down (to 18 % at the bottom), so white text reads on any picture.
+pub(crate) fn darken(img: &mut RgbImage) {
+    let (w, h) = img.dimensions();
+    let start = h as f32 / 3.0;
     for y in 0..h {
-        let t = ((y as f32 - 200.0) / (h as f32 - 200.0)).clamp(0.0, 1.0);
+        let t = ((y as f32 - start) / (h as f32 - start)).clamp(0.0, 1.0);
         let k = 1.0 - 0.82 * t.powf(0.7);
         for x in 0..w {
             let p = img.get_pixel_mut(x, y);
@@ -309,24 +311,33 @@ fn background(picture: Option<&PathBuf>) -> std::result::Result<RgbImage, String
             }
         }
     }
-    Ok(img)
 }
 
-fn share_image(card: &Card) -> Result<Vec<u8>> {
-    let (w, h) = OG_SIZE;
-    let mut img = card
-        .background
-        .get_or_init(|| background(card.picture.as_ref()))
-        .clone()
-        .map_err(|e| encode_err("share image", e))?;
+/// `pic` cropped about its centre to the shape of `w`×`h` and resampled to that size.
+pub(crate) fn fill(pic: &RgbImage, w: u32, h: u32) -> RgbImage {
+    let (pw, ph) = pic.dimensions();
+    let (cw, ch) = if u64::from(pw) * u64::from(h) > u64::from(ph) * u64::from(w) {
+        (((u64::from(ph) * u64::from(w)) / u64::from(h)).max(1) as u32, ph)
+    } else {
+        (pw, ((u64::from(pw) * u64::from(h)) / u64::from(w)).max(1) as u32)
+    };
+    let crop = image::imageops::crop_imm(pic, (pw - cw) / 2, (ph - ch) / 2, cw, ch).to_image();
+    disan_imaging::resize_rgb(&crop, w, h)
+}
+
+/// Draws `title` (up to three lines, smaller when long) and `subtitle` (one line) in white at the bottom left
+/// of `img`, sized to its width (as on a 1200 px share image: 68 px title, 32 px subtitle, 64 px margin).
+pub(crate) fn draw_title(img: &mut RgbImage, title: &str, subtitle: &str) {
+    let (w, h) = img.dimensions();
+    let unit = w as f32 / 1200.0;
     let f = fonts();
-    let margin = 64.0;
+    let margin = 64.0 * unit;
     let max = w as f32 - 2.0 * margin;
-    let mut px = 68.0;
-    let mut lines = f.wrap(&card.title, px, max);
-    while lines.len() > 3 && px > 40.0 {
-        px -= 6.0;
-        lines = f.wrap(&card.title, px, max);
+    let mut px = 68.0 * unit;
+    let mut lines = f.wrap(title, px, max);
+    while lines.len() > 3 && px > 40.0 * unit {
+        px -= 6.0 * unit;
+        lines = f.wrap(title, px, max);
     }
     if lines.len() > 3 {
         lines.truncate(3);
@@ -334,19 +345,27 @@ fn share_image(card: &Card) -> Result<Vec<u8>> {
             last.push('…');
         }
     }
-    let sub_px = 32.0;
-    let subtitle = f
-        .wrap(&card.subtitle, sub_px, max)
-        .into_iter()
-        .next()
-        .unwrap_or_default();
+    let sub_px = 32.0 * unit;
+    let subtitle = f.wrap(subtitle, sub_px, max).into_iter().next().unwrap_or_default();
     let line_h = px * 1.22;
-    let mut y = h as f32 - margin - sub_px * 1.6 - (lines.len() as f32 - 1.0) * line_h;
+    let bottom = if subtitle.is_empty() { 0.0 } else { sub_px * 1.6 };
+    let mut y = h as f32 - margin - bottom - (lines.len() as f32 - 1.0) * line_h;
     for line in &lines {
-        f.draw(&mut img, line, margin, y, px, [255, 255, 255]);
+        f.draw(img, line, margin, y, px, [255, 255, 255]);
         y += line_h;
     }
-    f.draw(&mut img, &subtitle, margin, h as f32 - margin, sub_px, [235, 235, 235]);
+    if !subtitle.is_empty() {
+        f.draw(img, &subtitle, margin, h as f32 - margin, sub_px, [235, 235, 235]);
+    }
+}
+
+fn share_image(card: &Card) -> Result<Vec<u8>> {
+    let mut img = card
+        .background
+        .get_or_init(|| background(card.picture.as_ref()))
+        .clone()
+        .map_err(|e| encode_err("share image", e))?;
+    draw_title(&mut img, &card.title, &card.subtitle);
     disan_imaging::encode_jpeg(&img, 86).map_err(|e| encode_err("share image", e))
 }
 

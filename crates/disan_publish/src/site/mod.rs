@@ -16,11 +16,11 @@
 //! fails), then only files whose content or source changed are written, each by a rename, and files of pages
 //! that no longer exist are removed. `.disan-site.json` records what each file was made from.
 
-mod card;
-mod data;
+pub(crate) mod card;
+pub(crate) mod data;
 mod pages;
 mod serve;
-mod text;
+pub(crate) mod text;
 
 pub use serve::{ServeOptions, serve};
 

@@ -201,6 +201,20 @@ fn face_tiles(
     Ok((out, resize_rgb(&img, PREVIEW_SIZE, PREVIEW_SIZE)))
 }
 
+/// The six faces (in [`Face::ALL`] order) of a panorama's pyramid at the coarsest level at least `min_size`
+/// on a side (else the finest).
+pub(crate) fn cube_faces(asset: &str, pyramid: &ScenePyramid, min_size: u32) -> Result<[RgbImage; 6]> {
+    let layout = pannellum_layout(asset, pyramid)?;
+    let level = (1..=layout.max_level)
+        .find(|&l| layout.level_size(l) >= min_size)
+        .unwrap_or(layout.max_level);
+    let faces = Face::ALL
+        .into_iter()
+        .map(|f| stitch(&pyramid.dir, &layout, level, f))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(faces.try_into().expect("six faces"))
+}
+
 /// One face of a Pannellum level, its tiles decoded in parallel and put together.
 fn stitch(pyramid: &Path, layout: &CubeLayout, level: u32, face: Face) -> Result<RgbImage> {
     let size = layout.level_size(level);

@@ -1,0 +1,525 @@
+//! `disan share`: what the centre posts on Facebook, Zalo, TikTok and YouTube, made from the catalogue for
+//! published assets. Per asset and language, a folder of ready-to-post files:
+//!
+//! - `link.jpg` (1200×630, the link image Facebook and Zalo show), `square.jpg` (1080×1080) and `portrait.jpg`
+//!   (1080×1350, Instagram's and Facebook's tallest feed post): the picture filling the frame, darkened towards
+//!   the bottom, with the title in that language and the credit drawn with the bundled Noto Sans and Droid Sans
+//!   Fallback. A photo's picture is its display image, a panorama's the start view rendered from its tile
+//!   pyramid, a model's its thumbnail;
+//! - `pano-360.jpg` (panoramas): the whole sphere rebuilt from the pyramid as an equirectangular sRGB JPEG of at
+//!   most 6000×3000 with Google's GPano XMP and the camera's EXIF, which is what makes Facebook show a photo as
+//!   360°;
+//! - `post.txt`: the caption (title, short description, credit, the asset's page on the website, hashtags from
+//!   its subjects).
+//!
+//! Videos (panorama pans, turntables, tour walk-throughs) are not made yet. Every asset's folder is written
+//! beside `<out>/<id>` and swapped in whole, so nothing half-written is left; an asset that cannot be shared
+//! (not published, no title in a language asked for, a damaged file) is reported and the others are made.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use disan_catalog::{Catalog, PublicRecord, vocab};
+use disan_core::AssetKind;
+use image::RgbImage;
+use serde::Serialize;
+
+use crate::site::card::{self, draw_title};
+use crate::site::data::shown;
+use crate::site::text::{self, summary};
+use crate::tour::{ScenePyramid, marzipano};
+use crate::{PublishError, Result, UnknownChoice};
+
+/// One kind of file `disan share` makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShareFormat {
+    /// `link.jpg`, 1200×630.
+    Link,
+    /// `square.jpg`, 1080×1080.
+    Square,
+    /// `portrait.jpg`, 1080×1350.
+    Portrait,
+    /// `pano-360.jpg`, panoramas only.
+    Pano360,
+}
+
+impl ShareFormat {
+    pub const ALL: [ShareFormat; 4] = [Self::Link, Self::Square, Self::Portrait, Self::Pano360];
+
+    /// The file name and, for a titled image, its size.
+    fn file(self) -> (&'static str, Option<(u32, u32)>) {
+        match self {
+            Self::Link => ("link.jpg", Some(card::OG_SIZE)),
+            Self::Square => ("square.jpg", Some((1080, 1080))),
+            Self::Portrait => ("portrait.jpg", Some((1080, 1350))),
+            Self::Pano360 => ("pano-360.jpg", None),
+        }
+    }
+}
+
+impl FromStr for ShareFormat {
+    type Err = UnknownChoice;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "link" => Ok(Self::Link),
+            "square" => Ok(Self::Square),
+            "portrait" => Ok(Self::Portrait),
+            "pano360" | "pano-360" => Ok(Self::Pano360),
+            _ => Err(UnknownChoice {
+                given: s.to_owned(),
+                what: "share formats",
+                choices: "link, square, portrait, pano360",
+            }),
+        }
+    }
+}
+
+/// What to share and where.
+#[derive(Clone, Debug)]
+pub struct ShareOptions {
+    pub out: PathBuf,
+    /// vi, en, zh-Hans (all three when empty).
+    pub langs: Vec<String>,
+    /// The formats wanted (every one that applies when empty).
+    pub formats: Vec<ShareFormat>,
+    /// The website's address for the captions' links; default: the collection's (`disan publish`).
+    pub base_url: Option<String>,
+}
+
+/// One asset in one language: the files made, or why not.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShareItem {
+    pub id: String,
+    pub lang: String,
+    /// Paths under `out`.
+    pub files: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ShareReport {
+    pub out: PathBuf,
+    pub base_url: String,
+    pub items: Vec<ShareItem>,
+    /// Items made, and items that failed.
+    pub made: usize,
+    pub failed: usize,
+}
+
+/// Makes the posts of `ids` (full ids or unique prefixes; `sites` adds every published asset of those sites).
+/// `progress` hears (assets done, assets in all).
+pub fn share(
+    catalog: &Catalog,
+    ids: &[String],
+    sites: &[String],
+    opts: &ShareOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<ShareReport> {
+    let langs = text::languages(&opts.langs)?;
+    let base_url = match &opts.base_url {
+        Some(u) => crate::base_url::check(u)?,
+        None => catalog.public_base_url()?,
+    };
+    let base_url = base_url.trim_end_matches('/').to_owned();
+    let records = catalog.public_records(true)?;
+    let site_names = catalog.sites(false)?;
+    let mut wanted: Vec<String> = Vec::new();
+    let mut items = Vec::new();
+    for id in ids {
+        let found: Vec<&PublicRecord> = records
+            .iter()
+            .filter(|r| r.manifest.id.to_string().starts_with(id.as_str()))
+            .collect();
+        match found.as_slice() {
+            [one] => wanted.push(one.manifest.id.to_string()),
+            [] => items.push(failed(id, "", format!("no asset {id} in the collection"))),
+            _ => items.push(failed(
+                id,
+                "",
+                format!("{id} names {} assets; give more of the id", found.len()),
+            )),
+        }
+    }
+    for s in sites {
+        if !site_names.iter().any(|x| &x.id == s) {
+            items.push(failed(s, "", format!("no site {s} in the collection")));
+            continue;
+        }
+        wanted.extend(
+            records
+                .iter()
+                .filter(|r| r.site.as_deref() == Some(s.as_str()) && r.state == "published")
+                .map(|r| r.manifest.id.to_string()),
+        );
+    }
+    wanted.dedup();
+    std::fs::create_dir_all(&opts.out).map_err(disan_fs::FsError::io(&opts.out))?;
+    let total = wanted.len() as u64;
+    for (i, id) in wanted.iter().enumerate() {
+        let r = records
+            .iter()
+            .find(|r| &r.manifest.id.to_string() == id)
+            .expect("found above");
+        items.extend(share_one(catalog, r, &site_names, &langs, &base_url, opts));
+        progress(i as u64 + 1, total);
+    }
+    let failed = items.iter().filter(|i| i.error.is_some()).count();
+    Ok(ShareReport {
+        out: opts.out.clone(),
+        base_url,
+        made: items.len() - failed,
+        failed,
+        items,
+    })
+}
+
+fn failed(id: &str, lang: &str, error: String) -> ShareItem {
+    ShareItem {
+        id: id.to_owned(),
+        lang: lang.to_owned(),
+        files: Vec::new(),
+        error: Some(error),
+    }
+}
+
+/// Every language of one asset, written into `<out>/<id>` in one swap.
+fn share_one(
+    catalog: &Catalog,
+    r: &PublicRecord,
+    sites: &[disan_catalog::Site],
+    langs: &[String],
+    base_url: &str,
+    opts: &ShareOptions,
+) -> Vec<ShareItem> {
+    let id = r.manifest.id.to_string();
+    if r.state != "published" {
+        return vec![failed(
+            &id,
+            "",
+            format!(
+                "{id} is {}, not published: only published assets are shared (`disan state {id} published`)",
+                r.state
+            ),
+        )];
+    }
+    let formats: Vec<ShareFormat> = if opts.formats.is_empty() {
+        ShareFormat::ALL.to_vec()
+    } else {
+        opts.formats.clone()
+    };
+    let is_pano = r.manifest.kind == AssetKind::Panorama;
+    let folder = catalog.collection_dir().join(disan_catalog::ASSETS_DIR).join(&id);
+    // The picture every titled image is cut from, made once for all languages.
+    let picture = match picture(r, &folder) {
+        Ok(p) => p,
+        Err(e) => return vec![failed(&id, "", format!("{id}: {e}"))],
+    };
+    let mut items = Vec::new();
+    // Per language: its files, by name.
+    let mut made: Vec<(String, Files)> = Vec::new();
+    let mut pano_360: Option<Vec<u8>> = None;
+    for lang in langs {
+        let Some(title) = r.meta.title.get(lang) else {
+            items.push(failed(
+                &id,
+                lang,
+                format!("{id} has no title in {lang}: give it one (`disan meta set {id} title.{lang}=…`) or leave {lang} out with --lang"),
+            ));
+            continue;
+        };
+        let strings = text::strings(lang);
+        let site_name = r
+            .site
+            .as_ref()
+            .and_then(|s| sites.iter().find(|x| &x.id == s))
+            .and_then(|s| shown(&s.name, lang))
+            .map(|s| s.text);
+        let credit = credit(r, lang, &strings);
+        let subtitle = if credit.is_empty() {
+            site_name.clone().unwrap_or_default()
+        } else {
+            credit.clone()
+        };
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let result: Result<()> = (|| {
+            for f in &formats {
+                let (name, size) = f.file();
+                match size {
+                    Some((w, h)) => {
+                        let mut img = card::fill(&picture, w, h);
+                        card::darken(&mut img);
+                        draw_title(&mut img, title, &subtitle);
+                        let jpeg = disan_imaging::encode_jpeg(&img, 88).map_err(|e| PublishError::Encode {
+                            what: format!("{id}/{lang}/{name}"),
+                            reason: e.to_string(),
+                        })?;
+                        files.push((name.to_owned(), jpeg));
+                    }
+                    None if is_pano => {
+                        if pano_360.is_none() {
+                            pano_360 = Some(equirect_post(r, &folder)?);
+                        }
+                        files.push((name.to_owned(), pano_360.clone().expect("made above")));
+                    }
+                    None => {}
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            items.push(failed(&id, lang, e.to_string()));
+            continue;
+        }
+        let url = format!("{base_url}/{lang}/assets/{id}/");
+        files.push(("post.txt".into(), post_text(r, title, lang, &credit, &url).into_bytes()));
+        made.push((lang.clone(), files));
+    }
+    if made.is_empty() {
+        return items;
+    }
+    let dest = opts.out.join(&id);
+    let written = disan_fs::replace_dir(&dest, |dir| {
+        let mut n = 0;
+        for (lang, files) in &made {
+            for (name, bytes) in files {
+                disan_fs::write_new(&dir.join(lang).join(name), bytes, false)?;
+                n += 1;
+            }
+        }
+        Ok::<u64, PublishError>(n)
+    });
+    match written {
+        Ok(_) => {
+            for (lang, files) in made {
+                items.push(ShareItem {
+                    id: id.clone(),
+                    lang: lang.clone(),
+                    files: files.iter().map(|(n, _)| format!("{id}/{lang}/{n}")).collect(),
+                    error: None,
+                });
+            }
+        }
+        Err(e) => {
+            for (lang, _) in made {
+                items.push(failed(&id, &lang, format!("cannot write {}: {e}", dest.display())));
+            }
+        }
+    }
+    items
+}
+
+/// Files of one language: name and bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// The picture the titled images are cut from.
+fn picture(r: &PublicRecord, folder: &Path) -> Result<RgbImage> {
+    let m = &r.manifest;
+    if let Some(p) = &m.pano_tiles {
+        // The start view, wide, from the pyramid (what a visitor sees first).
+        let pyramid = pyramid(&m.id.to_string(), folder, &p.config)?;
+        let faces = marzipano::cube_faces(&m.id.to_string(), &pyramid, 1024)?;
+        return Ok(disan_tiles::render_cube_view(&faces, 0.0, 0.0, 100.0, 1600, 1350));
+    }
+    let der = m
+        .derivatives
+        .get("display")
+        .or_else(|| m.derivatives.get("thumb"))
+        .ok_or_else(|| PublishError::BadFile {
+            path: folder.to_owned(),
+            reason: "the asset has no display image or thumbnail to post (a model needs its thumbnail)".into(),
+        })?;
+    let path = disan_fs::confine(folder, &der.path)?;
+    let bytes = std::fs::read(&path).map_err(disan_fs::FsError::io(&path))?;
+    let limits = disan_imaging::DecodeLimits::from(&disan_core::Settings::default());
+    Ok(disan_imaging::decode_rgb8(&bytes, &limits)
+        .map_err(|e| PublishError::BadFile {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?
+        .image)
+}
+
+fn pyramid(id: &str, folder: &Path, config: &str) -> Result<ScenePyramid> {
+    let value = crate::tour::scene_pyramid_at(folder, config)?;
+    let dir = Path::new(config).parent().unwrap_or(Path::new(""));
+    let dir = disan_fs::confine(folder, &dir.to_string_lossy())?;
+    let _ = id;
+    Ok(ScenePyramid { dir, config: value })
+}
+
+/// The largest width Facebook takes for a 360° photo (6000×3000).
+const PANO_MAX_WIDTH: u32 = 6000;
+
+/// The whole sphere from the pyramid, ≤ 6000×3000, with GPano XMP and the camera's EXIF.
+fn equirect_post(r: &PublicRecord, folder: &Path) -> Result<Vec<u8>> {
+    let m = &r.manifest;
+    let id = m.id.to_string();
+    let p = m
+        .pano_tiles
+        .as_ref()
+        .ok_or_else(|| PublishError::NoPyramid(id.clone()))?;
+    let pyramid = pyramid(&id, folder, &p.config)?;
+    // A face of the sphere's quarter width: the finest needed for 6000 px.
+    let cube = p.cube_resolution;
+    let width = (4 * cube).min(PANO_MAX_WIDTH) & !1;
+    let faces = marzipano::cube_faces(&id, &pyramid, width / 4)?;
+    let img = disan_tiles::render_cube_equirect(&faces, width);
+    let jpeg = disan_imaging::encode_jpeg(&img, 90).map_err(|e| PublishError::Encode {
+        what: format!("{id}/pano-360.jpg"),
+        reason: e.to_string(),
+    })?;
+    let heading = m.metadata.heading_deg;
+    Ok(with_pano_metadata(
+        &jpeg,
+        img.width(),
+        img.height(),
+        heading,
+        m.metadata.make.as_deref(),
+        m.metadata.model.as_deref(),
+    ))
+}
+
+/// `jpeg` with an EXIF segment (Make, Model, Software) and a GPano XMP segment after its SOI marker.
+pub(crate) fn with_pano_metadata(
+    jpeg: &[u8],
+    width: u32,
+    height: u32,
+    heading: Option<f64>,
+    make: Option<&str>,
+    model: Option<&str>,
+) -> Vec<u8> {
+    let heading = heading.map_or(String::new(), |h| {
+        format!("\n   GPano:PoseHeadingDegrees=\"{:.1}\"", h.rem_euclid(360.0))
+    });
+    let xmp = format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+         <x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  \
+         <rdf:Description rdf:about=\"\" xmlns:GPano=\"http://ns.google.com/photos/1.0/panorama/\"\n   \
+         GPano:ProjectionType=\"equirectangular\"\n   GPano:UsePanoramaViewer=\"True\"\n   \
+         GPano:FullPanoWidthPixels=\"{width}\"\n   GPano:FullPanoHeightPixels=\"{height}\"\n   \
+         GPano:CroppedAreaImageWidthPixels=\"{width}\"\n   GPano:CroppedAreaImageHeightPixels=\"{height}\"\n   \
+         GPano:CroppedAreaLeftPixels=\"0\"\n   GPano:CroppedAreaTopPixels=\"0\"{heading}/>\n \
+         </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>"
+    );
+    let mut xmp_payload = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
+    xmp_payload.extend_from_slice(xmp.as_bytes());
+    let exif = exif_segment(make, model);
+    let mut out = Vec::with_capacity(jpeg.len() + xmp_payload.len() + exif.len() + 8);
+    out.extend_from_slice(&jpeg[..2]); // SOI
+    for payload in [exif, xmp_payload] {
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(&payload);
+    }
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// An `Exif\0\0` APP1 payload: a little-endian TIFF with one IFD holding Make, Model (when known) and
+/// Software.
+fn exif_segment(make: Option<&str>, model: Option<&str>) -> Vec<u8> {
+    let mut entries: Vec<(u16, Vec<u8>)> = Vec::new();
+    for (tag, value) in [(0x010F_u16, make), (0x0110, model), (0x0131, Some("Disan"))] {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            let mut bytes = v.as_bytes().to_vec();
+            bytes.push(0);
+            entries.push((tag, bytes));
+        }
+    }
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    let ifd_len = 2 + 12 * entries.len() + 4;
+    let mut data_at = 8 + ifd_len;
+    let mut data = Vec::new();
+    tiff.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, bytes) in &entries {
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&2u16.to_le_bytes()); // ASCII
+        tiff.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        if bytes.len() <= 4 {
+            let mut inline = bytes.clone();
+            inline.resize(4, 0);
+            tiff.extend_from_slice(&inline);
+        } else {
+            tiff.extend_from_slice(&(data_at as u32).to_le_bytes());
+            data.extend_from_slice(bytes);
+            if bytes.len() % 2 == 1 {
+                data.push(0);
+            }
+            data_at = 8 + ifd_len + data.len();
+        }
+    }
+    tiff.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+    tiff.extend_from_slice(&data);
+    let mut out = b"Exif\0\0".to_vec();
+    out.extend_from_slice(&tiff);
+    out
+}
+
+/// "Creator · licence" in `lang` (either may be missing).
+fn credit(r: &PublicRecord, lang: &str, strings: &crate::site::Strings) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = &r.meta.creator {
+        parts.push(format!("{}: {c}", strings["label.creator"]));
+    }
+    if let Some(rights) = &r.meta.rights {
+        let label = vocab::rights()
+            .get(rights)
+            .and_then(|t| shown(&t.label, lang))
+            .map_or_else(|| rights.clone(), |s| s.text);
+        parts.push(label);
+    }
+    parts.join(" · ")
+}
+
+/// The caption: title, a short description, the credit, the page, hashtags from the subjects.
+fn post_text(r: &PublicRecord, title: &str, lang: &str, credit: &str, url: &str) -> String {
+    let mut out = format!("{title}\n");
+    if let Some(d) = r.meta.description.get(lang) {
+        out.push_str(&format!("\n{}\n", summary(d, 280)));
+    }
+    if !credit.is_empty() {
+        out.push_str(&format!("\n{credit}\n"));
+    }
+    out.push_str(&format!("{url}\n"));
+    let tags: Vec<String> = r
+        .meta
+        .subject
+        .get(lang)
+        .unwrap_or_default()
+        .split(';')
+        .map(hashtag)
+        .filter(|t| t.chars().count() > 1)
+        .collect();
+    if !tags.is_empty() {
+        out.push_str(&format!("\n{}\n", tags.join(" ")));
+    }
+    out
+}
+
+/// `#` and the words of `s` run together, letters and digits only ("Vịnh Hạ Long" → "#VịnhHạLong").
+fn hashtag(s: &str) -> String {
+    let mut tag = String::from("#");
+    for word in s.split(|c: char| !c.is_alphanumeric()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            tag.extend(first.to_uppercase());
+            tag.push_str(chars.as_str());
+        }
+    }
+    tag
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashtags_keep_diacritics_and_drop_spaces() {
+        assert_eq!(hashtag(" Vịnh Hạ Long "), "#VịnhHạLong");
+        assert_eq!(hashtag("di sản thế giới"), "#DiSảnThếGiới");
+        assert_eq!(hashtag("下龙湾"), "#下龙湾");
+        assert_eq!(hashtag("  "), "#");
+    }
+}
