@@ -13,4 +13,4 @@ pub use id::{AssetId, AssetKind, ParseIdError, UnknownKind};
 pub use manifest::{AssetManifest, Derivative, IiifTiles, LodSummary, ModelSummary, PanoTiles, SourceInfo};
 pub use metadata::{Metadata, REQUIRED_LANGS};
 pub use settings::{SETTINGS_VERSION, Settings};
-pub use text::{LangText, fold_for_search, nfc};
+pub use text::{LangText, fold_for_search, html_escape, nfc};

@@ -74,6 +74,23 @@ pub fn fold_for_search(text: &str) -> String {
     out
 }
 
+/// Text made safe for HTML element content and attribute values (`&`, `<`, `>`, `"`, `'`): the one escape every
+/// page Disan writes uses (run pages, tour exports, the website).
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +139,13 @@ mod tests {
         t.set("en", "");
         assert!(t.is_empty());
         assert_eq!(t.get_or_fallback("vi", &["en"]), None);
+    }
+
+    #[test]
+    fn html_escape_leaves_no_markup() {
+        assert_eq!(
+            html_escape("<script>alert('Hạ Long & \"Yên Tử\"')</script>"),
+            "&lt;script&gt;alert(&#39;Hạ Long &amp; &quot;Yên Tử&quot;&#39;)&lt;/script&gt;"
+        );
     }
 }

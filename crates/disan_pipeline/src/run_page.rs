@@ -46,20 +46,7 @@ impl Labels {
 }
 
 /// HTML-escapes text for element content and attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use disan_core::html_escape as esc;
 
 /// One file that made (or already was) an asset, with what the page shows of it.
 struct Item<'a> {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::data::{Data, Shown, shown};
 use super::text::{esc, fill, json_in_html, summary};
 use super::{PageKind, Plan, page_path};
-use crate::tour::marzipano;
+use crate::tour::{marzipano, pannellum};
 use crate::{Result, web};
 use disan_tiles::marzipano::MarzipanoLayout;
 use std::collections::HashMap;
@@ -1221,55 +1221,15 @@ impl Pages<'_> {
                 .parent()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let mut multires = pano.get("multiRes").cloned().unwrap_or_else(|| json!({}));
-            multires["basePath"] = json!(format!("{ROOT}media/{}/{folder}", s.asset));
-            let mut hotspots = Vec::new();
-            for l in &s.links {
-                let arrive = l
-                    .arrive
-                    .or_else(|| t.scene(&l.target).map(|x| x.view))
-                    .unwrap_or_default();
-                hotspots.push(json!({
-                    "id": l.id, "type": "scene", "yaw": l.yaw, "pitch": l.pitch, "sceneId": l.target,
-                    "text": d.scene_title(t, &l.target, lang).text,
-                    "targetYaw": arrive.yaw, "targetPitch": arrive.pitch, "targetHfov": arrive.hfov,
-                }));
-            }
-            for i in &s.infos {
-                let it = shown(&i.title, lang).map(|x| x.text).unwrap_or_default();
-                let body = shown(&i.text, lang).map(|x| x.text).unwrap_or_default();
-                let text = match (it.is_empty(), body.is_empty()) {
-                    (false, false) => format!("{it}: {body}"),
-                    (false, true) => it,
-                    _ => body,
-                };
-                let mut h = json!({"id": i.id, "type": "info", "yaw": i.yaw, "pitch": i.pitch, "text": text});
-                if let Some(asset) = &i.asset {
-                    h["URL"] = json!(format!("{ROOT}{lang}/assets/{asset}/"));
-                }
-                hotspots.push(h);
-            }
-            let mut scene = json!({
-                "title": d.scene_title(t, &s.asset, lang).text,
-                "type": "multires",
-                "multiRes": multires,
-                "yaw": s.view.yaw, "pitch": s.view.pitch, "hfov": s.view.hfov,
-                "hotSpots": hotspots,
-            });
-            if let Some(prev) = pano.get("preview").and_then(Value::as_str) {
-                scene["preview"] = json!(format!("{ROOT}media/{}/{folder}/{prev}", s.asset));
-            }
-            for k in ["northOffset", "haov", "vaov", "vOffset"] {
-                if let Some(v) = pano.get(k) {
-                    scene[k] = v.clone();
-                }
-            }
-            scenes.insert(s.asset.clone(), scene);
+            let parts = pannellum::SceneParts {
+                base_path: format!("{ROOT}media/{}/{folder}", s.asset),
+                title: &|asset| d.scene_title(t, asset, lang).text,
+                text: &|text| shown(text, lang).map(|x| x.text).unwrap_or_default(),
+                info_asset: &|asset| ("URL", json!(format!("{ROOT}{lang}/assets/{asset}/"))),
+            };
+            scenes.insert(s.asset.clone(), pannellum::scene_json(t, s, &pano, &parts));
         }
-        let config = json!({
-            "default": {"firstScene": t.scenes[0].asset, "sceneFadeDuration": 800, "autoLoad": true, "compass": false},
-            "scenes": scenes,
-        });
+        let config = pannellum::tour_json(t, scenes);
         let mut list = String::new();
         for s in &t.scenes {
             list.push_str(&format!(

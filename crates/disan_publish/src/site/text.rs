@@ -35,20 +35,7 @@ pub(crate) fn languages(asked: &[String]) -> Result<Vec<String>> {
 }
 
 /// Text made safe for HTML content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use disan_core::html_escape as esc;
 
 /// JSON for a `<script type="application/…json">` block: `<`, `>` and `&` escaped, so no text in it can
 /// close the element (a title containing `</script>` stays text).

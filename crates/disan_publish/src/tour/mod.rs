@@ -8,7 +8,7 @@
 //! - `json`: the tour document itself (`tours/<id>.json`), which `disan tour import` reads back.
 
 pub(crate) mod marzipano;
-mod pannellum;
+pub(crate) mod pannellum;
 
 use std::path::{Path, PathBuf};
 
@@ -83,13 +83,7 @@ pub fn pick(text: &LangText, lang: &str) -> Option<String> {
         .map(|(_, t)| t.to_owned())
 }
 
-/// Text made safe for HTML content and attribute values.
-pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+pub use disan_core::html_escape;
 
 /// The tile pyramid of a panorama asset, from its manifest (the config path confined to the asset).
 pub fn scene_pyramid(catalog: &Catalog, asset: &str) -> Result<ScenePyramid> {
