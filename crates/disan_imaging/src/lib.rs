@@ -20,7 +20,7 @@ use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, R
 
 pub use any::{MAX_TEXTURE_SIDE, decode_any, decode_rgba8, dimensions, read_rgb8, read_rgba8};
 pub use color::icc_description;
-pub use resize::{fit_within, resize_rgb, resize_rgba};
+pub use resize::{fit_within, resize_rgb, resize_rgb_region, resize_rgba};
 
 /// Why an image could not be read or written.
 #[derive(Debug, thiserror::Error)]

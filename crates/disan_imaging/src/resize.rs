@@ -33,6 +33,28 @@ pub fn resize_rgb(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     RgbImage::from_raw(width, height, dst.into_vec()).expect("the resizer fills width×height×3 bytes")
 }
 
+/// Lanczos3 resampling of the rectangle `(left, top, width, height)` of 8-bit RGB (fractional pixels) to
+/// exactly `out_w`×`out_h`. Pixels outside the rectangle but inside the image feed the filter as in a whole-image
+/// resize, so an image cut into bands with a few pixels' margin resamples band by band exactly as whole.
+pub fn resize_rgb_region(
+    image: &RgbImage,
+    (left, top, width, height): (f64, f64, f64, f64),
+    out_w: u32,
+    out_h: u32,
+) -> RgbImage {
+    let (sw, sh) = image.dimensions();
+    let src = ImageRef::new(sw, sh, image.as_raw(), PixelType::U8x3)
+        .expect("an RgbImage buffer holds exactly width×height×3 bytes");
+    let mut dst = Image::new(out_w, out_h, PixelType::U8x3);
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .crop(left, top, width, height);
+    Resizer::new()
+        .resize(&src, &mut dst, &options)
+        .expect("source and destination are both RGB8 with non-zero sizes");
+    RgbImage::from_raw(out_w, out_h, dst.into_vec()).expect("the resizer fills width×height×3 bytes")
+}
+
 /// Lanczos3 resampling of 8-bit RGBA to exactly `width`×`height` (alpha is not premultiplied first:
 /// textures keep their colour under transparent texels).
 pub fn resize_rgba(image: &RgbaImage, width: u32, height: u32) -> RgbaImage {

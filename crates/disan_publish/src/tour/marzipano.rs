@@ -5,15 +5,16 @@
 //! Marzipano 0.10.2 in `marzipano/`, and `index.html`, our page: link arrows that change scene with a
 //! cross-fade and arrive at the link's view, info points that open their text.
 //!
-//! Each face is stitched from the coarsest Pannellum level at least as large as the export's face, resized
-//! (Lanczos3) to the finest Marzipano level, then halved level by level; faces go one at a time (memory:
-//! about two faces), tiles of a level are encoded in parallel.
+//! Each Marzipano level of a face is resampled (Lanczos3) from the coarsest Pannellum level at least as large,
+//! one row of tiles at a time from the source rows it needs plus the filter's margin, so the bands join exactly
+//! as a whole-face resize would; memory holds one band of source and one of output, not a face (issue 21:
+//! the 16K panorama's export peaked at 320 MB with whole faces). Tiles of a band are encoded in parallel.
 
 use std::path::Path;
 
 use disan_catalog::{Catalog, Tour};
 use disan_core::Settings;
-use disan_imaging::{DecodeLimits, crop_rgb, decode_rgb8, encode_jpeg, resize_rgb};
+use disan_imaging::{DecodeLimits, crop_rgb, decode_rgb8, encode_jpeg, resize_rgb, resize_rgb_region};
 use disan_tiles::marzipano::{self, MarzipanoLayout, PREVIEW_FACE_ORDER, PREVIEW_SIZE, TILE_SIZE};
 use disan_tiles::{CubeLayout, Face};
 use image::RgbImage;
@@ -168,7 +169,9 @@ pub(crate) fn scene_tiles(
     Ok((layout, files))
 }
 
-/// Every level of one face as (path, JPEG), and the face at the preview size.
+/// Every level of one face as (path, JPEG), and the face at the preview size. Each level is resampled from
+/// the coarsest Pannellum level at least as large, one row of tiles at a time from only the source rows it
+/// needs (with the filter's margin, so bands join exactly): memory holds a band, not a face.
 fn face_tiles(
     pyramid: &Path,
     source: &CubeLayout,
@@ -176,29 +179,45 @@ fn face_tiles(
     face: Face,
     settings: &Settings,
 ) -> Result<(Vec<Tile>, RgbImage)> {
-    // The coarsest Pannellum level no smaller than the finest export level, else the finest there is.
-    let level = (1..=source.max_level)
-        .find(|&l| source.level_size(l) >= layout.face_size())
-        .unwrap_or(source.max_level);
-    let mut img = stitch(pyramid, source, level, face)?;
+    let level_for = |size: u32| {
+        (1..=source.max_level)
+            .find(|&l| source.level_size(l) >= size)
+            .unwrap_or(source.max_level)
+    };
     let mut out = Vec::new();
     for z in (1..=layout.sizes.len()).rev() {
         let size = layout.sizes[z - 1];
-        img = resize_rgb(&img, size, size);
-        let n = layout.tiles_per_side(z);
-        let tiles: Vec<(u32, u32)> = (0..n).flat_map(|r| (0..n).map(move |c| (r, c))).collect();
-        let encoded = tiles
-            .par_iter()
-            .map(|&(row, col)| {
-                let tile = crop_rgb(&img, col * TILE_SIZE, row * TILE_SIZE, TILE_SIZE, TILE_SIZE);
-                let rel = MarzipanoLayout::tile_path(z, face, row, col);
-                let jpeg = encode_jpeg(&tile, settings.tile_quality).map_err(encode_error(Path::new(&rel)))?;
-                Ok((rel, jpeg))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        out.extend(encoded);
+        let level = level_for(size);
+        let src_size = source.level_size(level);
+        let scale = f64::from(src_size) / f64::from(size);
+        // Lanczos3 reaches 3 source pixels (3 output pixels' worth when shrinking) each side.
+        let margin = (3.0 * scale.max(1.0)).ceil() as u32 + 2;
+        for row in 0..layout.tiles_per_side(z) {
+            let top = f64::from(row * TILE_SIZE) * scale;
+            let height = f64::from(TILE_SIZE) * scale;
+            let y0 = (top.floor() as u32).saturating_sub(margin);
+            let y1 = ((top + height).ceil() as u32 + margin).min(src_size);
+            let band = stitch_rows(pyramid, source, level, face, y0, y1)?;
+            let img = resize_rgb_region(
+                &band,
+                (0.0, top - f64::from(y0), f64::from(src_size), height),
+                size,
+                TILE_SIZE,
+            );
+            let encoded = (0..layout.tiles_per_side(z))
+                .into_par_iter()
+                .map(|col| {
+                    let tile = crop_rgb(&img, col * TILE_SIZE, 0, TILE_SIZE, TILE_SIZE);
+                    let rel = MarzipanoLayout::tile_path(z, face, row, col);
+                    let jpeg = encode_jpeg(&tile, settings.tile_quality).map_err(encode_error(Path::new(&rel)))?;
+                    Ok((rel, jpeg))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            out.extend(encoded);
+        }
     }
-    Ok((out, resize_rgb(&img, PREVIEW_SIZE, PREVIEW_SIZE)))
+    let small = stitch(pyramid, source, level_for(PREVIEW_SIZE), face)?;
+    Ok((out, resize_rgb(&small, PREVIEW_SIZE, PREVIEW_SIZE)))
 }
 
 /// The six faces (in [`Face::ALL`] order) of a panorama's pyramid at the coarsest level at least `min_size`
@@ -217,10 +236,17 @@ pub(crate) fn cube_faces(asset: &str, pyramid: &ScenePyramid, min_size: u32) -> 
 
 /// One face of a Pannellum level, its tiles decoded in parallel and put together.
 fn stitch(pyramid: &Path, layout: &CubeLayout, level: u32, face: Face) -> Result<RgbImage> {
+    stitch_rows(pyramid, layout, level, face, 0, layout.level_size(level))
+}
+
+/// Rows `y0..y1` of one face of a Pannellum level: the tiles crossing them decoded in parallel and put
+/// together.
+fn stitch_rows(pyramid: &Path, layout: &CubeLayout, level: u32, face: Face, y0: u32, y1: u32) -> Result<RgbImage> {
     let size = layout.level_size(level);
     let (t, n) = (layout.tile_size, layout.tiles_per_side(level));
     let limits = DecodeLimits::from(&Settings::default());
-    let tiles: Vec<(u32, u32)> = (0..n).flat_map(|r| (0..n).map(move |c| (r, c))).collect();
+    let rows = (y0 / t)..(y1.max(y0 + 1) - 1) / t + 1;
+    let tiles: Vec<(u32, u32)> = rows.flat_map(|r| (0..n).map(move |c| (r, c))).collect();
     let decoded = tiles
         .par_iter()
         .map(|&(row, col)| {
@@ -256,9 +282,9 @@ fn stitch(pyramid: &Path, layout: &CubeLayout, level: u32, face: Face) -> Result
             Ok(((row, col), tile))
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut img = RgbImage::new(size, size);
+    let mut img = RgbImage::new(size, y1 - y0);
     for ((row, col), tile) in decoded {
-        image::imageops::replace(&mut img, &tile, i64::from(col * t), i64::from(row * t));
+        image::imageops::replace(&mut img, &tile, i64::from(col * t), i64::from(row * t) - i64::from(y0));
     }
     Ok(img)
 }
