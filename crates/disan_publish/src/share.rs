@@ -522,4 +522,23 @@ mod tests {
         assert_eq!(hashtag("下龙湾"), "#下龙湾");
         assert_eq!(hashtag("  "), "#");
     }
+
+    #[test]
+    fn the_360_jpeg_carries_gpano_and_the_camera() {
+        let img = RgbImage::from_pixel(64, 32, image::Rgb([90, 120, 200]));
+        let jpeg = disan_imaging::encode_jpeg(&img, 90).unwrap();
+        let tagged = with_pano_metadata(&jpeg, 64, 32, Some(-10.0), Some("RICOH"), Some("RICOH THETA Z1"));
+        let meta = disan_exif::read_metadata(&tagged, None);
+        assert_eq!(meta.make.as_deref(), Some("RICOH"));
+        assert_eq!(meta.model.as_deref(), Some("RICOH THETA Z1"));
+        let pano = meta.pano.expect("GPano read back");
+        assert!(pano.is_equirectangular(), "{pano:?}");
+        // Still a JPEG with the same pixels.
+        let limits = disan_imaging::DecodeLimits::from(&disan_core::Settings::default());
+        let back = disan_imaging::decode_rgb8(&tagged, &limits).unwrap().image;
+        assert_eq!(back, disan_imaging::decode_rgb8(&jpeg, &limits).unwrap().image);
+        // Without a camera, no make or model is invented.
+        let bare = disan_exif::read_metadata(&with_pano_metadata(&jpeg, 64, 32, None, None, None), None);
+        assert_eq!((bare.make, bare.model), (None, None));
+    }
 }
