@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::site::card::{self, draw_title};
 use crate::site::data::shown;
 use crate::site::text::{self, summary};
-use crate::tour::{ScenePyramid, marzipano};
+use crate::tour::marzipano;
 use crate::{PublishError, Result, UnknownChoice};
 
 /// One kind of file `disan share` makes.
@@ -154,7 +154,9 @@ pub fn share(
                 .map(|r| r.manifest.id.to_string()),
         );
     }
-    wanted.dedup();
+    // An asset named twice (by id and by its site) is made once.
+    let mut seen = std::collections::HashSet::new();
+    wanted.retain(|id| seen.insert(id.clone()));
     std::fs::create_dir_all(&opts.out).map_err(disan_fs::FsError::io(&opts.out))?;
     let total = wanted.len() as u64;
     for (i, id) in wanted.iter().enumerate() {
@@ -318,7 +320,7 @@ fn picture(r: &PublicRecord, folder: &Path) -> Result<RgbImage> {
     let m = &r.manifest;
     if let Some(p) = &m.pano_tiles {
         // The start view, wide, from the pyramid (what a visitor sees first).
-        let pyramid = pyramid(&m.id.to_string(), folder, &p.config)?;
+        let pyramid = crate::tour::pyramid_in(folder, &p.config)?;
         let faces = marzipano::cube_faces(&m.id.to_string(), &pyramid, 1024)?;
         return Ok(disan_tiles::render_cube_view(&faces, 0.0, 0.0, 100.0, 1600, 1350));
     }
@@ -341,14 +343,6 @@ fn picture(r: &PublicRecord, folder: &Path) -> Result<RgbImage> {
         .image)
 }
 
-fn pyramid(id: &str, folder: &Path, config: &str) -> Result<ScenePyramid> {
-    let value = crate::tour::scene_pyramid_at(folder, config)?;
-    let dir = Path::new(config).parent().unwrap_or(Path::new(""));
-    let dir = disan_fs::confine(folder, &dir.to_string_lossy())?;
-    let _ = id;
-    Ok(ScenePyramid { dir, config: value })
-}
-
 /// The largest width Facebook takes for a 360° photo (6000×3000).
 const PANO_MAX_WIDTH: u32 = 6000;
 
@@ -360,7 +354,7 @@ fn equirect_post(r: &PublicRecord, folder: &Path) -> Result<Vec<u8>> {
         .pano_tiles
         .as_ref()
         .ok_or_else(|| PublishError::NoPyramid(id.clone()))?;
-    let pyramid = pyramid(&id, folder, &p.config)?;
+    let pyramid = crate::tour::pyramid_in(folder, &p.config)?;
     // A face of the sphere's quarter width: the finest needed for 6000 px.
     let cube = p.cube_resolution;
     let width = (4 * cube).min(PANO_MAX_WIDTH) & !1;

@@ -119,14 +119,7 @@ fn marzipano_tiles(d: &Data, plan: &mut Plan) -> Result<HashMap<String, Marzipan
         let a = d.asset(&s.asset).expect("tours keep published scenes only");
         let p = a.manifest.pano_tiles.as_ref().expect("tours keep panoramas only");
         let dir = d.asset_dir(a);
-        let config = crate::tour::scene_pyramid_at(&dir, &p.config)?;
-        let folder = std::path::Path::new(&p.config)
-            .parent()
-            .unwrap_or(std::path::Path::new(""));
-        let pyramid = crate::tour::ScenePyramid {
-            dir: disan_fs::confine(&dir, &folder.to_string_lossy())?,
-            config,
-        };
+        let pyramid = crate::tour::pyramid_in(&dir, &p.config)?;
         let layout = marzipano::layout_of(&s.asset, &pyramid)?;
         let key = format!(
             "marzipano 1 q{} {}",

@@ -105,6 +105,16 @@ pub fn scene_pyramid(catalog: &Catalog, asset: &str) -> Result<ScenePyramid> {
 }
 
 /// The Pannellum configuration of a pyramid at `config` inside the asset folder `dir`.
+/// The tile pyramid under an asset folder `dir`, its `config.json` at `config` (relative, confined to `dir`).
+pub(crate) fn pyramid_in(dir: &Path, config: &str) -> Result<ScenePyramid> {
+    let value = scene_pyramid_at(dir, config)?;
+    let folder = Path::new(config).parent().unwrap_or(Path::new(""));
+    Ok(ScenePyramid {
+        dir: disan_fs::confine(dir, &folder.to_string_lossy())?,
+        config: value,
+    })
+}
+
 pub(crate) fn scene_pyramid_at(dir: &Path, config: &str) -> Result<Value> {
     let path = disan_fs::confine(dir, config)?;
     let text = std::fs::read(&path).map_err(disan_fs::FsError::io(&path))?;
