@@ -18,24 +18,71 @@ pub struct ShareArgs {
     /// Every published asset of this site (repeatable).
     #[arg(long = "site")]
     sites: Vec<String>,
+    /// A tour's walk-through (repeatable): <out>/tour-<id>/<lang>/.
+    #[arg(long = "tour")]
+    tours: Vec<String>,
     /// The folder the posts go into: <out>/<asset>/<lang>/.
     #[arg(long)]
     out: PathBuf,
     /// Languages, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "vi,en,zh-Hans")]
     lang: Vec<String>,
-    /// Which files, comma-separated: link, square, portrait, pano360 (default: all that apply).
+    /// Which files, comma-separated: link, square, portrait, pano360, pan, video360, zoom, turntable, walk,
+    /// captions (default: all that apply).
     #[arg(long, value_delimiter = ',')]
     formats: Vec<disan_publish::ShareFormat>,
     /// The website's address for the captions' links (default: the collection's, `disan publish`).
     #[arg(long)]
     base_url: Option<String>,
+    /// Length of pans, zooms, turntables and 360° videos, 4–60 s (a walk-through gives each scene 5 s).
+    #[arg(long, default_value_t = 20.0)]
+    seconds: f64,
+}
+
+/// Turntables drawn with `disan_render` (the model view's lighting), on the GPU or Mesa's lavapipe.
+struct Renderer;
+
+impl disan_publish::ModelRenderer for Renderer {
+    fn render(
+        &self,
+        glb: &Path,
+        views: &[(f32, f32)],
+        width: u32,
+        height: u32,
+        frame: &mut dyn FnMut(image::RgbImage) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let bytes = std::fs::read(glb).map_err(|e| format!("cannot read {}: {e}", glb.display()))?;
+        let dir = glb.parent().unwrap_or(Path::new("."));
+        let (report, scene) = disan_model::read_scene(
+            &bytes,
+            disan_model::ModelFormat::Glb,
+            &glb.display().to_string(),
+            dir,
+            disan_model::Limits::default(),
+        );
+        let scene = scene.ok_or_else(|| format!("{}: {}", glb.display(), report.error_summary()))?;
+        let gpu = disan_render::Gpu::shared()
+            .map_err(|e| format!("no renderer for the turntable (a Vulkan device or Mesa's lavapipe is needed): {e}"))?;
+        let prepared = disan_render::prepare_scene(&gpu, &scene).map_err(|e| e.to_string())?;
+        for &(yaw, pitch) in views {
+            let view = disan_render::View {
+                width,
+                height,
+                yaw,
+                pitch,
+                ..Default::default()
+            };
+            let img = disan_render::render_prepared(&gpu, &prepared, &view).map_err(|e| e.to_string())?;
+            frame(image::DynamicImage::ImageRgba8(img).to_rgb8())?;
+        }
+        Ok(())
+    }
 }
 
 pub fn run(collection: &Path, args: ShareArgs, json: bool) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
-        !args.ids.is_empty() || !args.sites.is_empty(),
-        "name the assets to share (ids) or --site SITE"
+        !args.ids.is_empty() || !args.sites.is_empty() || !args.tours.is_empty(),
+        "name the assets to share (ids), --site SITE or --tour TOUR"
     );
     let catalog = Catalog::open(collection)?;
     let bar = if !json && std::io::stderr().is_terminal() {
@@ -51,8 +98,10 @@ pub fn run(collection: &Path, args: ShareArgs, json: bool) -> anyhow::Result<Exi
         langs: args.lang,
         formats: args.formats,
         base_url: args.base_url,
+        seconds: args.seconds,
     };
-    let report = disan_publish::share(&catalog, &args.ids, &args.sites, &opts, &|done, total| {
+    let targets = (args.ids.as_slice(), args.sites.as_slice(), args.tours.as_slice());
+    let report = disan_publish::share(&catalog, targets, &opts, &Renderer, &|done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })

@@ -5,6 +5,7 @@
 mod base_url;
 mod exports;
 mod share;
+mod share_video;
 pub mod site;
 mod tour;
 pub mod web;
@@ -12,6 +13,7 @@ pub mod web;
 pub use base_url::{BaseUrlReport, set_base_url};
 pub use exports::{ExportFormat, ExportSummary, default_dir as default_export_dir, export};
 pub use share::{ShareFormat, ShareItem, ShareOptions, ShareReport, share};
+pub use share_video::ModelRenderer;
 pub use site::{ServeOptions, SiteOptions, SiteReport, build_site, serve};
 pub use tour::{ScenePyramid, TourFormat, export_tour, html_escape, pick as pick_text, scene_pyramid, scene_title};
 
@@ -41,6 +43,8 @@ pub enum PublishError {
     BadBaseUrl(String),
     #[error("{0:?}: the website's languages are vi, en and zh-Hans")]
     BadLanguage(String),
+    #[error("{0}")]
+    BadOption(String),
 }
 
 pub type Result<T, E = PublishError> = std::result::Result<T, E>;

@@ -24,6 +24,7 @@ use disan_core::AssetKind;
 use image::RgbImage;
 use serde::Serialize;
 
+use crate::share_video::{self, ModelRenderer, Shape, Texts, WalkScene};
 use crate::site::card::{self, draw_title};
 use crate::site::data::shown;
 use crate::site::text::{self, summary};
@@ -42,18 +43,41 @@ pub enum ShareFormat {
     Portrait,
     /// `pano-360.jpg`, panoramas only.
     Pano360,
+    /// `pan-16x9.mp4` and `pan-9x16.mp4`: a panorama's view turning, with title and credit.
+    Pan,
+    /// `pano-360.mp4`: a YouTube 360° video of a panorama turning slowly (3840×1920, spherical metadata).
+    Video360,
+    /// `zoom-16x9.mp4` and `zoom-9x16.mp4`: a slow zoom into a photo.
+    Zoom,
+    /// `turntable-16x9.mp4` and `turntable-9x16.mp4`: a model turning once.
+    Turntable,
+    /// `walk-16x9.mp4` and `walk-9x16.mp4`: a tour's walk-through (`--tour`).
+    Walk,
+    /// `captions.srt` and `captions.vtt`, timed to the videos.
+    Captions,
 }
 
 impl ShareFormat {
-    pub const ALL: [ShareFormat; 4] = [Self::Link, Self::Square, Self::Portrait, Self::Pano360];
+    pub const ALL: [ShareFormat; 10] = [
+        Self::Link,
+        Self::Square,
+        Self::Portrait,
+        Self::Pano360,
+        Self::Pan,
+        Self::Video360,
+        Self::Zoom,
+        Self::Turntable,
+        Self::Walk,
+        Self::Captions,
+    ];
 
-    /// The file name and, for a titled image, its size.
-    fn file(self) -> (&'static str, Option<(u32, u32)>) {
+    /// The file name and size of a titled image.
+    fn image(self) -> Option<(&'static str, (u32, u32))> {
         match self {
-            Self::Link => ("link.jpg", Some(card::OG_SIZE)),
-            Self::Square => ("square.jpg", Some((1080, 1080))),
-            Self::Portrait => ("portrait.jpg", Some((1080, 1350))),
-            Self::Pano360 => ("pano-360.jpg", None),
+            Self::Link => Some(("link.jpg", card::OG_SIZE)),
+            Self::Square => Some(("square.jpg", (1080, 1080))),
+            Self::Portrait => Some(("portrait.jpg", (1080, 1350))),
+            _ => None,
         }
     }
 }
@@ -66,10 +90,16 @@ impl FromStr for ShareFormat {
             "square" => Ok(Self::Square),
             "portrait" => Ok(Self::Portrait),
             "pano360" | "pano-360" => Ok(Self::Pano360),
+            "pan" => Ok(Self::Pan),
+            "video360" | "video-360" => Ok(Self::Video360),
+            "zoom" => Ok(Self::Zoom),
+            "turntable" => Ok(Self::Turntable),
+            "walk" => Ok(Self::Walk),
+            "captions" => Ok(Self::Captions),
             _ => Err(UnknownChoice {
                 given: s.to_owned(),
                 what: "share formats",
-                choices: "link, square, portrait, pano360",
+                choices: "link, square, portrait, pano360, pan, video360, zoom, turntable, walk, captions",
             }),
         }
     }
@@ -85,7 +115,13 @@ pub struct ShareOptions {
     pub formats: Vec<ShareFormat>,
     /// The website's address for the captions' links; default: the collection's (`disan publish`).
     pub base_url: Option<String>,
+    /// Length of the pans, zooms, turntables and 360° videos (a walk-through gives each scene five seconds).
+    pub seconds: f64,
 }
+
+/// The lengths `--seconds` accepts: what TikTok, Reels and YouTube Shorts all take, and long enough to read a
+/// title.
+pub const SECONDS_RANGE: std::ops::RangeInclusive<f64> = 4.0..=60.0;
 
 /// One asset in one language: the files made, or why not.
 #[derive(Clone, Debug, Serialize)]
@@ -112,12 +148,20 @@ pub struct ShareReport {
 /// `progress` hears (assets done, assets in all).
 pub fn share(
     catalog: &Catalog,
-    ids: &[String],
-    sites: &[String],
+    (ids, sites, tours): (&[String], &[String], &[String]),
     opts: &ShareOptions,
+    renderer: &dyn ModelRenderer,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ShareReport> {
     let langs = text::languages(&opts.langs)?;
+    if !SECONDS_RANGE.contains(&opts.seconds) {
+        return Err(PublishError::BadOption(format!(
+            "--seconds {} is outside {}–{} seconds",
+            opts.seconds,
+            SECONDS_RANGE.start(),
+            SECONDS_RANGE.end()
+        )));
+    }
     let base_url = match &opts.base_url {
         Some(u) => crate::base_url::check(u)?,
         None => catalog.public_base_url()?,
@@ -158,14 +202,18 @@ pub fn share(
     let mut seen = std::collections::HashSet::new();
     wanted.retain(|id| seen.insert(id.clone()));
     std::fs::create_dir_all(&opts.out).map_err(disan_fs::FsError::io(&opts.out))?;
-    let total = wanted.len() as u64;
+    let total = (wanted.len() + tours.len()) as u64;
     for (i, id) in wanted.iter().enumerate() {
         let r = records
             .iter()
             .find(|r| &r.manifest.id.to_string() == id)
             .expect("found above");
-        items.extend(share_one(catalog, r, &site_names, &langs, &base_url, opts));
+        items.extend(share_one(catalog, r, &site_names, &langs, &base_url, opts, renderer));
         progress(i as u64 + 1, total);
+    }
+    for (i, t) in tours.iter().enumerate() {
+        items.extend(share_tour(catalog, t, &records, &langs, &base_url, opts));
+        progress((wanted.len() + i) as u64 + 1, total);
     }
     let failed = items.iter().filter(|i| i.error.is_some()).count();
     Ok(ShareReport {
@@ -194,6 +242,7 @@ fn share_one(
     langs: &[String],
     base_url: &str,
     opts: &ShareOptions,
+    renderer: &dyn ModelRenderer,
 ) -> Vec<ShareItem> {
     let id = r.manifest.id.to_string();
     if r.state != "published" {
@@ -222,6 +271,8 @@ fn share_one(
     // Per language: its files, by name.
     let mut made: Vec<(String, Files)> = Vec::new();
     let mut pano_360: Option<Vec<u8>> = None;
+    // What every language shares: the 360° video and the zoom's picture.
+    let mut shared = Shared::default();
     for lang in langs {
         let Some(title) = r.meta.title.get(lang) else {
             items.push(failed(
@@ -245,28 +296,34 @@ fn share_one(
             credit.clone()
         };
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let texts = Texts {
+            title: title.to_owned(),
+            subtitle: subtitle.clone(),
+            credit: credit.clone(),
+            description: r.meta.description.get(lang).map(|d| summary(d, 280)),
+        };
         let result: Result<()> = (|| {
             for f in &formats {
-                let (name, size) = f.file();
-                match size {
-                    Some((w, h)) => {
-                        let mut img = card::fill(&picture, w, h);
-                        card::darken(&mut img);
-                        draw_title(&mut img, title, &subtitle);
-                        let jpeg = disan_imaging::encode_jpeg(&img, 88).map_err(|e| PublishError::Encode {
-                            what: format!("{id}/{lang}/{name}"),
-                            reason: e.to_string(),
-                        })?;
-                        files.push((name.to_owned(), jpeg));
-                    }
-                    None if is_pano => {
-                        if pano_360.is_none() {
-                            pano_360 = Some(equirect_post(r, &folder)?);
-                        }
-                        files.push((name.to_owned(), pano_360.clone().expect("made above")));
-                    }
-                    None => {}
+                if let Some((name, (w, h))) = f.image() {
+                    let mut img = card::fill(&picture, w, h);
+                    card::darken(&mut img);
+                    draw_title(&mut img, title, &subtitle);
+                    files.push((name.to_owned(), jpeg(&img, &format!("{id}/{lang}/{name}"))?));
                 }
+            }
+            if is_pano && formats.contains(&ShareFormat::Pano360) {
+                if pano_360.is_none() {
+                    pano_360 = Some(equirect_post(r, &folder)?);
+                }
+                files.push(("pano-360.jpg".into(), pano_360.clone().expect("made above")));
+            }
+            let videos = make_videos(r, &folder, &formats, &texts, opts.seconds, renderer, &mut shared, lang)?;
+            let any_video = !videos.is_empty();
+            files.extend(videos);
+            if any_video && formats.contains(&ShareFormat::Captions) {
+                let cues = share_video::cues(&texts, opts.seconds);
+                files.push(("captions.srt".into(), disan_video::srt(&cues).into_bytes()));
+                files.push(("captions.vtt".into(), disan_video::vtt(&cues).into_bytes()));
             }
             Ok(())
         })();
@@ -278,10 +335,291 @@ fn share_one(
         files.push(("post.txt".into(), post_text(r, title, lang, &credit, &url).into_bytes()));
         made.push((lang.clone(), files));
     }
-    if made.is_empty() {
-        return items;
+    items.extend(write_made(&opts.out, &id, made));
+    items
+}
+
+/// Files of one language: name and bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+fn jpeg(img: &RgbImage, what: &str) -> Result<Vec<u8>> {
+    disan_imaging::encode_jpeg(img, 88).map_err(|e| PublishError::Encode {
+        what: what.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// What the languages of one asset share: made once, on first need.
+#[derive(Default)]
+struct Shared {
+    video_360: Option<Vec<u8>>,
+    zoom_picture: Option<RgbImage>,
+}
+
+/// The videos of one asset in one language.
+#[allow(clippy::too_many_arguments)]
+fn make_videos(
+    r: &PublicRecord,
+    folder: &Path,
+    formats: &[ShareFormat],
+    texts: &Texts,
+    seconds: f64,
+    renderer: &dyn ModelRenderer,
+    shared: &mut Shared,
+    lang: &str,
+) -> Result<Files> {
+    let m = &r.manifest;
+    let id = m.id.to_string();
+    let mut files = Files::new();
+    let what = |name: &str| format!("{id}/{lang}/{name}");
+    if let Some(p) = &m.pano_tiles {
+        if formats.contains(&ShareFormat::Pan) {
+            for shape in Shape::BOTH {
+                let name = format!("pan-{}.mp4", shape.tag());
+                let video = share_video::pano_pan(&what(&name), &id, folder, &p.config, shape, (0.0, 0.0), seconds, texts)?;
+                files.push((name, video));
+            }
+        }
+        if formats.contains(&ShareFormat::Video360) {
+            if shared.video_360.is_none() {
+                shared.video_360 = Some(share_video::pano_360_video(
+                    &format!("{id}/pano-360.mp4"),
+                    &id,
+                    folder,
+                    &p.config,
+                    seconds,
+                )?);
+            }
+            files.push(("pano-360.mp4".into(), shared.video_360.clone().expect("made above")));
+        }
+    } else if m.kind == AssetKind::Model {
+        if formats.contains(&ShareFormat::Turntable) {
+            let glb = folder.join("model/model.glb");
+            for shape in Shape::BOTH {
+                let name = format!("turntable-{}.mp4", shape.tag());
+                let video = share_video::turntable(&what(&name), renderer, &glb, shape, seconds, texts)?;
+                files.push((name, video));
+            }
+        }
+    } else if formats.contains(&ShareFormat::Zoom) {
+        if shared.zoom_picture.is_none() {
+            shared.zoom_picture = Some(zoom_picture(r, folder)?);
+        }
+        let picture = shared.zoom_picture.as_ref().expect("made above");
+        for shape in Shape::BOTH {
+            let name = format!("zoom-{}.mp4", shape.tag());
+            let video = share_video::photo_zoom(&what(&name), picture, (0.5, 0.5), shape, seconds, texts)?;
+            files.push((name, video));
+        }
     }
-    let dest = opts.out.join(&id);
+    Ok(files)
+}
+
+/// The picture a photo zoom is cut from: for a photo with deep zoom, the coarsest level of its IIIF
+/// pyramid that keeps the zoom's last frame sharp in either shape (stitched from the tiles); else its
+/// display image.
+fn zoom_picture(r: &PublicRecord, folder: &Path) -> Result<RgbImage> {
+    let m = &r.manifest;
+    let (Some(t), Some(w), Some(h)) = (&m.iiif, m.width, m.height) else {
+        return picture(r, folder);
+    };
+    let layout = disan_tiles::iiif::IiifLayout::from_manifest(w, h, t).ok_or_else(|| PublishError::BadFile {
+        path: folder.join(&t.info),
+        reason: "the IIIF pyramid is not one Disan wrote".into(),
+    })?;
+    // Pixels of the full image the last frame spans, for the tighter of the two shapes.
+    let need = Shape::BOTH
+        .iter()
+        .map(|s| {
+            let (vw, vh) = s.size();
+            let r = share_video::zoom_rect(f64::from(w), f64::from(h), (vw, vh), (0.5, 0.5), 1.0);
+            f64::from(vw) / r.w
+        })
+        .fold(0.0, f64::max);
+    // The coarsest level at least that dense (scale factors are powers of two, 1 the finest).
+    let scale = layout
+        .scale_factors
+        .iter()
+        .copied()
+        .filter(|&s| 1.0 / f64::from(s) >= need * 0.999)
+        .max()
+        .unwrap_or(1);
+    let dir = folder
+        .join(&t.info)
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_else(|| folder.to_owned());
+    let (lw, lh) = layout.level_size(scale);
+    let limits = disan_imaging::DecodeLimits::from(&disan_core::Settings::default());
+    let tiles = layout.tiles(scale);
+    use rayon::prelude::*;
+    let decoded = tiles
+        .par_iter()
+        .map(|tile| {
+            let path = dir.join(layout.tile_path(tile));
+            disan_imaging::read_rgb8(&path, &limits).map_err(|e| PublishError::BadFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut img = RgbImage::new(lw, lh);
+    for (tile, pic) in tiles.iter().zip(decoded) {
+        image::imageops::replace(
+            &mut img,
+            &pic,
+            i64::from(tile.region.0 / scale),
+            i64::from(tile.region.1 / scale),
+        );
+    }
+    Ok(img)
+}
+
+/// A tour's walk-through, link image and caption in each language, in `<out>/tour-<id>`.
+fn share_tour(
+    catalog: &Catalog,
+    tour_id: &str,
+    records: &[PublicRecord],
+    langs: &[String],
+    base_url: &str,
+    opts: &ShareOptions,
+) -> Vec<ShareItem> {
+    let key = format!("tour-{tour_id}");
+    let tour = match catalog.tour(tour_id) {
+        Ok(t) => t,
+        Err(e) => return vec![failed(&key, "", format!("tour {tour_id}: {e}"))],
+    };
+    if tour.scenes.is_empty() {
+        return vec![failed(&key, "", format!("tour {tour_id} has no scenes"))];
+    }
+    let formats: Vec<ShareFormat> = if opts.formats.is_empty() {
+        ShareFormat::ALL.to_vec()
+    } else {
+        opts.formats.clone()
+    };
+    // Every scene must be a published panorama.
+    let mut scenes = Vec::new();
+    for (i, sc) in tour.scenes.iter().enumerate() {
+        let Some(r) = records.iter().find(|r| r.manifest.id.to_string() == sc.asset) else {
+            return vec![failed(&key, "", format!("tour {tour_id}: scene {} ({}) is not in the collection", i + 1, sc.asset))];
+        };
+        if r.state != "published" {
+            return vec![failed(
+                &key,
+                "",
+                format!("tour {tour_id}: scene {} ({}) is {}, not published", i + 1, sc.asset, r.state),
+            )];
+        }
+        let Some(p) = &r.manifest.pano_tiles else {
+            return vec![failed(&key, "", format!("tour {tour_id}: scene {} ({}) has no panorama tiles", i + 1, sc.asset))];
+        };
+        let folder = catalog.collection_dir().join(disan_catalog::ASSETS_DIR).join(&sc.asset);
+        let faces = match share_video::walk_faces(&sc.asset, &folder, &p.config) {
+            Ok(f) => f,
+            Err(e) => return vec![failed(&key, "", format!("tour {tour_id}: {e}"))],
+        };
+        // Turn towards the link to the next scene (else the first link, else 60° to the right).
+        let next = tour.scenes.get(i + 1).map(|n| n.asset.as_str());
+        let link = sc
+            .links
+            .iter()
+            .find(|l| Some(l.target.as_str()) == next)
+            .or_else(|| sc.links.first());
+        let from = (sc.view.yaw, sc.view.pitch);
+        let to = link.map_or((sc.view.yaw + 60.0, sc.view.pitch), |l| (l.yaw, l.pitch.clamp(-30.0, 30.0)));
+        scenes.push((r, WalkScene { faces, from, to }));
+    }
+    let mut items = Vec::new();
+    let mut made: Vec<(String, Files)> = Vec::new();
+    for lang in langs {
+        let Some(title) = tour.title.get(lang) else {
+            items.push(failed(
+                &key,
+                lang,
+                format!("tour {tour_id} has no title in {lang}: give it one or leave {lang} out with --lang"),
+            ));
+            continue;
+        };
+        let strings = text::strings(lang);
+        let mut credits: Vec<String> = Vec::new();
+        for (r, _) in &scenes {
+            let c = credit(r, lang, &strings);
+            if !c.is_empty() && !credits.contains(&c) {
+                credits.push(c);
+            }
+        }
+        let credit = credits.join("; ");
+        let texts = Texts {
+            title: title.to_owned(),
+            subtitle: credit.clone(),
+            credit: credit.clone(),
+            description: None,
+        };
+        let walk_scenes: Vec<&WalkScene> = scenes.iter().map(|(_, w)| w).collect();
+        let result: Result<Files> = (|| {
+            let mut files = Files::new();
+            if formats.contains(&ShareFormat::Link) {
+                let (w, h) = card::OG_SIZE;
+                let first = &walk_scenes[0];
+                let mut img = disan_tiles::render_cube_view(&first.faces, first.from.0, first.from.1, 100.0, w, h);
+                card::darken(&mut img);
+                draw_title(&mut img, title, &credit);
+                files.push(("link.jpg".into(), jpeg(&img, &format!("{key}/{lang}/link.jpg"))?));
+            }
+            if formats.contains(&ShareFormat::Walk) {
+                for shape in Shape::BOTH {
+                    let name = format!("walk-{}.mp4", shape.tag());
+                    files.push((name.clone(), share_video::walk(&format!("{key}/{lang}/{name}"), &walk_scenes, shape, &texts)?));
+                }
+                if formats.contains(&ShareFormat::Captions) {
+                    // The tour's title, then each scene's title while it shows, then the credit.
+                    let mut cues = vec![disan_video::Cue {
+                        start: 0.0,
+                        end: share_video::TITLE_SECONDS,
+                        text: title.to_owned(),
+                    }];
+                    for (i, (r, _)) in scenes.iter().enumerate() {
+                        let sc = &tour.scenes[i];
+                        let name = sc
+                            .title
+                            .get(lang)
+                            .or_else(|| r.meta.title.get(lang))
+                            .unwrap_or_default()
+                            .to_owned();
+                        let start = (i as f64 * share_video::SCENE_SECONDS).max(share_video::TITLE_SECONDS);
+                        let end = (i + 1) as f64 * share_video::SCENE_SECONDS;
+                        if !name.is_empty() && end > start {
+                            cues.push(disan_video::Cue { start, end, text: name });
+                        }
+                    }
+                    files.push(("captions.srt".into(), disan_video::srt(&cues).into_bytes()));
+                    files.push(("captions.vtt".into(), disan_video::vtt(&cues).into_bytes()));
+                }
+            }
+            let url = format!("{base_url}/{lang}/tours/{tour_id}/");
+            let mut post = format!("{title}\n");
+            if !credit.is_empty() {
+                post.push_str(&format!("\n{credit}\n"));
+            }
+            post.push_str(&format!("{url}\n"));
+            files.push(("post.txt".into(), post.into_bytes()));
+            Ok(files)
+        })();
+        match result {
+            Ok(files) => made.push((lang.clone(), files)),
+            Err(e) => items.push(failed(&key, lang, e.to_string())),
+        }
+    }
+    items.extend(write_made(&opts.out, &key, made));
+    items
+}
+
+/// Writes each language's files into `<out>/<key>/<lang>/` in one folder swap, and reports them.
+fn write_made(out: &Path, key: &str, made: Vec<(String, Files)>) -> Vec<ShareItem> {
+    if made.is_empty() {
+        return Vec::new();
+    }
+    let dest = out.join(key);
     let written = disan_fs::replace_dir(&dest, |dir| {
         let mut n = 0;
         for (lang, files) in &made {
@@ -293,27 +631,21 @@ fn share_one(
         Ok::<u64, PublishError>(n)
     });
     match written {
-        Ok(_) => {
-            for (lang, files) in made {
-                items.push(ShareItem {
-                    id: id.clone(),
-                    lang: lang.clone(),
-                    files: files.iter().map(|(n, _)| format!("{id}/{lang}/{n}")).collect(),
-                    error: None,
-                });
-            }
-        }
-        Err(e) => {
-            for (lang, _) in made {
-                items.push(failed(&id, &lang, format!("cannot write {}: {e}", dest.display())));
-            }
-        }
+        Ok(_) => made
+            .into_iter()
+            .map(|(lang, files)| ShareItem {
+                id: key.to_owned(),
+                lang: lang.clone(),
+                files: files.iter().map(|(n, _)| format!("{key}/{lang}/{n}")).collect(),
+                error: None,
+            })
+            .collect(),
+        Err(e) => made
+            .into_iter()
+            .map(|(lang, _)| failed(key, &lang, format!("cannot write {}: {e}", dest.display())))
+            .collect(),
     }
-    items
 }
-
-/// Files of one language: name and bytes.
-type Files = Vec<(String, Vec<u8>)>;
 
 /// The picture the titled images are cut from.
 fn picture(r: &PublicRecord, folder: &Path) -> Result<RgbImage> {

@@ -300,10 +300,7 @@ pub(crate) fn backdrop(picture: Option<&Path>, w: u32, h: u32) -> std::result::R
 /// Darkens `img` from a third of its height down (to 18 % at the bottom), so white text reads on any picture.
 pub(crate) fn darken(img: &mut RgbImage) {
     let (w, h) = img.dimensions();
-    let start = h as f32 / 3.0;
-    for y in 0..h {
-        let t = ((y as f32 - start) / (h as f32 - start)).clamp(0.0, 1.0);
-        let k = 1.0 - 0.82 * t.powf(0.7);
+    for (y, k) in (0..h).zip(shade_rows(h)) {
         for x in 0..w {
             let p = img.get_pixel_mut(x, y);
             for c in &mut p.0 {
@@ -311,6 +308,17 @@ pub(crate) fn darken(img: &mut RgbImage) {
             }
         }
     }
+}
+
+/// What [`darken`] multiplies each of `h` rows by.
+pub(crate) fn shade_rows(h: u32) -> Vec<f32> {
+    let start = h as f32 / 3.0;
+    (0..h)
+        .map(|y| {
+            let t = ((y as f32 - start) / (h as f32 - start)).clamp(0.0, 1.0);
+            1.0 - 0.82 * t.powf(0.7)
+        })
+        .collect()
 }
 
 /// `pic` cropped about its centre to the shape of `w`×`h` and resampled to that size.

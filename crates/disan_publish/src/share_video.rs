@@ -1,0 +1,496 @@
+//! The videos of `disan share`: panorama pans, a 360° turn, photo zooms, model turntables and tour
+//! walk-throughs, each a fast-start H.264 MP4 at 30 fps (`disan_video`), with the title and subtitle over the
+//! first three seconds and the credit over the last three, and captions timed to the same story.
+//!
+//! Frames are made on one thread and encoded on another, so rendering and encoding overlap.
+
+use std::f64::consts::PI;
+use std::path::Path;
+
+use disan_video::{Cue, Mp4Writer, Overlay, VideoSpec};
+use image::RgbImage;
+
+use crate::site::card::{self, draw_title};
+use crate::{PublishError, Result};
+
+/// The title shows for this long, then fades out over [`FADE`]; the credit fades in as long before the end.
+pub(crate) const TITLE_SECONDS: f64 = 3.0;
+pub(crate) const FADE: f64 = 0.6;
+
+/// The two shapes of a flat video: 16:9 (YouTube, Facebook) and 9:16 (TikTok, Reels, Zalo video).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Wide,
+    Tall,
+}
+
+impl Shape {
+    pub(crate) const BOTH: [Shape; 2] = [Shape::Wide, Shape::Tall];
+
+    pub(crate) fn size(self) -> (u32, u32) {
+        match self {
+            Shape::Wide => (1920, 1080),
+            Shape::Tall => (1080, 1920),
+        }
+    }
+
+    /// `16x9` or `9x16`, for file names.
+    pub(crate) fn tag(self) -> &'static str {
+        match self {
+            Shape::Wide => "16x9",
+            Shape::Tall => "9x16",
+        }
+    }
+
+    /// Horizontal field of view of a panorama pan in this shape (the tall one sees about 86° vertically).
+    fn pan_hfov(self) -> f64 {
+        match self {
+            Shape::Wide => 90.0,
+            Shape::Tall => 55.0,
+        }
+    }
+}
+
+/// What a video says: the title card and the credit.
+#[derive(Clone, Debug)]
+pub(crate) struct Texts {
+    pub title: String,
+    /// Under the title: the credit, or the site's name.
+    pub subtitle: String,
+    pub credit: String,
+    /// A short description for the captions.
+    pub description: Option<String>,
+}
+
+/// Slow at both ends: 0 → 0, 1 → 1.
+pub(crate) fn ease(u: f64) -> f64 {
+    (1.0 - (PI * u.clamp(0.0, 1.0)).cos()) / 2.0
+}
+
+pub(crate) fn frame_count(seconds: f64) -> u64 {
+    (seconds * f64::from(disan_video::FPS)).round() as u64
+}
+
+/// The title and credit overlays of a `w`×`h` video.
+struct Overlays {
+    title: Overlay,
+    credit: Option<Overlay>,
+}
+
+impl Overlays {
+    fn new(w: u32, h: u32, texts: &Texts) -> Self {
+        let shade = card::shade_rows(h);
+        let mut mask = RgbImage::new(w, h);
+        draw_title(&mut mask, &texts.title, &texts.subtitle);
+        let title = Overlay::new(&mask, shade.clone());
+        let credit = (!texts.credit.is_empty()).then(|| {
+            let mut mask = RgbImage::new(w, h);
+            draw_title(&mut mask, "", &texts.credit);
+            // Only the bottom, lightly: the picture stays the subject.
+            let light = shade.iter().map(|k| 1.0 - (1.0 - k) * 0.6).collect();
+            Overlay::new(&mask, light)
+        });
+        Self { title, credit }
+    }
+
+    fn apply(&self, frame: &mut RgbImage, t: f64, seconds: f64) {
+        let title = 1.0 - ((t - TITLE_SECONDS) / FADE).clamp(0.0, 1.0);
+        self.title.apply(frame, title as f32);
+        if let Some(c) = &self.credit {
+            let credit = ((t - (seconds - TITLE_SECONDS - FADE)) / FADE).clamp(0.0, 1.0);
+            c.apply(frame, credit as f32);
+        }
+    }
+}
+
+/// Captions for a video of `seconds`: the title, the description's sentences spread over the middle, the
+/// credit at the end.
+pub(crate) fn cues(texts: &Texts, seconds: f64) -> Vec<Cue> {
+    let mut cues = vec![Cue {
+        start: 0.0,
+        end: TITLE_SECONDS + FADE,
+        text: texts.title.clone(),
+    }];
+    let (from, to) = (TITLE_SECONDS + FADE, seconds - TITLE_SECONDS - FADE);
+    if let Some(d) = texts.description.as_deref().filter(|_| to > from) {
+        let sentences = sentences(d);
+        let total: usize = sentences.iter().map(|s| s.chars().count()).sum::<usize>().max(1);
+        let mut at = from;
+        for s in sentences {
+            let len = (to - from) * s.chars().count() as f64 / total as f64;
+            cues.push(Cue {
+                start: at,
+                end: at + len,
+                text: s,
+            });
+            at += len;
+        }
+    }
+    if !texts.credit.is_empty() {
+        cues.push(Cue {
+            start: (seconds - TITLE_SECONDS - FADE).max(TITLE_SECONDS + FADE),
+            end: seconds,
+            text: texts.credit.clone(),
+        });
+    }
+    cues
+}
+
+/// `text` split after `.`, `!`, `?` and their CJK forms, each piece trimmed.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in text.chars() {
+        cur.push(c);
+        if matches!(c, '.' | '!' | '?' | '。' | '！' | '？') {
+            let s = cur.trim().to_owned();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            cur.clear();
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_owned());
+    }
+    out
+}
+
+/// Encodes a video of `seconds` whose frame at time `t` is `frame(t)`, with the overlays of `texts` when
+/// given. Frames are made on a second thread while this one encodes.
+pub(crate) fn encode(
+    what: &str,
+    spec: VideoSpec,
+    seconds: f64,
+    texts: Option<&Texts>,
+    frame: &(dyn Fn(f64) -> Result<RgbImage> + Sync),
+) -> Result<Vec<u8>> {
+    let err = |e: disan_video::VideoError| PublishError::Encode {
+        what: what.to_owned(),
+        reason: e.to_string(),
+    };
+    let overlays = texts.map(|t| Overlays::new(spec.width, spec.height, t));
+    let n = frame_count(seconds);
+    let mut writer = Mp4Writer::new(spec).map_err(err)?;
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RgbImage>>(4);
+        let overlays = &overlays;
+        scope.spawn(move || {
+            for i in 0..n {
+                let t = i as f64 / f64::from(disan_video::FPS);
+                let made = frame(t).map(|mut img| {
+                    if let Some(o) = overlays {
+                        o.apply(&mut img, t, seconds);
+                    }
+                    img
+                });
+                let stop = made.is_err();
+                if tx.send(made).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        for made in rx {
+            writer.push(&made?).map_err(err)?;
+        }
+        Ok(())
+    })?;
+    writer.finish().map_err(err)
+}
+
+/// The six faces of a panorama's pyramid as dense as a view `width` pixels wide over `hfov` degrees needs (the
+/// level `disan render` draws the same view from).
+pub(crate) fn faces_for(asset: &str, folder: &Path, config: &str, width: u32, hfov: f64) -> Result<[RgbImage; 6]> {
+    let pyramid = crate::tour::pyramid_in(folder, config)?;
+    let focal = f64::from(width) / 2.0 / (hfov / 2.0).to_radians().tan();
+    crate::tour::marzipano::cube_faces(asset, &pyramid, (2.0 * focal * 0.999).ceil() as u32)
+}
+
+/// Where a pan looks at `u` (0 → 1): from 40° left of `yaw` to 40° right of it, eased.
+pub(crate) fn pan_yaw(yaw: f64, u: f64) -> f64 {
+    yaw - 40.0 + 80.0 * ease(u)
+}
+
+/// A panorama pan: the view turning 80° about `yaw` over `seconds`, rendered from the pyramid.
+pub(crate) fn pano_pan(
+    what: &str,
+    asset: &str,
+    folder: &Path,
+    config: &str,
+    shape: Shape,
+    (yaw, pitch): (f64, f64),
+    seconds: f64,
+    texts: &Texts,
+) -> Result<Vec<u8>> {
+    let (w, h) = shape.size();
+    let hfov = shape.pan_hfov();
+    let faces = faces_for(asset, folder, config, w, hfov)?;
+    encode(what, VideoSpec::flat(w, h), seconds, Some(texts), &|t| {
+        let yaw = pan_yaw(yaw, t / seconds);
+        Ok(disan_tiles::render_cube_view(&faces, yaw, pitch, hfov, w, h))
+    })
+}
+
+/// The degrees a 360° video turns over its length.
+pub(crate) const TURN_360: f64 = 90.0;
+
+/// A YouTube 360° video: the whole sphere (3840×1920) turning [`TURN_360`]° over `seconds`.
+pub(crate) fn pano_360_video(what: &str, asset: &str, folder: &Path, config: &str, seconds: f64) -> Result<Vec<u8>> {
+    const WIDTH: u32 = 3840;
+    // Faces as dense as the equirectangular image at the equator (a quarter of its width per face).
+    let faces = faces_for(asset, folder, config, WIDTH / 4, 90.0)?;
+    let equi = disan_tiles::render_cube_equirect(&faces, WIDTH);
+    let spec = VideoSpec {
+        // 0.08 bit per pixel and frame: 18 Mbit/s, inside YouTube's range for 4K uploads.
+        bitrate: 18_000_000,
+        ..VideoSpec::spherical(WIDTH)
+    };
+    encode(what, spec, seconds, None, &|t| {
+        let shift = TURN_360 * ease(t / seconds) / 360.0 * f64::from(WIDTH);
+        Ok(turn(&equi, shift))
+    })
+}
+
+/// `equi` turned by `shift` pixels to the left (wrapping round), linearly between two columns.
+pub(crate) fn turn(equi: &RgbImage, shift: f64) -> RgbImage {
+    let (w, h) = equi.dimensions();
+    let whole = shift.floor();
+    let frac = ((shift - whole) * 256.0).round() as u32;
+    let base = (whole as i64).rem_euclid(i64::from(w)) as u32;
+    let src = equi.as_raw();
+    let mut out = RgbImage::new(w, h);
+    use rayon::prelude::*;
+    out.as_mut()
+        .par_chunks_mut(3 * w as usize)
+        .enumerate()
+        .for_each(|(y, row)| {
+            let line = &src[y * 3 * w as usize..(y + 1) * 3 * w as usize];
+            for x in 0..w {
+                let a = ((x + base) % w) as usize * 3;
+                let b = ((x + base + 1) % w) as usize * 3;
+                for c in 0..3 {
+                    let v = u32::from(line[a + c]) * (256 - frac) + u32::from(line[b + c]) * frac;
+                    row[x as usize * 3 + c] = ((v + 128) >> 8) as u8;
+                }
+            }
+        });
+    out
+}
+
+/// How far a photo zoom goes: the last frame shows 1/2.5 of the first one's width.
+pub(crate) const ZOOM: f64 = 2.5;
+
+/// A region of a picture, in its pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// The crop of a `pw`×`ph` picture shown at `u` (0 → 1) of a zoom into `focus` (fractions of the picture: x,
+/// y of the centre): from the whole picture cut to the video's shape to a [`ZOOM`] times closer view, its
+/// centre moving from the picture's centre to the focus, kept inside the picture.
+pub(crate) fn zoom_rect(pw: f64, ph: f64, (vw, vh): (u32, u32), focus: (f64, f64), u: f64) -> Rect {
+    let aspect = f64::from(vw) / f64::from(vh);
+    let (w0, h0) = if pw / ph > aspect { (ph * aspect, ph) } else { (pw, pw / aspect) };
+    let e = ease(u);
+    let scale = ZOOM.powf(e); // even speed on a log scale
+    let (w, h) = (w0 / scale, h0 / scale);
+    let (cx, cy) = (
+        pw / 2.0 + (focus.0 * pw - pw / 2.0) * e,
+        ph / 2.0 + (focus.1 * ph - ph / 2.0) * e,
+    );
+    Rect {
+        x: (cx - w / 2.0).clamp(0.0, pw - w),
+        y: (cy - h / 2.0).clamp(0.0, ph - h),
+        w,
+        h,
+    }
+}
+
+/// A photo zoom: `picture` (the photo, or as much of it as the zoom's last frame needs to be sharp) and the
+/// photo's full size, zoomed into `focus` over `seconds`.
+pub(crate) fn photo_zoom(
+    what: &str,
+    picture: &RgbImage,
+    focus: (f64, f64),
+    shape: Shape,
+    seconds: f64,
+    texts: &Texts,
+) -> Result<Vec<u8>> {
+    let (vw, vh) = shape.size();
+    let (pw, ph) = (f64::from(picture.width()), f64::from(picture.height()));
+    encode(what, VideoSpec::flat(vw, vh), seconds, Some(texts), &|t| {
+        let r = zoom_rect(pw, ph, (vw, vh), focus, t / seconds);
+        Ok(disan_imaging::resize_rgb_region(picture, (r.x, r.y, r.w, r.h), vw, vh))
+    })
+}
+
+/// Draws a model from any side: what the command line gives `disan share` for turntables (`disan_render`
+/// on the GPU, or Mesa's lavapipe). `disan_publish` must not depend on the renderer itself.
+pub trait ModelRenderer: Sync {
+    /// The model at `glb` drawn at `width`×`height` from each `(yaw, pitch)` (degrees), in order, each frame
+    /// handed to `frame` as it is drawn.
+    fn render(
+        &self,
+        glb: &Path,
+        views: &[(f32, f32)],
+        width: u32,
+        height: u32,
+        frame: &mut dyn FnMut(RgbImage) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String>;
+}
+
+/// Where a turntable looks at `u` (0 → 1): one full, even turn from the model view's default side, 20° above.
+pub(crate) fn turntable_view(u: f64) -> (f32, f32) {
+    ((30.0 + 360.0 * u) as f32, 20.0)
+}
+
+/// A turntable: the model turning once over `seconds`, drawn by `renderer`.
+pub(crate) fn turntable(
+    what: &str,
+    renderer: &dyn ModelRenderer,
+    glb: &Path,
+    shape: Shape,
+    seconds: f64,
+    texts: &Texts,
+) -> Result<Vec<u8>> {
+    let (w, h) = shape.size();
+    let n = frame_count(seconds);
+    let views: Vec<(f32, f32)> = (0..n).map(|i| turntable_view(i as f64 / n as f64)).collect();
+    let err = |e: disan_video::VideoError| PublishError::Encode {
+        what: what.to_owned(),
+        reason: e.to_string(),
+    };
+    let overlays = Overlays::new(w, h, texts);
+    let mut writer = Mp4Writer::new(VideoSpec::flat(w, h)).map_err(err)?;
+    let mut i = 0u64;
+    renderer
+        .render(glb, &views, w, h, &mut |mut img| {
+            let t = i as f64 / f64::from(disan_video::FPS);
+            overlays.apply(&mut img, t, seconds);
+            i += 1;
+            writer.push(&img).map_err(|e| e.to_string())
+        })
+        .map_err(|reason| PublishError::Encode {
+            what: what.to_owned(),
+            reason,
+        })?;
+    writer.finish().map_err(err)
+}
+
+/// One scene of a walk-through: its faces, where it starts looking and where it turns to (its link to the
+/// next scene).
+pub(crate) struct WalkScene {
+    pub faces: [RgbImage; 6],
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+}
+
+/// Seconds per scene of a walk-through, and of the cross-fade into the next.
+pub(crate) const SCENE_SECONDS: f64 = 5.0;
+pub(crate) const CROSS_FADE: f64 = 1.0;
+
+pub(crate) fn walk_seconds(scenes: usize) -> f64 {
+    SCENE_SECONDS * scenes as f64
+}
+
+/// The view of scene `i` at `s` seconds into it: turning from its start view to its link, eased.
+fn walk_view(scene: &WalkScene, s: f64) -> (f64, f64) {
+    let e = ease(s / (SCENE_SECONDS - CROSS_FADE));
+    let mut dy = (scene.to.0 - scene.from.0).rem_euclid(360.0);
+    if dy > 180.0 {
+        dy -= 360.0;
+    }
+    (scene.from.0 + dy * e, scene.from.1 + (scene.to.1 - scene.from.1) * e)
+}
+
+/// A tour walk-through: each scene turned towards its link to the next, cross-faded into it.
+pub(crate) fn walk(what: &str, scenes: &[&WalkScene], shape: Shape, texts: &Texts) -> Result<Vec<u8>> {
+    let (w, h) = shape.size();
+    let hfov = shape.pan_hfov();
+    let seconds = walk_seconds(scenes.len());
+    encode(what, VideoSpec::flat(w, h), seconds, Some(texts), &|t| {
+        let i = ((t / SCENE_SECONDS) as usize).min(scenes.len() - 1);
+        let s = t - i as f64 * SCENE_SECONDS;
+        let (yaw, pitch) = walk_view(scenes[i], s);
+        let mut img = disan_tiles::render_cube_view(&scenes[i].faces, yaw, pitch, hfov, w, h);
+        let fade_at = SCENE_SECONDS - CROSS_FADE;
+        if s > fade_at && i + 1 < scenes.len() {
+            let next = scenes[i + 1];
+            let (y2, p2) = walk_view(next, 0.0);
+            let other = disan_tiles::render_cube_view(&next.faces, y2, p2, hfov, w, h);
+            let a = ((s - fade_at) / CROSS_FADE).clamp(0.0, 1.0) as f32;
+            for (p, q) in img.as_mut().iter_mut().zip(other.as_raw()) {
+                *p = (f32::from(*p) * (1.0 - a) + f32::from(*q) * a).round() as u8;
+            }
+        }
+        Ok(img)
+    })
+}
+
+/// Faces of a scene for a walk in `shape`.
+pub(crate) fn walk_faces(asset: &str, folder: &Path, config: &str) -> Result<[RgbImage; 6]> {
+    let (w, _) = Shape::Wide.size();
+    faces_for(asset, folder, config, w, Shape::Wide.pan_hfov())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn easing_and_pans_start_and_end_where_they_should() {
+        assert_eq!(ease(0.0), 0.0);
+        assert!((ease(1.0) - 1.0).abs() < 1e-12);
+        assert!((ease(0.5) - 0.5).abs() < 1e-12);
+        assert_eq!(pan_yaw(10.0, 0.0), -30.0);
+        assert!((pan_yaw(10.0, 1.0) - 50.0).abs() < 1e-9);
+        assert_eq!(frame_count(20.0), 600);
+    }
+
+    #[test]
+    fn zooms_stay_inside_the_picture_and_reach_the_focus() {
+        let (pw, ph) = (4000.0, 3000.0);
+        let first = zoom_rect(pw, ph, (1920, 1080), (0.9, 0.1), 0.0);
+        assert_eq!((first.x, first.w), (0.0, 4000.0));
+        assert!((first.h - 2250.0).abs() < 1e-9);
+        let last = zoom_rect(pw, ph, (1920, 1080), (0.9, 0.1), 1.0);
+        assert!((last.w - 1600.0).abs() < 1e-6, "{last:?}");
+        // The focus is near the corner: the view stops at the picture's edge.
+        assert!((last.x + last.w - pw).abs() < 1e-6 && last.y == 0.0, "{last:?}");
+        let tall = zoom_rect(pw, ph, (1080, 1920), (0.5, 0.5), 0.0);
+        assert!((tall.w - 3000.0 * 1080.0 / 1920.0).abs() < 1e-6 && tall.h == 3000.0);
+    }
+
+    #[test]
+    fn a_turn_wraps_round_the_sphere() {
+        let mut equi = RgbImage::new(4, 1);
+        for x in 0..4 {
+            equi.put_pixel(x, 0, image::Rgb([x as u8 * 10; 3]));
+        }
+        assert_eq!(turn(&equi, 1.0).as_raw()[..3], [10, 10, 10]);
+        assert_eq!(turn(&equi, 3.0).as_raw()[3..6], [0, 0, 0]);
+        assert_eq!(turn(&equi, 0.5).as_raw()[..3], [5, 5, 5]);
+        assert_eq!(turn(&equi, -1.0).as_raw()[..3], [30, 30, 30]);
+    }
+
+    #[test]
+    fn captions_follow_the_video() {
+        let texts = Texts {
+            title: "Vịnh Hạ Long".into(),
+            subtitle: String::new(),
+            credit: "Ảnh: Trung tâm".into(),
+            description: Some("Một. Hai ba bốn năm.".into()),
+        };
+        let cues = cues(&texts, 20.0);
+        let texts: Vec<&str> = cues.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["Vịnh Hạ Long", "Một.", "Hai ba bốn năm.", "Ảnh: Trung tâm"]);
+        assert_eq!(cues[3].end, 20.0);
+        for pair in cues.windows(2) {
+            assert!(pair[0].end <= pair[1].start + 1e-9, "{pair:?}");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! A title or a credit laid over moving frames: a coverage mask of the text (drawn once) and a shade per
+//! row that darkens the picture under it, both faded in and out with one strength.
+
+use image::RgbImage;
+use rayon::prelude::*;
+
+pub struct Overlay {
+    width: u32,
+    height: u32,
+    /// Text coverage, 0–255, row by row.
+    mask: Vec<u8>,
+    /// What each row is multiplied by at full strength (1 keeps it, 0 blacks it out).
+    shade: Vec<f32>,
+}
+
+impl Overlay {
+    /// `mask`: white text drawn on black at the frame's size (its red channel is the coverage); `shade`: one
+    /// factor per row.
+    pub fn new(mask: &RgbImage, shade: Vec<f32>) -> Self {
+        assert_eq!(shade.len(), mask.height() as usize, "one shade per row");
+        Self {
+            width: mask.width(),
+            height: mask.height(),
+            mask: mask.pixels().map(|p| p.0[0]).collect(),
+            shade,
+        }
+    }
+
+    /// Lays the overlay over `frame` at `strength` (0 leaves it as it is, 1 is the full overlay).
+    pub fn apply(&self, frame: &mut RgbImage, strength: f32) {
+        let s = strength.clamp(0.0, 1.0);
+        if s == 0.0 || frame.dimensions() != (self.width, self.height) {
+            return;
+        }
+        let w = self.width as usize;
+        frame
+            .as_mut()
+            .par_chunks_mut(3 * w)
+            .zip(self.mask.par_chunks(w))
+            .zip(self.shade.par_iter())
+            .for_each(|((row, mask), &shade)| {
+                let k = 1.0 - s * (1.0 - shade);
+                for (p, &m) in row.chunks_exact_mut(3).zip(mask) {
+                    let a = s * f32::from(m) / 255.0;
+                    for c in p {
+                        let dark = f32::from(*c) * k;
+                        *c = (dark + (255.0 - dark) * a).round() as u8;
+                    }
+                }
+            });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strength_fades_the_shade_and_the_text() {
+        let mut mask = RgbImage::new(2, 2);
+        mask.put_pixel(0, 1, image::Rgb([255, 255, 255]));
+        let o = Overlay::new(&mask, vec![1.0, 0.5]);
+        let base = RgbImage::from_pixel(2, 2, image::Rgb([100, 100, 100]));
+        let mut f = base.clone();
+        o.apply(&mut f, 0.0);
+        assert_eq!(f, base);
+        o.apply(&mut f, 1.0);
+        assert_eq!(f.get_pixel(0, 0).0, [100; 3]); // unshaded row, no text
+        assert_eq!(f.get_pixel(1, 1).0, [50; 3]); // shaded row
+        assert_eq!(f.get_pixel(0, 1).0, [255; 3]); // text
+        let mut half = base.clone();
+        o.apply(&mut half, 0.5);
+        assert_eq!(half.get_pixel(1, 1).0, [75; 3]);
+    }
+}
