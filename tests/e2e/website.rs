@@ -732,7 +732,15 @@ fn share_makes_posts_of_published_assets_and_reports_the_rest() {
         );
         (o.status.code(), serde_json::from_slice::<Value>(&o.stdout).unwrap())
     };
-    let (code, report) = run_share(&[PANO, HA_LONG_PHOTO, MODEL, DRAFT, "ffffffff"]);
+    let (code, report) = run_share(&[
+        PANO,
+        HA_LONG_PHOTO,
+        MODEL,
+        DRAFT,
+        "ffffffff",
+        "--formats",
+        "link,square,portrait,pano360",
+    ]);
     assert_eq!(code, Some(2), "some items failed: {report}");
     let items = report["items"].as_array().unwrap();
     let error = |id: &str, lang: &str| {
@@ -839,6 +847,205 @@ fn share_makes_posts_of_published_assets_and_reports_the_rest() {
         assert_eq!(files.len(), 2, "{item}");
         assert!(out_site.join(files[0].as_str().unwrap()).is_file(), "{item}");
     }
+}
+
+/// ffprobe's view of a video's stream.
+fn probe(path: &Path) -> Value {
+    let o = ok(run(Command::new("ffprobe")
+        .args(["-v", "error", "-print_format", "json", "-show_streams", "-show_format"])
+        .arg(path)));
+    serde_json::from_str(&o).unwrap()
+}
+
+/// Frame `n` of a video, decoded by ffmpeg.
+fn frame_of(video: &Path, n: u32, png: &Path) -> image::RgbImage {
+    ok(run(Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(video)
+        .args(["-vf", &format!("select=eq(n\\,{n})"), "-frames:v", "1"])
+        .arg(png)));
+    open_image(png).unwrap().to_rgb8()
+}
+
+/// The top-level boxes of an MP4, in order.
+fn top_boxes(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at + 8 <= bytes.len() {
+        let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        out.push(String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned());
+        assert!(size >= 8, "box size {size} at {at}");
+        at += size;
+    }
+    out
+}
+
+/// `disan share`'s videos (issue 23): pans, a 360° video, a photo zoom, a turntable and a tour's walk-through,
+/// read back by ffprobe, ffmpeg and exiftool; a frame from the middle of a pan matches `disan render`.
+#[test]
+fn share_makes_videos_the_platforms_accept() {
+    let f = fixture();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("videos");
+    let o = run(disan(&f.collection)
+        .args([
+            "share",
+            PANO,
+            HA_LONG_PHOTO,
+            MODEL,
+            DRAFT,
+            "--tour",
+            "demo-tour",
+            "--tour",
+            "no-such-tour",
+        ])
+        .args(["--lang", "vi", "--seconds", "4", "--json", "--out"])
+        .arg(&out)
+        .args(["--formats", "pan,video360,zoom,turntable,walk,captions"]));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("OpenH264"), "{stderr}");
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(o.status.code(), Some(2), "{report}");
+    assert_eq!(
+        (report["made"].as_u64(), report["failed"].as_u64()),
+        (Some(4), Some(2)),
+        "{report}"
+    );
+    let vi = |key: &str| out.join(key).join("vi");
+    let expected: [(&Path, &str, (u64, u64), f64); 9] = [
+        (&vi(PANO), "pan-16x9.mp4", (1920, 1080), 4.0),
+        (&vi(PANO), "pan-9x16.mp4", (1080, 1920), 4.0),
+        (&vi(PANO), "pano-360.mp4", (3840, 1920), 4.0),
+        (&vi(HA_LONG_PHOTO), "zoom-16x9.mp4", (1920, 1080), 4.0),
+        (&vi(HA_LONG_PHOTO), "zoom-9x16.mp4", (1080, 1920), 4.0),
+        (&vi(MODEL), "turntable-16x9.mp4", (1920, 1080), 4.0),
+        (&vi(MODEL), "turntable-9x16.mp4", (1080, 1920), 4.0),
+        (&vi("tour-demo-tour"), "walk-16x9.mp4", (1920, 1080), 10.0),
+        (&vi("tour-demo-tour"), "walk-9x16.mp4", (1080, 1920), 10.0),
+    ];
+    for (dir, name, (w, h), seconds) in expected {
+        let path = dir.join(name);
+        let p = probe(&path);
+        let s = &p["streams"][0];
+        assert_eq!(p["streams"].as_array().unwrap().len(), 1, "{name}: {p}");
+        assert_eq!(s["codec_name"], "h264", "{name}: {s}");
+        assert!(s["profile"] == "High" || s["profile"] == "Main", "{name}: {s}");
+        assert_eq!(s["pix_fmt"], "yuv420p", "{name}: {s}");
+        assert_eq!(
+            (s["width"].as_u64(), s["height"].as_u64()),
+            (Some(w), Some(h)),
+            "{name}"
+        );
+        assert_eq!(
+            (s["r_frame_rate"].as_str(), s["avg_frame_rate"].as_str()),
+            (Some("30/1"), Some("30/1")),
+            "{name}: {s}"
+        );
+        assert_eq!(
+            s["nb_frames"].as_str().unwrap().parse::<f64>().unwrap(),
+            seconds * 30.0,
+            "{name}: {s}"
+        );
+        let duration: f64 = p["format"]["duration"].as_str().unwrap().parse().unwrap();
+        assert!((duration - seconds).abs() < 0.05, "{name}: {duration}");
+        assert_eq!(s["color_space"], "bt709", "{name}: {s}");
+        // Fast start: the index before the samples.
+        let boxes = top_boxes(&std::fs::read(&path).unwrap());
+        let (moov, mdat) = (
+            boxes.iter().position(|b| b == "moov"),
+            boxes.iter().position(|b| b == "mdat"),
+        );
+        assert!(moov.unwrap() < mdat.unwrap(), "{name}: {boxes:?}");
+        // Every frame decodes.
+        ok(run(Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&path)
+            .args(["-f", "null", "-"])));
+    }
+    // The 360° video carries the spherical metadata, as ffprobe and exiftool read it.
+    let pano_video = vi(PANO).join("pano-360.mp4");
+    let side = probe(&pano_video)["streams"][0]["side_data_list"].to_string();
+    assert!(
+        side.contains("Spherical Mapping") && side.contains("equirectangular"),
+        "{side}"
+    );
+    let tags = ok(run(Command::new("exiftool").args(["-json", "-G"]).arg(&pano_video)));
+    let tags: Value = serde_json::from_str(&tags).unwrap();
+    let t = &tags[0];
+    assert_eq!(t["XMP:ProjectionType"], "equirectangular", "{t}");
+    assert_eq!(t["QuickTime:Stereoscopic3D"], "Monoscopic", "{t}");
+    assert_eq!(t["QuickTime:MetadataSource"], "Disan", "{t}");
+    // The middle of the 16:9 pan (frame 60 of 120 looks at yaw 0) is `disan render`'s view; the same view
+    // 40° on is the control. The top third only: the title lies over the bottom.
+    let frame = frame_of(&vi(PANO).join("pan-16x9.mp4"), 60, &work.path().join("mid.png"));
+    let render = |yaw: &str| {
+        let png = work.path().join(format!("render{yaw}.png"));
+        ok(run(disan(&f.collection)
+            .args([
+                "render",
+                PANO,
+                "--yaw",
+                yaw,
+                "--pitch",
+                "0",
+                "--hfov",
+                "90",
+                "--size",
+                "1920x1080",
+                "--out",
+            ])
+            .arg(&png)));
+        open_image(&png).unwrap().to_rgb8()
+    };
+    let top = |img: &image::RgbImage| image::imageops::crop_imm(img, 0, 0, 1920, 360).to_image();
+    let (d, control) = (
+        mean_abs_diff(&top(&frame), &top(&render("0"))),
+        mean_abs_diff(&top(&frame), &top(&render("40"))),
+    );
+    eprintln!("share: the pan's middle frame {d:.2} from disan render, {control:.2} from the view 40° on");
+    assert!(d < 3.0 && d * 4.0 < control, "{d:.2} vs {control:.2}");
+    // The title card (frame 30: the title at full strength) against its reference: the bottom-left text area.
+    let card = frame_of(&vi(PANO).join("pan-16x9.mp4"), 30, &work.path().join("card.png"));
+    let text = image::imageops::crop_imm(&card, 0, 780, 1200, 300).to_image();
+    let reference = repo().join("tests/web/reference/share-title-card-vi.jpg");
+    if std::env::var_os("DISAN_UPDATE_REFERENCES").is_some() {
+        std::fs::write(&reference, disan_imaging::encode_jpeg(&text, 85).unwrap()).unwrap();
+    }
+    let then = open_image(&reference).unwrap().to_rgb8();
+    let d = mean_abs_diff(&text, &then);
+    let blank = mean_abs_diff(&image::imageops::crop_imm(&card, 0, 0, 1200, 300).to_image(), &then);
+    eprintln!("share: title card {d:.2} from its reference, the card's top {blank:.2}");
+    assert!(d < 4.0 && d * 3.0 < blank, "{d:.2} vs {blank:.2}");
+    // Captions in both formats, in the asset's language.
+    let srt = std::fs::read_to_string(vi(PANO).join("captions.srt")).unwrap();
+    let vtt = std::fs::read_to_string(vi(PANO).join("captions.vtt")).unwrap();
+    assert!(srt.starts_with("1\n00:00:00,000 --> "), "{srt}");
+    assert!(vtt.starts_with("WEBVTT\n\n00:00:00.000 --> "), "{vtt}");
+    assert!(srt.contains("Ảnh toàn cảnh") && vtt.contains("Ảnh toàn cảnh"), "{srt}");
+    let walk = std::fs::read_to_string(vi("tour-demo-tour").join("captions.vtt")).unwrap();
+    assert!(walk.lines().filter(|l| l.contains(" --> ")).count() >= 3, "{walk}");
+    // The draft and the unknown tour are reported; nothing of them is written.
+    let errors: Vec<String> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["error"].as_str().map(str::to_owned))
+        .collect();
+    assert!(errors.iter().any(|e| e.contains("not published")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("no-such-tour")), "{errors:?}");
+    let mut top_dirs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    top_dirs.sort();
+    let mut want = vec![
+        PANO.to_owned(),
+        HA_LONG_PHOTO.to_owned(),
+        MODEL.to_owned(),
+        "tour-demo-tour".to_owned(),
+    ];
+    want.sort();
+    assert_eq!(top_dirs, want);
 }
 
 /// Every file of a site with its bytes' hash and its inode's change time.

@@ -61,8 +61,9 @@ impl disan_publish::ModelRenderer for Renderer {
             disan_model::Limits::default(),
         );
         let scene = scene.ok_or_else(|| format!("{}: {}", glb.display(), report.error_summary()))?;
-        let gpu = disan_render::Gpu::shared()
-            .map_err(|e| format!("no renderer for the turntable (a Vulkan device or Mesa's lavapipe is needed): {e}"))?;
+        let gpu = disan_render::Gpu::shared().map_err(|e| {
+            format!("no renderer for the turntable (a Vulkan device or Mesa's lavapipe is needed): {e}")
+        })?;
         let prepared = disan_render::prepare_scene(&gpu, &scene).map_err(|e| e.to_string())?;
         for &(yaw, pitch) in views {
             let view = disan_render::View {

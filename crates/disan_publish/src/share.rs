@@ -376,7 +376,8 @@ fn make_videos(
         if formats.contains(&ShareFormat::Pan) {
             for shape in Shape::BOTH {
                 let name = format!("pan-{}.mp4", shape.tag());
-                let video = share_video::pano_pan(&what(&name), &id, folder, &p.config, shape, (0.0, 0.0), seconds, texts)?;
+                let video =
+                    share_video::pano_pan(&what(&name), &id, folder, &p.config, shape, (0.0, 0.0), seconds, texts)?;
                 files.push((name, video));
             }
         }
@@ -501,17 +502,34 @@ fn share_tour(
     let mut scenes = Vec::new();
     for (i, sc) in tour.scenes.iter().enumerate() {
         let Some(r) = records.iter().find(|r| r.manifest.id.to_string() == sc.asset) else {
-            return vec![failed(&key, "", format!("tour {tour_id}: scene {} ({}) is not in the collection", i + 1, sc.asset))];
+            return vec![failed(
+                &key,
+                "",
+                format!(
+                    "tour {tour_id}: scene {} ({}) is not in the collection",
+                    i + 1,
+                    sc.asset
+                ),
+            )];
         };
         if r.state != "published" {
             return vec![failed(
                 &key,
                 "",
-                format!("tour {tour_id}: scene {} ({}) is {}, not published", i + 1, sc.asset, r.state),
+                format!(
+                    "tour {tour_id}: scene {} ({}) is {}, not published",
+                    i + 1,
+                    sc.asset,
+                    r.state
+                ),
             )];
         }
         let Some(p) = &r.manifest.pano_tiles else {
-            return vec![failed(&key, "", format!("tour {tour_id}: scene {} ({}) has no panorama tiles", i + 1, sc.asset))];
+            return vec![failed(
+                &key,
+                "",
+                format!("tour {tour_id}: scene {} ({}) has no panorama tiles", i + 1, sc.asset),
+            )];
         };
         let folder = catalog.collection_dir().join(disan_catalog::ASSETS_DIR).join(&sc.asset);
         let faces = match share_video::walk_faces(&sc.asset, &folder, &p.config) {
@@ -526,7 +544,9 @@ fn share_tour(
             .find(|l| Some(l.target.as_str()) == next)
             .or_else(|| sc.links.first());
         let from = (sc.view.yaw, sc.view.pitch);
-        let to = link.map_or((sc.view.yaw + 60.0, sc.view.pitch), |l| (l.yaw, l.pitch.clamp(-30.0, 30.0)));
+        let to = link.map_or((sc.view.yaw + 60.0, sc.view.pitch), |l| {
+            (l.yaw, l.pitch.clamp(-30.0, 30.0))
+        });
         scenes.push((r, WalkScene { faces, from, to }));
     }
     let mut items = Vec::new();
@@ -569,7 +589,10 @@ fn share_tour(
             if formats.contains(&ShareFormat::Walk) {
                 for shape in Shape::BOTH {
                     let name = format!("walk-{}.mp4", shape.tag());
-                    files.push((name.clone(), share_video::walk(&format!("{key}/{lang}/{name}"), &walk_scenes, shape, &texts)?));
+                    files.push((
+                        name.clone(),
+                        share_video::walk(&format!("{key}/{lang}/{name}"), &walk_scenes, shape, &texts)?,
+                    ));
                 }
                 if formats.contains(&ShareFormat::Captions) {
                     // The tour's title, then each scene's title while it shows, then the credit.

@@ -78,17 +78,25 @@ struct Overlays {
 }
 
 impl Overlays {
+    /// In a tall video the text sits above the bottom 28 %, which TikTok, Reels and Zalo cover with their
+    /// own captions and buttons.
     fn new(w: u32, h: u32, texts: &Texts) -> Self {
-        let shade = card::shade_rows(h);
-        let mut mask = RgbImage::new(w, h);
-        draw_title(&mut mask, &texts.title, &texts.subtitle);
-        let title = Overlay::new(&mask, shade.clone());
-        let credit = (!texts.credit.is_empty()).then(|| {
+        let text_h = if h > w { h * 72 / 100 } else { h };
+        let mut shade = card::shade_rows(text_h);
+        let last = shade.last().copied().unwrap_or(1.0);
+        shade.resize(h as usize, last);
+        let mask_of = |title: &str, subtitle: &str| {
+            let mut text = RgbImage::new(w, text_h);
+            draw_title(&mut text, title, subtitle);
             let mut mask = RgbImage::new(w, h);
-            draw_title(&mut mask, "", &texts.credit);
+            image::imageops::replace(&mut mask, &text, 0, 0);
+            mask
+        };
+        let title = Overlay::new(&mask_of(&texts.title, &texts.subtitle), shade.clone());
+        let credit = (!texts.credit.is_empty()).then(|| {
             // Only the bottom, lightly: the picture stays the subject.
             let light = shade.iter().map(|k| 1.0 - (1.0 - k) * 0.6).collect();
-            Overlay::new(&mask, light)
+            Overlay::new(&mask_of("", &texts.credit), light)
         });
         Self { title, credit }
     }
@@ -97,7 +105,8 @@ impl Overlays {
         let title = 1.0 - ((t - TITLE_SECONDS) / FADE).clamp(0.0, 1.0);
         self.title.apply(frame, title as f32);
         if let Some(c) = &self.credit {
-            let credit = ((t - (seconds - TITLE_SECONDS - FADE)) / FADE).clamp(0.0, 1.0);
+            let from = (seconds - TITLE_SECONDS - FADE).max(TITLE_SECONDS + FADE);
+            let credit = ((t - from) / FADE).clamp(0.0, 1.0);
             c.apply(frame, credit as f32);
         }
     }
@@ -212,6 +221,7 @@ pub(crate) fn pan_yaw(yaw: f64, u: f64) -> f64 {
 }
 
 /// A panorama pan: the view turning 80° about `yaw` over `seconds`, rendered from the pyramid.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn pano_pan(
     what: &str,
     asset: &str,
@@ -240,41 +250,10 @@ pub(crate) fn pano_360_video(what: &str, asset: &str, folder: &Path, config: &st
     // Faces as dense as the equirectangular image at the equator (a quarter of its width per face).
     let faces = faces_for(asset, folder, config, WIDTH / 4, 90.0)?;
     let equi = disan_tiles::render_cube_equirect(&faces, WIDTH);
-    let spec = VideoSpec {
-        // 0.08 bit per pixel and frame: 18 Mbit/s, inside YouTube's range for 4K uploads.
-        bitrate: 18_000_000,
-        ..VideoSpec::spherical(WIDTH)
-    };
-    encode(what, spec, seconds, None, &|t| {
+    encode(what, VideoSpec::spherical(WIDTH), seconds, None, &|t| {
         let shift = TURN_360 * ease(t / seconds) / 360.0 * f64::from(WIDTH);
-        Ok(turn(&equi, shift))
+        Ok(disan_tiles::turn_equirect(&equi, shift))
     })
-}
-
-/// `equi` turned by `shift` pixels to the left (wrapping round), linearly between two columns.
-pub(crate) fn turn(equi: &RgbImage, shift: f64) -> RgbImage {
-    let (w, h) = equi.dimensions();
-    let whole = shift.floor();
-    let frac = ((shift - whole) * 256.0).round() as u32;
-    let base = (whole as i64).rem_euclid(i64::from(w)) as u32;
-    let src = equi.as_raw();
-    let mut out = RgbImage::new(w, h);
-    use rayon::prelude::*;
-    out.as_mut()
-        .par_chunks_mut(3 * w as usize)
-        .enumerate()
-        .for_each(|(y, row)| {
-            let line = &src[y * 3 * w as usize..(y + 1) * 3 * w as usize];
-            for x in 0..w {
-                let a = ((x + base) % w) as usize * 3;
-                let b = ((x + base + 1) % w) as usize * 3;
-                for c in 0..3 {
-                    let v = u32::from(line[a + c]) * (256 - frac) + u32::from(line[b + c]) * frac;
-                    row[x as usize * 3 + c] = ((v + 128) >> 8) as u8;
-                }
-            }
-        });
-    out
 }
 
 /// How far a photo zoom goes: the last frame shows 1/2.5 of the first one's width.
@@ -294,7 +273,11 @@ pub(crate) struct Rect {
 /// centre moving from the picture's centre to the focus, kept inside the picture.
 pub(crate) fn zoom_rect(pw: f64, ph: f64, (vw, vh): (u32, u32), focus: (f64, f64), u: f64) -> Rect {
     let aspect = f64::from(vw) / f64::from(vh);
-    let (w0, h0) = if pw / ph > aspect { (ph * aspect, ph) } else { (pw, pw / aspect) };
+    let (w0, h0) = if pw / ph > aspect {
+        (ph * aspect, ph)
+    } else {
+        (pw, pw / aspect)
+    };
     let e = ease(u);
     let scale = ZOOM.powf(e); // even speed on a log scale
     let (w, h) = (w0 / scale, h0 / scale);
@@ -463,18 +446,6 @@ mod tests {
         assert!((last.x + last.w - pw).abs() < 1e-6 && last.y == 0.0, "{last:?}");
         let tall = zoom_rect(pw, ph, (1080, 1920), (0.5, 0.5), 0.0);
         assert!((tall.w - 3000.0 * 1080.0 / 1920.0).abs() < 1e-6 && tall.h == 3000.0);
-    }
-
-    #[test]
-    fn a_turn_wraps_round_the_sphere() {
-        let mut equi = RgbImage::new(4, 1);
-        for x in 0..4 {
-            equi.put_pixel(x, 0, image::Rgb([x as u8 * 10; 3]));
-        }
-        assert_eq!(turn(&equi, 1.0).as_raw()[..3], [10, 10, 10]);
-        assert_eq!(turn(&equi, 3.0).as_raw()[3..6], [0, 0, 0]);
-        assert_eq!(turn(&equi, 0.5).as_raw()[..3], [5, 5, 5]);
-        assert_eq!(turn(&equi, -1.0).as_raw()[..3], [30, 30, 30]);
     }
 
     #[test]

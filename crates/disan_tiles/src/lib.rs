@@ -284,9 +284,24 @@ pub fn face_uv(d: [f64; 3]) -> (Face, f64, f64) {
 /// bilinear sampling: what `disan render` draws from a panorama's tile pyramid.
 pub fn render_cube_view(faces: &[RgbImage; 6], yaw: f64, pitch: f64, hfov: f64, width: u32, height: u32) -> RgbImage {
     let ray = view_ray(yaw, pitch, hfov, width, height);
-    RgbImage::from_fn(width, height, |x, y| {
+    par_from_fn(width, height, |x, y| {
         sample_cube(faces, ray(f64::from(x) + 0.5, f64::from(y) + 0.5))
     })
+}
+
+/// `RgbImage::from_fn`, rows in parallel.
+fn par_from_fn(width: u32, height: u32, f: impl Fn(u32, u32) -> [u8; 3] + Sync) -> RgbImage {
+    use rayon::prelude::*;
+    let mut img = RgbImage::new(width, height);
+    img.as_mut()
+        .par_chunks_mut(3 * width.max(1) as usize)
+        .enumerate()
+        .for_each(|(y, row)| {
+            for (x, p) in row.chunks_exact_mut(3).enumerate() {
+                p.copy_from_slice(&f(x as u32, y as u32));
+            }
+        });
+    img
 }
 
 /// The whole sphere as an equirectangular image `width`×`width/2` (yaw 0 at the centre, as the source image
@@ -295,7 +310,7 @@ pub fn render_cube_view(faces: &[RgbImage; 6], yaw: f64, pitch: f64, hfov: f64, 
 pub fn render_cube_equirect(faces: &[RgbImage; 6], width: u32) -> RgbImage {
     let height = (width / 2).max(1);
     let (w, h) = (f64::from(width), f64::from(height));
-    RgbImage::from_fn(width, height, |x, y| {
+    par_from_fn(width, height, |x, y| {
         let yaw = ((f64::from(x) + 0.5) / w - 0.5) * std::f64::consts::TAU;
         let pitch = (0.5 - (f64::from(y) + 0.5) / h) * std::f64::consts::PI;
         sample_cube(faces, direction(yaw, pitch))
@@ -303,24 +318,54 @@ pub fn render_cube_equirect(faces: &[RgbImage; 6], width: u32) -> RgbImage {
 }
 
 /// The cube faces' colour in direction `d`, bilinear within the face.
-fn sample_cube(faces: &[RgbImage; 6], d: [f64; 3]) -> image::Rgb<u8> {
+fn sample_cube(faces: &[RgbImage; 6], d: [f64; 3]) -> [u8; 3] {
     let (face, u, v) = face_uv(d);
     let img = &faces[face as usize];
     let s = f64::from(img.width());
     // Pixel centres sit at half-pixel positions.
     let fx = ((u + 1.0) / 2.0 * s - 0.5).clamp(0.0, s - 1.0);
     let fy = ((v + 1.0) / 2.0 * s - 0.5).clamp(0.0, s - 1.0);
-    let (x0, y0) = (fx.floor() as u32, fy.floor() as u32);
+    // Both are ≥ 0: truncation is floor. Weights in 1/256ths, summed in integers (exact to ½ of a level).
+    let (x0, y0) = (fx as u32, fy as u32);
     let (x1, y1) = ((x0 + 1).min(img.width() - 1), (y0 + 1).min(img.height() - 1));
-    let (tx, ty) = (fx - f64::from(x0), fy - f64::from(y0));
+    let tx = ((fx - f64::from(x0)) * 256.0 + 0.5) as u32;
+    let ty = ((fy - f64::from(y0)) * 256.0 + 0.5) as u32;
+    let px = |x: u32, y: u32| img.get_pixel(x, y).0;
+    let (a, b, c, d) = (px(x0, y0), px(x1, y0), px(x0, y1), px(x1, y1));
     let mut out = [0u8; 3];
-    for (c, o) in out.iter_mut().enumerate() {
-        let p = |x: u32, y: u32| f64::from(img.get_pixel(x, y)[c]);
-        let top = p(x0, y0) * (1.0 - tx) + p(x1, y0) * tx;
-        let bottom = p(x0, y1) * (1.0 - tx) + p(x1, y1) * tx;
-        *o = (top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8;
+    for (i, o) in out.iter_mut().enumerate() {
+        let top = u32::from(a[i]) * (256 - tx) + u32::from(b[i]) * tx;
+        let bottom = u32::from(c[i]) * (256 - tx) + u32::from(d[i]) * tx;
+        *o = ((top * (256 - ty) + bottom * ty + (1 << 15)) >> 16) as u8;
     }
-    image::Rgb(out)
+    out
+}
+
+/// An equirectangular image turned by `shift` pixels to the left (yaw grows by `shift` / width × 360°),
+/// wrapping round, linearly between two columns: a 360° video's slow turn, frame by frame.
+pub fn turn_equirect(equi: &RgbImage, shift: f64) -> RgbImage {
+    use rayon::prelude::*;
+    let (w, h) = equi.dimensions();
+    let whole = shift.floor();
+    let frac = ((shift - whole) * 256.0).round() as u32;
+    let base = (whole as i64).rem_euclid(i64::from(w.max(1))) as usize;
+    let (w, row_len) = (w as usize, 3 * w as usize);
+    let src = equi.as_raw();
+    let mut out = RgbImage::new(w as u32, h);
+    out.as_mut()
+        .par_chunks_mut(row_len.max(1))
+        .zip(src.par_chunks(row_len.max(1)))
+        .for_each(|(row, line)| {
+            for x in 0..w {
+                let a = (x + base) % w * 3;
+                let b = (x + base + 1) % w * 3;
+                for c in 0..3 {
+                    let v = u32::from(line[a + c]) * (256 - frac) + u32::from(line[b + c]) * frac;
+                    row[x * 3 + c] = ((v + 128) >> 8) as u8;
+                }
+            }
+        });
+    out
 }
 
 /// One output pixel through a projection `ray(dx, dy)` (offsets in output pixels): three projections for
@@ -380,6 +425,18 @@ pub fn pannellum_config(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_turn_wraps_round_the_sphere() {
+        let mut equi = RgbImage::new(4, 1);
+        for x in 0..4 {
+            equi.put_pixel(x, 0, image::Rgb([x as u8 * 10; 3]));
+        }
+        assert_eq!(turn_equirect(&equi, 1.0).as_raw()[..3], [10, 10, 10]);
+        assert_eq!(turn_equirect(&equi, 3.0).as_raw()[3..6], [0, 0, 0]);
+        assert_eq!(turn_equirect(&equi, 0.5).as_raw()[..3], [5, 5, 5]);
+        assert_eq!(turn_equirect(&equi, -1.0).as_raw()[..3], [30, 30, 30]);
+    }
+
     use super::*;
 
     #[test]

@@ -50,7 +50,11 @@ pub fn vtt(cues: &[Cue]) -> String {
             .replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;");
-        out.push_str(&format!("{} --> {}\n{text}\n\n", stamp(c.start, '.'), stamp(c.end, '.')));
+        out.push_str(&format!(
+            "{} --> {}\n{text}\n\n",
+            stamp(c.start, '.'),
+            stamp(c.end, '.')
+        ));
     }
     out
 }

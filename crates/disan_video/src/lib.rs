@@ -19,11 +19,11 @@ mod overlay;
 mod yuv;
 
 use image::RgbImage;
-use openh264::encoder::{
-    BitRate, Complexity, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, Profile, RateControlMode,
-    UsageType, VuiConfig,
-};
 use openh264::OpenH264API;
+use openh264::encoder::{
+    Complexity, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, Profile, QpRange, RateControlMode, UsageType,
+    VuiConfig,
+};
 
 pub use captions::{Cue, srt, vtt};
 pub use mp4::{Spherical, add_spherical};
@@ -65,20 +65,16 @@ pub type Result<T> = std::result::Result<T, VideoError>;
 pub struct VideoSpec {
     pub width: u32,
     pub height: u32,
-    /// Target bit rate, bits per second.
-    pub bitrate: u32,
     /// An equirectangular 360° video: the spherical boxes are written.
     pub spherical: bool,
 }
 
 impl VideoSpec {
-    /// A flat video of `width`×`height` at a bit rate for social platforms (about 0.13 bit per pixel and
-    /// frame: 8 Mbit/s at 1080p, inside what YouTube, Facebook and TikTok recommend for uploads).
+    /// A flat video of `width`×`height`.
     pub fn flat(width: u32, height: u32) -> Self {
         Self {
             width,
             height,
-            bitrate: bitrate_for(width, height),
             spherical: false,
         }
     }
@@ -88,16 +84,15 @@ impl VideoSpec {
         Self {
             width,
             height: width / 2,
-            bitrate: bitrate_for(width, width / 2),
             spherical: true,
         }
     }
 }
 
-fn bitrate_for(w: u32, h: u32) -> u32 {
-    let bits = u64::from(w) * u64::from(h) * u64::from(FPS) * 13 / 100;
-    bits.clamp(1_000_000, 40_000_000) as u32
-}
+/// The quantiser range: constant quality, not a bit rate. Platforms re-encode what is uploaded, so the upload
+/// should be clean; 20–26 keeps fine stone and foliage without the size of a near-lossless file (a 20 s
+/// 1080p pan of a real panorama is about 15–30 MB).
+const QP: (u8, u8) = (20, 26);
 
 /// Encodes frames one at a time into an MP4 held in memory.
 pub struct Mp4Writer {
@@ -115,14 +110,14 @@ impl Mp4Writer {
             return Err(VideoError::Size(spec.width, spec.height));
         }
         let config = EncoderConfig::new()
-            .bitrate(BitRate::from_bps(spec.bitrate))
             .max_frame_rate(FrameRate::from_hz(FPS as f32))
-            .rate_control_mode(RateControlMode::Bitrate)
-            // Constant frame rate: the rate control may not drop frames.
+            // Constant quality: no rate control, so no frame is ever skipped (constant frame rate).
+            .rate_control_mode(RateControlMode::Off)
+            .qp(QpRange::new(QP.0, QP.1))
             .skip_frames(false)
             .usage_type(UsageType::CameraVideoRealTime)
             .profile(Profile::High)
-            .complexity(Complexity::High)
+            .complexity(Complexity::Medium)
             .intra_frame_period(IntraFramePeriod::from_num_frames(2 * FPS))
             .vui(VuiConfig::bt709());
         let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)

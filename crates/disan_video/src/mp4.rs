@@ -135,8 +135,14 @@ fn v1_box(pose: &Spherical) -> Vec<u8> {
 /// `mp4` with the spherical boxes in its (first) video track.
 pub fn add_spherical(mp4: &[u8], pose: &Spherical) -> Result<Vec<u8>> {
     let top = atoms(mp4, 0, mp4.len())?;
-    let moov = *top.iter().find(|a| &a.kind == b"moov").ok_or_else(|| bad("no moov box"))?;
-    let mdat = top.iter().find(|a| &a.kind == b"mdat").ok_or_else(|| bad("no mdat box"))?;
+    let moov = *top
+        .iter()
+        .find(|a| &a.kind == b"moov")
+        .ok_or_else(|| bad("no moov box"))?;
+    let mdat = top
+        .iter()
+        .find(|a| &a.kind == b"mdat")
+        .ok_or_else(|| bad("no mdat box"))?;
     let trak = atoms(mp4, moov.body, moov.end)?
         .into_iter()
         .filter(|a| &a.kind == b"trak")
@@ -167,7 +173,8 @@ pub fn add_spherical(mp4: &[u8], pose: &Spherical) -> Result<Vec<u8>> {
             return Err(bad("a 64-bit box size around the video track"));
         }
         let size = u32::from_be_bytes(out[a.start..a.start + 4].try_into().expect("4 bytes")) as usize + by;
-        out[a.start..a.start + 4].copy_from_slice(&u32::try_from(size).map_err(|_| bad("moov too large"))?.to_be_bytes());
+        out[a.start..a.start + 4]
+            .copy_from_slice(&u32::try_from(size).map_err(|_| bad("moov too large"))?.to_be_bytes());
         Ok(())
     };
     for a in [&entry, &stsd, &stbl, &minf, &mdia] {
@@ -232,7 +239,11 @@ mod tests {
         assert_eq!(&v2[..13], &[0, 0, 0, 13, b's', b't', b'3', b'd', 0, 0, 0, 0, 0]);
         let sv3d = atoms(&v2, 13, v2.len()).unwrap();
         assert_eq!(&sv3d[0].kind, b"sv3d");
-        let inner: Vec<[u8; 4]> = atoms(&v2, sv3d[0].body, sv3d[0].end).unwrap().iter().map(|a| a.kind).collect();
+        let inner: Vec<[u8; 4]> = atoms(&v2, sv3d[0].body, sv3d[0].end)
+            .unwrap()
+            .iter()
+            .map(|a| a.kind)
+            .collect();
         assert_eq!(inner, vec![*b"svhd", *b"proj"]);
         // prhd carries the yaw as 16.16.
         let at = v2.windows(4).position(|w| w == b"prhd").unwrap();

@@ -44,7 +44,7 @@ impl Overlay {
                     let a = s * f32::from(m) / 255.0;
                     for c in p {
                         let dark = f32::from(*c) * k;
-                        *c = (dark + (255.0 - dark) * a).round() as u8;
+                        *c = (dark + (255.0 - dark) * a + 0.5) as u8;
                     }
                 }
             });
