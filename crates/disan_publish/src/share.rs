@@ -12,8 +12,10 @@
 //! - `post.txt`: the caption (title, short description, credit, the asset's page on the website, hashtags from
 //!   its subjects).
 //!
-//! Videos (panorama pans, turntables, tour walk-throughs) are not made yet. Every asset's folder is written
-//! beside `<out>/<id>` and swapped in whole, so nothing half-written is left; an asset that cannot be shared
+//! - videos (`share_video.rs`): 16:9 and 9:16 pans of a panorama, a YouTube 360° video, a photo's zoom, a
+//!   model's turntable, and for `--tour` a walk-through in `<out>/tour-<id>`; SRT and WebVTT captions.
+//!
+//! Every asset's folder is written beside `<out>/<id>` and swapped in whole, so nothing half-written is left; an asset that cannot be shared
 //! (not published, no title in a language asked for, a damaged file) is reported and the others are made.
 
 use std::path::{Path, PathBuf};
