@@ -265,9 +265,13 @@ fn share_one(
     let is_pano = r.manifest.kind == AssetKind::Panorama;
     let folder = catalog.collection_dir().join(disan_catalog::ASSETS_DIR).join(&id);
     // The picture every titled image is cut from, made once for all languages.
-    let picture = match picture(r, &folder) {
-        Ok(p) => p,
-        Err(e) => return vec![failed(&id, "", format!("{id}: {e}"))],
+    let picture = if formats.iter().any(|f| f.image().is_some()) {
+        match picture(r, &folder) {
+            Ok(p) => Some(p),
+            Err(e) => return vec![failed(&id, "", format!("{id}: {e}"))],
+        }
+    } else {
+        None
     };
     let mut items = Vec::new();
     // Per language: its files, by name.
@@ -306,8 +310,8 @@ fn share_one(
         };
         let result: Result<()> = (|| {
             for f in &formats {
-                if let Some((name, (w, h))) = f.image() {
-                    let mut img = card::fill(&picture, w, h);
+                if let (Some((name, (w, h))), Some(picture)) = (f.image(), &picture) {
+                    let mut img = card::fill(picture, w, h);
                     card::darken(&mut img);
                     draw_title(&mut img, title, &subtitle);
                     files.push((name.to_owned(), jpeg(&img, &format!("{id}/{lang}/{name}"))?));
@@ -534,10 +538,10 @@ fn share_tour(
             )];
         };
         let folder = catalog.collection_dir().join(disan_catalog::ASSETS_DIR).join(&sc.asset);
-        let faces = match share_video::walk_faces(&sc.asset, &folder, &p.config) {
-            Ok(f) => f,
-            Err(e) => return vec![failed(&key, "", format!("tour {tour_id}: {e}"))],
-        };
+        // The pyramid must be readable now; its faces are loaded while the videos are made, two at a time.
+        if let Err(e) = crate::tour::pyramid_in(&folder, &p.config) {
+            return vec![failed(&key, "", format!("tour {tour_id}: {e}"))];
+        }
         // Turn towards the link to the next scene (else the first link, else 60° to the right).
         let next = tour.scenes.get(i + 1).map(|n| n.asset.as_str());
         let link = sc
@@ -549,7 +553,16 @@ fn share_tour(
         let to = link.map_or((sc.view.yaw + 60.0, sc.view.pitch), |l| {
             (l.yaw, l.pitch.clamp(-30.0, 30.0))
         });
-        scenes.push((r, WalkScene { faces, from, to }));
+        scenes.push((
+            r,
+            WalkScene {
+                asset: sc.asset.clone(),
+                folder,
+                config: p.config.clone(),
+                from,
+                to,
+            },
+        ));
     }
     let mut items = Vec::new();
     let mut made: Vec<(String, Files)> = Vec::new();
@@ -583,7 +596,8 @@ fn share_tour(
             if formats.contains(&ShareFormat::Link) {
                 let (w, h) = card::OG_SIZE;
                 let first = &walk_scenes[0];
-                let mut img = disan_tiles::render_cube_view(&first.faces, first.from.0, first.from.1, 100.0, w, h);
+                let faces = share_video::walk_faces(first)?;
+                let mut img = disan_tiles::render_cube_view(&faces, first.from.0, first.from.1, 100.0, w, h);
                 card::darken(&mut img);
                 draw_title(&mut img, title, &credit);
                 files.push(("link.jpg".into(), jpeg(&img, &format!("{key}/{lang}/link.jpg"))?));

@@ -364,13 +364,17 @@ pub(crate) fn turntable(
     writer.finish().map_err(err)
 }
 
-/// One scene of a walk-through: its faces, where it starts looking and where it turns to (its link to the
+/// One scene of a walk-through: its pyramid, where it starts looking and where it turns to (its link to the
 /// next scene).
 pub(crate) struct WalkScene {
-    pub faces: [RgbImage; 6],
+    pub asset: String,
+    pub folder: std::path::PathBuf,
+    pub config: String,
     pub from: (f64, f64),
     pub to: (f64, f64),
 }
+
+type Faces = std::sync::Arc<[RgbImage; 6]>;
 
 /// Seconds per scene of a walk-through, and of the cross-fade into the next.
 pub(crate) const SCENE_SECONDS: f64 = 5.0;
@@ -390,34 +394,43 @@ fn walk_view(scene: &WalkScene, s: f64) -> (f64, f64) {
     (scene.from.0 + dy * e, scene.from.1 + (scene.to.1 - scene.from.1) * e)
 }
 
-/// A tour walk-through: each scene turned towards its link to the next, cross-faded into it.
+/// A tour walk-through: each scene turned towards its link to the next, cross-faded into it. Scenes' faces are
+/// loaded as the walk reaches them, and at most two scenes' are held (the one showing and the next).
 pub(crate) fn walk(what: &str, scenes: &[&WalkScene], shape: Shape, texts: &Texts) -> Result<Vec<u8>> {
     let (w, h) = shape.size();
     let hfov = shape.pan_hfov();
     let seconds = walk_seconds(scenes.len());
+    let cache: std::sync::Mutex<Vec<(usize, Faces)>> = std::sync::Mutex::new(Vec::new());
+    let faces = |i: usize| -> Result<Faces> {
+        let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, f)) = cache.iter().find(|(j, _)| *j == i) {
+            return Ok(f.clone());
+        }
+        let f: Faces = std::sync::Arc::new(walk_faces(scenes[i])?);
+        cache.retain(|(j, _)| *j + 1 >= i);
+        cache.push((i, f.clone()));
+        Ok(f)
+    };
     encode(what, VideoSpec::flat(w, h), seconds, Some(texts), &|t| {
         let i = ((t / SCENE_SECONDS) as usize).min(scenes.len() - 1);
         let s = t - i as f64 * SCENE_SECONDS;
         let (yaw, pitch) = walk_view(scenes[i], s);
-        let mut img = disan_tiles::render_cube_view(&scenes[i].faces, yaw, pitch, hfov, w, h);
+        let mut img = disan_tiles::render_cube_view(&*faces(i)?, yaw, pitch, hfov, w, h);
         let fade_at = SCENE_SECONDS - CROSS_FADE;
         if s > fade_at && i + 1 < scenes.len() {
-            let next = scenes[i + 1];
-            let (y2, p2) = walk_view(next, 0.0);
-            let other = disan_tiles::render_cube_view(&next.faces, y2, p2, hfov, w, h);
+            let (y2, p2) = walk_view(scenes[i + 1], 0.0);
+            let other = disan_tiles::render_cube_view(&*faces(i + 1)?, y2, p2, hfov, w, h);
             let a = ((s - fade_at) / CROSS_FADE).clamp(0.0, 1.0) as f32;
-            for (p, q) in img.as_mut().iter_mut().zip(other.as_raw()) {
-                *p = (f32::from(*p) * (1.0 - a) + f32::from(*q) * a).round() as u8;
-            }
+            disan_video::cross_fade(&mut img, &other, a);
         }
         Ok(img)
     })
 }
 
-/// Faces of a scene for a walk in `shape`.
-pub(crate) fn walk_faces(asset: &str, folder: &Path, config: &str) -> Result<[RgbImage; 6]> {
+/// A scene's faces, as dense as a 16:9 walk needs.
+pub(crate) fn walk_faces(scene: &WalkScene) -> Result<[RgbImage; 6]> {
     let (w, _) = Shape::Wide.size();
-    faces_for(asset, folder, config, w, Shape::Wide.pan_hfov())
+    faces_for(&scene.asset, &scene.folder, &scene.config, w, Shape::Wide.pan_hfov())
 }
 
 #[cfg(test)]

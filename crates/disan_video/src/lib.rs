@@ -27,7 +27,7 @@ use openh264::encoder::{
 
 pub use captions::{Cue, srt, vtt};
 pub use mp4::{Spherical, add_spherical};
-pub use overlay::Overlay;
+pub use overlay::{Overlay, cross_fade};
 
 /// Frames per second of every video Disan makes.
 pub const FPS: u32 = 30;

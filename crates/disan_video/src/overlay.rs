@@ -51,6 +51,20 @@ impl Overlay {
     }
 }
 
+/// `frame` moved `a` (0–1) of the way towards `other` (the same size): a cross-fade.
+pub fn cross_fade(frame: &mut RgbImage, other: &RgbImage, a: f32) {
+    let a = (a.clamp(0.0, 1.0) * 256.0) as u32;
+    frame
+        .as_mut()
+        .par_chunks_mut(1 << 16)
+        .zip(other.as_raw().par_chunks(1 << 16))
+        .for_each(|(p, q)| {
+            for (p, &q) in p.iter_mut().zip(q) {
+                *p = ((u32::from(*p) * (256 - a) + u32::from(q) * a + 128) >> 8) as u8;
+            }
+        });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +85,8 @@ mod tests {
         let mut half = base.clone();
         o.apply(&mut half, 0.5);
         assert_eq!(half.get_pixel(1, 1).0, [75; 3]);
+        let mut fade = base.clone();
+        cross_fade(&mut fade, &RgbImage::from_pixel(2, 2, image::Rgb([200, 0, 100])), 0.25);
+        assert_eq!(fade.get_pixel(0, 0).0, [125, 75, 100]);
     }
 }
