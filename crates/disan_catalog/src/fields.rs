@@ -200,6 +200,14 @@ pub fn normalise_value(entity: Entity, field: &str, value: &str) -> Result<Strin
         (Entity::Site, "lat") => coordinate(&value, 90.0, "lat"),
         (Entity::Site, "lon") => coordinate(&value, 180.0, "lon"),
         (_, "highlight") => flag(&value, "highlight"),
+        (Entity::Asset, "focus") => disan_core::parse_focus(&value)
+            .map(|(x, y)| format!("{x},{y}"))
+            .ok_or_else(|| {
+                value_error(
+                    "focus",
+                    format!("{value:?} is not a point x,y with both from 0 to 1 (0.5,0.5 is the centre of the photo)"),
+                )
+            }),
         _ => Ok(value),
     }
 }
@@ -288,6 +296,13 @@ mod tests {
             "http://creativecommons.org/licenses/by/4.0/"
         );
         assert!(parse_assignment(Entity::Asset, "rights=CC-BY").is_err());
+        assert_eq!(
+            parse_assignment(Entity::Asset, "focus= 0.25 ,0.70").unwrap().value,
+            "0.25,0.7"
+        );
+        let bad = parse_assignment(Entity::Asset, "focus=center").unwrap_err().to_string();
+        assert!(bad.contains("focus") && bad.contains("0.5,0.5"), "{bad}");
+        assert_eq!(parse_assignment(Entity::Asset, "focus=").unwrap().value, "");
         for ok in [
             "1954",
             "1954-05",

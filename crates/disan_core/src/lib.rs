@@ -11,6 +11,6 @@ mod text;
 pub use capture::{CaptureMetadata, GeoPoint, PanoInfo};
 pub use id::{AssetId, AssetKind, ParseIdError, UnknownKind};
 pub use manifest::{AssetManifest, Derivative, IiifTiles, LodSummary, ModelSummary, PanoTiles, SourceInfo};
-pub use metadata::{Metadata, REQUIRED_LANGS};
+pub use metadata::{Metadata, REQUIRED_LANGS, parse_focus};
 pub use settings::{SETTINGS_VERSION, Settings};
 pub use text::{LangText, fold_for_search, html_escape, nfc};

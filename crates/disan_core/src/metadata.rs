@@ -34,13 +34,17 @@ pub struct Metadata {
     /// `highlight`: `"true"` when a curator features the asset on the website's home page (not Dublin Core).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub highlight: Option<String>,
+    /// `focus`: the point of a photo a video zooms into, `x,y` as fractions of its width and height from the
+    /// top left (`0.5,0.5` is the centre; not Dublin Core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<String>,
 }
 
 impl Metadata {
     /// The names of the multilingual fields, in display order.
     pub const MULTILINGUAL: [&str; 4] = ["title", "description", "subject", "coverage"];
     /// The names of the language-neutral fields, in display order.
-    pub const PLAIN: [&str; 4] = ["creator", "date", "rights", "highlight"];
+    pub const PLAIN: [&str; 5] = ["creator", "date", "rights", "highlight", "focus"];
 
     /// A multilingual field by name.
     pub fn text(&self, field: &str) -> Option<&LangText> {
@@ -69,6 +73,7 @@ impl Metadata {
             "date" => Some(&mut self.date),
             "rights" => Some(&mut self.rights),
             "highlight" => Some(&mut self.highlight),
+            "focus" => Some(&mut self.focus),
             _ => None,
         }
     }
@@ -83,6 +88,7 @@ impl Metadata {
                 "date" => self.date.as_deref(),
                 "rights" => self.rights.as_deref(),
                 "highlight" => self.highlight.as_deref(),
+                "focus" => self.focus.as_deref(),
                 _ => None,
             },
         }
@@ -102,6 +108,11 @@ impl Metadata {
         self.highlight.as_deref() == Some("true")
     }
 
+    /// The zoom point `focus` holds (fractions of width and height), when it is set and well formed.
+    pub fn focus_point(&self) -> Option<(f64, f64)> {
+        parse_focus(self.focus.as_deref()?)
+    }
+
     /// Tags of `subject` in one language.
     pub fn tags(&self, lang: &str) -> Vec<&str> {
         self.subject
@@ -111,8 +122,24 @@ impl Metadata {
     }
 }
 
+/// `x,y` with both in 0–1.
+pub fn parse_focus(s: &str) -> Option<(f64, f64)> {
+    let (x, y) = s.split_once(',')?;
+    let (x, y): (f64, f64) = (x.trim().parse().ok()?, y.trim().parse().ok()?);
+    ((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y)).then_some((x, y))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn focus_points_are_fractions() {
+        assert_eq!(super::parse_focus("0.25, 0.7"), Some((0.25, 0.7)));
+        assert_eq!(super::parse_focus("1,0"), Some((1.0, 0.0)));
+        for bad in ["", "0.5", "1.5,0.5", "a,b", "0.5;0.5", "-0.1,0.2", "NaN,0.5"] {
+            assert_eq!(super::parse_focus(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

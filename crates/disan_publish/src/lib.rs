@@ -39,6 +39,8 @@ pub enum PublishError {
     NoPyramid(String),
     #[error("{what}: cannot encode: {reason}")]
     Encode { what: String, reason: String },
+    #[error("{what}: cannot render: {reason}")]
+    Render { what: String, reason: String },
     #[error("base URL {0:?} must be an absolute http:// or https:// URL without query or fragment")]
     BadBaseUrl(String),
     #[error("{0:?}: the website's languages are vi, en and zh-Hans")]

@@ -415,7 +415,8 @@ fn make_videos(
         let picture = shared.zoom_picture.as_ref().expect("made above");
         for shape in Shape::BOTH {
             let name = format!("zoom-{}.mp4", shape.tag());
-            let video = share_video::photo_zoom(&what(&name), picture, (0.5, 0.5), shape, seconds, texts)?;
+            let focus = r.meta.focus_point().unwrap_or((0.5, 0.5));
+            let video = share_video::photo_zoom(&what(&name), picture, focus, shape, seconds, texts)?;
             files.push((name, video));
         }
     }

@@ -357,7 +357,7 @@ pub(crate) fn turntable(
             i += 1;
             writer.push(&img).map_err(|e| e.to_string())
         })
-        .map_err(|reason| PublishError::Encode {
+        .map_err(|reason| PublishError::Render {
             what: what.to_owned(),
             reason,
         })?;
