@@ -133,10 +133,10 @@ pub fn parse_focus(s: &str) -> Option<(f64, f64)> {
 mod tests {
     #[test]
     fn focus_points_are_fractions() {
-        assert_eq!(super::parse_focus("0.25, 0.7"), Some((0.25, 0.7)));
-        assert_eq!(super::parse_focus("1,0"), Some((1.0, 0.0)));
+        assert_eq!(parse_focus("0.25, 0.7"), Some((0.25, 0.7)));
+        assert_eq!(parse_focus("1,0"), Some((1.0, 0.0)));
         for bad in ["", "0.5", "1.5,0.5", "a,b", "0.5;0.5", "-0.1,0.2", "NaN,0.5"] {
-            assert_eq!(super::parse_focus(bad), None, "{bad}");
+            assert_eq!(parse_focus(bad), None, "{bad}");
         }
     }
 
