@@ -15,11 +15,13 @@
 # still frame).
 #
 #   bash bench/share-video.sh          (needs ffmpeg; builds the demo collection from assets/samples)
+#   RUNS=3 SECONDS_LONG=20 ONLY=pan|turntable bash bench/share-video.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 runs=${RUNS:-3}
-seconds=20
+seconds=${SECONDS_LONG:-20}
+only=${ONLY:-}  # pan or turntable: run one job
 # shellcheck source=bench/common.sh
 source bench/common.sh
 need ffmpeg ffmpeg
@@ -84,6 +86,7 @@ ssim() { # a b: the SSIM "All" figure of a against b
     ffmpeg -i "$1" -i "$2" -lavfi ssim -f null - 2>&1 | sed -n 's/.*All:\([0-9.]*\).*/\1/p'
 }
 
+if [ "$only" != turntable ]; then
 echo "== pan: 2 × ${seconds} s (1920×1080 and 1080×1920), $runs runs each, $jobs cores"
 : > "$work/pan"
 for ((r = 0; r < runs; r++)); do
@@ -100,7 +103,9 @@ ours=$work/posts/$pano/vi/pan-16x9.mp4
 printf 'SSIM against the lossless v360 render (16:9): disan %s (%s MB), ffmpeg %s (%s MB)\n' \
     "$(ssim "$ours" "$work/lossless.mkv")" "$(($(stat -c %s "$ours") / 1000000))" \
     "$(ssim "$work/ff-16x9.mp4" "$work/lossless.mkv")" "$(($(stat -c %s "$work/ff-16x9.mp4") / 1000000))"
+fi
 
+if [ "$only" != pan ]; then
 echo
 echo "== turntable: 2 × ${seconds} s (1920×1080 and 1080×1920), $runs runs each"
 : > "$work/tt"
@@ -119,5 +124,6 @@ for ((r = 0; r < runs; r++)); do
 done
 median "$work/tt" > "$work/tt.median"
 table "$work/tt.median" $((2 * seconds))
+fi
 echo
 echo "vs_disan > 1: that tool took longer than disan. realtime > 1: faster than real time."
