@@ -334,7 +334,12 @@ fn sample_cube(faces: &[RgbImage; 6], d: [f64; 3]) -> [u8; 3] {
     let ty = ((fy - f64::from(y0)) * 256.0 + 0.5) as u32;
     let raw = img.as_raw();
     let at = (y0 as usize * w as usize + x0 as usize) * 3;
-    let (a, b, c, d) = (&raw[at..at + 3], &raw[at + dx..at + dx + 3], &raw[at + dy..at + dy + 3], &raw[at + dy + dx..at + dy + dx + 3]);
+    let (a, b, c, d) = (
+        &raw[at..at + 3],
+        &raw[at + dx..at + dx + 3],
+        &raw[at + dy..at + dy + 3],
+        &raw[at + dy + dx..at + dy + dx + 3],
+    );
     let mut out = [0u8; 3];
     for (i, o) in out.iter_mut().enumerate() {
         let top = u32::from(a[i]) * (256 - tx) + u32::from(b[i]) * tx;
@@ -350,13 +355,25 @@ fn face_uv_fast(d: [f64; 3]) -> (Face, f64, f64) {
     let (ax, ay, az) = (x.abs(), y.abs(), z.abs());
     if az >= ax && az >= ay {
         let r = 1.0 / z;
-        if z > 0.0 { (Face::Front, x * r, -y * r) } else { (Face::Back, x * r, y * r) }
+        if z > 0.0 {
+            (Face::Front, x * r, -y * r)
+        } else {
+            (Face::Back, x * r, y * r)
+        }
     } else if ax >= ay {
         let r = 1.0 / x;
-        if x > 0.0 { (Face::Right, -z * r, -y * r) } else { (Face::Left, -z * r, y * r) }
+        if x > 0.0 {
+            (Face::Right, -z * r, -y * r)
+        } else {
+            (Face::Left, -z * r, y * r)
+        }
     } else {
         let r = 1.0 / y;
-        if y > 0.0 { (Face::Up, x * r, z * r) } else { (Face::Down, -x * r, z * r) }
+        if y > 0.0 {
+            (Face::Up, x * r, z * r)
+        } else {
+            (Face::Down, -x * r, z * r)
+        }
     }
 }
 
