@@ -314,7 +314,7 @@ fn share_one(
                     let mut img = card::fill(picture, w, h);
                     card::darken(&mut img);
                     draw_title(&mut img, title, &subtitle);
-                    files.push((name.to_owned(), jpeg(&img, &format!("{id}/{lang}/{name}"))?));
+                    files.push((name.to_owned(), jpeg(&img, 88, &format!("{id}/{lang}/{name}"))?));
                 }
             }
             if is_pano && formats.contains(&ShareFormat::Pano360) {
@@ -328,8 +328,7 @@ fn share_one(
             files.extend(videos);
             if any_video && formats.contains(&ShareFormat::Captions) {
                 let cues = share_video::cues(&texts, opts.seconds);
-                files.push(("captions.srt".into(), disan_video::srt(&cues).into_bytes()));
-                files.push(("captions.vtt".into(), disan_video::vtt(&cues).into_bytes()));
+                files.extend(caption_files(&cues));
             }
             Ok(())
         })();
@@ -348,8 +347,16 @@ fn share_one(
 /// Files of one language: name and bytes.
 type Files = Vec<(String, Vec<u8>)>;
 
-fn jpeg(img: &RgbImage, what: &str) -> Result<Vec<u8>> {
-    disan_imaging::encode_jpeg(img, 88).map_err(|e| PublishError::Encode {
+/// `captions.srt` and `captions.vtt` of `cues`.
+fn caption_files(cues: &[disan_video::Cue]) -> Files {
+    vec![
+        ("captions.srt".into(), disan_video::srt(cues).into_bytes()),
+        ("captions.vtt".into(), disan_video::vtt(cues).into_bytes()),
+    ]
+}
+
+fn jpeg(img: &RgbImage, quality: u8, what: &str) -> Result<Vec<u8>> {
+    disan_imaging::encode_jpeg(img, quality).map_err(|e| PublishError::Encode {
         what: what.to_owned(),
         reason: e.to_string(),
     })
@@ -601,7 +608,7 @@ fn share_tour(
                 let mut img = disan_tiles::render_cube_view(&faces, first.from.0, first.from.1, 100.0, w, h);
                 card::darken(&mut img);
                 draw_title(&mut img, title, &credit);
-                files.push(("link.jpg".into(), jpeg(&img, &format!("{key}/{lang}/link.jpg"))?));
+                files.push(("link.jpg".into(), jpeg(&img, 88, &format!("{key}/{lang}/link.jpg"))?));
             }
             if formats.contains(&ShareFormat::Walk) {
                 for shape in Shape::BOTH {
@@ -632,8 +639,7 @@ fn share_tour(
                             cues.push(disan_video::Cue { start, end, text: name });
                         }
                     }
-                    files.push(("captions.srt".into(), disan_video::srt(&cues).into_bytes()));
-                    files.push(("captions.vtt".into(), disan_video::vtt(&cues).into_bytes()));
+                    files.extend(caption_files(&cues));
                 }
             }
             let url = format!("{base_url}/{lang}/tours/{tour_id}/");
@@ -732,10 +738,7 @@ fn equirect_post(r: &PublicRecord, folder: &Path) -> Result<Vec<u8>> {
     let width = (4 * cube).min(PANO_MAX_WIDTH) & !1;
     let faces = marzipano::cube_faces(&id, &pyramid, width / 4)?;
     let img = disan_tiles::render_cube_equirect(&faces, width);
-    let jpeg = disan_imaging::encode_jpeg(&img, 90).map_err(|e| PublishError::Encode {
-        what: format!("{id}/pano-360.jpg"),
-        reason: e.to_string(),
-    })?;
+    let jpeg = jpeg(&img, 90, &format!("{id}/pano-360.jpg"))?;
     let heading = m.metadata.heading_deg;
     Ok(with_pano_metadata(
         &jpeg,
