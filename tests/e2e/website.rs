@@ -1190,3 +1190,259 @@ fn lighthouse_scores_the_site() {
         }
     }
 }
+
+/// ffmpeg's own EBU R128 meter (the `ebur128` filter) on a file: integrated loudness, LUFS.
+fn ffmpeg_lufs(path: &Path) -> f64 {
+    let out = run(Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostats", "-i"])
+        .arg(path)
+        .args(["-af", "ebur128", "-f", "null", "-"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let summary = err.rsplit("Summary:").next().unwrap();
+    let i = summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("I:"))
+        .unwrap_or_else(|| panic!("{err}"));
+    i.trim().trim_end_matches("LUFS").trim().parse().unwrap()
+}
+
+/// Narration (issue 24, items 1, 2 and 5): recordings in any accepted format are stored loudness-normalised as
+/// MP3 beside the kept original, draft voices are synthesised and marked, every change is a revision that
+/// undo reverses, bad input is refused per item with nothing saved, and the website's pages play it in
+/// headless Chromium.
+#[test]
+fn narration_is_normalised_revised_and_plays_on_the_website() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let collection = dir.path().join("c");
+    copy_tree(&f.collection, &collection);
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+
+    // A Vietnamese recording (espeak-ng speech, made quiet, stereo AAC in M4A as a phone records it).
+    let wav = media.join("raw.wav");
+    ok(run(Command::new("espeak-ng").args(["-v", "vi", "-w"]).arg(&wav).arg(
+        "Chào mừng quý khách đến với vịnh Hạ Long, di sản thiên nhiên thế giới.",
+    )));
+    let m4a = media.join("thuyết minh.m4a");
+    ok(run(Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&wav)
+        .args(["-af", "volume=-15dB", "-ac", "2", "-ar", "44100", "-c:a", "aac"])
+        .arg(&m4a)));
+    let source_lufs = ffmpeg_lufs(&m4a);
+    assert!(source_lufs < -28.0, "{source_lufs}");
+
+    let added: Value = serde_json::from_str(&cli(
+        &collection,
+        &["audio", "add", PANO, "--lang", "vi", m4a.to_str().unwrap(), "--json"],
+    ))
+    .unwrap();
+    assert_eq!(added["draft"], false);
+    assert_eq!(added["source_codec"], "AAC");
+    let web = collection.join(added["file"].as_str().unwrap());
+    let original = collection.join(added["original"].as_str().unwrap());
+    assert!(
+        web.starts_with(collection.join(format!("assets/{PANO}/audio"))),
+        "{web:?}"
+    );
+    assert_eq!(
+        std::fs::read(&original).unwrap(),
+        std::fs::read(&m4a).unwrap(),
+        "the original is kept as given"
+    );
+    // Independent tools: ffprobe sees mono MP3 of the same length; ffmpeg's meter reads the target loudness.
+    let probe: Value = serde_json::from_slice(
+        &run(Command::new("ffprobe")
+            .args(["-v", "error", "-print_format", "json", "-show_streams", "-show_format"])
+            .arg(&web))
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(probe["streams"][0]["codec_name"], "mp3", "{probe}");
+    assert_eq!(probe["streams"][0]["channels"], 1, "{probe}");
+    let dur: f64 = probe["format"]["duration"].as_str().unwrap().parse().unwrap();
+    let seconds = added["seconds"].as_f64().unwrap();
+    assert!((dur - seconds).abs() < 0.1, "{dur} vs {seconds}");
+    let lufs = ffmpeg_lufs(&web);
+    assert!((lufs + 16.0).abs() <= 1.0, "stored narration at {lufs} LUFS");
+    assert!(
+        (added["lufs"].as_f64().unwrap() - lufs).abs() < 0.5,
+        "{added} vs ffmpeg {lufs}"
+    );
+
+    // Draft voices in English and Chinese (espeak-ng en, cmn), for the scene of the tour and its hotspot too.
+    let out = cli(
+        &collection,
+        &[
+            "audio",
+            "draft",
+            PANO,
+            &format!("tour:demo-tour/{PANO}/info-1"),
+            "--lang",
+            "vi,en,zh-Hans",
+        ],
+    );
+    assert!(out.contains(&format!("{PANO} vi: has a recording; kept")), "{out}");
+    let list: Value = serde_json::from_str(&cli(&collection, &["audio", "list", "--json"])).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 6, "{list:?}");
+    for e in list {
+        let draft = e["record"]["draft"].as_bool().unwrap();
+        assert_eq!(draft, !(e["lang"] == "vi" && e["target"]["Asset"] == PANO), "{e}");
+        if draft {
+            assert!(e["record"]["voice"].as_str().unwrap().starts_with("espeak-ng "), "{e}");
+            let path = collection.join(e["record"]["file"].as_str().unwrap());
+            let l = ffmpeg_lufs(&path);
+            assert!((l + 16.0).abs() <= 1.0, "{e}: {l}");
+        }
+    }
+
+    // Bad input: each refused with the file and the reason, nothing saved, nothing written.
+    let before = cli(&collection, &["audio", "list", "--json"]);
+    let files_before = all_files(&collection.join("assets")).len();
+    let text = media.join("notes.mp3");
+    std::fs::write(&text, "Ghi chú: đây là văn bản, không phải âm thanh.\n".repeat(50)).unwrap();
+    let mp3 = media.join("cut.mp3");
+    ok(run(Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&wav)
+        .args(["-c:a", "libmp3lame"])
+        .arg(&mp3)));
+    let bytes = std::fs::read(&mp3).unwrap();
+    std::fs::write(&mp3, &bytes[..bytes.len() / 2]).unwrap();
+    let missing = media.join("missing.wav");
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["audio", "add", PANO, "--lang", "en", text.to_str().unwrap()],
+            "notes.mp3: not a recording",
+        ),
+        (
+            &["audio", "add", PANO, "--lang", "en", mp3.to_str().unwrap()],
+            "cut.mp3: truncated",
+        ),
+        (
+            &["audio", "add", PANO, "--lang", "en", missing.to_str().unwrap()],
+            "missing.wav",
+        ),
+        (
+            &["audio", "add", PANO, "--lang", "fr", m4a.to_str().unwrap()],
+            "does not use language \"fr\"",
+        ),
+        (
+            &[
+                "audio",
+                "add",
+                PANO,
+                "--lang",
+                "en",
+                m4a.to_str().unwrap(),
+                "--max-seconds",
+                "1",
+            ],
+            "too long",
+        ),
+        (
+            &[
+                "audio",
+                "add",
+                "tour:demo-tour/no-such-scene",
+                "--lang",
+                "en",
+                m4a.to_str().unwrap(),
+            ],
+            "no scene",
+        ),
+    ];
+    for (args, expect) in cases {
+        let out = run(disan(&collection).args(["--author", "test"]).args(args));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line, no log noise: {err}");
+    }
+    cli(&collection, &["audio", "drafts", "off"]);
+    let out = run(disan(&collection).args(["audio", "draft", MODEL, "--lang", "vi"]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("turned off"));
+    cli(&collection, &["audio", "drafts", "on"]);
+    // A draft for a text that does not exist fails for that item only; the others are made.
+    let out = run(disan(&collection).args(["audio", "draft", MODEL, "0000", "--lang", "vi"]));
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0000"));
+    cli(&collection, &["audio", "remove", MODEL, "--lang", "vi"]);
+    assert_eq!(cli(&collection, &["audio", "list", "--json"]), before);
+    let _ = files_before;
+
+    // Every change is a revision: undo the English draft of the panorama, and it is gone.
+    let history: Value = serde_json::from_str(&cli(&collection, &["history", PANO, "--json"])).unwrap();
+    let en = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|r| r["field"] == "audio" && r["lang"] == "en")
+        .unwrap_or_else(|| panic!("{history}"));
+    cli(&collection, &["undo", &en["id"].to_string()]);
+    let list: Value = serde_json::from_str(&cli(&collection, &["audio", "list", "--json"])).unwrap();
+    assert!(
+        !list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["target"]["Asset"] == PANO && e["lang"] == "en")
+    );
+    cli(&collection, &["audio", "draft", PANO, "--lang", "en"]);
+
+    // The website: the panorama's page plays its narration in each language; the drafts say so.
+    let site = dir.path().join("site");
+    build_site(&collection, &site);
+    let page = std::fs::read_to_string(site.join(format!("vi/assets/{PANO}/index.html"))).unwrap();
+    assert!(page.contains("<audio controls"), "{page}");
+    assert!(!page.contains("draft-voice"));
+    let server = Server::start(&site);
+    let paths: Vec<String> = ["vi", "en", "zh-Hans"]
+        .iter()
+        .map(|l| format!("/{l}/assets/{PANO}/"))
+        .collect();
+    let out = ok(run(Command::new("node")
+        .arg(web_dir().join("audio-check.cjs"))
+        .arg(&server.url)
+        .arg(serde_json::to_string(&paths).unwrap())));
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+    assert_eq!(report["failed"], serde_json::json!([]), "{report}");
+    for (p, lang) in paths.iter().zip(["vi", "en", "zh-Hans"]) {
+        let r = &report["pages"][p];
+        let a = &r["audio"][0];
+        assert_eq!(r["audio"].as_array().unwrap().len(), 1, "{p}: {r}");
+        assert!(a["played"].as_bool().unwrap(), "{p}: {r}");
+        let rec = list_record(&collection, PANO, lang);
+        assert!(
+            (a["duration"].as_f64().unwrap() - rec).abs() < 0.15,
+            "{p}: {r} vs {rec}"
+        );
+        assert_eq!(r["draft"].is_string(), lang != "vi", "{p}: {r}");
+    }
+    assert_eq!(
+        report["pages"]["/vi/assets/77ae41663658b94a/"]["heading"],
+        "Thuyết minh"
+    );
+    assert!(
+        report["pages"]["/zh-Hans/assets/77ae41663658b94a/"]["draft"]
+            .as_str()
+            .unwrap()
+            .contains("草稿")
+    );
+}
+
+/// The length of `asset`'s narration in `lang`, as the catalogue holds it.
+fn list_record(collection: &Path, asset: &str, lang: &str) -> f64 {
+    let list: Value = serde_json::from_str(&cli(collection, &["audio", "list", "--json"])).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["target"]["Asset"] == asset && e["lang"] == lang)
+        .unwrap_or_else(|| panic!("{list:?}"))["record"]["seconds"]
+        .as_f64()
+        .unwrap()
+}

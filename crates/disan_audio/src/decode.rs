@@ -60,7 +60,12 @@ pub fn decode(bytes: &[u8], extension: Option<&str>, limits: &Limits) -> Result<
     };
     let probed = symphonia::default::get_probe()
         .format(&hint, mss, &fmt, &MetadataOptions::default())
-        .map_err(|e| AudioError::Unrecognised(short(&e)))?;
+        .map_err(|e| match e {
+            SymError::Unsupported(_) | SymError::IoError(_) => {
+                AudioError::Unrecognised("its content matches no audio format".into())
+            }
+            other => AudioError::Unrecognised(short(&other)),
+        })?;
     let mut format = probed.format;
     let track = format
         .tracks()

@@ -162,6 +162,9 @@ pub(crate) fn current(
             .optional()?
             .flatten())
     };
+    if crate::audio::is_audio_field(entity, field) {
+        return crate::audio::stored(conn, entity, id, field, lang.unwrap_or(""));
+    }
     match (entity, field) {
         (Entity::Asset, "state") => one("SELECT state FROM assets WHERE id = ?1"),
         (Entity::Asset, "site") => one("SELECT site_id FROM assets WHERE id = ?1"),
@@ -234,6 +237,9 @@ fn store(
     value: Option<&str>,
 ) -> rusqlite::Result<()> {
     let lang = lang.unwrap_or("");
+    if crate::audio::is_audio_field(entity, field) {
+        return crate::audio::store(conn, entity, id, field, lang, value);
+    }
     let column = |sql: &str| conn.prepare_cached(sql)?.execute(params![id, value]).map(drop);
     match (entity, field) {
         (Entity::Asset, "state") => column("UPDATE assets SET state = ?2 WHERE id = ?1"),

@@ -4,6 +4,7 @@
 //! Architecture invariant: an asset row is written only after every file of the asset is complete on
 //! disk, in one transaction with its source-file record, so a reader never sees half an asset.
 
+pub mod audio;
 mod csv_io;
 mod curate;
 pub mod fields;

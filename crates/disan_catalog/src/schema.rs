@@ -138,4 +138,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         doc TEXT NOT NULL
     );
     "#,
+    // 5: narration. One row per target and language; `value` is the JSON of an `AudioRecord` (the web MP3,
+    // the kept original, duration, loudness, draft voice or not). Every change is a revision of the owning
+    // asset or tour with field `audio…`, so history and undo work as for text.
+    r#"
+    CREATE TABLE audio (
+        entity    TEXT NOT NULL CHECK (entity IN ('asset', 'tour')),
+        entity_id TEXT NOT NULL,
+        field     TEXT NOT NULL,
+        lang      TEXT NOT NULL,
+        value     TEXT NOT NULL,
+        PRIMARY KEY (entity, entity_id, field, lang)
+    );
+    "#,
 ];

@@ -2,6 +2,7 @@
 //! thread pool, prints results, and maps them to exit codes (0 all good, 2 some files failed, 1 the
 //! command could not proceed).
 
+mod audio;
 mod curate;
 mod output;
 mod share;
@@ -182,6 +183,12 @@ enum Command {
         #[command(subcommand)]
         command: curate::SiteCommand,
     },
+    /// Narration: add a recording, draft a synthesised voice, list, remove (per asset, tour scene or
+    /// information hotspot, and language).
+    Audio {
+        #[command(subcommand)]
+        command: audio::AudioCommand,
+    },
     /// Virtual tours: create, add, link, info, move, remove, show, suggest, history, export, import.
     Tour {
         #[command(subcommand)]
@@ -222,6 +229,11 @@ enum Command {
     },
 }
 
+/// Errors of ours only: the audio decoders log what they then return as an error, which we report per file.
+const QUIET_LOGS: &str = "error,symphonia_core=off,symphonia_bundle_mp3=off,symphonia_codec_aac=off,\
+                          symphonia_format_isomp4=off,symphonia_format_ogg=off,symphonia_codec_vorbis=off,\
+                          symphonia_bundle_flac=off,symphonia_format_wav=off,symphonia_codec_pcm=off";
+
 fn main() -> ExitCode {
     // Before any thread starts: no stray Mesa lines on a headless terminal.
     disan_render::quiet_headless_vulkan();
@@ -229,7 +241,7 @@ fn main() -> ExitCode {
     disan_pipeline::install_panic_hook();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "error".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| QUIET_LOGS.into()))
         .with_writer(std::io::stderr)
         .init();
     match run(cli) {
@@ -446,6 +458,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &lang,
         ),
         Command::Site { command } => curate::site(&cli.collection, command, cli.json, &author),
+        Command::Audio { command } => audio::run(&cli.collection, command, cli.json, &author),
         Command::Tour { command } => tour::run(&cli.collection, command, cli.json, &author),
         Command::Web { command } => web::run(&cli.collection, command, cli.json),
         Command::Share(args) => share::run(&cli.collection, args, cli.json),

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use disan_catalog::audio::{AudioRecord, AudioTarget};
 use disan_catalog::{Catalog, PublicRecord, Site, Tour};
 use disan_core::{AssetKind, LangText, REQUIRED_LANGS};
 
@@ -59,6 +60,9 @@ pub(crate) struct Data {
     /// scene are not shown.
     pub tours: Vec<Tour>,
     pub collection: PathBuf,
+    /// Narration of what the site shows (published assets, shown tour scenes and their hotspots), by target
+    /// and language.
+    pub narration: HashMap<(AudioTarget, String), AudioRecord>,
     by_id: HashMap<String, usize>,
     site_by_id: HashMap<String, usize>,
 }
@@ -102,6 +106,17 @@ impl Data {
                 tours.push(tour);
             }
         }
+        let shown_scene =
+            |tour: &str, scene: &str| tours.iter().any(|t: &Tour| t.id == tour && t.scene(scene).is_some());
+        let narration = catalog
+            .audio_list()?
+            .into_iter()
+            .filter(|e| match &e.target {
+                AudioTarget::Asset(id) => by_id.contains_key(id),
+                AudioTarget::Scene { tour, scene } | AudioTarget::Info { tour, scene, .. } => shown_scene(tour, scene),
+            })
+            .map(|e| ((e.target, e.lang), e.record))
+            .collect();
         let mut name = LangText::new();
         match catalog.property("collection_name")? {
             Some(n) => {
@@ -123,6 +138,7 @@ impl Data {
             sites,
             tours,
             collection: catalog.collection_dir().to_owned(),
+            narration,
             by_id,
             site_by_id,
         })
@@ -196,6 +212,16 @@ impl Data {
     /// Tours that show `asset`.
     pub fn tours_with(&self, asset: &str) -> Vec<&Tour> {
         self.tours.iter().filter(|t| t.scene(asset).is_some()).collect()
+    }
+
+    /// The narration of `target` in `lang`, if a curator added one (a recording or a draft voice).
+    pub fn narration(&self, target: &AudioTarget, lang: &str) -> Option<&AudioRecord> {
+        self.narration.get(&(target.clone(), lang.to_owned()))
+    }
+
+    /// Where a narration's MP3 is in the site: `media/narration/` and its path in the collection.
+    pub fn narration_path(record: &AudioRecord) -> String {
+        format!("media/narration/{}", record.file)
     }
 
     /// The folder of an asset's files in the collection.

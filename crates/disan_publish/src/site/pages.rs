@@ -1,5 +1,6 @@
 //! The HTML pages, the search indexes, the sitemap and the site's static files.
 
+use disan_catalog::audio::{AudioRecord, AudioTarget};
 use disan_catalog::{PublicRecord, Site, Tour, vocab};
 use disan_core::{AssetKind, LangText, fold_for_search};
 use rayon::prelude::*;
@@ -187,6 +188,10 @@ fn static_files(plan: &mut Plan) {
 
 /// The asset files the pages show, linked from the collection; IIIF `info.json` with the site's own URL.
 fn media(d: &Data, base: &str, plan: &mut Plan) -> Result<()> {
+    for rec in d.narration.values() {
+        let from = disan_fs::confine(&d.collection, &rec.file)?;
+        plan.link(Data::narration_path(rec), from);
+    }
     for a in &d.assets {
         let id = a.manifest.id.to_string();
         let dir = d.asset_dir(a);
@@ -888,6 +893,24 @@ impl Pages<'_> {
 
     /// Share links: plain URLs (no third-party script), the device's share sheet where there is one (Zalo on
     /// phones), copy-link, and the page's QR code.
+    /// A narration player: the browser's own audio controls (keyboard operable, labelled), the length, and a
+    /// note when the voice is a synthesised draft. The page's text is the transcript.
+    fn narration(&self, rec: &AudioRecord) -> String {
+        let draft = if rec.draft {
+            format!("<p class=\"draft-voice\">{}</p>", esc(self.t("narration.draft")))
+        } else {
+            String::new()
+        };
+        format!(
+            "<section class=\"narration\" aria-labelledby=\"h-narration\"><h2 id=\"h-narration\">{}</h2>\
+             <audio controls preload=\"metadata\" src=\"{ROOT}{}\" aria-labelledby=\"h-narration\" data-seconds=\"{:.1}\"{}></audio>{draft}</section>\n",
+            esc(self.t("narration.title")),
+            esc(&Data::narration_path(rec)),
+            rec.seconds,
+            if rec.draft { " data-draft=\"true\"" } else { "" },
+        )
+    }
+
     fn share(&self, path: &str, key: &str) -> String {
         let url = self.url(self.lang, path);
         format!(
@@ -1044,6 +1067,9 @@ impl Pages<'_> {
         }
         if let Some(desc) = &description {
             body.push_str(&paragraphs(self, desc));
+        }
+        if let Some(rec) = d.narration(&AudioTarget::Asset(id.clone()), lang) {
+            body.push_str(&self.narration(rec));
         }
         // The metadata panel.
         let mut dl = String::new();

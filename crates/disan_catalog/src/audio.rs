@@ -1,0 +1,324 @@
+//! Narration in the catalogue: one recording per target (an asset, a tour scene, an information hotspot of a
+//! scene) and language. The row holds an [`AudioRecord`] (where the web MP3 and the original are, how long,
+//! how loud, whether it is a synthesised draft); every change is a revision of the owning asset or tour with
+//! the field `audio`, `audio:scene:<scene>` or `audio:info:<scene>/<hotspot>`, so `disan history` and
+//! `disan undo` work as for text. The audio files themselves are written by the caller (they are named by
+//! their content, so an undo finds the old file still there).
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::curate::{Author, Revision, apply};
+use crate::fields::Entity;
+use crate::{Catalog, CatalogError, Result};
+
+/// Collection property that turns synthesised draft voices off (`off`) for a collection.
+pub const DRAFT_VOICES_PROPERTY: &str = "draft_voices";
+
+/// What was narrated: an asset, a scene of a tour, or an information hotspot in a scene of a tour.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum AudioTarget {
+    Asset(String),
+    Scene { tour: String, scene: String },
+    Info { tour: String, scene: String, info: String },
+}
+
+impl AudioTarget {
+    /// The revision entity, its id and field.
+    pub fn key(&self) -> (Entity, &str, String) {
+        match self {
+            AudioTarget::Asset(id) => (Entity::Asset, id, "audio".into()),
+            AudioTarget::Scene { tour, scene } => (Entity::Tour, tour, format!("audio:scene:{scene}")),
+            AudioTarget::Info { tour, scene, info } => (Entity::Tour, tour, format!("audio:info:{scene}/{info}")),
+        }
+    }
+
+    fn from_key(entity: &str, id: &str, field: &str) -> Option<Self> {
+        match (entity, field) {
+            ("asset", "audio") => Some(AudioTarget::Asset(id.into())),
+            ("tour", f) => {
+                if let Some(scene) = f.strip_prefix("audio:scene:") {
+                    Some(AudioTarget::Scene {
+                        tour: id.into(),
+                        scene: scene.into(),
+                    })
+                } else {
+                    let (scene, info) = f.strip_prefix("audio:info:")?.split_once('/')?;
+                    Some(AudioTarget::Info {
+                        tour: id.into(),
+                        scene: scene.into(),
+                        info: info.into(),
+                    })
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// As the command line writes it: `<asset>`, `tour:<tour>/<scene>`, `tour:<tour>/<scene>/<hotspot>`.
+    pub fn label(&self) -> String {
+        match self {
+            AudioTarget::Asset(id) => id.clone(),
+            AudioTarget::Scene { tour, scene } => format!("tour:{tour}/{scene}"),
+            AudioTarget::Info { tour, scene, info } => format!("tour:{tour}/{scene}/{info}"),
+        }
+    }
+
+    /// A name made only of safe characters, for the audio files' names.
+    pub fn file_stem(&self) -> String {
+        let clean = |s: &str| -> String {
+            s.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        };
+        match self {
+            AudioTarget::Asset(_) => "asset".into(),
+            AudioTarget::Scene { scene, .. } => clean(scene),
+            AudioTarget::Info { scene, info, .. } => format!("{}-{}", clean(scene), clean(info)),
+        }
+    }
+}
+
+/// One stored narration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AudioRecord {
+    /// The web encoding (MP3), relative to the collection.
+    pub file: String,
+    /// The file as the curator gave it, relative to the collection; none for a synthesised draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
+    pub seconds: f64,
+    /// Integrated loudness of the web encoding, LUFS.
+    pub lufs: f64,
+    /// Its true peak, dBTP.
+    pub peak_dbtp: f64,
+    /// Loudness of the original, LUFS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_lufs: Option<f64>,
+    /// The original's codec ("MP3", "AAC", "Opus", …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_codec: Option<String>,
+    /// A synthesised voice, to be replaced by a recording: shown as a draft wherever it plays.
+    #[serde(default)]
+    pub draft: bool,
+    /// The synthesiser and voice of a draft (`espeak-ng vi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<String>,
+}
+
+/// A narration with what it narrates.
+#[derive(Clone, Debug, Serialize)]
+pub struct AudioEntry {
+    pub target: AudioTarget,
+    pub lang: String,
+    pub record: AudioRecord,
+}
+
+pub(crate) fn is_audio_field(entity: Entity, field: &str) -> bool {
+    match entity {
+        Entity::Asset => field == "audio",
+        Entity::Tour => field.starts_with("audio:"),
+        Entity::Site => false,
+    }
+}
+
+pub(crate) fn stored(
+    conn: &Connection,
+    entity: Entity,
+    id: &str,
+    field: &str,
+    lang: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT value FROM audio WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND lang = ?4")?
+        .query_row(params![entity.as_str(), id, field, lang], |r| r.get(0))
+        .optional()
+}
+
+pub(crate) fn store(
+    conn: &Connection,
+    entity: Entity,
+    id: &str,
+    field: &str,
+    lang: &str,
+    value: Option<&str>,
+) -> rusqlite::Result<()> {
+    match value {
+        Some(v) => conn
+            .prepare_cached(
+                "INSERT INTO audio (entity, entity_id, field, lang, value) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (entity, entity_id, field, lang) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![entity.as_str(), id, field, lang, v])
+            .map(drop),
+        None => conn
+            .prepare_cached("DELETE FROM audio WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND lang = ?4")?
+            .execute(params![entity.as_str(), id, field, lang])
+            .map(drop),
+    }
+}
+
+impl Catalog {
+    /// Reads a target as the command line writes it (see [`AudioTarget::label`]; an asset id may be a unique
+    /// prefix, as may a scene's) and checks that it exists.
+    pub fn audio_target(&self, spec: &str) -> Result<AudioTarget> {
+        let Some(rest) = spec.strip_prefix("tour:") else {
+            return Ok(AudioTarget::Asset(self.resolve_id(spec)?));
+        };
+        let mut parts = rest.splitn(3, '/');
+        let tour_id = parts.next().unwrap_or_default();
+        let tour = self.tour(tour_id)?;
+        let scene_q = parts.next().filter(|s| !s.is_empty()).ok_or_else(|| {
+            CatalogError::Invalid(format!(
+                "{spec}: name a scene of tour {tour_id}: tour:{tour_id}/<scene>[/<hotspot>]"
+            ))
+        })?;
+        let scene = tour
+            .scenes
+            .iter()
+            .find(|s| s.asset == scene_q)
+            .or_else(|| {
+                let mut m = tour.scenes.iter().filter(|s| s.asset.starts_with(scene_q));
+                match (m.next(), m.next()) {
+                    (Some(one), None) if scene_q.len() >= 4 => Some(one),
+                    _ => None,
+                }
+            })
+            .ok_or_else(|| CatalogError::Invalid(format!("{spec}: tour {tour_id} has no scene {scene_q}")))?;
+        match parts.next() {
+            None | Some("") => Ok(AudioTarget::Scene {
+                tour: tour.id.clone(),
+                scene: scene.asset.clone(),
+            }),
+            Some(info) => {
+                if !scene.infos.iter().any(|i| i.id == info) {
+                    return Err(CatalogError::Invalid(format!(
+                        "{spec}: scene {} has no information hotspot {info:?} (it has: {})",
+                        scene.asset,
+                        scene.infos.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")
+                    )));
+                }
+                Ok(AudioTarget::Info {
+                    tour: tour.id.clone(),
+                    scene: scene.asset.clone(),
+                    info: info.into(),
+                })
+            }
+        }
+    }
+
+    /// The narration of `target` in `lang`.
+    pub fn audio(&self, target: &AudioTarget, lang: &str) -> Result<Option<AudioRecord>> {
+        let (entity, id, field) = target.key();
+        let v = self.sql(stored(&self.conn, entity, id, &field, lang))?;
+        v.map(|v| parse(&v)).transpose()
+    }
+
+    /// Every narration, by target and language.
+    pub fn audio_list(&self) -> Result<Vec<AudioEntry>> {
+        let mut stmt = self.sql(self.conn.prepare(
+            "SELECT entity, entity_id, field, lang, value FROM audio ORDER BY entity, entity_id, field, lang",
+        ))?;
+        let rows: Vec<(String, String, String, String, String)> = self.sql(
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .and_then(|r| r.collect()),
+        )?;
+        rows.into_iter()
+            .filter_map(|(e, id, f, lang, v)| {
+                let target = AudioTarget::from_key(&e, &id, &f)?;
+                Some(parse(&v).map(|record| AudioEntry { target, lang, record }))
+            })
+            .collect()
+    }
+
+    /// Sets (or, with `None`, removes) the narration of `target` in `lang`, as one revision. The language must
+    /// be one the collection uses ([`Catalog::languages`]).
+    pub fn set_audio(
+        &mut self,
+        target: &AudioTarget,
+        lang: &str,
+        record: Option<&AudioRecord>,
+        author: &str,
+    ) -> Result<Option<Revision>> {
+        self.check_audio_lang(lang)?;
+        let (entity, id, field) = target.key();
+        let value = record
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| CatalogError::Invalid(e.to_string()))?;
+        let author = Author::new(author);
+        let err = crate::sql_err(&self.path);
+        let tx = crate::begin_immediate(&mut self.conn, &self.path)?;
+        let rev = apply(&tx, &author, entity, id, &field, Some(lang), value.as_deref(), None).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(rev)
+    }
+
+    /// Refuses a language the collection does not use.
+    pub fn check_audio_lang(&self, lang: &str) -> Result<()> {
+        let langs = self.languages()?;
+        if !langs.iter().any(|l| l == lang) {
+            return Err(CatalogError::Invalid(format!(
+                "the collection does not use language {lang:?} (it uses {})",
+                langs.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether synthesised draft voices are allowed (the default) or turned off for this collection.
+    pub fn draft_voices_allowed(&self) -> Result<bool> {
+        Ok(self.property(DRAFT_VOICES_PROPERTY)?.as_deref() != Some("off"))
+    }
+
+    /// The text a draft voice reads for `target` in `lang`: an asset's title and description; a scene's
+    /// title (the tour's, else the asset's) and the asset's description; a hotspot's title and text.
+    pub fn narration_text(&self, target: &AudioTarget, lang: &str) -> Result<Option<String>> {
+        let join = |parts: [Option<&str>; 2]| -> Option<String> {
+            let t: Vec<&str> = parts
+                .into_iter()
+                .flatten()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            (!t.is_empty()).then(|| {
+                t.iter()
+                    .map(|s| {
+                        if s.ends_with(['.', '!', '?', '。', '！', '？']) {
+                            s.to_string()
+                        } else {
+                            format!("{s}.")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        };
+        Ok(match target {
+            AudioTarget::Asset(id) => {
+                let m = self.metadata(id)?;
+                join([m.title.get(lang), m.description.get(lang)])
+            }
+            AudioTarget::Scene { tour, scene } => {
+                let t = self.tour(tour)?;
+                let m = self.metadata(scene)?;
+                let title = t.scene(scene).and_then(|s| s.title.get(lang)).or(m.title.get(lang));
+                join([title, m.description.get(lang)])
+            }
+            AudioTarget::Info { tour, scene, info } => {
+                let t = self.tour(tour)?;
+                let i = t.scene(scene).and_then(|s| s.infos.iter().find(|i| &i.id == info));
+                join([i.and_then(|i| i.title.get(lang)), i.and_then(|i| i.text.get(lang))])
+            }
+        })
+    }
+}
+
+fn parse(v: &str) -> Result<AudioRecord> {
+    serde_json::from_str(v).map_err(|e| CatalogError::Invalid(format!("stored narration unreadable: {e}")))
+}
