@@ -1278,6 +1278,7 @@ fn narration_is_normalised_revised_and_plays_on_the_website() {
             "audio",
             "draft",
             PANO,
+            &format!("tour:demo-tour/{PANO}"),
             &format!("tour:demo-tour/{PANO}/info-1"),
             "--lang",
             "vi,en,zh-Hans",
@@ -1286,7 +1287,7 @@ fn narration_is_normalised_revised_and_plays_on_the_website() {
     assert!(out.contains(&format!("{PANO} vi: has a recording; kept")), "{out}");
     let list: Value = serde_json::from_str(&cli(&collection, &["audio", "list", "--json"])).unwrap();
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 6, "{list:?}");
+    assert_eq!(list.len(), 9, "{list:?}");
     for e in list {
         let draft = e["record"]["draft"].as_bool().unwrap();
         assert_eq!(draft, !(e["lang"] == "vi" && e["target"]["Asset"] == PANO), "{e}");
@@ -1404,10 +1405,14 @@ fn narration_is_normalised_revised_and_plays_on_the_website() {
         .iter()
         .map(|l| format!("/{l}/assets/{PANO}/"))
         .collect();
+    let keep = keep_dir("narration");
     let out = ok(run(Command::new("node")
         .arg(web_dir().join("audio-check.cjs"))
         .arg(&server.url)
-        .arg(serde_json::to_string(&paths).unwrap())));
+        .arg(serde_json::to_string(&paths).unwrap())
+        .arg("/vi/tours/demo-tour/")
+        .arg(keep.join("guide-vi.png"))));
+    std::fs::write(keep.join("report.json"), &out).unwrap();
     let report: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(report["errors"], serde_json::json!([]), "{report}");
     assert_eq!(report["failed"], serde_json::json!([]), "{report}");
@@ -1432,6 +1437,42 @@ fn narration_is_normalised_revised_and_plays_on_the_website() {
             .as_str()
             .unwrap()
             .contains("草稿")
+    );
+
+    // The narrated tour player (item 3) on the website: started from the keyboard it plays the first scene's
+    // narration with its text as caption, skips to the information point (turning to it, caption in
+    // Vietnamese), then by itself follows the link to the next scene; pause stops it.
+    let g = &report["guide"];
+    let first = &g["first"];
+    assert_eq!(first["index"], 0, "{g}");
+    assert_eq!(first["scene"], PANO, "{g}");
+    assert!(
+        first["playing"].as_bool().unwrap() && first["time"].as_f64().unwrap() > 0.3,
+        "{g}"
+    );
+    assert!(
+        first["src"]
+            .as_str()
+            .unwrap()
+            .contains("/media/narration/tours/demo-tour/audio/"),
+        "{g}"
+    );
+    assert!(first["status"].as_str().unwrap().contains("Bước 1/"), "{g}");
+    let second = &g["second"];
+    assert_eq!(second["index"], 1, "{g}");
+    assert!(
+        second["caption"].as_str().unwrap().contains("Kéo để nhìn quanh."),
+        "{g}"
+    );
+    assert!(second["time"].as_f64().unwrap() > 0.3, "{g}");
+    assert!(
+        (second["yaw"].as_f64().unwrap() + 30.0).abs() < 3.0,
+        "turned to the hotspot: {g}"
+    );
+    assert_eq!(g["next"]["scene"], "7e06a335ccf80399", "followed the link: {g}");
+    assert!(
+        !g["paused"]["playing"].as_bool().unwrap() && g["paused"]["paused"].as_bool().unwrap(),
+        "{g}"
     );
 }
 

@@ -1226,6 +1226,72 @@ impl Pages<'_> {
         Ok((html, js))
     }
 
+    /// The narrated tour player: the steps (each scene from its start view with its narration, then each
+    /// information point turned to with its own, then a turn to the link to the next scene) as JSON, and its
+    /// controls: native buttons and the browser's volume, so the keyboard works; the caption is the text
+    /// being read (the transcript), live for screen readers.
+    fn guide(&self, t: &Tour) -> String {
+        let d = self.d;
+        let lang = self.lang;
+        let audio = |target: AudioTarget| {
+            d.narration(&target, lang).map_or(Value::Null, |r| {
+                json!({"src": format!("{ROOT}{}", Data::narration_path(r)), "seconds": r.seconds, "draft": r.draft})
+            })
+        };
+        let mut steps = Vec::new();
+        for (i, s) in t.scenes.iter().enumerate() {
+            let title = d.scene_title(t, &s.asset, lang).text;
+            let text = d
+                .asset(&s.asset)
+                .and_then(|a| shown(&a.meta.description, lang))
+                .map(|x| x.text)
+                .unwrap_or_default();
+            steps.push(json!({
+                "scene": s.asset, "yaw": s.view.yaw, "pitch": s.view.pitch, "hfov": s.view.hfov,
+                "title": title, "text": text,
+                "audio": audio(AudioTarget::Scene { tour: t.id.clone(), scene: s.asset.clone() }),
+            }));
+            for info in &s.infos {
+                steps.push(json!({
+                    "scene": s.asset, "yaw": info.yaw, "pitch": info.pitch, "hfov": s.view.hfov,
+                    "title": shown(&info.title, lang).map(|x| x.text).unwrap_or_default(),
+                    "text": shown(&info.text, lang).map(|x| x.text).unwrap_or_default(),
+                    "audio": audio(AudioTarget::Info { tour: t.id.clone(), scene: s.asset.clone(), info: info.id.clone() }),
+                }));
+            }
+            if let Some(next) = t.scenes.get(i + 1) {
+                let link = s.links.iter().find(|l| l.target == next.asset);
+                steps.push(json!({
+                    "scene": s.asset,
+                    "yaw": link.map_or(s.view.yaw, |l| l.yaw), "pitch": link.map_or(s.view.pitch, |l| l.pitch),
+                    "hfov": s.view.hfov, "go": next.asset,
+                    "title": d.scene_title(t, &next.asset, lang).text,
+                }));
+            }
+        }
+        let button = |id: &str, key: &str| format!("<button type=\"button\" id=\"{id}\">{}</button>", esc(self.t(key)));
+        format!(
+            "<section class=\"guide\" aria-labelledby=\"h-guide\"><h2 id=\"h-guide\">{}</h2>\
+             <script type=\"application/json\" id=\"guide-steps\">{}</script>\
+             <div class=\"guide-controls\">{}{}{}{}<label>{} <input type=\"range\" id=\"guide-volume\" min=\"0\" max=\"1\" step=\"0.1\" value=\"1\"></label></div>\
+             <p class=\"guide-status\" id=\"guide-status\" data-step=\"{}\" data-pause=\"{}\" data-play=\"{}\" data-draft=\"{}\"></p>\
+             <p class=\"guide-caption\" id=\"guide-caption\" aria-live=\"polite\"></p>\
+             <audio id=\"guide-audio\" preload=\"none\"></audio><p class=\"hint\">{}</p></section>\n",
+            esc(self.t("guide.title")),
+            json_in_html(&Value::Array(steps)),
+            button("guide-play", "guide.play"),
+            button("guide-prev", "guide.prev"),
+            button("guide-next", "guide.next"),
+            button("guide-replay", "guide.replay"),
+            esc(self.t("guide.volume")),
+            esc(self.t("guide.step")),
+            esc(self.t("guide.pause")),
+            esc(self.t("guide.play")),
+            esc(self.t("narration.draft")),
+            esc(self.t("guide.hint")),
+        )
+    }
+
     fn tour(&self, t: &Tour) -> Result<String> {
         let d = self.d;
         let lang = self.lang;
@@ -1257,10 +1323,11 @@ impl Pages<'_> {
                 self.shown(&d.scene_title(t, &s.asset, lang))
             ));
         }
+        let guide = self.guide(t);
         let body = format!(
             "<h1>{}</h1>\n<div class=\"pano tour\" id=\"tour\" tabindex=\"0\" role=\"application\" aria-label=\"{}\"></div>\n\
              <script type=\"application/json\" id=\"tour-config\">{}</script>\n<p class=\"hint\">{}</p>\n\
-             <p><a href=\"marzipano/\">{}</a></p>\n<h2>{}</h2><ol class=\"links\">{list}</ol>\n",
+             {guide}<p><a href=\"marzipano/\">{}</a></p>\n<h2>{}</h2><ol class=\"links\">{list}</ol>\n",
             self.shown(&title),
             esc(&title.text),
             json_in_html(&config),
