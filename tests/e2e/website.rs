@@ -1442,7 +1442,45 @@ fn narration_is_normalised_revised_and_plays_on_the_website() {
     // The narrated tour player (item 3) on the website: started from the keyboard it plays the first scene's
     // narration with its text as caption, skips to the information point (turning to it, caption in
     // Vietnamese), then by itself follows the link to the next scene; pause stops it.
-    let g = &report["guide"];
+    check_guide(&report["guide"], "/media/narration/tours/demo-tour/audio/");
+
+    // The same player in the Pannellum tour export, with the narration copied into the export.
+    let export = dir.path().join("export");
+    cli(
+        &collection,
+        &[
+            "tour",
+            "export",
+            "demo-tour",
+            "--format",
+            "pannellum",
+            "--out",
+            export.to_str().unwrap(),
+            "--lang",
+            "vi",
+        ],
+    );
+    let mp3s = std::fs::read_dir(export.join("audio")).unwrap().count();
+    assert_eq!(mp3s, 2, "the scene's and the information point's narration");
+    drop(server);
+    let server = Server::start(&export);
+    let out = ok(run(Command::new("node")
+        .arg(web_dir().join("audio-check.cjs"))
+        .arg(&server.url)
+        .arg("[]")
+        .arg("/index.html")
+        .arg(keep.join("guide-export-vi.png"))));
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+    assert_eq!(report["failed"], serde_json::json!([]), "{report}");
+    check_guide(&report["guide"], "audio/");
+}
+
+/// The narrated tour player's run (audio-check.cjs) on the demo tour: started from the keyboard it plays the
+/// first scene's narration (from `src_part`) with its text as caption, skips to the information point (the
+/// view turned to it, its Vietnamese text as caption), then by itself follows the link to the next scene;
+/// pause stops it.
+fn check_guide(g: &Value, src_part: &str) {
     let first = &g["first"];
     assert_eq!(first["index"], 0, "{g}");
     assert_eq!(first["scene"], PANO, "{g}");
@@ -1450,13 +1488,7 @@ fn narration_is_normalised_revised_and_plays_on_the_website() {
         first["playing"].as_bool().unwrap() && first["time"].as_f64().unwrap() > 0.3,
         "{g}"
     );
-    assert!(
-        first["src"]
-            .as_str()
-            .unwrap()
-            .contains("/media/narration/tours/demo-tour/audio/"),
-        "{g}"
-    );
+    assert!(first["src"].as_str().unwrap().contains(src_part), "{g}");
     assert!(first["status"].as_str().unwrap().contains("Bước 1/"), "{g}");
     let second = &g["second"];
     assert_eq!(second["index"], 1, "{g}");

@@ -12,6 +12,9 @@ use crate::curate::{Author, Revision, apply};
 use crate::fields::Entity;
 use crate::{Catalog, CatalogError, Result};
 
+/// The schema version that added the `audio` table.
+const AUDIO_SCHEMA: u32 = 5;
+
 /// Collection property that turns synthesised draft voices off (`off`) for a collection.
 pub const DRAFT_VOICES_PROPERTY: &str = "draft_voices";
 
@@ -214,6 +217,9 @@ impl Catalog {
 
     /// The narration of `target` in `lang`.
     pub fn audio(&self, target: &AudioTarget, lang: &str) -> Result<Option<AudioRecord>> {
+        if !self.has_audio_table()? {
+            return Ok(None);
+        }
         let (entity, id, field) = target.key();
         let v = self.sql(stored(&self.conn, entity, id, &field, lang))?;
         v.map(|v| parse(&v)).transpose()
@@ -221,6 +227,9 @@ impl Catalog {
 
     /// Every narration, by target and language.
     pub fn audio_list(&self) -> Result<Vec<AudioEntry>> {
+        if !self.has_audio_table()? {
+            return Ok(Vec::new());
+        }
         let mut stmt = self.sql(self.conn.prepare(
             "SELECT entity, entity_id, field, lang, value FROM audio ORDER BY entity, entity_id, field, lang",
         ))?;
@@ -234,6 +243,11 @@ impl Catalog {
                 Some(parse(&v).map(|record| AudioEntry { target, lang, record }))
             })
             .collect()
+    }
+
+    /// A catalogue opened read-only from before schema version 5 has no narration (and no table for it).
+    fn has_audio_table(&self) -> Result<bool> {
+        Ok(self.schema_version()? >= AUDIO_SCHEMA)
     }
 
     /// Sets (or, with `None`, removes) the narration of `target` in `lang`, as one revision. The language must

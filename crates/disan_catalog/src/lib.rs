@@ -718,7 +718,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lock = WriteLock::acquire(dir.path()).unwrap();
         let mut cat = Catalog::open_or_create(dir.path(), &lock).unwrap();
-        assert_eq!(cat.schema_version().unwrap(), 4);
+        assert_eq!(cat.schema_version().unwrap(), 5);
         assert_eq!(cat.public_base_url().unwrap(), DEFAULT_BASE_URL);
         cat.set_property(PUBLIC_BASE_URL, "https://a.example/c").unwrap();
         cat.set_property(PUBLIC_BASE_URL, "https://b.example/c").unwrap();
@@ -740,7 +740,7 @@ mod tests {
         drop(cat);
         // Reopening does not migrate again.
         let cat = Catalog::open(dir.path()).unwrap();
-        assert_eq!(cat.schema_version().unwrap(), 4);
+        assert_eq!(cat.schema_version().unwrap(), 5);
     }
 
     #[test]

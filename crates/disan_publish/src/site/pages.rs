@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::data::{Data, Shown, shown};
 use super::text::{esc, fill, json_in_html, summary};
 use super::{PageKind, Plan, page_path};
-use crate::tour::{marzipano, pannellum};
+use crate::tour::{guide, marzipano, pannellum};
 use crate::{Result, web};
 use disan_tiles::marzipano::MarzipanoLayout;
 use std::collections::HashMap;
@@ -174,6 +174,7 @@ fn marzipano_tiles(d: &Data, plan: &mut Plan) -> Result<HashMap<String, Marzipan
 fn static_files(plan: &mut Plan) {
     plan.bytes("static/site.css", SITE_CSS);
     plan.bytes("static/site.js", SITE_JS);
+    plan.bytes("static/guide.js", guide::GUIDE_JS);
     for (rel, bytes) in web::PANNELLUM
         .iter()
         .chain(web::OPENSEADRAGON.iter())
@@ -1226,70 +1227,23 @@ impl Pages<'_> {
         Ok((html, js))
     }
 
-    /// The narrated tour player: the steps (each scene from its start view with its narration, then each
-    /// information point turned to with its own, then a turn to the link to the next scene) as JSON, and its
-    /// controls: native buttons and the browser's volume, so the keyboard works; the caption is the text
-    /// being read (the transcript), live for screen readers.
+    /// The narrated tour player (`tour::guide`), with this page's texts and narration.
     fn guide(&self, t: &Tour) -> String {
         let d = self.d;
         let lang = self.lang;
-        let audio = |target: AudioTarget| {
-            d.narration(&target, lang).map_or(Value::Null, |r| {
-                json!({"src": format!("{ROOT}{}", Data::narration_path(r)), "seconds": r.seconds, "draft": r.draft})
-            })
+        let parts = guide::GuideParts {
+            title: &|asset| d.scene_title(t, asset, lang).text,
+            scene_text: &|asset| {
+                d.asset(asset)
+                    .and_then(|a| shown(&a.meta.description, lang))
+                    .map(|x| x.text)
+                    .unwrap_or_default()
+            },
+            text: &|text| shown(text, lang).map(|x| x.text).unwrap_or_default(),
+            audio: &|target| d.narration(target, lang).cloned(),
+            src: &|r| format!("{ROOT}{}", Data::narration_path(r)),
         };
-        let mut steps = Vec::new();
-        for (i, s) in t.scenes.iter().enumerate() {
-            let title = d.scene_title(t, &s.asset, lang).text;
-            let text = d
-                .asset(&s.asset)
-                .and_then(|a| shown(&a.meta.description, lang))
-                .map(|x| x.text)
-                .unwrap_or_default();
-            steps.push(json!({
-                "scene": s.asset, "yaw": s.view.yaw, "pitch": s.view.pitch, "hfov": s.view.hfov,
-                "title": title, "text": text,
-                "audio": audio(AudioTarget::Scene { tour: t.id.clone(), scene: s.asset.clone() }),
-            }));
-            for info in &s.infos {
-                steps.push(json!({
-                    "scene": s.asset, "yaw": info.yaw, "pitch": info.pitch, "hfov": s.view.hfov,
-                    "title": shown(&info.title, lang).map(|x| x.text).unwrap_or_default(),
-                    "text": shown(&info.text, lang).map(|x| x.text).unwrap_or_default(),
-                    "audio": audio(AudioTarget::Info { tour: t.id.clone(), scene: s.asset.clone(), info: info.id.clone() }),
-                }));
-            }
-            if let Some(next) = t.scenes.get(i + 1) {
-                let link = s.links.iter().find(|l| l.target == next.asset);
-                steps.push(json!({
-                    "scene": s.asset,
-                    "yaw": link.map_or(s.view.yaw, |l| l.yaw), "pitch": link.map_or(s.view.pitch, |l| l.pitch),
-                    "hfov": s.view.hfov, "go": next.asset,
-                    "title": d.scene_title(t, &next.asset, lang).text,
-                }));
-            }
-        }
-        let button = |id: &str, key: &str| format!("<button type=\"button\" id=\"{id}\">{}</button>", esc(self.t(key)));
-        format!(
-            "<section class=\"guide\" aria-labelledby=\"h-guide\"><h2 id=\"h-guide\">{}</h2>\
-             <script type=\"application/json\" id=\"guide-steps\">{}</script>\
-             <div class=\"guide-controls\">{}{}{}{}<label>{} <input type=\"range\" id=\"guide-volume\" min=\"0\" max=\"1\" step=\"0.1\" value=\"1\"></label></div>\
-             <p class=\"guide-status\" id=\"guide-status\" data-step=\"{}\" data-pause=\"{}\" data-play=\"{}\" data-draft=\"{}\"></p>\
-             <p class=\"guide-caption\" id=\"guide-caption\" aria-live=\"polite\"></p>\
-             <audio id=\"guide-audio\" preload=\"none\"></audio><p class=\"hint\">{}</p></section>\n",
-            esc(self.t("guide.title")),
-            json_in_html(&Value::Array(steps)),
-            button("guide-play", "guide.play"),
-            button("guide-prev", "guide.prev"),
-            button("guide-next", "guide.next"),
-            button("guide-replay", "guide.replay"),
-            esc(self.t("guide.volume")),
-            esc(self.t("guide.step")),
-            esc(self.t("guide.pause")),
-            esc(self.t("guide.play")),
-            esc(self.t("narration.draft")),
-            esc(self.t("guide.hint")),
-        )
+        guide::controls(lang, &guide::steps(t, &parts))
     }
 
     fn tour(&self, t: &Tour) -> Result<String> {
@@ -1342,6 +1296,7 @@ impl Pages<'_> {
         );
         head.css.push("pannellum/pannellum.css");
         head.scripts.push("pannellum/pannellum.js");
+        head.scripts.push("guide.js");
         head.og_image = self.og(&format!("tours/{}", t.id));
         head.og_alt = title.text.clone();
         head.jsonld = Some(json!({

@@ -7,6 +7,7 @@
 //! - `marzipano`: every pyramid resampled to Marzipano's levels, in the layout of Marzipano's own tool.
 //! - `json`: the tour document itself (`tours/<id>.json`), which `disan tour import` reads back.
 
+pub(crate) mod guide;
 pub(crate) mod marzipano;
 pub(crate) mod pannellum;
 

@@ -5,7 +5,9 @@ use std::path::Path;
 use disan_catalog::{Catalog, Tour, TourScene};
 use serde_json::{Value, json};
 
-use super::{ScenePyramid, pick, scene_pyramid, scene_title};
+use disan_catalog::audio::{AudioRecord, AudioTarget};
+
+use super::{ScenePyramid, guide, pick, scene_pyramid, scene_title};
 use crate::{Result, html_escape, web};
 
 /// Fills `dir` with the Pannellum export of `tour`. Returns the files written.
@@ -30,9 +32,48 @@ pub(super) fn fill(catalog: &Catalog, tour: &Tour, dir: &Path, lang: &str) -> Re
     for (rel, bytes) in web::PANNELLUM {
         super::write(dir, rel, bytes)?;
     }
+    // The narrated tour player: the narration in `lang` copied into `audio/`, the player's script.
+    let narration = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    let audio = |target: &AudioTarget| catalog.audio(target, lang).ok().flatten();
+    let src = |r: &AudioRecord| {
+        let name = Path::new(&r.file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("audio/{name}")
+    };
+    let parts = guide::GuideParts {
+        title: &|a| scene_title(catalog, tour, a, lang),
+        scene_text: &|a| {
+            catalog
+                .metadata(a)
+                .ok()
+                .and_then(|m| pick(&m.description, lang))
+                .unwrap_or_default()
+        },
+        text: &|t| pick(t, lang).unwrap_or_default(),
+        audio: &|t| {
+            let r = audio(t)?;
+            narration.borrow_mut().insert(src(&r), r.file.clone());
+            Some(r)
+        },
+        src: &src,
+    };
+    let steps = guide::steps(tour, &parts);
+    for (rel, file) in narration.take() {
+        let from = disan_fs::confine(catalog.collection_dir(), &file)?;
+        let bytes = std::fs::read(&from).map_err(disan_fs::FsError::io(&from))?;
+        super::write(dir, &rel, &bytes)?;
+        files += 1;
+    }
+    super::write(dir, "guide.js", guide::GUIDE_JS.as_bytes())?;
     let title = pick(&tour.title, lang).unwrap_or_else(|| tour.id.clone());
-    super::write(dir, "index.html", index_html(&title, lang).as_bytes())?;
-    Ok(files + 5)
+    super::write(
+        dir,
+        "index.html",
+        index_html(&title, lang, &guide::controls(lang, &steps)).as_bytes(),
+    )?;
+    Ok(files + 6)
 }
 
 /// What differs between the places a tour's Pannellum configuration is written (the export, the website).
@@ -118,9 +159,9 @@ pub(crate) fn tour_json(tour: &Tour, scenes: serde_json::Map<String, Value>) -> 
     })
 }
 
-/// The page that opens the tour: Pannellum over the whole window, the configuration from `tour.json`.
-/// `window.disanViewer` is the viewer, for scripts and tests.
-fn index_html(title: &str, lang: &str) -> String {
+/// The page that opens the tour: Pannellum over most of the window, the configuration from `tour.json`, and
+/// the narrated tour player under it. `window.disanViewer` is the viewer, for scripts and tests.
+fn index_html(title: &str, lang: &str, guide: &str) -> String {
     let escape = html_escape;
     format!(
         r#"<!DOCTYPE html>
@@ -130,14 +171,29 @@ fn index_html(title: &str, lang: &str) -> String {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="stylesheet" href="pannellum/pannellum.css">
+<link rel="icon" href="data:,">
 <script src="pannellum/pannellum.js"></script>
-<style>html, body, #tour {{ margin: 0; width: 100%; height: 100%; background: #000; }}</style>
+<script src="guide.js"></script>
+<style>
+html, body {{ margin: 0; height: 100%; background: #000; color: #f4f4f4; font: 16px/1.5 system-ui, "Noto Sans", "Droid Sans Fallback", sans-serif; }}
+body {{ display: flex; flex-direction: column; }}
+#tour {{ flex: 1; min-height: 60vh; }}
+.guide {{ padding: .5rem 1rem 1rem; }}
+.guide h2 {{ font-size: 1.1em; margin: .3rem 0; }}
+.guide-controls {{ display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }}
+.guide-controls button {{ font: inherit; min-height: 40px; padding: .3rem .9rem; border-radius: 6px; border: 1px solid #aaa; background: #222; color: #fff; }}
+.guide-controls button:focus-visible {{ outline: 3px solid #ffb15c; outline-offset: 2px; }}
+.guide-caption {{ min-height: 2.5em; margin: .3rem 0; }}
+.guide-status, .hint {{ color: #c8c8c8; font-size: .9em; margin: .2rem 0; }}
+</style>
 </head>
 <body>
 <div id="tour"></div>
-<script>
+{guide}<script>
 fetch("tour.json").then(function (r) {{ return r.json(); }}).then(function (config) {{
   window.disanViewer = pannellum.viewer("tour", config);
+  var steps = JSON.parse(document.getElementById("guide-steps").textContent);
+  if (steps.length) window.disanGuidePlayer(window.disanViewer, steps);
 }});
 </script>
 </body>
