@@ -31,6 +31,8 @@ pub struct Options {
     pub curate: bool,
     /// Who curator-mode changes are recorded as.
     pub author: String,
+    /// Play narration through the sound card (off: the narrated tour shows its captions only).
+    pub sound: bool,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             texture_budget: 256 << 20,
             curate: false,
             author: "curator".into(),
+            sound: true,
         }
     }
 }
@@ -86,6 +89,8 @@ pub struct ViewerApp {
     pub model: Option<(usize, ModelView)>,
     /// An information point of a tour, opened.
     pub info_card: Option<InfoCard>,
+    /// The narrated tour being played.
+    pub guide: Option<crate::narration::Guide>,
     /// Curator mode's form and tools.
     pub curator: crate::curator::Curator,
     last_input: f64,
@@ -110,6 +115,7 @@ impl ViewerApp {
             results,
             selected: None,
             attract_since: None,
+            guide: None,
             deep_zoom: None,
             pano: None,
             model: None,
@@ -321,8 +327,27 @@ impl ViewerApp {
         let lang = self.lang;
         if ui.button(t(lang, "back")).clicked() || ui.input(|i| i.key_pressed(Key::Escape)) {
             self.selected = None;
+            self.guide = None;
             return;
         }
+        let item = self.collection.items[index].clone();
+        // Leaving the tour (another asset) ends its narrated tour.
+        if self
+            .guide
+            .as_ref()
+            .is_some_and(|g| self.collection.tour_scene(&item.id).is_none_or(|(t, _)| t.id != g.tour))
+        {
+            self.guide = None;
+        }
+        if self.guide.is_some() {
+            let now = ui.input(|i| i.time);
+            if self.guide.as_mut().is_some_and(|g| g.tick(now)) {
+                self.apply_guide_step(now);
+            }
+            egui::Panel::bottom("guide").show(ui, |ui| self.guide_panel(ui));
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        let index = self.selected.unwrap_or(index);
         let item = self.collection.items[index].clone();
         egui::Panel::right("info").default_size(360.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
@@ -456,6 +481,106 @@ impl ViewerApp {
         }
     }
 
+    /// Starts the narrated tour of `tour` in the interface language, at its first step.
+    pub fn start_guide(&mut self, tour: &str, now: f64) {
+        let steps = crate::narration::steps(&self.collection, tour, self.lang);
+        if steps.is_empty() {
+            return;
+        }
+        self.guide = Some(crate::narration::Guide::new(tour, steps, self.options.sound));
+        self.apply_guide_step(now);
+    }
+
+    /// Shows the narrated tour's current step: its scene (loaded, fading in, when it is another one) turned
+    /// to the step's view.
+    fn apply_guide_step(&mut self, now: f64) {
+        let Some(step) = self.guide.as_ref().and_then(|g| g.step()).cloned() else {
+            return;
+        };
+        self.info_card = None;
+        let view = disan_catalog::TourView {
+            yaw: step.yaw,
+            pitch: step.pitch,
+            hfov: step.hfov,
+        };
+        match &mut self.pano {
+            Some((i, pano)) if *i == step.scene && self.selected == Some(step.scene) => {
+                pano.camera.yaw = view.yaw;
+                pano.camera.pitch = view.pitch;
+                pano.camera.hfov = view.hfov.clamp(crate::pano::MIN_HFOV, crate::pano::MAX_HFOV);
+            }
+            _ => {
+                self.selected = Some(step.scene);
+                self.pano = self.tour_pano(step.scene, Some(view)).map(|(i, mut v)| {
+                    v.fade_from = Some(now);
+                    (i, v)
+                });
+            }
+        }
+    }
+
+    /// The narrated tour's controls and caption: play/pause (also Space), previous, next, replay, end, volume;
+    /// the step, the draft-voice note, and the text being read.
+    fn guide_panel(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        let now = ui.input(|i| i.time);
+        let space = ui.input(|i| i.key_pressed(Key::Space)) && ui.ctx().memory(|m| m.focused().is_none());
+        let Some(g) = self.guide.as_mut() else { return };
+        let mut moved = false;
+        let mut end = false;
+        ui.horizontal_wrapped(|ui| {
+            let label = if g.playing {
+                t(lang, "guide.pause")
+            } else {
+                t(lang, "guide.play")
+            };
+            if ui.button(label).clicked() || space {
+                g.toggle();
+                moved = g.elapsed == 0.0;
+            }
+            if ui.button(t(lang, "guide.prev")).clicked() {
+                g.go_to(g.index.saturating_sub(1));
+                moved = true;
+            }
+            if ui.button(t(lang, "guide.next")).clicked() && g.index + 1 < g.steps.len() {
+                g.go_to(g.index + 1);
+                moved = true;
+            }
+            if ui.button(t(lang, "guide.replay")).clicked() {
+                g.go_to(g.index);
+                g.playing = true;
+                moved = true;
+            }
+            if ui.button(t(lang, "guide.stop")).clicked() {
+                end = true;
+            }
+            ui.add(egui::Slider::new(&mut g.volume, 0.0..=1.0).text(t(lang, "guide.volume")));
+        });
+        let n = g.steps.len().to_string();
+        let i = (g.index + 1).to_string();
+        let mut status = tf(lang, "guide.step", &[("i", &i), ("n", &n)]);
+        if let Some(step) = g.step() {
+            if step.audio.as_ref().is_some_and(|a| a.2) {
+                status.push_str(" · ");
+                status.push_str(t(lang, "guide.draft"));
+            }
+            if !g.has_sound() {
+                status.push_str(" · ");
+                status.push_str(t(lang, "guide.silent"));
+            }
+            ui.label(RichText::new(status).weak());
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(&step.title).strong().size(17.0));
+                ui.label(RichText::new(&step.text).size(17.0));
+            });
+        }
+        if end {
+            self.guide = None;
+        } else if moved {
+            self.apply_guide_step(now);
+        }
+    }
+
     /// The tour this panorama belongs to, as a list of its scenes to jump between.
     fn tour_overview(&mut self, ui: &mut egui::Ui, item: &Item) {
         let Some((tour, _)) = self.collection.tour_scene(&item.id) else {
@@ -465,6 +590,11 @@ impl ViewerApp {
         ui.separator();
         let title = pick(&tour.title, &order).map_or(tour.id.as_str(), |(_, s)| s);
         ui.label(RichText::new(format!("{}: {title}", t(self.lang, "tour.heading"))).strong());
+        if self.guide.is_none() && ui.button(t(self.lang, "guide.start")).clicked() {
+            let (id, now) = (tour.id.clone(), ui.input(|i| i.time));
+            self.start_guide(&id, now);
+            return;
+        }
         let mut go = None;
         for (n, s) in tour.scenes.iter().enumerate() {
             let Some(i) = self.collection.index_of(&s.asset) else {

@@ -175,6 +175,16 @@ impl Collection {
     }
 
     /// The first tour that has this panorama as a scene, and the scene.
+    /// The narration of `target` in `lang`, when the catalogue has one (none in a catalogue from before
+    /// narration existed, or when it cannot be read).
+    pub fn narration(
+        &self,
+        target: &disan_catalog::audio::AudioTarget,
+        lang: &str,
+    ) -> Option<disan_catalog::audio::AudioRecord> {
+        self.catalog.audio(target, lang).ok().flatten()
+    }
+
     pub fn tour_scene(&self, asset: &str) -> Option<(&disan_catalog::Tour, &disan_catalog::TourScene)> {
         self.tours.iter().find_map(|t| Some((t, t.scene(asset)?)))
     }

@@ -10,6 +10,7 @@ pub mod fonts;
 pub mod i18n;
 pub mod map;
 pub mod model;
+pub mod narration;
 pub mod pano;
 pub mod textures;
 

@@ -1,4 +1,4 @@
-//! `disan-viewer COLLECTION [--kiosk | --curate [--author NAME]] [--lang vi|en|zh-Hans]`
+//! `disan-viewer COLLECTION [--kiosk | --curate [--author NAME]] [--lang vi|en|zh-Hans] [--no-sound]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +31,9 @@ struct Args {
     /// Seconds without input before kiosk mode shows its attract loop.
     #[arg(long, default_value_t = 90.0)]
     idle: f64,
+    /// Narrated tours show their captions only, without sound (a kiosk without speakers).
+    #[arg(long)]
+    no_sound: bool,
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
             .unwrap_or_else(|| "curator".into()),
         lang,
         idle_secs: args.idle,
+        sound: !args.no_sound,
         ..Options::default()
     };
     let mut viewport = egui::ViewportBuilder::default()

@@ -500,3 +500,102 @@ fn a_tour_moves_between_scenes_and_opens_information() {
     h.run_steps(2);
     assert_eq!(h.state().selected, h.state().collection.index_of(ASSETS[0].id));
 }
+
+/// The narrated tour (issue 24, item 3) in the viewer: started from the tour panel it shows the pier with its
+/// (draft) narration and caption, turns to the information point when the narration ends and shows its text,
+/// turns to the link and loads the next scene by itself; Space pauses, Previous goes back, End closes it.
+/// Time drives it (each kittest step is a quarter of a second), with or without a sound card.
+#[test]
+fn a_narrated_tour_plays_scene_by_scene_with_captions() {
+    let (dir, pier, boat) = toured();
+    let root = dir.path();
+    // Two seconds of narration for the pier scene in English, stored as `disan audio` stores it.
+    let tone = disan_audio::Pcm {
+        rate: 22_050,
+        samples: (0..44_100).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect(),
+    };
+    let mp3 = disan_audio::encode_mp3(&tone).unwrap();
+    std::fs::create_dir_all(root.join("tours/ha-long/audio")).unwrap();
+    std::fs::write(root.join("tours/ha-long/audio/pier-en.mp3"), mp3).unwrap();
+    let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
+    let target = cat.audio_target(&format!("tour:ha-long/{pier}")).unwrap();
+    let record = disan_catalog::audio::AudioRecord {
+        file: "tours/ha-long/audio/pier-en.mp3".into(),
+        original: None,
+        seconds: 2.0,
+        lufs: -16.0,
+        peak_dbtp: -1.0,
+        source_lufs: None,
+        source_codec: None,
+        draft: true,
+        voice: Some("espeak-ng en".into()),
+    };
+    cat.set_audio(&target, "en", Some(&record), "test").unwrap();
+    drop(cat);
+
+    // No sound card here (nor in CI): the player is told so, and the snapshot is the same everywhere.
+    let mut h = harness(
+        root,
+        Options {
+            sound: false,
+            ..english()
+        },
+    );
+    open_asset(&mut h, pier);
+    h.get_by_label("Play the narrated tour").click();
+    h.run_steps(2);
+    {
+        let g = h.state().guide.as_ref().expect("the narrated tour plays");
+        // The pier, its information point, the turn to the boat, the boat.
+        assert_eq!(g.steps.len(), 4);
+        assert_eq!((g.index, g.playing), (0, true));
+        assert!(
+            g.steps[0]
+                .audio
+                .as_ref()
+                .is_some_and(|a| a.0.ends_with("pier-en.mp3") && a.2)
+        );
+        assert!(
+            g.steps[1].audio.is_none(),
+            "no narration for the information point in English"
+        );
+    }
+    h.get_by_label_contains("Step 1 of 4 · Draft voice");
+    // The narration (2 s and a breath) ends: the view turns to the information point, its text is the caption.
+    h.run_steps(12);
+    assert_eq!(h.state().guide.as_ref().unwrap().index, 1);
+    let (shown, pano) = h.state().pano.as_ref().unwrap();
+    assert_eq!(*shown, h.state().collection.index_of(pier).unwrap());
+    assert!((pano.camera.yaw + 25.0).abs() < 1e-9 && (pano.camera.pitch - 5.0).abs() < 1e-9);
+    h.get_by_label("Boats leave for the bay at dawn.");
+    h.get_by_label_contains("Step 2 of 4");
+    // Without narration the caption stays for its reading time (4 s), then the view turns to the link…
+    h.run_steps(17);
+    assert_eq!(h.state().guide.as_ref().unwrap().index, 2);
+    assert!((h.state().pano.as_ref().unwrap().1.camera.yaw - 20.0).abs() < 1e-9);
+    // …and the next scene loads by itself.
+    h.run_steps(9);
+    let boat_index = h.state().collection.index_of(boat).unwrap();
+    assert_eq!(h.state().guide.as_ref().unwrap().index, 3);
+    assert_eq!(h.state().selected, Some(boat_index));
+    h.get_by_label("On the boat");
+    settle(&mut h);
+    h.snapshot("narrated_tour_en");
+    // Space pauses; Previous goes back to the turn; End closes the player.
+    h.event(egui::Event::Key {
+        key: egui::Key::Space,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(2);
+    assert!(!h.state().guide.as_ref().unwrap().playing);
+    h.get_by_label("Previous").click();
+    h.run_steps(2);
+    assert_eq!(h.state().guide.as_ref().unwrap().index, 2);
+    assert_eq!(h.state().selected, h.state().collection.index_of(pier));
+    h.get_by_label("End").click();
+    h.run_steps(2);
+    assert!(h.state().guide.is_none());
+}
