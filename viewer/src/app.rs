@@ -91,6 +91,8 @@ pub struct ViewerApp {
     pub info_card: Option<InfoCard>,
     /// The narrated tour being played.
     pub guide: Option<crate::narration::Guide>,
+    /// How many narrated tours the kiosk's attract loop has started (the next one is this, modulo their number).
+    pub attract_tours: usize,
     /// Curator mode's form and tools.
     pub curator: crate::curator::Curator,
     last_input: f64,
@@ -116,6 +118,7 @@ impl ViewerApp {
             selected: None,
             attract_since: None,
             guide: None,
+            attract_tours: 0,
             deep_zoom: None,
             pano: None,
             model: None,
@@ -707,6 +710,21 @@ impl ViewerApp {
     fn kiosk_attract(&mut self, ui: &mut egui::Ui, since: f64) {
         let now = ui.input(|i| i.time);
         let n = self.collection.items.len();
+        // After one round of the highlights, the next highlighted narrated tour plays (with captions, and
+        // sound where the kiosk has it); the loop goes on when it ends.
+        let tours = self.collection.narrated_tours(self.lang.tag());
+        if !tours.is_empty() && now - since >= n.max(1) as f64 * self.options.attract_secs {
+            let tour = tours[self.attract_tours % tours.len()].clone();
+            self.attract_tours += 1;
+            self.attract_since = None;
+            self.pano = None;
+            self.start_guide(&tour, now);
+            if let Some(g) = &mut self.guide {
+                g.attract = true;
+            }
+            ui.ctx().request_repaint();
+            return;
+        }
         let rect = ui.max_rect();
         ui.painter().rect_filled(rect, 0.0, Color32::BLACK);
         if n > 0 {
@@ -797,13 +815,27 @@ impl eframe::App for ViewerApp {
         let ctx = ui.ctx().clone();
         self.textures.begin_frame(&ctx);
         let (now, active) = ctx.input(|i| (i.time, !i.events.is_empty() || i.pointer.is_moving()));
+        let attract_guide = self.guide.as_ref().is_some_and(|g| g.attract);
         if active {
             self.last_input = now;
             if self.attract_since.take().is_some() {
                 self.pano = None;
             }
+            // A touch during the attract loop's narrated tour returns to home.
+            if attract_guide {
+                (self.guide, self.selected, self.pano) = (None, None, None);
+            }
+        } else if attract_guide && self.guide.as_ref().is_some_and(|g| g.finished()) {
+            // The attract loop's narrated tour has ended: the loop goes on.
+            (self.guide, self.selected, self.pano) = (None, None, None);
+            self.attract_since = Some(now);
         }
-        if self.options.kiosk && self.attract_since.is_none() && now - self.last_input > self.options.idle_secs {
+        let attract_guide = self.guide.as_ref().is_some_and(|g| g.attract);
+        if self.options.kiosk
+            && !attract_guide
+            && self.attract_since.is_none()
+            && now - self.last_input > self.options.idle_secs
+        {
             self.attract_since = Some(now);
             self.selected = None;
             self.query.clear();

@@ -185,6 +185,38 @@ impl Collection {
         self.catalog.audio(target, lang).ok().flatten()
     }
 
+    /// Tours the kiosk's attract loop plays: those whose first scene is a highlighted asset
+    /// (`highlight=yes`) and that have narration in `lang` for a scene or an information point.
+    pub fn narrated_tours(&self, lang: &str) -> Vec<String> {
+        use disan_catalog::audio::AudioTarget;
+        self.tours
+            .iter()
+            .filter(|t| {
+                let highlighted = t.scenes.first().is_some_and(|s| {
+                    self.index_of(&s.asset)
+                        .is_some_and(|i| self.items[i].meta.highlight.as_deref() == Some("true"))
+                });
+                let narrated = t.scenes.iter().any(|s| {
+                    let scene = AudioTarget::Scene {
+                        tour: t.id.clone(),
+                        scene: s.asset.clone(),
+                    };
+                    self.narration(&scene, lang).is_some()
+                        || s.infos.iter().any(|i| {
+                            let info = AudioTarget::Info {
+                                tour: t.id.clone(),
+                                scene: s.asset.clone(),
+                                info: i.id.clone(),
+                            };
+                            self.narration(&info, lang).is_some()
+                        })
+                });
+                highlighted && narrated
+            })
+            .map(|t| t.id.clone())
+            .collect()
+    }
+
     pub fn tour_scene(&self, asset: &str) -> Option<(&disan_catalog::Tour, &disan_catalog::TourScene)> {
         self.tours.iter().find_map(|t| Some((t, t.scene(asset)?)))
     }

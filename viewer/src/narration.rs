@@ -124,6 +124,8 @@ pub fn steps(collection: &Collection, tour: &str, lang: Lang) -> Vec<Step> {
 /// The player's state.
 pub struct Guide {
     pub tour: String,
+    /// Started by the kiosk's attract loop: any input ends it, and the loop goes on when it finishes.
+    pub attract: bool,
     pub steps: Vec<Step>,
     /// The step shown.
     pub index: usize,
@@ -144,6 +146,7 @@ impl Guide {
     pub fn new(tour: &str, steps: Vec<Step>, sound: bool) -> Self {
         Self {
             tour: tour.to_owned(),
+            attract: false,
             steps,
             index: 0,
             playing: true,
@@ -169,6 +172,11 @@ impl Guide {
         self.index = k.min(self.steps.len().saturating_sub(1));
         self.elapsed = 0.0;
         self.loaded = None;
+    }
+
+    /// The last step has played to its end.
+    pub fn finished(&self) -> bool {
+        !self.playing && self.index + 1 >= self.steps.len() && self.elapsed >= self.step().map_or(0.0, Step::seconds)
     }
 
     /// Play or pause.

@@ -509,29 +509,7 @@ fn a_tour_moves_between_scenes_and_opens_information() {
 fn a_narrated_tour_plays_scene_by_scene_with_captions() {
     let (dir, pier, boat) = toured();
     let root = dir.path();
-    // Two seconds of narration for the pier scene in English, stored as `disan audio` stores it.
-    let tone = disan_audio::Pcm {
-        rate: 22_050,
-        samples: (0..44_100).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect(),
-    };
-    let mp3 = disan_audio::encode_mp3(&tone).unwrap();
-    std::fs::create_dir_all(root.join("tours/ha-long/audio")).unwrap();
-    std::fs::write(root.join("tours/ha-long/audio/pier-en.mp3"), mp3).unwrap();
-    let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
-    let target = cat.audio_target(&format!("tour:ha-long/{pier}")).unwrap();
-    let record = disan_catalog::audio::AudioRecord {
-        file: "tours/ha-long/audio/pier-en.mp3".into(),
-        original: None,
-        seconds: 2.0,
-        lufs: -16.0,
-        peak_dbtp: -1.0,
-        source_lufs: None,
-        source_codec: None,
-        draft: true,
-        voice: Some("espeak-ng en".into()),
-    };
-    cat.set_audio(&target, "en", Some(&record), "test").unwrap();
-    drop(cat);
+    narrate_pier(root, pier);
 
     // No sound card here (nor in CI): the player is told so, and the snapshot is the same everywhere.
     let mut h = harness(
@@ -598,4 +576,90 @@ fn a_narrated_tour_plays_scene_by_scene_with_captions() {
     h.get_by_label("End").click();
     h.run_steps(2);
     assert!(h.state().guide.is_none());
+}
+
+/// Two seconds of draft narration for the pier scene of tour "ha-long" in English, stored as `disan audio`
+/// stores it.
+fn narrate_pier(root: &Path, pier: &str) {
+    let tone = disan_audio::Pcm {
+        rate: 22_050,
+        samples: (0..44_100).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect(),
+    };
+    let mp3 = disan_audio::encode_mp3(&tone).unwrap();
+    std::fs::create_dir_all(root.join("tours/ha-long/audio")).unwrap();
+    std::fs::write(root.join("tours/ha-long/audio/pier-en.mp3"), mp3).unwrap();
+    let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
+    let target = cat.audio_target(&format!("tour:ha-long/{pier}")).unwrap();
+    let record = disan_catalog::audio::AudioRecord {
+        file: "tours/ha-long/audio/pier-en.mp3".into(),
+        original: None,
+        seconds: 2.0,
+        lufs: -16.0,
+        peak_dbtp: -1.0,
+        source_lufs: None,
+        source_codec: None,
+        draft: true,
+        voice: Some("espeak-ng en".into()),
+    };
+    cat.set_audio(&target, "en", Some(&record), "test").unwrap();
+    drop(cat);
+}
+
+/// The kiosk's attract loop (issue 24, item 3): after a round of the highlights it plays a highlighted
+/// narrated tour by itself; a touch returns to home, and when the tour ends the loop goes on.
+#[test]
+fn the_kiosk_attract_loop_plays_a_highlighted_narrated_tour() {
+    let (dir, pier, _) = toured();
+    let root = dir.path();
+    narrate_pier(root, pier);
+    let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
+    let highlight = disan_catalog::Change {
+        field: "highlight".into(),
+        lang: None,
+        value: "yes".into(),
+    };
+    cat.set_meta(&[pier.to_owned()], &[highlight], "test").unwrap();
+    drop(cat);
+    let mut h = harness(
+        root,
+        Options {
+            sound: false,
+            ..english()
+        },
+    );
+    {
+        let o = &mut h.state_mut().options;
+        (o.kiosk, o.idle_secs, o.attract_secs) = (true, 1.0, 0.5);
+    }
+    assert_eq!(h.state().collection.narrated_tours("en"), ["ha-long"]);
+    assert!(
+        h.state().collection.narrated_tours("vi").is_empty(),
+        "no Vietnamese narration"
+    );
+    h.run_steps(6);
+    assert!(h.state().attract_since.is_some(), "idle: the attract loop");
+    assert!(h.state().guide.is_none(), "first a round of the highlights");
+    let round = h.state().collection.items.len() * 2;
+    h.run_steps(round + 2);
+    let g = h.state().guide.as_ref().expect("then the narrated tour");
+    assert!(g.attract && g.playing && g.index == 0);
+    assert_eq!(h.state().selected, h.state().collection.index_of(pier));
+    assert!(h.state().attract_since.is_none());
+    // It plays to its end (its steps' time, at a quarter of a second a step), and the loop goes on.
+    let total: f64 = g.steps.iter().map(disan_viewer::narration::Step::seconds).sum();
+    h.run_steps((total / 0.25).ceil() as usize + 4);
+    assert!(h.state().guide.is_none());
+    assert!(h.state().attract_since.is_some() && h.state().selected.is_none());
+    // The next round plays it again; a touch returns to home.
+    h.run_steps(round + 2);
+    assert!(h.state().guide.as_ref().is_some_and(|g| g.attract));
+    h.event(egui::Event::Key {
+        key: egui::Key::Space,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(2);
+    assert!(h.state().guide.is_none() && h.state().selected.is_none() && h.state().attract_since.is_none());
 }
