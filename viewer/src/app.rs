@@ -335,11 +335,10 @@ impl ViewerApp {
         }
         let item = self.collection.items[index].clone();
         // Leaving the tour (another asset) ends its narrated tour.
-        if self
-            .guide
-            .as_ref()
-            .is_some_and(|g| self.collection.tour_scene(&item.id).is_none_or(|(t, _)| t.id != g.tour))
-        {
+        if self.guide.as_ref().is_some_and(|g| match &g.tour {
+            Some(tour) => self.collection.tour_scene(&item.id).is_none_or(|(t, _)| &t.id != tour),
+            None => g.step().is_none_or(|s| s.scene != index),
+        }) {
             self.guide = None;
         }
         if self.guide.is_some() {
@@ -355,6 +354,7 @@ impl ViewerApp {
         egui::Panel::right("info").default_size(360.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 self.info_panel(ui, &item);
+                self.narration_button(ui, index);
                 self.tour_overview(ui, &item);
                 if self.options.curate {
                     self.curator_panel(ui, &item);
@@ -484,21 +484,41 @@ impl ViewerApp {
         }
     }
 
+    /// "Listen to the narration" when the asset has one in the interface language: plays it with its
+    /// description as the caption, in the narrated tour's bar.
+    fn narration_button(&mut self, ui: &mut egui::Ui, index: usize) {
+        if self.guide.is_some() {
+            return;
+        }
+        let Some(step) = crate::narration::asset_step(&self.collection, index, self.lang) else {
+            return;
+        };
+        if ui.button(t(self.lang, "guide.listen")).clicked() {
+            self.guide = Some(crate::narration::Guide::new(None, vec![step], self.options.sound));
+        }
+    }
+
     /// Starts the narrated tour of `tour` in the interface language, at its first step.
     pub fn start_guide(&mut self, tour: &str, now: f64) {
         let steps = crate::narration::steps(&self.collection, tour, self.lang);
         if steps.is_empty() {
             return;
         }
-        self.guide = Some(crate::narration::Guide::new(tour, steps, self.options.sound));
+        self.guide = Some(crate::narration::Guide::new(Some(tour), steps, self.options.sound));
         self.apply_guide_step(now);
     }
 
     /// Shows the narrated tour's current step: its scene (loaded, fading in, when it is another one) turned
     /// to the step's view.
     fn apply_guide_step(&mut self, now: f64) {
-        let Some(step) = self.guide.as_ref().and_then(|g| g.step()).cloned() else {
-            return;
+        let Some(step) = self
+            .guide
+            .as_ref()
+            .filter(|g| g.tour.is_some())
+            .and_then(|g| g.step())
+            .cloned()
+        else {
+            return; // an asset's own narration leaves the view as it is
         };
         self.info_card = None;
         let view = disan_catalog::TourView {

@@ -121,9 +121,33 @@ pub fn steps(collection: &Collection, tour: &str, lang: Lang) -> Vec<Step> {
     out
 }
 
+/// An asset's own narration in `lang` as a one-step player (caption: its title and description).
+pub fn asset_step(collection: &Collection, index: usize, lang: Lang) -> Option<Step> {
+    let item = collection.items.get(index)?;
+    let r = collection.narration(&AudioTarget::Asset(item.id.clone()), lang.tag())?;
+    let order = lang.fallbacks();
+    let pick = |x: &disan_core::LangText| {
+        crate::collection::pick(x, &order)
+            .map(|(_, s)| s.to_owned())
+            .unwrap_or_default()
+    };
+    Some(Step {
+        scene: index,
+        yaw: 0.0,
+        pitch: 0.0,
+        hfov: 100.0,
+        title: crate::collection::pick(&item.meta.title, &order)
+            .map_or_else(|| item.file_name.clone(), |(_, s)| s.to_owned()),
+        text: pick(&item.meta.description),
+        audio: Some((disan_fs::confine(&collection.root, &r.file).ok()?, r.seconds, r.draft)),
+        go: None,
+    })
+}
+
 /// The player's state.
 pub struct Guide {
-    pub tour: String,
+    /// The tour played; none for an asset's own narration.
+    pub tour: Option<String>,
     /// Started by the kiosk's attract loop: any input ends it, and the loop goes on when it finishes.
     pub attract: bool,
     pub steps: Vec<Step>,
@@ -143,9 +167,9 @@ pub struct Guide {
 
 impl Guide {
     /// A player of `steps` at the first step, playing; `sound: false` never opens the sound card.
-    pub fn new(tour: &str, steps: Vec<Step>, sound: bool) -> Self {
+    pub fn new(tour: Option<&str>, steps: Vec<Step>, sound: bool) -> Self {
         Self {
-            tour: tour.to_owned(),
+            tour: tour.map(str::to_owned),
             attract: false,
             steps,
             index: 0,

@@ -663,3 +663,59 @@ fn the_kiosk_attract_loop_plays_a_highlighted_narrated_tour() {
     h.run_steps(2);
     assert!(h.state().guide.is_none() && h.state().selected.is_none() && h.state().attract_since.is_none());
 }
+
+/// An asset's own narration (issue 24): "Listen to the narration" in its panel plays it with the asset's
+/// title as the caption, leaves the view as it is, and ends with the narration; none in another language.
+#[test]
+fn an_asset_plays_its_own_narration() {
+    let dir = fixture_dir();
+    let root = dir.path();
+    let photo = ASSETS[0].id;
+    let tone = disan_audio::Pcm {
+        rate: 22_050,
+        samples: (0..44_100).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect(),
+    };
+    let file = format!("assets/{photo}/audio/asset-en.mp3");
+    std::fs::create_dir_all(root.join(&file).parent().unwrap()).unwrap();
+    std::fs::write(root.join(&file), disan_audio::encode_mp3(&tone).unwrap()).unwrap();
+    let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
+    let record = disan_catalog::audio::AudioRecord {
+        file,
+        original: None,
+        seconds: 2.0,
+        lufs: -16.0,
+        peak_dbtp: -1.0,
+        source_lufs: None,
+        source_codec: None,
+        draft: false,
+        voice: None,
+    };
+    let target = disan_catalog::audio::AudioTarget::Asset(photo.into());
+    cat.set_audio(&target, "en", Some(&record), "test").unwrap();
+    drop(cat);
+    let mut h = harness(
+        root,
+        Options {
+            sound: false,
+            ..english()
+        },
+    );
+    open_asset(&mut h, photo);
+    h.get_by_label("Listen to the narration").click();
+    h.run_steps(2);
+    let g = h.state().guide.as_ref().expect("playing");
+    assert!(g.tour.is_none() && g.playing && g.steps.len() == 1);
+    let title = g.steps[0].title.clone();
+    assert!(!title.is_empty());
+    // The title shows in the info panel and, bold, as the caption.
+    assert_eq!(h.get_all_by_label(&title).count(), 2);
+    h.get_by_label_contains("Step 1 of 1");
+    h.run_steps(14);
+    assert!(h.state().guide.as_ref().unwrap().finished());
+    assert_eq!(h.state().selected, h.state().collection.index_of(photo));
+    // In Vietnamese there is no narration: no button.
+    h.state_mut().guide = None;
+    h.state_mut().lang = Lang::Vi;
+    h.run_steps(2);
+    assert!(h.query_by_label("Nghe thuyết minh").is_none());
+}
