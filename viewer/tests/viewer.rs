@@ -511,14 +511,7 @@ fn a_narrated_tour_plays_scene_by_scene_with_captions() {
     let root = dir.path();
     narrate_pier(root, pier);
 
-    // No sound card here (nor in CI): the player is told so, and the snapshot is the same everywhere.
-    let mut h = harness(
-        root,
-        Options {
-            sound: false,
-            ..english()
-        },
-    );
+    let mut h = silent(root);
     open_asset(&mut h, pier);
     h.get_by_label("Play the narrated tour").click();
     h.run_steps(2);
@@ -581,28 +574,45 @@ fn a_narrated_tour_plays_scene_by_scene_with_captions() {
 /// Two seconds of draft narration for the pier scene of tour "ha-long" in English, stored as `disan audio`
 /// stores it.
 fn narrate_pier(root: &Path, pier: &str) {
+    let target = format!("tour:ha-long/{pier}");
+    add_narration(root, &target, "tours/ha-long/audio/pier-en.mp3", true);
+}
+
+/// Two seconds of narration in English for `target` (as `disan audio` names it), stored at `file` as
+/// `disan audio` stores it; `draft` marks a synthesised voice.
+fn add_narration(root: &Path, target: &str, file: &str, draft: bool) {
     let tone = disan_audio::Pcm {
         rate: 22_050,
         samples: (0..44_100).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect(),
     };
-    let mp3 = disan_audio::encode_mp3(&tone).unwrap();
-    std::fs::create_dir_all(root.join("tours/ha-long/audio")).unwrap();
-    std::fs::write(root.join("tours/ha-long/audio/pier-en.mp3"), mp3).unwrap();
+    std::fs::create_dir_all(root.join(file).parent().unwrap()).unwrap();
+    std::fs::write(root.join(file), disan_audio::encode_mp3(&tone).unwrap()).unwrap();
     let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
-    let target = cat.audio_target(&format!("tour:ha-long/{pier}")).unwrap();
+    let target = cat.audio_target(target).unwrap();
     let record = disan_catalog::audio::AudioRecord {
-        file: "tours/ha-long/audio/pier-en.mp3".into(),
+        file: file.into(),
         original: None,
         seconds: 2.0,
         lufs: -16.0,
         peak_dbtp: -1.0,
         source_lufs: None,
         source_codec: None,
-        draft: true,
-        voice: Some("espeak-ng en".into()),
+        draft,
+        voice: draft.then(|| "espeak-ng en".into()),
     };
     cat.set_audio(&target, "en", Some(&record), "test").unwrap();
-    drop(cat);
+}
+
+/// The English viewer without sound (there is no sound card here nor in CI, and snapshots must not depend on
+/// one).
+fn silent(root: &Path) -> Harness<'static, ViewerApp> {
+    harness(
+        root,
+        Options {
+            sound: false,
+            ..english()
+        },
+    )
 }
 
 /// The kiosk's attract loop (issue 24, item 3): after a round of the highlights it plays a highlighted
@@ -620,13 +630,7 @@ fn the_kiosk_attract_loop_plays_a_highlighted_narrated_tour() {
     };
     cat.set_meta(&[pier.to_owned()], &[highlight], "test").unwrap();
     drop(cat);
-    let mut h = harness(
-        root,
-        Options {
-            sound: false,
-            ..english()
-        },
-    );
+    let mut h = silent(root);
     {
         let o = &mut h.state_mut().options;
         (o.kiosk, o.idle_secs, o.attract_secs) = (true, 1.0, 0.5);
@@ -671,35 +675,8 @@ fn an_asset_plays_its_own_narration() {
     let dir = fixture_dir();
     let root = dir.path();
     let photo = ASSETS[0].id;
-    let tone = disan_audio::Pcm {
-        rate: 22_050,
-        samples: (0..44_100).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect(),
-    };
-    let file = format!("assets/{photo}/audio/asset-en.mp3");
-    std::fs::create_dir_all(root.join(&file).parent().unwrap()).unwrap();
-    std::fs::write(root.join(&file), disan_audio::encode_mp3(&tone).unwrap()).unwrap();
-    let mut cat = disan_catalog::Catalog::open_for_edit(root).unwrap();
-    let record = disan_catalog::audio::AudioRecord {
-        file,
-        original: None,
-        seconds: 2.0,
-        lufs: -16.0,
-        peak_dbtp: -1.0,
-        source_lufs: None,
-        source_codec: None,
-        draft: false,
-        voice: None,
-    };
-    let target = disan_catalog::audio::AudioTarget::Asset(photo.into());
-    cat.set_audio(&target, "en", Some(&record), "test").unwrap();
-    drop(cat);
-    let mut h = harness(
-        root,
-        Options {
-            sound: false,
-            ..english()
-        },
-    );
+    add_narration(root, photo, &format!("assets/{photo}/audio/asset-en.mp3"), false);
+    let mut h = silent(root);
     open_asset(&mut h, photo);
     h.get_by_label("Listen to the narration").click();
     h.run_steps(2);

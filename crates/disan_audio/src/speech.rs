@@ -44,13 +44,7 @@ pub fn synthesise(text: &str, voice: &str) -> Result<Vec<u8>> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| {
-            AudioError::Speech(if e.kind() == std::io::ErrorKind::NotFound {
-                "espeak-ng is not installed (Debian: apt install espeak-ng)".into()
-            } else {
-                format!("espeak-ng: {e}")
-            })
-        })?;
+        .map_err(not_started)?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(text.as_bytes())
@@ -80,13 +74,7 @@ fn voice_exists(voice: &str) -> Result<bool> {
         .arg("--voices")
         .stderr(Stdio::null())
         .output()
-        .map_err(|e| {
-            AudioError::Speech(if e.kind() == std::io::ErrorKind::NotFound {
-                "espeak-ng is not installed (Debian: apt install espeak-ng)".into()
-            } else {
-                format!("espeak-ng: {e}")
-            })
-        })?;
+        .map_err(not_started)?;
     let v = voice.to_ascii_lowercase();
     Ok(String::from_utf8_lossy(&out.stdout).lines().skip(1).any(|line| {
         let cols: Vec<&str> = line.split_whitespace().collect();
@@ -98,4 +86,13 @@ fn voice_exists(voice: &str) -> Result<bool> {
         let other = line.contains(&format!("({v} "));
         lang || file || other
     }))
+}
+
+/// espeak-ng could not be started: not installed, or another reason.
+fn not_started(e: std::io::Error) -> AudioError {
+    AudioError::Speech(if e.kind() == std::io::ErrorKind::NotFound {
+        "espeak-ng is not installed (Debian: apt install espeak-ng)".into()
+    } else {
+        format!("espeak-ng: {e}")
+    })
 }
