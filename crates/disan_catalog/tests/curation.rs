@@ -578,15 +578,21 @@ fn an_older_catalogue_is_migrated_and_indexed() {
     conn.execute_batch(
         "DROP TABLE asset_search; DROP TABLE search_rows; DROP INDEX assets_state; DROP INDEX revisions_field;
          ALTER TABLE sites DROP COLUMN confirmed; ALTER TABLE sites DROP COLUMN merged_into;
-         DROP TABLE tours;
+         DROP TABLE tours; DROP TABLE audio;
          DELETE FROM schema_version WHERE version >= 3;
          INSERT INTO asset_text VALUES ('b000000000000003', 'title', 'vi', 'Điện Biên Phủ');",
     )
     .unwrap();
     drop(conn);
+    // Read-only, it has no narration (and no table for it) and says so without failing.
+    let old = Catalog::open(dir.path()).unwrap();
+    assert_eq!(old.schema_version().unwrap(), 2);
+    assert!(old.audio_list().unwrap().is_empty());
+    drop(old);
     let cat = Catalog::open_for_edit(dir.path()).unwrap();
-    assert_eq!(cat.schema_version().unwrap(), 4);
+    assert_eq!(cat.schema_version().unwrap(), 5);
     assert!(cat.tours().unwrap().is_empty(), "the tours table is back");
+    assert!(cat.audio_list().unwrap().is_empty(), "the narration table is there");
     assert_eq!(
         ids(&cat.search("dien bien", &Filter::default(), 5).unwrap()),
         ["b000000000000003"]
