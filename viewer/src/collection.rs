@@ -50,6 +50,9 @@ pub struct Collection {
     pub skipped: Vec<String>,
     /// Tours, with only the scenes (and links to scenes) this collection shows.
     pub tours: Vec<disan_catalog::Tour>,
+    /// Narration by target and language, read once when the collection opens (the player and the kiosk
+    /// look it up every frame).
+    narration: HashMap<(disan_catalog::audio::AudioTarget, String), disan_catalog::audio::AudioRecord>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,12 +156,20 @@ impl Collection {
                 Err(e) => skipped.push(format!("tour {id}: {e}")),
             }
         }
+        let narration = match catalog.audio_list() {
+            Ok(all) => all.into_iter().map(|e| ((e.target, e.lang), e.record)).collect(),
+            Err(e) => {
+                skipped.push(format!("narration: {e}"));
+                HashMap::new()
+            }
+        };
         for s in &skipped {
             eprintln!("disan-viewer: left out {s}");
         }
         Ok(Self {
             skipped,
             tours,
+            narration,
             root: root.to_owned(),
             catalog,
             items,
@@ -174,15 +185,14 @@ impl Collection {
         self.item_index.get(id).copied()
     }
 
-    /// The first tour that has this panorama as a scene, and the scene.
     /// The narration of `target` in `lang`, when the catalogue has one (none in a catalogue from before
-    /// narration existed, or when it cannot be read).
+    /// narration existed, or when it could not be read).
     pub fn narration(
         &self,
         target: &disan_catalog::audio::AudioTarget,
         lang: &str,
-    ) -> Option<disan_catalog::audio::AudioRecord> {
-        self.catalog.audio(target, lang).ok().flatten()
+    ) -> Option<&disan_catalog::audio::AudioRecord> {
+        self.narration.get(&(target.clone(), lang.to_owned()))
     }
 
     /// Tours the kiosk's attract loop plays: those whose first scene is a highlighted asset
@@ -217,6 +227,7 @@ impl Collection {
             .collect()
     }
 
+    /// The first tour that has this panorama as a scene, and the scene.
     pub fn tour_scene(&self, asset: &str) -> Option<(&disan_catalog::Tour, &disan_catalog::TourScene)> {
         self.tours.iter().find_map(|t| Some((t, t.scene(asset)?)))
     }

@@ -145,13 +145,7 @@ fn kiosk_shows_published_only_and_returns_to_the_attract_loop() {
     assert!(h.state().attract_since.is_some());
     assert!(h.state().selected.is_none() && h.state().query.is_empty());
     // Any input returns to home.
-    h.event(egui::Event::Key {
-        key: egui::Key::Space,
-        physical_key: None,
-        pressed: true,
-        repeat: false,
-        modifiers: egui::Modifiers::NONE,
-    });
+    press_space(&mut h);
     h.run_steps(2);
     assert!(h.state().attract_since.is_none());
 }
@@ -553,13 +547,7 @@ fn a_narrated_tour_plays_scene_by_scene_with_captions() {
     settle(&mut h);
     h.snapshot("narrated_tour_en");
     // Space pauses; Previous goes back to the turn; End closes the player.
-    h.event(egui::Event::Key {
-        key: egui::Key::Space,
-        physical_key: None,
-        pressed: true,
-        repeat: false,
-        modifiers: egui::Modifiers::NONE,
-    });
+    press_space(&mut h);
     h.run_steps(2);
     assert!(!h.state().guide.as_ref().unwrap().playing);
     h.get_by_label("Previous").click();
@@ -657,13 +645,7 @@ fn the_kiosk_attract_loop_plays_a_highlighted_narrated_tour() {
     // The next round plays it again; a touch returns to home.
     h.run_steps(round + 2);
     assert!(h.state().guide.as_ref().is_some_and(|g| g.attract));
-    h.event(egui::Event::Key {
-        key: egui::Key::Space,
-        physical_key: None,
-        pressed: true,
-        repeat: false,
-        modifiers: egui::Modifiers::NONE,
-    });
+    press_space(&mut h);
     h.run_steps(2);
     assert!(h.state().guide.is_none() && h.state().selected.is_none() && h.state().attract_since.is_none());
 }
@@ -695,4 +677,15 @@ fn an_asset_plays_its_own_narration() {
     h.state_mut().lang = Lang::Vi;
     h.run_steps(2);
     assert!(h.query_by_label("Nghe thuyết minh").is_none());
+}
+
+/// A press of the space bar.
+fn press_space(h: &mut Harness<'_, ViewerApp>) {
+    h.event(egui::Event::Key {
+        key: egui::Key::Space,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    });
 }
