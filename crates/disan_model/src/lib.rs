@@ -13,6 +13,7 @@ mod load;
 pub mod lod;
 mod meshopt_decode;
 pub mod obj;
+pub mod pick;
 pub mod report;
 pub mod scene;
 pub mod textures;
@@ -20,6 +21,7 @@ pub mod validate;
 pub mod write;
 
 pub use lod::{LOD_TARGETS, LodTarget};
+pub use pick::{Hit, Surface};
 pub use report::{Issue, Report, Severity};
 pub use scene::Scene;
 pub use validate::{COVERED_CODES, Document, Limits};
