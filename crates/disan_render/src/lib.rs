@@ -133,6 +133,129 @@ pub struct View {
     pub zoom: f32,
     /// Moves the point looked at across the view, in bounding-sphere radii (x right, y up).
     pub pan: [f32; 2],
+    /// An explicit camera (an annotation's saved view): orbit this point at this distance; `zoom` and `pan`
+    /// are then unused.
+    pub orbit: Option<Orbit>,
+}
+
+/// A camera that orbits `target` (model units) at `distance`, looking from `View::yaw`/`View::pitch`: the
+/// same camera as `<model-viewer camera-orbit="{yaw}deg {90 − pitch}deg {distance}m"
+/// camera-target="{target}m" field-of-view="{fov}deg">`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Orbit {
+    pub target: [f32; 3],
+    pub distance: f32,
+}
+
+/// Where a view's camera stands, what it looks at and how it projects.
+#[derive(Clone, Copy, Debug)]
+pub struct Camera {
+    pub eye: Vec3,
+    pub target: Vec3,
+    pub up: Vec3,
+    /// Vertical field of view, radians.
+    pub fov_y: f32,
+    pub aspect: f32,
+    pub near: f32,
+    pub far: f32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Camera {
+    /// The camera of `view` for a model with these bounds (see [`Prepared::bounds`], `Scene::bounds`).
+    pub fn new(bounds: ([f32; 3], [f32; 3]), view: &View) -> Self {
+        let (min, max) = (Vec3::from(bounds.0), Vec3::from(bounds.1));
+        let centre = (min + max) * 0.5;
+        let radius = ((max - min).length() * 0.5).max(1e-6);
+        let aspect = view.width.max(1) as f32 / view.height.max(1) as f32;
+        let fov_y = if view.fov.is_finite() {
+            view.fov.clamp(1.0, 170.0).to_radians()
+        } else {
+            30f32.to_radians()
+        };
+        let (yaw, pitch) = (view.yaw.to_radians(), view.pitch.to_radians());
+        let dir = Vec3::new(yaw.sin() * pitch.cos(), pitch.sin(), yaw.cos() * pitch.cos());
+        let up = if pitch.cos().abs() < 1e-4 { Vec3::Z } else { Vec3::Y };
+        let (target, distance) = match view.orbit {
+            Some(o) if Vec3::from(o.target).is_finite() && o.distance.is_finite() && o.distance > 0.0 => {
+                (Vec3::from(o.target), o.distance)
+            }
+            _ => {
+                // Fit the bounding sphere in the narrower of the two fields of view.
+                let fov_x = 2.0 * ((fov_y * 0.5).tan() * aspect).atan();
+                let half = (fov_y.min(fov_x)) * 0.5;
+                let zoom = if view.zoom.is_finite() {
+                    view.zoom.clamp(0.1, 100.0)
+                } else {
+                    1.0
+                };
+                // Panning moves eye and target together across the view.
+                let side = up.cross(dir).normalize_or_zero();
+                let lift = dir.cross(side).normalize_or_zero();
+                let pan = |v: f32| if v.is_finite() { v.clamp(-10.0, 10.0) } else { 0.0 };
+                let target = centre + side * pan(view.pan[0]) * radius + lift * pan(view.pan[1]) * radius;
+                (target, radius / half.sin() * 1.02 / zoom)
+            }
+        };
+        let eye = target + dir * distance;
+        let off = (target - centre).length();
+        let near = (distance - radius * 1.5 - off).max(distance * 0.01).max(radius * 1e-4);
+        let far = (distance + radius * 1.5 + off).max(near * 2.0);
+        Self {
+            eye,
+            target,
+            up,
+            fov_y,
+            aspect,
+            near,
+            far,
+            width: view.width.max(1),
+            height: view.height.max(1),
+        }
+    }
+
+    pub fn view_matrix(&self) -> Mat4 {
+        glam::camera::rh::view::look_at_mat4(self.eye, self.target, self.up)
+    }
+
+    pub fn view_proj(&self) -> Mat4 {
+        glam::camera::rh::proj::directx::perspective(self.fov_y, self.aspect, self.near, self.far) * self.view_matrix()
+    }
+
+    /// The orbit this camera is on (to save a view, or to fly from it).
+    pub fn orbit(&self) -> Orbit {
+        Orbit {
+            target: self.target.to_array(),
+            distance: (self.eye - self.target).length(),
+        }
+    }
+
+    /// Where `point` lands in the image, in pixels from the top-left corner (continuous: pixel `i` spans
+    /// `i..i + 1`); `None` when it is behind the camera.
+    pub fn project(&self, point: [f32; 3]) -> Option<[f32; 2]> {
+        let v = self.view_matrix().transform_point3(Vec3::from(point));
+        if v.z >= 0.0 {
+            return None;
+        }
+        let t = (self.fov_y * 0.5).tan();
+        let (nx, ny) = (v.x / (-v.z * t * self.aspect), v.y / (-v.z * t));
+        Some([
+            (nx + 1.0) * 0.5 * self.width as f32,
+            (1.0 - ny) * 0.5 * self.height as f32,
+        ])
+    }
+
+    /// The ray from the eye through pixel position `(x, y)` (as [`Camera::project`] gives them): origin and
+    /// unit direction.
+    pub fn ray(&self, x: f32, y: f32) -> ([f32; 3], [f32; 3]) {
+        let t = (self.fov_y * 0.5).tan();
+        let nx = x / self.width as f32 * 2.0 - 1.0;
+        let ny = 1.0 - y / self.height as f32 * 2.0;
+        let local = Vec3::new(nx * t * self.aspect, ny * t, -1.0);
+        let dir = self.view_matrix().inverse().transform_vector3(local).normalize();
+        (self.eye.to_array(), dir.to_array())
+    }
 }
 
 impl Default for View {
@@ -148,6 +271,7 @@ impl Default for View {
             background: [0.0296, 0.0343, 0.0423, 1.0],
             zoom: 1.0,
             pan: [0.0, 0.0],
+            orbit: None,
         }
     }
 }
@@ -415,36 +539,12 @@ fn upload_texture(gpu: &Gpu, rgba: &RgbaImage, format: wgpu::TextureFormat) -> w
     texture
 }
 
-/// The camera that frames `bounds` from `view`'s direction.
+/// The camera that frames `bounds` from `view`'s direction (or the view's explicit orbit).
 fn camera(bounds: ([f32; 3], [f32; 3]), view: &View) -> (CameraUniform, Mat4) {
-    let (min, max) = (Vec3::from(bounds.0), Vec3::from(bounds.1));
-    let centre = (min + max) * 0.5;
-    let radius = ((max - min).length() * 0.5).max(1e-6);
-    let aspect = view.width as f32 / view.height as f32;
-    let fov_y = view.fov.to_radians();
-    // Fit the bounding sphere in the narrower of the two fields of view.
-    let fov_x = 2.0 * ((fov_y * 0.5).tan() * aspect).atan();
-    let half = (fov_y.min(fov_x)) * 0.5;
-    let zoom = if view.zoom.is_finite() {
-        view.zoom.clamp(0.1, 100.0)
-    } else {
-        1.0
-    };
-    let distance = radius / half.sin() * 1.02 / zoom;
-    let (yaw, pitch) = (view.yaw.to_radians(), view.pitch.to_radians());
-    let dir = Vec3::new(yaw.sin() * pitch.cos(), pitch.sin(), yaw.cos() * pitch.cos());
-    let up = if pitch.cos().abs() < 1e-4 { Vec3::Z } else { Vec3::Y };
-    // Panning moves eye and target together across the view.
-    let side = up.cross(dir).normalize_or_zero();
-    let lift = dir.cross(side).normalize_or_zero();
-    let pan = |v: f32| if v.is_finite() { v.clamp(-10.0, 10.0) } else { 0.0 };
-    let target = centre + side * pan(view.pan[0]) * radius + lift * pan(view.pan[1]) * radius;
-    let eye = target + dir * distance;
-    let view_m = glam::camera::rh::view::look_at_mat4(eye, target, up);
-    let off = (target - centre).length();
-    let near = (distance - radius * 1.5 - off).max(distance * 0.01);
-    let far = distance + radius * 1.5 + off;
-    let proj = glam::camera::rh::proj::directx::perspective(fov_y, aspect, near, far);
+    let cam = Camera::new(bounds, view);
+    let (eye, view_m) = (cam.eye, cam.view_matrix());
+    let dir = (cam.eye - cam.target).normalize_or(Vec3::Z);
+    let proj = glam::camera::rh::proj::directx::perspective(cam.fov_y, cam.aspect, cam.near, cam.far);
     // Three-point lighting that follows the camera: a key from above its left shoulder, a softer fill
     // from the right, and a rim from behind the model that picks out its silhouette.
     let right = view_m.inverse().transform_vector3(Vec3::X);
@@ -478,6 +578,13 @@ struct DrawCall {
 pub struct Prepared {
     draws: Vec<DrawCall>,
     bounds: ([f32; 3], [f32; 3]),
+}
+
+impl Prepared {
+    /// The world-space bounds the default framing fits (for [`Camera::new`]).
+    pub fn bounds(&self) -> ([f32; 3], [f32; 3]) {
+        self.bounds
+    }
 }
 
 /// The material maps `prepare_scene` binds, decoded and uploaded once per (texture, colour space).

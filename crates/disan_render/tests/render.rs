@@ -165,3 +165,82 @@ fn a_prepared_scene_renders_like_a_fresh_one() {
         assert_eq!(compare(&a, &b).1, 0.0, "yaw {yaw}");
     }
 }
+
+/// `Camera` (projection, rays through pixels) is the camera the rasteriser draws with: on the Damaged Helmet
+/// seen from an explicit orbit, every pixel whose ray hits the surface is drawn (alpha) and every pixel whose
+/// ray misses shows the transparent background, away from the one-pixel silhouette; a hit projects back to
+/// its own pixel; and the default framing's orbit gives the same image when stated explicitly.
+#[test]
+fn the_camera_projects_as_the_rasteriser_draws() {
+    let gpu = Gpu::shared().expect("a GPU adapter");
+    let scene = load("DamagedHelmet.glb");
+    let surface = disan_model::Surface::new(&scene).unwrap();
+    let bounds = scene.bounds().unwrap();
+    let centre = [0, 1, 2].map(|k| (bounds.0[k] + bounds.1[k]) * 0.5);
+    let view = View {
+        width: 160,
+        height: 120,
+        yaw: -35.0,
+        pitch: 15.0,
+        fov: 30.0,
+        background: [0.0; 4],
+        orbit: Some(disan_render::Orbit {
+            target: [centre[0] + 0.2, centre[1] - 0.1, centre[2]],
+            distance: surface.radius() * 3.2,
+        }),
+        ..View::default()
+    };
+    let img = render_scene(&gpu, &scene, &view).unwrap();
+    let cam = disan_render::Camera::new(bounds, &view);
+    let covered = |x: u32, y: u32| img.get_pixel(x, y)[3] > 0;
+    let (mut agree, mut checked) = (0, 0);
+    for y in 1..view.height - 1 {
+        for x in 1..view.width - 1 {
+            // Only pixels whose whole 3×3 neighbourhood is inside or outside the drawn silhouette.
+            let n: Vec<bool> = (0..9).map(|k| covered(x + k % 3 - 1, y + k / 3 - 1)).collect();
+            if n.iter().any(|c| *c != n[0]) {
+                continue;
+            }
+            let (o, d) = cam.ray(x as f32 + 0.5, y as f32 + 0.5);
+            let hit = surface.ray(o, d);
+            checked += 1;
+            agree += usize::from(hit.is_some() == n[0]);
+            if let Some(h) = hit {
+                let p = cam.project(h.point).unwrap();
+                assert!(
+                    (p[0] - x as f32 - 0.5).abs() < 1e-2 && (p[1] - y as f32 - 0.5).abs() < 1e-2,
+                    "{p:?} vs ({x}, {y})"
+                );
+            }
+        }
+    }
+    assert!(checked > 15_000, "{checked}");
+    // Back faces hidden by no front face are few; allow a handful.
+    assert!(
+        agree as f64 >= checked as f64 * 0.999,
+        "{agree} of {checked} pixels agree"
+    );
+    let covered_px = img.pixels().filter(|p| p[3] > 0).count();
+    assert!(covered_px > 2_000 && covered_px < 19_000, "{covered_px}");
+
+    let framed = View {
+        width: 160,
+        height: 120,
+        background: [0.0; 4],
+        ..View::default()
+    };
+    let orbit = disan_render::Camera::new(bounds, &framed).orbit();
+    let explicit = View {
+        orbit: Some(orbit),
+        ..framed
+    };
+    let (a, b) = (
+        render_scene(&gpu, &scene, &framed).unwrap(),
+        render_scene(&gpu, &scene, &explicit).unwrap(),
+    );
+    assert_eq!(
+        compare(&a, &b).1,
+        0.0,
+        "the default framing stated as an orbit draws the same image"
+    );
+}
