@@ -22,8 +22,20 @@ pub const DRAFT_VOICES_PROPERTY: &str = "draft_voices";
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum AudioTarget {
     Asset(String),
-    Scene { tour: String, scene: String },
-    Info { tour: String, scene: String, info: String },
+    Scene {
+        tour: String,
+        scene: String,
+    },
+    Info {
+        tour: String,
+        scene: String,
+        info: String,
+    },
+    /// An annotation of a relic's story.
+    Annotation {
+        asset: String,
+        annotation: String,
+    },
 }
 
 impl AudioTarget {
@@ -33,12 +45,19 @@ impl AudioTarget {
             AudioTarget::Asset(id) => (Entity::Asset, id, "audio".into()),
             AudioTarget::Scene { tour, scene } => (Entity::Tour, tour, format!("audio:scene:{scene}")),
             AudioTarget::Info { tour, scene, info } => (Entity::Tour, tour, format!("audio:info:{scene}/{info}")),
+            AudioTarget::Annotation { asset, annotation } => {
+                (Entity::Asset, asset, format!("audio:annotation:{annotation}"))
+            }
         }
     }
 
     fn from_key(entity: &str, id: &str, field: &str) -> Option<Self> {
         match (entity, field) {
             ("asset", "audio") => Some(AudioTarget::Asset(id.into())),
+            ("asset", f) => Some(AudioTarget::Annotation {
+                asset: id.into(),
+                annotation: f.strip_prefix("audio:annotation:")?.into(),
+            }),
             ("tour", f) => {
                 if let Some(scene) = f.strip_prefix("audio:scene:") {
                     Some(AudioTarget::Scene {
@@ -58,12 +77,14 @@ impl AudioTarget {
         }
     }
 
-    /// As the command line writes it: `<asset>`, `tour:<tour>/<scene>`, `tour:<tour>/<scene>/<hotspot>`.
+    /// As the command line writes it: `<asset>`, `<asset>#<annotation>`, `tour:<tour>/<scene>`,
+    /// `tour:<tour>/<scene>/<hotspot>`.
     pub fn label(&self) -> String {
         match self {
             AudioTarget::Asset(id) => id.clone(),
             AudioTarget::Scene { tour, scene } => format!("tour:{tour}/{scene}"),
             AudioTarget::Info { tour, scene, info } => format!("tour:{tour}/{scene}/{info}"),
+            AudioTarget::Annotation { asset, annotation } => format!("{asset}#{annotation}"),
         }
     }
 
@@ -84,6 +105,7 @@ impl AudioTarget {
             AudioTarget::Asset(_) => "asset".into(),
             AudioTarget::Scene { scene, .. } => clean(scene),
             AudioTarget::Info { scene, info, .. } => format!("{}-{}", clean(scene), clean(info)),
+            AudioTarget::Annotation { annotation, .. } => format!("annotation-{}", clean(annotation)),
         }
     }
 }
@@ -125,7 +147,7 @@ pub struct AudioEntry {
 
 pub(crate) fn is_audio_field(entity: Entity, field: &str) -> bool {
     match entity {
-        Entity::Asset => field == "audio",
+        Entity::Asset => field == "audio" || field.starts_with("audio:annotation:"),
         Entity::Tour => field.starts_with("audio:"),
         Entity::Site => false,
     }
@@ -171,6 +193,25 @@ impl Catalog {
     /// prefix, as may a scene's) and checks that it exists.
     pub fn audio_target(&self, spec: &str) -> Result<AudioTarget> {
         let Some(rest) = spec.strip_prefix("tour:") else {
+            if let Some((asset, annotation)) = spec.split_once('#') {
+                let asset = self.resolve_id(asset)?;
+                let story = self.story(&asset)?;
+                if story.get(annotation).is_none() {
+                    return Err(CatalogError::Invalid(format!(
+                        "{spec}: asset {asset} has no annotation {annotation:?} (it has: {})",
+                        story
+                            .annotations
+                            .iter()
+                            .map(|a| a.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+                return Ok(AudioTarget::Annotation {
+                    asset,
+                    annotation: annotation.into(),
+                });
+            }
             return Ok(AudioTarget::Asset(self.resolve_id(spec)?));
         };
         let mut parts = rest.splitn(3, '/');
@@ -328,6 +369,11 @@ impl Catalog {
                 let t = self.tour(tour)?;
                 let i = t.scene(scene).and_then(|s| s.infos.iter().find(|i| &i.id == info));
                 join([i.and_then(|i| i.title.get(lang)), i.and_then(|i| i.text.get(lang))])
+            }
+            AudioTarget::Annotation { asset, annotation } => {
+                let story = self.story(asset)?;
+                let a = story.get(annotation);
+                join([a.and_then(|a| a.title.get(lang)), a.and_then(|a| a.text.get(lang))])
             }
         })
     }

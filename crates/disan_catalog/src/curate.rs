@@ -166,6 +166,7 @@ pub(crate) fn current(
         return crate::audio::stored(conn, entity, id, field, lang.unwrap_or(""));
     }
     match (entity, field) {
+        (Entity::Asset, "story") => crate::story::stored(conn, id),
         (Entity::Asset, "state") => one("SELECT state FROM assets WHERE id = ?1"),
         (Entity::Asset, "site") => one("SELECT site_id FROM assets WHERE id = ?1"),
         (Entity::Asset, _) => conn
@@ -242,6 +243,7 @@ fn store(
     }
     let column = |sql: &str| conn.prepare_cached(sql)?.execute(params![id, value]).map(drop);
     match (entity, field) {
+        (Entity::Asset, "story") => crate::story::store(conn, id, value),
         (Entity::Asset, "state") => column("UPDATE assets SET state = ?2 WHERE id = ?1"),
         (Entity::Asset, "site") => column("UPDATE assets SET site_id = ?2 WHERE id = ?1"),
         (Entity::Asset, _) => store_text(conn, "asset_text", "asset_id", (id, field, lang), value),

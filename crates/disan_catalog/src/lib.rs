@@ -12,6 +12,7 @@ mod records;
 mod schema;
 mod search;
 mod sites;
+pub mod story;
 mod tour_edit;
 mod tour_rows;
 pub mod tours;
@@ -23,6 +24,7 @@ pub use fields::{Change, Entity};
 pub use records::PublicRecord;
 pub use search::{Filter, MatchTier, RANK_WINDOW, SearchHit, fold_for_index};
 pub use sites::{Site, SuggestReport, slug};
+pub use story::{Annotation, Story, StoryView};
 pub use tour_edit::{Arrival, InfoPoint};
 pub use tours::{InfoHotspot, LinkHotspot, LinkSuggestion, RejectedLink, TOURS_DIR, Tour, TourScene, TourView};
 
@@ -718,7 +720,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lock = WriteLock::acquire(dir.path()).unwrap();
         let mut cat = Catalog::open_or_create(dir.path(), &lock).unwrap();
-        assert_eq!(cat.schema_version().unwrap(), 5);
+        assert_eq!(cat.schema_version().unwrap(), 6);
         assert_eq!(cat.public_base_url().unwrap(), DEFAULT_BASE_URL);
         cat.set_property(PUBLIC_BASE_URL, "https://a.example/c").unwrap();
         cat.set_property(PUBLIC_BASE_URL, "https://b.example/c").unwrap();
@@ -740,7 +742,7 @@ mod tests {
         drop(cat);
         // Reopening does not migrate again.
         let cat = Catalog::open(dir.path()).unwrap();
-        assert_eq!(cat.schema_version().unwrap(), 5);
+        assert_eq!(cat.schema_version().unwrap(), 6);
     }
 
     #[test]

@@ -151,4 +151,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (entity, entity_id, field, lang)
     );
     "#,
+    // 6: stories. A relic's annotations (points on the model with a view, a title and text per language) as
+    // one JSON document per asset; every change is a revision of the asset's field `story`.
+    r#"
+    CREATE TABLE stories (
+        asset_id TEXT PRIMARY KEY REFERENCES assets(id),
+        doc      TEXT NOT NULL
+    );
+    "#,
 ];

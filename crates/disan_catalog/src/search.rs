@@ -153,6 +153,17 @@ pub(crate) fn reindex_assets<'a>(conn: &Connection, ids: impl IntoIterator<Item 
                 to.push('\n');
             }
         }
+        // A relic's annotations are part of what it is about.
+        if let Some(doc) = crate::story::stored(conn, id).ok().flatten()
+            && let Ok(story) = serde_json::from_str::<crate::story::Story>(&doc)
+        {
+            for a in &story.annotations {
+                for (_, t) in a.title.iter().chain(a.text.iter()) {
+                    body.push_str(t);
+                    body.push('\n');
+                }
+            }
+        }
         body.push_str(&source_name);
         body.push('\n');
         body.push_str(&kind);

@@ -578,7 +578,7 @@ fn an_older_catalogue_is_migrated_and_indexed() {
     conn.execute_batch(
         "DROP TABLE asset_search; DROP TABLE search_rows; DROP INDEX assets_state; DROP INDEX revisions_field;
          ALTER TABLE sites DROP COLUMN confirmed; ALTER TABLE sites DROP COLUMN merged_into;
-         DROP TABLE tours; DROP TABLE audio;
+         DROP TABLE tours; DROP TABLE audio; DROP TABLE stories;
          DELETE FROM schema_version WHERE version >= 3;
          INSERT INTO asset_text VALUES ('b000000000000003', 'title', 'vi', 'Điện Biên Phủ');",
     )
@@ -588,9 +588,11 @@ fn an_older_catalogue_is_migrated_and_indexed() {
     let old = Catalog::open(dir.path()).unwrap();
     assert_eq!(old.schema_version().unwrap(), 2);
     assert!(old.audio_list().unwrap().is_empty());
+    assert!(old.stories().unwrap().is_empty());
     drop(old);
     let cat = Catalog::open_for_edit(dir.path()).unwrap();
-    assert_eq!(cat.schema_version().unwrap(), 5);
+    assert_eq!(cat.schema_version().unwrap(), 6);
+    assert!(cat.stories().unwrap().is_empty(), "the stories table is there");
     assert!(cat.tours().unwrap().is_empty(), "the tours table is back");
     assert!(cat.audio_list().unwrap().is_empty(), "the narration table is there");
     assert_eq!(
@@ -755,4 +757,133 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
         assert!(matches!(result, Err(CatalogError::NotInTour { .. })), "{result:?}");
     }
     assert_eq!(revisions(&cat), n + 9, "a refused edit writes nothing");
+}
+
+/// Stories: a model's annotations are one revision per change, checked (ids, languages, numbers, view),
+/// searchable in any language with or without diacritics, refused on a photo, and undone like text; a stale
+/// edit is refused; removing an annotation removes its narration.
+#[test]
+fn stories_are_revised_checked_searched_and_undone() {
+    use disan_catalog::audio::{AudioRecord, AudioTarget};
+    use disan_catalog::{Annotation, Story, StoryView};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = collection(dir.path());
+    let model = "c000000000000004";
+    let view = StoryView {
+        yaw: 20.0,
+        pitch: 10.0,
+        fov: 30.0,
+        target: [0.1, 0.2, 0.3],
+        distance: 1.5,
+    };
+    let mut a1 = Annotation {
+        id: "a1".into(),
+        position: [0.1, 0.2, 0.3],
+        normal: [0.0, 0.0, 1.0],
+        view,
+        title: Default::default(),
+        text: Default::default(),
+    };
+    a1.title.set("vi", "Văn bia tiến sĩ");
+    a1.title.set("en", "Doctors' stele");
+    a1.text.set("vi", "Khắc năm Hồng Đức thứ 15 (1484).");
+    let mut story = Story {
+        annotations: vec![a1.clone()],
+    };
+    let rev = cat
+        .set_story(model, &Story::default(), &story, "curator")
+        .unwrap()
+        .unwrap();
+    assert_eq!((rev.entity.as_str(), rev.field.as_str()), ("asset", "story"));
+    assert_eq!(cat.story(model).unwrap(), story);
+    assert_eq!(ids(&cat.search("hong duc", &Filter::default(), 5).unwrap()), [model]);
+
+    // Refusals, each with its reason, and nothing saved.
+    let bad = |edit: &dyn Fn(&mut Annotation)| {
+        let mut a = a1.clone();
+        a.id = "a2".into();
+        edit(&mut a);
+        let mut s = story.clone();
+        s.annotations.push(a);
+        s
+    };
+    let cases: [(&dyn Fn(&mut Annotation), &str); 6] = [
+        (&|a| a.id = "a1".into(), "used twice"),
+        (&|a| a.id = "bad id".into(), "an id is"),
+        (&|a| a.title.set("fr", "Stèle"), "does not use language \"fr\""),
+        (&|a| a.normal = [0.0, 2.0, 0.0], "not a unit vector"),
+        (&|a| a.view.fov = 5.0, "field of view"),
+        (&|a| a.position[1] = f64::NAN, "finite"),
+    ];
+    for (edit, why) in cases {
+        match cat.set_story(model, &story, &bad(edit), "curator") {
+            Err(CatalogError::Rejected(p)) => assert!(p.iter().any(|p| p.contains(why)), "{why}: {p:?}"),
+            other => panic!("{why}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        cat.set_story("a000000000000001", &Story::default(), &story, "curator"),
+        Err(CatalogError::Invalid(m)) if m.contains("only models")
+    ));
+    // An edit that started from an older story is refused.
+    assert!(matches!(
+        cat.set_story(model, &Story::default(), &story, "curator"),
+        Err(CatalogError::Rejected(m)) if m[0].contains("changed while")
+    ));
+    assert_eq!(cat.story(model).unwrap(), story);
+
+    // A second annotation with narration; removing it removes the narration too.
+    let mut a2 = a1.clone();
+    a2.id = story.next_id();
+    assert_eq!(a2.id, "a2");
+    a2.title = Default::default();
+    a2.title.set("zh-Hans", "龟趺");
+    a2.text = Default::default();
+    let before = story.clone();
+    story.annotations.push(a2);
+    cat.set_story(model, &before, &story, "curator").unwrap();
+    let target = cat.audio_target(&format!("{}#a2", &model[..6])).unwrap();
+    assert_eq!(target.label(), format!("{model}#a2"));
+    assert!(cat.audio_target(&format!("{model}#a9")).is_err());
+    assert_eq!(
+        cat.narration_text(&target, "zh-Hans").unwrap().as_deref(),
+        Some("龟趺.")
+    );
+    let record = AudioRecord {
+        file: "assets/x/audio/annotation-a2-zh-Hans.mp3".into(),
+        original: None,
+        seconds: 1.0,
+        lufs: -16.0,
+        peak_dbtp: -2.0,
+        source_lufs: None,
+        source_codec: None,
+        draft: true,
+        voice: Some("espeak-ng cmn".into()),
+    };
+    cat.set_audio(&target, "zh-Hans", Some(&record), "curator").unwrap();
+    assert_eq!(cat.audio_list().unwrap().len(), 1);
+    assert!(
+        matches!(&cat.audio_list().unwrap()[0].target, AudioTarget::Annotation { annotation, .. } if annotation == "a2")
+    );
+    let with_two = story.clone();
+    story.annotations.truncate(1);
+    let removed = cat.set_story(model, &with_two, &story, "curator").unwrap().unwrap();
+    assert!(
+        cat.audio_list().unwrap().is_empty(),
+        "the removed annotation's narration went with it"
+    );
+
+    // Undo brings the second annotation back; history lists every story revision.
+    cat.undo(&[removed.id], "curator", false).unwrap();
+    assert_eq!(cat.story(model).unwrap(), with_two);
+    let story_revs = cat
+        .history(Entity::Asset, model)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.field == "story")
+        .count();
+    assert_eq!(story_revs, 4);
+    // An empty story removes the row.
+    cat.set_story(model, &with_two, &Story::default(), "curator").unwrap();
+    assert!(cat.stories().unwrap().is_empty());
 }
