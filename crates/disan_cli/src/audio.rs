@@ -18,8 +18,9 @@ use crate::output::print_json;
 
 #[derive(Subcommand)]
 pub enum AudioCommand {
-    /// Attach a recording (MP3, AAC/M4A, Ogg Vorbis/Opus, FLAC, WAV) to an asset, a tour scene
-    /// (`tour:TOUR/SCENE`) or an information hotspot (`tour:TOUR/SCENE/HOTSPOT`), in one language.
+    /// Attach a recording (MP3, AAC/M4A, Ogg Vorbis/Opus, FLAC, WAV) to an asset, an annotation of a relic
+    /// (`ASSET#ANNOTATION`), a tour scene (`tour:TOUR/SCENE`) or an information hotspot
+    /// (`tour:TOUR/SCENE/HOTSPOT`), in one language.
     Add {
         target: String,
         #[arg(long)]
@@ -181,7 +182,7 @@ fn report(t: &AudioTarget, lang: &str, rec: &AudioRecord, json: bool) -> anyhow:
 /// The folder a target's audio goes in, relative to the collection.
 fn folder(t: &AudioTarget) -> String {
     match t {
-        AudioTarget::Asset(id) => format!("assets/{id}/audio"),
+        AudioTarget::Asset(id) | AudioTarget::Annotation { asset: id, .. } => format!("assets/{id}/audio"),
         AudioTarget::Scene { tour, .. } | AudioTarget::Info { tour, .. } => {
             format!("{}/{tour}/audio", disan_catalog::TOURS_DIR)
         }

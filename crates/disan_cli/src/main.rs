@@ -6,6 +6,7 @@ mod audio;
 mod curate;
 mod output;
 mod share;
+mod story;
 mod tour;
 mod web;
 
@@ -122,6 +123,12 @@ enum Command {
         /// Transparent background (PNG only).
         #[arg(long)]
         transparent: bool,
+        /// Models: render the view saved with this annotation of the model's story.
+        #[arg(long)]
+        annotation: Option<String>,
+        /// Models: draw the story's numbered pins (those seen from the view) and report where each lands.
+        #[arg(long)]
+        pins: bool,
     },
     /// List the assets in the collection.
     List {
@@ -188,6 +195,12 @@ enum Command {
     Audio {
         #[command(subcommand)]
         command: audio::AudioCommand,
+    },
+    /// A relic's story: annotations pinned to the model's surface, each with a view, a title and text per
+    /// language, in order (add, edit, move, remove, list).
+    Story {
+        #[command(subcommand)]
+        command: story::StoryCommand,
     },
     /// Virtual tours: create, add, link, info, move, remove, show, suggest, history, export, import.
     Tour {
@@ -410,12 +423,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pitch,
             hfov,
             transparent,
+            annotation,
+            pins,
         } => {
-            output::render(&cli.collection, &target, &out, size, (yaw, pitch, hfov), transparent)?;
+            let story = output::StoryOptions { annotation, pins };
+            let placed = output::render(
+                &cli.collection,
+                &target,
+                &out,
+                size,
+                (yaw, pitch, hfov),
+                transparent,
+                &story,
+            )?;
             if !cli.json {
                 println!("{} ({}×{})", out.display(), size.0, size.1);
+                for p in &placed {
+                    println!(
+                        "  pin {} {}: ({:.1}, {:.1}){}",
+                        p.number,
+                        p.id,
+                        p.x,
+                        p.y,
+                        if p.visible { "" } else { " hidden" }
+                    );
+                }
             } else {
-                output::print_json(&serde_json::json!({"out": out, "width": size.0, "height": size.1}))?;
+                output::print_json(
+                    &serde_json::json!({"out": out, "width": size.0, "height": size.1, "pins": placed}),
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -459,6 +495,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Command::Site { command } => curate::site(&cli.collection, command, cli.json, &author),
         Command::Audio { command } => audio::run(&cli.collection, command, cli.json, &author),
+        Command::Story { command } => story::run(&cli.collection, command, cli.json, &author),
         Command::Tour { command } => tour::run(&cli.collection, command, cli.json, &author),
         Command::Web { command } => web::run(&cli.collection, command, cli.json),
         Command::Share(args) => share::run(&cli.collection, args, cli.json),

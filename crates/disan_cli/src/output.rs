@@ -399,6 +399,16 @@ pub fn print_validation(reports: &[disan_model::Report]) -> std::io::Result<()> 
 
 /// `disan render`: a model file, or a model asset's `model/model.glb`, drawn to an image; or a rectilinear view
 /// of a panorama asset from its cube tile pyramid. `angles` are yaw, pitch (defaults by kind) and hfov.
+/// What of a model's story `disan render` shows.
+#[derive(Default)]
+pub struct StoryOptions {
+    /// Render this annotation's saved view.
+    pub annotation: Option<String>,
+    /// Draw the numbered pins.
+    pub pins: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     collection: &Path,
     target: &str,
@@ -406,9 +416,16 @@ pub fn render(
     (width, height): (u32, u32),
     (yaw, pitch, hfov): (Option<f32>, Option<f32>, f32),
     transparent: bool,
-) -> anyhow::Result<()> {
+    story_opts: &StoryOptions,
+) -> anyhow::Result<Vec<crate::story::PinAt>> {
     use anyhow::Context as _;
+    let wants_story = story_opts.annotation.is_some() || story_opts.pins;
+    let mut story = None;
     let path = if Path::new(target).is_file() {
+        anyhow::ensure!(
+            !wants_story,
+            "--annotation and --pins need a model asset of the collection"
+        );
         Path::new(target).to_owned()
     } else {
         let catalog = disan_catalog::Catalog::open(collection)
@@ -428,7 +445,9 @@ pub fn render(
                 ),
                 (width, height),
             )?;
-            return save_rgb(out, &img);
+            anyhow::ensure!(!wants_story, "--annotation and --pins are for models");
+            save_rgb(out, &img)?;
+            return Ok(Vec::new());
         }
         anyhow::ensure!(
             asset.manifest.kind == disan_core::AssetKind::Model,
@@ -436,6 +455,9 @@ pub fn render(
             asset.id(),
             asset.manifest.kind.as_str()
         );
+        if wants_story {
+            story = Some(catalog.story(&asset.id())?);
+        }
         folder.join("model/model.glb")
     };
     let (yaw, pitch) = (yaw.unwrap_or(30.0), pitch.unwrap_or(20.0));
@@ -458,19 +480,42 @@ pub fn render(
         pitch,
         ..Default::default()
     };
+    if let (Some(id), Some(story)) = (&story_opts.annotation, &story) {
+        let a = story.get(id).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the model has no annotation {id:?} (it has: {})",
+                story
+                    .annotations
+                    .iter()
+                    .map(|a| a.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        view = crate::story::render_view(&a.view, (width, height));
+    }
     let png = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
     if transparent {
         anyhow::ensure!(png, "--transparent needs a .png output");
         view.background = [0.0; 4];
     }
-    let img = disan_render::render_scene(&gpu, &scene, &view)?;
+    let mut img = disan_render::render_scene(&gpu, &scene, &view)?;
+    let mut placed = Vec::new();
+    if let Some(story) = story.as_ref().filter(|_| story_opts.pins) {
+        let surface = disan_model::Surface::new(&scene).ok_or_else(|| anyhow::anyhow!("the model draws nothing"))?;
+        let bounds = scene
+            .bounds()
+            .ok_or_else(|| anyhow::anyhow!("the model draws nothing"))?;
+        placed = crate::story::pins(story, &surface, &disan_render::Camera::new(bounds, &view));
+        crate::story::draw_pins(&mut img, &placed);
+    }
     if png {
         img.save(out)
             .with_context(|| format!("cannot write {}", out.display()))?;
     } else {
         save_rgb(out, &image::DynamicImage::ImageRgba8(img).to_rgb8())?;
     }
-    Ok(())
+    Ok(placed)
 }
 
 /// Writes an RGB image as PNG or JPEG (quality 92) by the output's extension.

@@ -63,6 +63,8 @@ pub(crate) struct Data {
     /// Narration of what the site shows (published assets, shown tour scenes and their hotspots), by target
     /// and language.
     pub narration: HashMap<(AudioTarget, String), AudioRecord>,
+    /// The annotations of published models, by asset id.
+    pub stories: HashMap<String, disan_catalog::Story>,
     by_id: HashMap<String, usize>,
     site_by_id: HashMap<String, usize>,
 }
@@ -112,10 +114,15 @@ impl Data {
             .audio_list()?
             .into_iter()
             .filter(|e| match &e.target {
-                AudioTarget::Asset(id) => by_id.contains_key(id),
+                AudioTarget::Asset(id) | AudioTarget::Annotation { asset: id, .. } => by_id.contains_key(id),
                 AudioTarget::Scene { tour, scene } | AudioTarget::Info { tour, scene, .. } => shown_scene(tour, scene),
             })
             .map(|e| ((e.target, e.lang), e.record))
+            .collect();
+        let stories = catalog
+            .stories()?
+            .into_iter()
+            .filter(|(id, s)| by_id.contains_key(id) && !s.annotations.is_empty())
             .collect();
         let mut name = LangText::new();
         match catalog.property("collection_name")? {
@@ -139,6 +146,7 @@ impl Data {
             tours,
             collection: catalog.collection_dir().to_owned(),
             narration,
+            stories,
             by_id,
             site_by_id,
         })
