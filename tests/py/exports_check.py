@@ -4,6 +4,7 @@
 
 1. Every IIIF manifest in iiif/ and iiif/collection.json is parsed and validated by iiif-prezi3 (the IIIF
    consortium's Presentation 3 library, pydantic models of the specification) and serialised back.
+   A relic's story (`annotations`: describing annotations targeting a point on the model) is read back.
 2. Every schema.org file in jsonld/ is expanded and converted to RDF by PyLD (JSON-LD 1.1). The schema.org
    context is served from a local stub with schema.org's own `@vocab`, since the tests run offline.
 
@@ -121,6 +122,22 @@ def main(root):
                     "service": [s["id"] for s in body.get("service", [])],
                     "thumbnail": [t["id"] for t in back.get("thumbnail", [])],
                     "rendering": [r["format"] for r in back.get("rendering", [])],
+                    # A relic's story, as iiif-prezi3 serialised it back: id, label, point, bodies.
+                    "annotations": [
+                        {
+                            "id": a["id"],
+                            "motivation": a["motivation"],
+                            "label": a.get("label"),
+                            "source": a["target"]["source"]["id"],
+                            "point": [a["target"]["selector"][0][k] for k in ("x", "y", "z")],
+                            "bodies": [
+                                {k: b.get(k) for k in ("type", "language", "value", "format", "id", "duration")}
+                                for b in a.get("body", [])
+                            ],
+                        }
+                        for page in back.get("annotations", [])
+                        for a in page["items"]
+                    ],
                 }
         except Exception as e:  # noqa: BLE001 - report every file
             problems.append(f"{path.name}: {e}")
@@ -140,6 +157,7 @@ def main(root):
                 "languages": [v["@value"] for v in node.get(SCHEMA + "availableLanguage", [])],
                 "images": len(node.get(SCHEMA + "image", [])),
                 "triples": nquads.count("\n"),
+                "comments": nquads.count("<http://schema.org/Comment>"),
             }
         except Exception as e:  # noqa: BLE001
             problems.append(f"{path.name}: {e}")

@@ -81,6 +81,37 @@ fn ld_text(t: &LangText) -> Value {
     )
 }
 
+/// A story as schema.org: one `Comment` per annotation (name = title, text, position = its number), its point
+/// in model coordinates as three `PropertyValue`s in metres.
+pub fn story_ld(story: &disan_catalog::Story, model: &str) -> Value {
+    Value::Array(
+        story
+            .annotations
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let point: Vec<Value> = ["x", "y", "z"]
+                    .iter()
+                    .zip(a.position)
+                    .map(|(k, v)| json!({"@type": "PropertyValue", "propertyID": k, "value": v, "unitCode": "MTR"}))
+                    .collect();
+                let mut c = json!({
+                    "@type": "Comment",
+                    "@id": format!("{model}#annotation-{}", a.id),
+                    "identifier": a.id,
+                    "position": i + 1,
+                    "name": ld_text(&a.title),
+                    "additionalProperty": point,
+                });
+                if !a.text.is_empty() {
+                    c["text"] = ld_text(&a.text);
+                }
+                c
+            })
+            .collect(),
+    )
+}
+
 fn mime(format: &str) -> &'static str {
     match format {
         "jpeg" => "image/jpeg",
@@ -118,7 +149,7 @@ pub fn export(catalog: &Catalog, format: ExportFormat, out: &Path, include_all: 
     let sites: Vec<Site> = catalog.sites(false)?;
     match format {
         ExportFormat::Iiif => export_iiif(catalog, &items, &sites, &base, out),
-        ExportFormat::Jsonld => export_jsonld(&items, &sites, &base, out),
+        ExportFormat::Jsonld => export_jsonld(catalog, &items, &sites, &base, out),
         ExportFormat::Dc => export_dc(catalog, &items, &sites, out),
     }
 }
@@ -127,8 +158,24 @@ fn export_iiif(catalog: &Catalog, items: &[Item], sites: &[Site], base: &str, ou
     let root = format!("{base}/exports/iiif");
     let mut files = Vec::new();
     let mut entries = Vec::new();
+    let audio = catalog.audio_list()?;
     for it in items {
-        let manifest = iiif_manifest(it, sites, base, &root);
+        let mut manifest = iiif_manifest(it, sites, base, &root);
+        if it.manifest.kind == AssetKind::Model {
+            let id = it.manifest.id.to_string();
+            let story = catalog.story(&id)?;
+            if !story.annotations.is_empty() {
+                let model = format!("{base}/assets/{id}/model/model.glb");
+                manifest["annotations"] = json!([story_page(
+                    &story,
+                    &format!("{root}/{id}/annotations"),
+                    &model,
+                    base,
+                    &id,
+                    &audio
+                )]);
+            }
+        }
         entries.push(json!({
             "id": manifest["id"],
             "type": "Manifest",
@@ -222,6 +269,62 @@ fn export_dc(catalog: &Catalog, items: &[Item], sites: &[Site], out: &Path) -> R
         assets: items.len(),
         sites: 0,
     })
+}
+
+/// A relic's story as a IIIF annotation page: one `describing` annotation per annotation, in story order,
+/// whose target is the point on the model (a `SpecificResource` of the glTF with a `PointSelector` carrying
+/// x, y and z in the model's coordinates, as the IIIF 3D drafts do), whose label is the title and whose bodies
+/// are the text in each language (`TextualBody`) and the narration in each language (`Sound`).
+fn story_page(
+    story: &disan_catalog::Story,
+    page_id: &str,
+    model: &str,
+    base: &str,
+    asset: &str,
+    audio: &[disan_catalog::audio::AudioEntry],
+) -> Value {
+    let items: Vec<Value> = story
+        .annotations
+        .iter()
+        .map(|a| {
+            let mut body: Vec<Value> = a
+                .text
+                .iter()
+                .map(|(lang, text)| json!({"type": "TextualBody", "value": text, "language": lang, "format": "text/plain"}))
+                .collect();
+            for e in audio {
+                if let disan_catalog::audio::AudioTarget::Annotation { asset: x, annotation } = &e.target
+                    && x == asset
+                    && annotation == &a.id
+                {
+                    body.push(json!({
+                        "id": format!("{base}/{}", e.record.file),
+                        "type": "Sound",
+                        "format": "audio/mpeg",
+                        "duration": (e.record.seconds * 1000.0).round() / 1000.0,
+                        "language": e.lang,
+                    }));
+                }
+            }
+            let [x, y, z] = a.position;
+            let mut v = json!({
+                "id": format!("{page_id}/{}", a.id),
+                "type": "Annotation",
+                "motivation": "describing",
+                "label": lang_map(&a.title, Some(&a.id)),
+                "target": {
+                    "type": "SpecificResource",
+                    "source": {"id": model, "type": "Model", "format": "model/gltf-binary"},
+                    "selector": [{"type": "PointSelector", "x": x, "y": y, "z": z}],
+                },
+            });
+            if !body.is_empty() {
+                v["body"] = Value::Array(body);
+            }
+            v
+        })
+        .collect();
+    json!({"id": page_id, "type": "AnnotationPage", "items": items})
 }
 
 fn iiif_manifest(it: &Item, sites: &[Site], base: &str, root: &str) -> Value {
@@ -359,7 +462,7 @@ fn iiif_manifest(it: &Item, sites: &[Site], base: &str, root: &str) -> Value {
     v
 }
 
-fn export_jsonld(items: &[Item], sites: &[Site], base: &str, out: &Path) -> Result<ExportSummary> {
+fn export_jsonld(catalog: &Catalog, items: &[Item], sites: &[Site], base: &str, out: &Path) -> Result<ExportSummary> {
     let mut files = Vec::new();
     let mut count = 0;
     for s in sites {
@@ -431,6 +534,11 @@ fn export_jsonld(items: &[Item], sites: &[Site], base: &str, out: &Path) -> Resu
                 });
                 if !it.meta.title.is_empty() {
                     o["name"] = ld_text(&it.meta.title);
+                }
+                // The relic's story: each annotation a Comment on the model, in order, with its point.
+                let story = catalog.story(&it.manifest.id.to_string()).unwrap_or_default();
+                if !story.annotations.is_empty() {
+                    o["comment"] = story_ld(&story, &format!("{asset}/model/model.glb"));
                 }
                 o
             })

@@ -892,8 +892,6 @@ impl Pages<'_> {
         self.page(head, &body)
     }
 
-    /// Share links: plain URLs (no third-party script), the device's share sheet where there is one (Zalo on
-    /// phones), copy-link, and the page's QR code.
     /// A narration player: the browser's own audio controls (keyboard operable, labelled), the length, and a
     /// note when the voice is a synthesised draft. The page's text is the transcript.
     fn narration(&self, rec: &AudioRecord) -> String {
@@ -909,6 +907,98 @@ impl Pages<'_> {
             esc(&Data::narration_path(rec)),
             rec.seconds,
             if rec.draft { " data-draft=\"true\"" } else { "" },
+        )
+    }
+
+    /// The model viewer's part of a story: camera limits wide enough for every saved view (model-viewer clamps
+    /// its camera to them) and one numbered pin per annotation, placed on the surface with its normal (the
+    /// viewer hides pins facing away; site.js hides pins behind the surface).
+    fn story_pins(&self, story: &disan_catalog::Story, lang: &str) -> (String, String) {
+        let far = story.annotations.iter().map(|a| a.view.distance).fold(0.0, f64::max);
+        let limits = format!(
+            " min-camera-orbit=\"auto 0.5deg 0m\" max-camera-orbit=\"auto 179.5deg {}m\" min-field-of-view=\"{}deg\" max-field-of-view=\"{}deg\"",
+            num(far * 2.0),
+            disan_catalog::story::FOV_RANGE.start(),
+            disan_catalog::story::FOV_RANGE.end()
+        );
+        let mut pins = String::new();
+        for (i, a) in story.annotations.iter().enumerate() {
+            let title = shown(&a.title, lang).map(|t| t.text).unwrap_or_default();
+            let [x, y, z] = a.position;
+            let [nx, ny, nz] = a.normal;
+            pins.push_str(&format!(
+                "<button type=\"button\" class=\"pin\" slot=\"hotspot-{id}\" data-annotation=\"{id}\" data-position=\"{}m {}m {}m\" \
+                 data-normal=\"{}m {}m {}m\" data-visibility-attribute=\"visible\" aria-label=\"{} {}: {}\">{}</button>",
+                num(x),
+                num(y),
+                num(z),
+                num(nx),
+                num(ny),
+                num(nz),
+                esc(self.t("story.pin")),
+                i + 1,
+                esc(&title),
+                i + 1,
+                id = esc(&a.id),
+            ));
+        }
+        (limits, pins)
+    }
+
+    /// The story under the model: each annotation's title (a button that flies the camera to its view), text
+    /// and narration, in order, with previous/next and a button back to the whole model.
+    fn story(&self, d: &Data, asset: &str, story: &disan_catalog::Story, lang: &str) -> String {
+        let mut items = String::new();
+        for (i, a) in story.annotations.iter().enumerate() {
+            let v = &a.view;
+            let title = shown(&a.title, lang).map(|t| self.shown(&t)).unwrap_or_default();
+            let text = shown(&a.text, lang).map(|t| paragraphs(self, &t)).unwrap_or_default();
+            let target = AudioTarget::Annotation {
+                asset: asset.to_owned(),
+                annotation: a.id.clone(),
+            };
+            let audio = d
+                .narration(&target, lang)
+                .map(|rec| {
+                    let draft = if rec.draft {
+                        format!("<p class=\"draft-voice\">{}</p>", esc(self.t("narration.draft")))
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "<audio controls preload=\"none\" src=\"{ROOT}{}\" aria-label=\"{}\" data-seconds=\"{:.1}\"{}></audio>{draft}",
+                        esc(&Data::narration_path(rec)),
+                        esc(self.t("narration.title")),
+                        rec.seconds,
+                        if rec.draft { " data-draft=\"true\"" } else { "" },
+                    )
+                })
+                .unwrap_or_default();
+            items.push_str(&format!(
+                "<li id=\"annotation-{id}\" data-annotation=\"{id}\" data-orbit=\"{}deg {}deg {}m\" data-target=\"{}m {}m {}m\" data-fov=\"{}deg\">\
+                 <h3><button type=\"button\" class=\"story-go\"><span class=\"pin-number\" aria-hidden=\"true\">{}</span> {title}</button></h3>{text}{audio}</li>",
+                num(v.yaw),
+                num(90.0 - v.pitch),
+                num(v.distance),
+                num(v.target[0]),
+                num(v.target[1]),
+                num(v.target[2]),
+                num(v.fov),
+                i + 1,
+                id = esc(&a.id),
+            ));
+        }
+        format!(
+            "<section class=\"story\" id=\"story\" aria-labelledby=\"h-story\" data-status=\"{}\"><h2 id=\"h-story\">{}</h2>\
+             <div class=\"story-nav\"><button type=\"button\" class=\"story-prev\">{}</button> \
+             <button type=\"button\" class=\"story-next\">{}</button> <button type=\"button\" class=\"story-all\">{}</button> \
+             <span class=\"status story-status\" role=\"status\" aria-live=\"polite\"></span></div>\
+             <ol class=\"story-list\">{items}</ol></section>\n",
+            esc(self.t("story.status")),
+            esc(self.t("story.title")),
+            esc(self.t("story.previous")),
+            esc(self.t("story.next")),
+            esc(self.t("story.all")),
         )
     }
 
@@ -1054,9 +1144,13 @@ impl Pages<'_> {
                     let poster = der("thumb")
                         .map(|t| format!(" poster=\"{media}/{}\"", esc(&t.path)))
                         .unwrap_or_default();
+                    let (limits, pins) = match d.stories.get(id.as_str()) {
+                        Some(story) => self.story_pins(story, lang),
+                        None => (String::new(), String::new()),
+                    };
                     body.push_str(&format!(
                         "<model-viewer class=\"model\" id=\"model\" src=\"{media}/{}\" data-full=\"{media}/{}\"{poster} alt=\"{}\" \
-                         camera-controls touch-action=\"pan-y\" shadow-intensity=\"0.6\" exposure=\"1\" interaction-prompt=\"none\"></model-viewer>\n\
+                         camera-controls touch-action=\"pan-y\" shadow-intensity=\"0.6\" exposure=\"1\" interaction-prompt=\"none\"{limits}>{pins}</model-viewer>\n\
                          <p class=\"hint\">{}</p>\n",
                         esc(&first.path),
                         esc(&full.path),
@@ -1071,6 +1165,9 @@ impl Pages<'_> {
         }
         if let Some(rec) = d.narration(&AudioTarget::Asset(id.clone()), lang) {
             body.push_str(&self.narration(rec));
+        }
+        if let Some(story) = d.stories.get(id.as_str()).filter(|_| m.kind == AssetKind::Model) {
+            body.push_str(&self.story(d, &id, story, lang));
         }
         // The metadata panel.
         let mut dl = String::new();
@@ -1168,6 +1265,9 @@ impl Pages<'_> {
         }
         if let Some(t) = der("thumb") {
             ld["thumbnailUrl"] = json!(format!("{asset_url}/{}", t.path));
+        }
+        if let (Some(story), Some(model)) = (d.stories.get(id.as_str()), der("model")) {
+            ld["comment"] = crate::exports::story_ld(story, &format!("{asset_url}/{}", model.path));
         }
         if let Some(c) = &a.meta.creator {
             ld["creator"] = json!({"@type": "Organization", "name": c});
@@ -1329,6 +1429,13 @@ fn size_attrs(w: Option<u32>, h: Option<u32>) -> String {
 }
 
 /// A text as paragraphs (blank lines separate them), marked when it stands in for a translation.
+/// A number for an HTML attribute: up to six decimals, no exponent, no trailing zeros.
+fn num(x: f64) -> String {
+    let s = format!("{:.6}", if x.is_finite() { x } else { 0.0 });
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
 fn paragraphs(p: &Pages<'_>, s: &Shown) -> String {
     let mut out = String::from("<div class=\"text\"");
     if s.fallback {

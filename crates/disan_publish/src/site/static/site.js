@@ -42,6 +42,8 @@
     }
     var model = document.getElementById('model');
     if (model) fullModelAfterFirst(model);
+    var story = document.getElementById('story');
+    if (model && story) storyPlayer(model, story);
     var results = document.getElementById('results');
     if (results) search(results);
     Array.prototype.forEach.call(document.querySelectorAll('.map'), map);
@@ -105,6 +107,67 @@
         mv.dataset.loaded = 'full';
       }
     });
+  }
+
+  // A relic's story: each title flies the camera to the annotation's saved view (model-viewer eases it);
+  // previous/next walk the story, "whole relic" returns to the first view; a pin opens its annotation.
+  // model-viewer hides pins that face away (data-visible); pins behind another part of the surface are hidden
+  // too, by a ray cast through the pin's pixel that meets the model before the pin.
+  function storyPlayer(mv, section) {
+    var items = Array.prototype.slice.call(section.querySelectorAll('.story-list > li'));
+    var pins = Array.prototype.slice.call(mv.querySelectorAll('.pin'));
+    var status = section.querySelector('.story-status');
+    var home = null;
+    var current = -1;
+    function go(i) {
+      if (home === null) home = { orbit: mv.getCameraOrbit().toString(), target: mv.getCameraTarget().toString(), fov: mv.getFieldOfView() + 'deg' };
+      current = i;
+      var li = items[i];
+      mv.cameraOrbit = li.dataset.orbit;
+      mv.cameraTarget = li.dataset.target;
+      mv.fieldOfView = li.dataset.fov;
+      items.forEach(function (x, k) { if (k === i) x.setAttribute('aria-current', 'step'); else x.removeAttribute('aria-current'); });
+      pins.forEach(function (p) { p.classList.toggle('active', p.dataset.annotation === li.dataset.annotation); });
+      var title = li.querySelector('.story-go').textContent.replace(/^\s*\d+\s*/, '');
+      status.textContent = section.dataset.status.replace('{n}', i + 1).replace('{total}', items.length).replace('{title}', title);
+    }
+    items.forEach(function (li, i) {
+      li.querySelector('.story-go').addEventListener('click', function () { go(i); });
+    });
+    pins.forEach(function (p) {
+      p.addEventListener('click', function () {
+        var i = items.findIndex(function (li) { return li.dataset.annotation === p.dataset.annotation; });
+        if (i >= 0) { go(i); items[i].querySelector('.story-go').focus({ preventScroll: true }); }
+      });
+    });
+    section.querySelector('.story-next').addEventListener('click', function () { go((current + 1) % items.length); });
+    section.querySelector('.story-prev').addEventListener('click', function () { go((current - 1 + items.length) % items.length); });
+    section.querySelector('.story-all').addEventListener('click', function () {
+      if (home === null) return;
+      mv.cameraOrbit = home.orbit; mv.cameraTarget = home.target; mv.fieldOfView = home.fov;
+      current = -1;
+      items.forEach(function (x) { x.removeAttribute('aria-current'); });
+      pins.forEach(function (p) { p.classList.remove('active'); });
+      status.textContent = '';
+    });
+    var pending = false;
+    function occlusion() {
+      pending = false;
+      var rect = mv.getBoundingClientRect();
+      var size = mv.getDimensions();
+      var tol = Math.max(size.x, size.y, size.z) * 0.01;
+      pins.forEach(function (p) {
+        var q = mv.queryHotspot(p.slot);
+        if (!q) return;
+        var hit = mv.positionAndNormalFromPoint(rect.left + q.canvasPosition.x, rect.top + q.canvasPosition.y);
+        var hidden = !!hit && Math.hypot(hit.position.x - q.position.x, hit.position.y - q.position.y, hit.position.z - q.position.z) > tol;
+        p.classList.toggle('occluded', hidden);
+      });
+    }
+    function later() { if (!pending) { pending = true; requestAnimationFrame(occlusion); } }
+    mv.addEventListener('camera-change', later);
+    mv.addEventListener('load', later);
+    window.disanStory = { go: go, occlusion: occlusion };
   }
 
   function search(results) {
