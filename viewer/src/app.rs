@@ -355,6 +355,7 @@ impl ViewerApp {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 self.info_panel(ui, &item);
                 self.narration_button(ui, index);
+                self.story_panel(ui, index);
                 self.tour_overview(ui, &item);
                 if self.options.curate {
                     self.curator_panel(ui, &item);
@@ -369,6 +370,27 @@ impl ViewerApp {
         }
         if self.model.as_ref().is_none_or(|(i, _)| *i != index) {
             self.model = (!item.model.is_empty()).then(|| (index, ModelView::new(item.model.clone())));
+        }
+        // The story's pins (read again after a curator's change), and the one being told.
+        let pins = self.collection.story(&item.id).map_or_else(Vec::new, |s| {
+            s.annotations
+                .iter()
+                .map(|a| crate::model::Pin {
+                    id: a.id.clone(),
+                    position: a.position.map(|x| x as f32),
+                })
+                .collect()
+        });
+        let telling = self
+            .guide
+            .as_ref()
+            .filter(|g| g.tour.is_none() && g.step().is_some_and(|s| s.model.is_some()));
+        let active = telling.map(|g| g.index);
+        if let Some((_, m)) = self.model.as_mut() {
+            if m.pins != pins {
+                m.pins = pins;
+            }
+            m.active = active;
         }
         let lang = self.lang;
         self.show_info_card(ui);
@@ -498,6 +520,45 @@ impl ViewerApp {
         }
     }
 
+    /// A relic's story in the info panel: "Play the story", and each annotation's title, which plays the story
+    /// from there (the model flies to its view); a click on a pin does the same.
+    fn story_panel(&mut self, ui: &mut egui::Ui, index: usize) {
+        let steps = crate::narration::story_steps(&self.collection, index, self.lang);
+        if steps.is_empty() {
+            return;
+        }
+        let lang = self.lang;
+        ui.separator();
+        ui.heading(t(lang, "story.title"));
+        let at = self
+            .guide
+            .as_ref()
+            .filter(|g| g.tour.is_none() && g.step().is_some_and(|s| s.model.is_some()))
+            .map(|g| g.index);
+        let mut start = None;
+        if at.is_none() && ui.button(t(lang, "story.play")).clicked() {
+            start = Some(0);
+        }
+        for (i, s) in steps.iter().enumerate() {
+            if ui
+                .selectable_label(at == Some(i), format!("{}. {}", i + 1, s.title))
+                .clicked()
+            {
+                start = Some(i);
+            }
+        }
+        if let Some(i) = self.model.as_mut().and_then(|(_, m)| m.clicked_pin.take()) {
+            start = Some(i);
+        }
+        if let Some(i) = start {
+            let mut g = crate::narration::Guide::new(None, steps, self.options.sound);
+            g.go_to(i);
+            self.guide = Some(g);
+            let now = ui.input(|i| i.time);
+            self.apply_guide_step(now);
+        }
+    }
+
     /// Starts the narrated tour of `tour` in the interface language, at its first step.
     pub fn start_guide(&mut self, tour: &str, now: f64) {
         let steps = crate::narration::steps(&self.collection, tour, self.lang);
@@ -511,6 +572,15 @@ impl ViewerApp {
     /// Shows the narrated tour's current step: its scene (loaded, fading in, when it is another one) turned
     /// to the step's view.
     fn apply_guide_step(&mut self, now: f64) {
+        // A relic's story flies the model to each annotation; an asset's own narration leaves the view as it is.
+        if let Some(g) = self.guide.as_ref().filter(|g| g.tour.is_none()) {
+            let (index, view) = (g.index, g.step().and_then(|s| s.model));
+            if let (Some(view), Some((_, m))) = (view, self.model.as_mut()) {
+                m.fly_to(view);
+                m.active = Some(index);
+            }
+            return;
+        }
         let Some(step) = self
             .guide
             .as_ref()
@@ -518,7 +588,7 @@ impl ViewerApp {
             .and_then(|g| g.step())
             .cloned()
         else {
-            return; // an asset's own narration leaves the view as it is
+            return;
         };
         self.info_card = None;
         let view = disan_catalog::TourView {

@@ -53,6 +53,8 @@ pub struct Collection {
     /// Narration by target and language, read once when the collection opens (the player and the kiosk
     /// look it up every frame).
     narration: HashMap<(disan_catalog::audio::AudioTarget, String), disan_catalog::audio::AudioRecord>,
+    /// The relics' stories (annotations pinned to the model), by asset id.
+    stories: HashMap<String, disan_catalog::Story>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +165,13 @@ impl Collection {
                 HashMap::new()
             }
         };
+        let stories = match catalog.stories() {
+            Ok(all) => all.into_iter().filter(|(id, _)| item_index.contains_key(id)).collect(),
+            Err(e) => {
+                skipped.push(format!("stories: {e}"));
+                HashMap::new()
+            }
+        };
         for s in &skipped {
             eprintln!("disan-viewer: left out {s}");
         }
@@ -170,6 +179,7 @@ impl Collection {
             skipped,
             tours,
             narration,
+            stories,
             root: root.to_owned(),
             catalog,
             items,
@@ -181,6 +191,11 @@ impl Collection {
     }
 
     /// The index in [`Self::items`] of an asset.
+    /// The story of the relic `id` (its annotations in order), when it has one.
+    pub fn story(&self, id: &str) -> Option<&disan_catalog::Story> {
+        self.stories.get(id).filter(|s| !s.annotations.is_empty())
+    }
+
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.item_index.get(id).copied()
     }

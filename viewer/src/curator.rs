@@ -38,6 +38,8 @@ pub enum Tab {
     Site,
     /// Only for a panorama.
     Tours,
+    /// Only for a model: its annotations.
+    Story,
     History,
 }
 
@@ -87,6 +89,10 @@ pub struct Curator {
     pub new_tour: String,
     /// The scene's hotspots as the panel edits them, by hotspot id: (as loaded, as edited).
     pub hotspots: BTreeMap<String, (HotspotForm, HotspotForm)>,
+    /// The annotation the story form edits (`None`: a new one, placed by a click on the model), and its title
+    /// and text in every language of `LANGS`.
+    pub annotation: Option<String>,
+    pub annotation_form: HotspotForm,
 }
 
 /// The editable part of one hotspot. An information point has its title and text in every language of
@@ -116,6 +122,21 @@ impl HotspotForm {
             text: text(&i.text),
             opens: i.asset.clone(),
             arrive: None,
+        }
+    }
+
+    /// A title and a text, as an annotation of a relic's story has them.
+    pub(crate) fn of_texts(title: &disan_core::LangText, text: &disan_core::LangText) -> Self {
+        let per_lang = |t: &disan_core::LangText| {
+            LANGS
+                .iter()
+                .map(|l| ((*l).to_owned(), t.get(l).unwrap_or_default().to_owned()))
+                .collect()
+        };
+        Self {
+            title: per_lang(title),
+            text: per_lang(text),
+            ..Default::default()
         }
     }
 
@@ -157,6 +178,8 @@ impl Curator {
         self.form = form;
         self.place = Place::Nothing;
         self.hotspots.clear();
+        self.annotation = None;
+        self.annotation_form = HotspotForm::default();
     }
 
     /// Loads the hotspots of the tour scene being curated into their forms.

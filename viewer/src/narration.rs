@@ -28,6 +28,8 @@ pub struct Step {
     pub audio: Option<(PathBuf, f64, bool)>,
     /// A turn to the link to this next scene (an item index), which then loads.
     pub go: Option<usize>,
+    /// A relic's annotation: the model's camera flies to this view (yaw/pitch/hfov unused).
+    pub model: Option<disan_catalog::StoryView>,
 }
 
 impl Step {
@@ -85,6 +87,7 @@ pub fn steps(collection: &Collection, tour: &str, lang: Lang) -> Vec<Step> {
                 scene: s.asset.clone(),
             }),
             go: None,
+            model: None,
         });
         for i in &s.infos {
             out.push(Step {
@@ -100,6 +103,7 @@ pub fn steps(collection: &Collection, tour: &str, lang: Lang) -> Vec<Step> {
                     info: i.id.clone(),
                 }),
                 go: None,
+                model: None,
             });
         }
         if let Some(next) = t.scenes.get(n + 1)
@@ -115,6 +119,7 @@ pub fn steps(collection: &Collection, tour: &str, lang: Lang) -> Vec<Step> {
                 text: String::new(),
                 audio: None,
                 go: Some(next_index),
+                model: None,
             });
         }
     }
@@ -141,7 +146,49 @@ pub fn asset_step(collection: &Collection, index: usize, lang: Lang) -> Option<S
         text: pick(&item.meta.description),
         audio: Some((disan_fs::confine(&collection.root, &r.file).ok()?, r.seconds, r.draft)),
         go: None,
+        model: None,
     })
+}
+
+/// A relic's story in `lang`: one step per annotation, in order (caption: its title and text), each flying
+/// the model to the annotation's view and playing its narration.
+pub fn story_steps(collection: &Collection, index: usize, lang: Lang) -> Vec<Step> {
+    let Some(item) = collection.items.get(index) else {
+        return Vec::new();
+    };
+    let Some(story) = collection.story(&item.id) else {
+        return Vec::new();
+    };
+    let order = lang.fallbacks();
+    let pick = |x: &disan_core::LangText| {
+        crate::collection::pick(x, &order)
+            .map(|(_, s)| s.to_owned())
+            .unwrap_or_default()
+    };
+    story
+        .annotations
+        .iter()
+        .map(|a| {
+            let target = AudioTarget::Annotation {
+                asset: item.id.clone(),
+                annotation: a.id.clone(),
+            };
+            let audio = collection
+                .narration(&target, lang.tag())
+                .and_then(|r| Some((disan_fs::confine(&collection.root, &r.file).ok()?, r.seconds, r.draft)));
+            Step {
+                scene: index,
+                yaw: a.view.yaw,
+                pitch: a.view.pitch,
+                hfov: a.view.fov,
+                title: pick(&a.title),
+                text: pick(&a.text),
+                audio,
+                go: None,
+                model: Some(a.view),
+            }
+        })
+        .collect()
 }
 
 /// The player's state.

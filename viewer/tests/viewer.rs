@@ -4,6 +4,8 @@
 #[path = "viewer/curator.rs"]
 mod curator;
 mod fixture;
+#[path = "viewer/story.rs"]
+mod story;
 
 use std::path::Path;
 

@@ -807,7 +807,8 @@ fn stories_are_revised_checked_searched_and_undone() {
         s.annotations.push(a);
         s
     };
-    let cases: [(&dyn Fn(&mut Annotation), &str); 6] = [
+    type Edit<'a> = &'a dyn Fn(&mut Annotation);
+    let cases: [(Edit, &str); 6] = [
         (&|a| a.id = "a1".into(), "used twice"),
         (&|a| a.id = "bad id".into(), "an id is"),
         (&|a| a.title.set("fr", "Stèle"), "does not use language \"fr\""),

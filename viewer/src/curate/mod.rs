@@ -7,6 +7,7 @@
 //! API as the `disan` command line (and writes the same revisions), so an edit made in one shows in the other.
 
 mod sites;
+mod story;
 mod tours;
 
 use disan_catalog::{Catalog, Entity, STATES, allowed_transition, fields};
@@ -124,14 +125,20 @@ impl ViewerApp {
             (Tab::Metadata, "curate.tab_metadata"),
             (Tab::Site, "curate.site_details"),
             (Tab::Tours, "curate.tours"),
+            (Tab::Story, "curate.story"),
             (Tab::History, "curate.history"),
         ];
-        if item.pano.is_none() && self.curator.tab == Tab::Tours {
+        let offered = |tab: Tab| match tab {
+            Tab::Tours => item.pano.is_some(),
+            Tab::Story => !item.model.is_empty(),
+            _ => true,
+        };
+        if !offered(self.curator.tab) {
             self.curator.tab = Tab::Metadata;
         }
         ui.horizontal_wrapped(|ui| {
             for (tab, key) in tabs {
-                if tab != Tab::Tours || item.pano.is_some() {
+                if offered(tab) {
                     ui.selectable_value(&mut self.curator.tab, tab, t(lang, key));
                 }
             }
@@ -144,6 +151,7 @@ impl ViewerApp {
                 self.join_tour_form(ui, item);
                 self.scene_tools(ui, item);
             }
+            Tab::Story => self.story_tab(ui, item),
             Tab::History => self.history_tab(ui),
         }
     }
