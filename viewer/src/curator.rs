@@ -93,6 +93,8 @@ pub struct Curator {
     /// and text in every language of `LANGS`.
     pub annotation: Option<String>,
     pub annotation_form: HotspotForm,
+    /// The recording file the narration tools add.
+    pub audio_path: String,
 }
 
 /// The editable part of one hotspot. An information point has its title and text in every language of

@@ -69,7 +69,8 @@ pub fn run(collection: &Path, cmd: AudioCommand, json: bool, who: &str) -> anyho
                 max_seconds,
                 ..Default::default()
             };
-            let rec = add(collection, &t, &lang, &file, &limits).with_context(|| file.display().to_string())?;
+            let rec = disan_pipeline::narration::add_recording(collection, &t, &lang, &file, &limits)
+                .with_context(|| file.display().to_string())?;
             cat.set_audio(&t, &lang, Some(&rec), who)?;
             report(&t, &lang, &rec, json)?;
         }
@@ -88,7 +89,7 @@ pub fn run(collection: &Path, cmd: AudioCommand, json: bool, who: &str) -> anyho
                     }
                 };
                 for l in &lang {
-                    match draft(collection, &mut cat, &t, l, replace, who) {
+                    match disan_pipeline::narration::draft_voice(collection, &mut cat, &t, l, replace, who) {
                         Ok(Some(rec)) => report(&t, l, &rec, json)?,
                         Ok(None) => {
                             if !json {
@@ -177,129 +178,4 @@ fn report(t: &AudioTarget, lang: &str, rec: &AudioRecord, json: bool) -> anyhow:
         );
     }
     Ok(())
-}
-
-/// The folder a target's audio goes in, relative to the collection.
-fn folder(t: &AudioTarget) -> String {
-    match t {
-        AudioTarget::Asset(id) | AudioTarget::Annotation { asset: id, .. } => format!("assets/{id}/audio"),
-        AudioTarget::Scene { tour, .. } | AudioTarget::Info { tour, .. } => {
-            format!("{}/{tour}/audio", disan_catalog::TOURS_DIR)
-        }
-    }
-}
-
-/// Writes `bytes` as `<folder>/<name>` unless the same content is there already; returns the relative path.
-fn put(collection: &Path, rel: String, bytes: &[u8]) -> anyhow::Result<String> {
-    let path = collection.join(&rel);
-    if std::fs::read(&path).is_ok_and(|b| b == bytes) {
-        return Ok(rel);
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
-    }
-    disan_fs::write_atomic(&path, bytes)?;
-    Ok(rel)
-}
-
-fn store(
-    collection: &Path,
-    t: &AudioTarget,
-    lang: &str,
-    p: &disan_audio::Prepared,
-    original: Option<(&[u8], &str)>,
-) -> anyhow::Result<(String, Option<String>)> {
-    let dir = folder(t);
-    let stem = format!("{}-{lang}", t.file_stem());
-    let hash = |b: &[u8]| blake3::hash(b).to_hex()[..12].to_string();
-    let orig = match original {
-        Some((bytes, ext)) => Some(put(
-            collection,
-            format!("{dir}/original/{stem}-{}.{ext}", hash(bytes)),
-            bytes,
-        )?),
-        None => None,
-    };
-    let file = put(collection, format!("{dir}/{stem}-{}.mp3", hash(&p.mp3)), &p.mp3)?;
-    Ok((file, orig))
-}
-
-fn add(
-    collection: &Path,
-    t: &AudioTarget,
-    lang: &str,
-    file: &Path,
-    limits: &disan_audio::Limits,
-) -> anyhow::Result<AudioRecord> {
-    let meta = std::fs::metadata(file)?;
-    if !meta.is_file() {
-        bail!("not a file");
-    }
-    if meta.len() > limits.max_bytes {
-        bail!(disan_audio::AudioError::TooLarge {
-            bytes: meta.len(),
-            max: limits.max_bytes
-        });
-    }
-    let bytes = std::fs::read(file)?;
-    let ext = file
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .filter(|e| !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()));
-    let p = disan_audio::prepare(&bytes, ext.as_deref(), limits)?;
-    let (web, orig) = store(collection, t, lang, &p, Some((&bytes, ext.as_deref().unwrap_or("bin"))))?;
-    Ok(AudioRecord {
-        file: web,
-        original: orig,
-        seconds: round(p.seconds, 3),
-        lufs: round(p.result.integrated_lufs, 2),
-        peak_dbtp: round(p.result.true_peak_dbtp, 2),
-        source_lufs: Some(round(p.source.integrated_lufs, 2)),
-        source_codec: Some(p.source_codec.into()),
-        draft: false,
-        voice: None,
-    })
-}
-
-fn draft(
-    collection: &Path,
-    cat: &mut Catalog,
-    t: &AudioTarget,
-    lang: &str,
-    replace: bool,
-    who: &str,
-) -> anyhow::Result<Option<AudioRecord>> {
-    cat.check_audio_lang(lang)?;
-    if let Some(old) = cat.audio(t, lang)?
-        && !old.draft
-        && !replace
-    {
-        return Ok(None);
-    }
-    let text = cat
-        .narration_text(t, lang)?
-        .with_context(|| format!("no title or text in {lang} to read"))?;
-    let voice = disan_audio::espeak_voice(lang);
-    let wav = disan_audio::synthesise(&text, voice)?;
-    let p = disan_audio::prepare(&wav, Some("wav"), &disan_audio::Limits::default())?;
-    let (web, _) = store(collection, t, lang, &p, None)?;
-    let rec = AudioRecord {
-        file: web,
-        original: None,
-        seconds: round(p.seconds, 3),
-        lufs: round(p.result.integrated_lufs, 2),
-        peak_dbtp: round(p.result.true_peak_dbtp, 2),
-        source_lufs: None,
-        source_codec: None,
-        draft: true,
-        voice: Some(format!("espeak-ng {voice}")),
-    };
-    cat.set_audio(t, lang, Some(&rec), who)?;
-    Ok(Some(rec))
-}
-
-fn round(v: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (v * f).round() / f
 }

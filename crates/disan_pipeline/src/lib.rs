@@ -16,6 +16,7 @@ mod identify;
 mod iiif;
 mod job;
 mod model;
+pub mod narration;
 mod pano;
 mod photo;
 mod process;

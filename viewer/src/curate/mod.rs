@@ -6,6 +6,7 @@
 //! links suggested from GPS and compass accepted or rejected. Every change goes through the same catalogue
 //! API as the `disan` command line (and writes the same revisions), so an edit made in one shows in the other.
 
+mod narration;
 mod sites;
 mod story;
 mod tours;
@@ -199,6 +200,7 @@ impl ViewerApp {
                 }
             }
         });
+        self.narration_tools(ui, disan_catalog::audio::AudioTarget::Asset(item.id.clone()));
     }
 
     /// The asset's revisions, newest first, each with its undo.

@@ -162,6 +162,13 @@ impl ViewerApp {
                 }
             }
         });
+        if let Some(annotation) = editing {
+            let target = disan_catalog::audio::AudioTarget::Annotation {
+                asset: item.id.clone(),
+                annotation,
+            };
+            self.narration_tools(ui, target);
+        }
     }
 
     fn save_story(&mut self, asset: &str, before: &Story, after: &Story) {

@@ -307,7 +307,14 @@ impl ViewerApp {
         if let Some((to, yaw)) = accept {
             let from = item.id.clone();
             self.add_hotspot(&tour_id, &from, yaw, -10.0, Place::Link(to));
+            return;
         }
+        // The scene's narration in this tour.
+        let target = disan_catalog::audio::AudioTarget::Scene {
+            tour: tour_id,
+            scene: item.id.clone(),
+        };
+        self.narration_tools(ui, target);
     }
 
     /// Adds a hotspot of the kind chosen to this scene of the tour at (yaw, pitch).

@@ -213,6 +213,42 @@ fn a_curator_picks_a_point_on_the_surface_and_saves_it_with_the_view() {
     assert_eq!(rev.last().unwrap().field, "story");
     assert_eq!(rev.last().unwrap().author, "biên tập viên");
     drop(cat);
+
+    // Its narration, from curator mode: a recording added from a file, a draft voice, one removed.
+    h.get_all_by_label("1. Visor").last().unwrap().click();
+    h.run_steps(3);
+    let tone = disan_audio::Pcm {
+        rate: 22_050,
+        samples: (0..44_100).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect(),
+    };
+    let recording = root.join("thuyết minh.mp3");
+    std::fs::write(&recording, disan_audio::encode_mp3(&tone).unwrap()).unwrap();
+    h.get_by_label("Recording file (MP3, M4A, Ogg, FLAC, WAV)").click();
+    h.run_steps(1);
+    h.get_by_label("Recording file (MP3, M4A, Ogg, FLAC, WAV)")
+        .type_text(recording.to_str().unwrap());
+    h.run_steps(1);
+    h.get_by_label("Add the file (en)").click();
+    h.run_steps(3);
+    h.get_all_by_label("1. Visor").last().unwrap().click();
+    h.run_steps(3);
+    h.get_by_label("Draft voice (vi)").click();
+    h.run_steps(3);
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    let target = cat.audio_target(&format!("{HELMET}#a1")).unwrap();
+    let en = cat.audio(&target, "en").unwrap().expect("the recording");
+    assert!(!en.draft && (en.seconds - 2.0).abs() < 0.1, "{en:?}");
+    assert!(root.join(&en.file).is_file() && en.original.is_some());
+    let vi = cat.audio(&target, "vi").unwrap().expect("the draft voice");
+    assert!(vi.draft && vi.voice.as_deref() == Some("espeak-ng vi"), "{vi:?}");
+    drop(cat);
+    h.get_all_by_label("1. Visor").last().unwrap().click();
+    h.run_steps(3);
+    h.get_by_label("Remove (vi)").click();
+    h.run_steps(3);
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    assert!(cat.audio(&target, "vi").unwrap().is_none());
+    drop(cat);
     // Removing it is a revision too.
     h.run_steps(2);
     h.get_by_label("Remove").click();
