@@ -1474,6 +1474,36 @@ fn narration_is_normalised_revised_and_plays_on_the_website() {
     assert_eq!(report["errors"], serde_json::json!([]), "{report}");
     assert_eq!(report["failed"], serde_json::json!([]), "{report}");
     check_guide(&report["guide"], "audio/");
+
+    // And in the Marzipano tour export, through its Pannellum-like adapter.
+    let export = dir.path().join("export-marzipano");
+    cli(
+        &collection,
+        &[
+            "tour",
+            "export",
+            "demo-tour",
+            "--format",
+            "marzipano",
+            "--out",
+            export.to_str().unwrap(),
+            "--lang",
+            "vi",
+        ],
+    );
+    assert_eq!(std::fs::read_dir(export.join("audio")).unwrap().count(), 2);
+    drop(server);
+    let server = Server::start(&export);
+    let out = ok(run(Command::new("node")
+        .arg(web_dir().join("audio-check.cjs"))
+        .arg(&server.url)
+        .arg("[]")
+        .arg("/index.html")
+        .arg(keep.join("guide-marzipano-vi.png"))));
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+    assert_eq!(report["failed"], serde_json::json!([]), "{report}");
+    check_guide(&report["guide"], "audio/");
 }
 
 /// The narrated tour player's run (audio-check.cjs) on the demo tour: started from the keyboard it plays the

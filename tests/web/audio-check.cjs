@@ -25,7 +25,7 @@ async function main() {
   const browser = await puppeteer.launch({
     executablePath: chromium(),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required', '--mute-audio',
+    args: ['--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--autoplay-policy=no-user-gesture-required', '--mute-audio',
       '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
   const report = { pages: {}, errors: [], failed: [] };

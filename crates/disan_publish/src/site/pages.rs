@@ -1323,6 +1323,7 @@ impl Pages<'_> {
             lang,
             &format!("{root}static/marzipano/marzipano.js"),
             Some(MARZIPANO_CSP),
+            "",
         );
         Ok((html, js))
     }

@@ -87,3 +87,54 @@ pub(crate) fn controls(lang: &str, steps: &Value) -> String {
         t("guide.hint"),
     )
 }
+
+/// The narrated tour player of a tour export: the narration in `lang` copied into `dir/audio/`, the player's
+/// script as `dir/guide.js`; returns the player's controls (with the steps) for the page, and the files
+/// copied.
+pub(crate) fn export_player(
+    catalog: &disan_catalog::Catalog,
+    tour: &Tour,
+    dir: &std::path::Path,
+    lang: &str,
+) -> crate::Result<(String, u64)> {
+    use disan_catalog::audio::{AudioRecord, AudioTarget};
+    use std::path::Path;
+    let mut files = 0;
+    // The narrated tour player: the narration in `lang` copied into `audio/`, the player's script.
+    let narration = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    let audio = |target: &AudioTarget| catalog.audio(target, lang).ok().flatten();
+    let src = |r: &AudioRecord| {
+        let name = Path::new(&r.file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("audio/{name}")
+    };
+    let parts = GuideParts {
+        title: &|a| super::scene_title(catalog, tour, a, lang),
+        scene_text: &|a| {
+            catalog
+                .metadata(a)
+                .ok()
+                .and_then(|m| super::pick(&m.description, lang))
+                .unwrap_or_default()
+        },
+        text: &|t| super::pick(t, lang).unwrap_or_default(),
+        audio: &|t| {
+            let r = audio(t)?;
+            narration.borrow_mut().insert(src(&r), r.file.clone());
+            Some(r)
+        },
+        src: &src,
+    };
+    let steps = steps(tour, &parts);
+    for (rel, file) in narration.take() {
+        let from = disan_fs::confine(catalog.collection_dir(), &file)?;
+        let bytes = std::fs::read(&from).map_err(disan_fs::FsError::io(&from))?;
+        super::write(dir, &rel, &bytes)?;
+        files += 1;
+    }
+    super::write(dir, "guide.js", GUIDE_JS.as_bytes())?;
+    files += 1;
+    Ok((controls(lang, &steps), files))
+}

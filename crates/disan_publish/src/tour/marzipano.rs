@@ -65,12 +65,14 @@ pub(super) fn fill(
     for (rel, bytes) in web::MARZIPANO {
         put(&dir.join(rel), bytes)?;
     }
+    // The narrated tour player, as in the Pannellum export.
+    let (controls, copied) = super::guide::export_player(catalog, tour, dir, lang)?;
     let title = pick_text(&tour.title, lang).unwrap_or_else(|| tour.id.clone());
     put(
         &dir.join("index.html"),
-        index_html(&title, lang, "marzipano/marzipano.js", None).as_bytes(),
+        index_html(&title, lang, "marzipano/marzipano.js", None, &controls).as_bytes(),
     )?;
-    Ok(files + 4)
+    Ok(files + copied + 4)
 }
 
 fn put(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -360,8 +362,9 @@ pub(crate) fn scene_json(
 /// The page that opens the tour, loading Marzipano from `lib`; `csp` is the policy to state (the website's
 /// copy states one). A scene's tiles are under `tiles/<asset>/` unless its `tiles` says where.
 /// `window.disanTour` is the tour, for scripts and tests: `viewer`, `scenes` (by asset id: `data`,
-/// `scene`, `view`), `current()`, `go(id, view)`.
-pub(crate) fn index_html(title: &str, lang: &str, lib: &str, csp: Option<&str>) -> String {
+/// `scene`, `view`), `current()`, `go(id, view)`. `guide` is the narrated tour player's controls and steps
+/// (`guide.js` beside the page drives it through a Pannellum-like adapter, `window.disanViewer`), or empty.
+pub(crate) fn index_html(title: &str, lang: &str, lib: &str, csp: Option<&str>, guide: &str) -> String {
     let meta = csp
         .map(|c| {
             format!(
@@ -370,11 +373,23 @@ pub(crate) fn index_html(title: &str, lang: &str, lib: &str, csp: Option<&str>) 
             )
         })
         .unwrap_or_default();
-    INDEX_HTML
-        .replace("{lang}", &html_escape(lang))
-        .replace("{csp}", &meta)
-        .replace("{lib}", &html_escape(lib))
-        .replace("{title}", &html_escape(title))
+    // The template's fields are filled before the guide goes in, so no text of the tour is read as one.
+    let fill = |part: &str| {
+        part.replace("{lang}", &html_escape(lang))
+            .replace("{csp}", &meta)
+            .replace("{lib}", &html_escape(lib))
+            .replace(
+                "{guide_script}",
+                if guide.is_empty() {
+                    ""
+                } else {
+                    "<script src=\"guide.js\"></script>\n"
+                },
+            )
+            .replace("{title}", &html_escape(title))
+    };
+    let (before, after) = INDEX_HTML.split_once("{guide}").unwrap_or((INDEX_HTML, ""));
+    format!("{}{guide}{}", fill(before), fill(after))
 }
 
 const INDEX_HTML: &str = r##"<!DOCTYPE html>
@@ -404,13 +419,23 @@ body { font: 15px/1.4 "Noto Sans", "Segoe UI", sans-serif; }
   font: bold 20px/36px serif; text-align: center; border: 2px solid #fff; box-sizing: border-box; }
 .info-hotspot .title { background: rgba(0, 0, 0, 0.6); padding: 2px 8px; border-radius: 4px; white-space: nowrap; }
 .info-hotspot.open .text { display: block; left: 18px; top: 42px; transform: none; }
+.guide { position: absolute; left: 0; right: 0; bottom: 0; padding: .4rem 1rem .8rem; color: #f4f4f4;
+  background: rgba(0, 0, 0, 0.78); }
+.guide h2 { font-size: 1.05em; margin: .2rem 0; }
+.guide-controls { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+.guide-controls button { font: inherit; min-height: 40px; padding: .3rem .9rem; border-radius: 6px;
+  border: 1px solid #aaa; background: #222; color: #fff; }
+.guide-controls button:focus-visible { outline: 3px solid #ffb15c; outline-offset: 2px; }
+.guide-caption { min-height: 2.5em; margin: .3rem 0; }
+.guide-status, .hint { color: #c8c8c8; font-size: .9em; margin: .2rem 0; }
 </style>
 <script src="{lib}"></script>
 <script src="data.js"></script>
-</head>
+{guide_script}</head>
 <body>
 <div id="pano"></div>
 <div id="title"></div>
+{guide}
 <script>
 (function () {
   var data = window.APP_DATA;
@@ -480,6 +505,30 @@ body { font: 15px/1.4 "Noto Sans", "Segoe UI", sans-serif; }
   });
   go(data.scenes[0].id);
   window.disanTour = { viewer: viewer, scenes: scenes, current: function () { return current; }, go: go };
+  // The narrated tour player (guide.js) speaks Pannellum: degrees, pitch up, horizontal field of view.
+  var stepsEl = document.getElementById("guide-steps");
+  if (stepsEl && window.disanGuidePlayer) {
+    var steps = JSON.parse(stepsEl.textContent);
+    var toMarzipano = function (yaw, pitch, hfov) {
+      var y = ((yaw + 180) % 360 + 360) % 360 - 180;
+      return { yaw: y * Math.PI / 180, pitch: -pitch * Math.PI / 180, hfov: hfov * Math.PI / 180 };
+    };
+    var adapter = {
+      isLoaded: function () { return current !== null; },
+      getScene: function () { return current; },
+      getYaw: function () { return scenes[current].view.yaw() * 180 / Math.PI; },
+      getPitch: function () { return -scenes[current].view.pitch() * 180 / Math.PI; },
+      loadScene: function (id, pitch, yaw, hfov) { go(id, toMarzipano(yaw, pitch, hfov)); },
+      lookAt: function (pitch, yaw, hfov, ms) {
+        var t = scenes[current];
+        var v = toMarzipano(yaw, pitch, hfov);
+        t.hfov = v.hfov;
+        t.scene.lookTo({ yaw: v.yaw, pitch: v.pitch, fov: fov(v.hfov) }, { transitionDuration: ms });
+      }
+    };
+    window.disanViewer = adapter;
+    if (steps.length) window.disanGuidePlayer(adapter, steps);
+  }
 })();
 </script>
 </body>

@@ -5,8 +5,6 @@ use std::path::Path;
 use disan_catalog::{Catalog, Tour, TourScene};
 use serde_json::{Value, json};
 
-use disan_catalog::audio::{AudioRecord, AudioTarget};
-
 use super::{ScenePyramid, guide, pick, scene_pyramid, scene_title};
 use crate::{Result, html_escape, web};
 
@@ -32,47 +30,10 @@ pub(super) fn fill(catalog: &Catalog, tour: &Tour, dir: &Path, lang: &str) -> Re
     for (rel, bytes) in web::PANNELLUM {
         super::write(dir, rel, bytes)?;
     }
-    // The narrated tour player: the narration in `lang` copied into `audio/`, the player's script.
-    let narration = std::cell::RefCell::new(std::collections::BTreeMap::new());
-    let audio = |target: &AudioTarget| catalog.audio(target, lang).ok().flatten();
-    let src = |r: &AudioRecord| {
-        let name = Path::new(&r.file)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        format!("audio/{name}")
-    };
-    let parts = guide::GuideParts {
-        title: &|a| scene_title(catalog, tour, a, lang),
-        scene_text: &|a| {
-            catalog
-                .metadata(a)
-                .ok()
-                .and_then(|m| pick(&m.description, lang))
-                .unwrap_or_default()
-        },
-        text: &|t| pick(t, lang).unwrap_or_default(),
-        audio: &|t| {
-            let r = audio(t)?;
-            narration.borrow_mut().insert(src(&r), r.file.clone());
-            Some(r)
-        },
-        src: &src,
-    };
-    let steps = guide::steps(tour, &parts);
-    for (rel, file) in narration.take() {
-        let from = disan_fs::confine(catalog.collection_dir(), &file)?;
-        let bytes = std::fs::read(&from).map_err(disan_fs::FsError::io(&from))?;
-        super::write(dir, &rel, &bytes)?;
-        files += 1;
-    }
-    super::write(dir, "guide.js", guide::GUIDE_JS.as_bytes())?;
+    let (controls, copied) = guide::export_player(catalog, tour, dir, lang)?;
+    files += copied;
     let title = pick(&tour.title, lang).unwrap_or_else(|| tour.id.clone());
-    super::write(
-        dir,
-        "index.html",
-        index_html(&title, lang, &guide::controls(lang, &steps)).as_bytes(),
-    )?;
+    super::write(dir, "index.html", index_html(&title, lang, &controls).as_bytes())?;
     Ok(files + 6)
 }
 
