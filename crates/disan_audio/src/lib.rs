@@ -75,6 +75,8 @@ pub enum AudioError {
     Encode(String),
     #[error("cannot synthesise speech: {0}")]
     Speech(String),
+    #[error("cannot read: {0}")]
+    Unreadable(String),
 }
 
 pub type Result<T> = std::result::Result<T, AudioError>;
@@ -170,6 +172,54 @@ pub fn limit_peaks(pcm: &mut Pcm, ceiling: f32) {
         let g = ((prefix[hi] - prefix[lo] + outside) / width) as f32;
         *s = (*s * g).clamp(-ceiling, ceiling);
     }
+}
+
+/// A recording file read and prepared: its bytes as given, its extension (lower case, when it has a plain one)
+/// and the web encoding.
+#[derive(Clone, Debug)]
+pub struct Recording {
+    pub bytes: Vec<u8>,
+    pub extension: Option<String>,
+    pub prepared: Prepared,
+}
+
+/// Reads the recording at `path` (refused before reading when it is larger than [`Limits::max_bytes`]) and
+/// [`prepare`]s it.
+pub fn prepare_file(path: &std::path::Path, limits: &Limits) -> Result<Recording> {
+    let unreadable = |e: std::io::Error| AudioError::Unreadable(e.to_string());
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(AudioError::Unreadable("not a file".into()));
+    }
+    if meta.len() > limits.max_bytes {
+        return Err(AudioError::TooLarge {
+            bytes: meta.len(),
+            max: limits.max_bytes,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let prepared = prepare(&bytes, extension.as_deref(), limits)?;
+    Ok(Recording {
+        bytes,
+        extension,
+        prepared,
+    })
+}
+
+/// A draft voice reading `text` in `lang` (espeak-ng), prepared like a recording; with the voice's name
+/// (`espeak-ng vi`).
+pub fn draft_voice(text: &str, lang: &str) -> Result<(Prepared, String)> {
+    let voice = espeak_voice(lang);
+    let wav = synthesise(text, voice)?;
+    Ok((
+        prepare(&wav, Some("wav"), &Limits::default())?,
+        format!("espeak-ng {voice}"),
+    ))
 }
 
 /// Decodes `bytes` (the file's extension, if any, helps to recognise it), refuses what [`Limits`] or a broken

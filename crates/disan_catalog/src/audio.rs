@@ -1,9 +1,10 @@
 //! Narration in the catalogue: one recording per target (an asset, a tour scene, an information hotspot of a
 //! scene) and language. The row holds an [`AudioRecord`] (where the web MP3 and the original are, how long,
 //! how loud, whether it is a synthesised draft); every change is a revision of the owning asset or tour with
-//! the field `audio`, `audio:scene:<scene>` or `audio:info:<scene>/<hotspot>`, so `disan history` and
-//! `disan undo` work as for text. The audio files themselves are written by the caller (they are named by
-//! their content, so an undo finds the old file still there).
+//! the field `audio`, `audio:scene:<scene>`, `audio:info:<scene>/<hotspot>` or `audio:annotation:<id>`, so
+//! `disan history` and `disan undo` work as for text. [`Catalog::store_narration`] writes the files (encoded by
+//! the caller with `disan_audio`) into the collection, named by their content so an undo finds the old file
+//! still there, before the row changes.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -134,6 +135,22 @@ pub struct AudioRecord {
     pub draft: bool,
     /// The synthesiser and voice of a draft (`espeak-ng vi`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<String>,
+}
+
+/// A narration encoded for the web by the caller (`disan_audio::prepare`), ready to be stored.
+#[derive(Clone, Debug)]
+pub struct Encoded<'a> {
+    /// The web MP3.
+    pub mp3: &'a [u8],
+    /// The recording as the curator gave it, and its extension; none for a synthesised draft.
+    pub original: Option<(&'a [u8], &'a str)>,
+    pub seconds: f64,
+    pub lufs: f64,
+    pub peak_dbtp: f64,
+    pub source_lufs: Option<f64>,
+    pub source_codec: Option<String>,
+    /// The synthesiser and voice of a draft (`espeak-ng vi`); none for a recording.
     pub voice: Option<String>,
 }
 
@@ -312,6 +329,69 @@ impl Catalog {
         let rev = apply(&tx, &author, entity, id, &field, Some(lang), value.as_deref(), None).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(rev)
+    }
+
+    /// The folder a target's audio files go in, relative to the collection.
+    pub fn audio_folder(target: &AudioTarget) -> String {
+        match target {
+            AudioTarget::Asset(id) | AudioTarget::Annotation { asset: id, .. } => format!("assets/{id}/audio"),
+            AudioTarget::Scene { tour, .. } | AudioTarget::Info { tour, .. } => {
+                format!("{}/{tour}/audio", crate::TOURS_DIR)
+            }
+        }
+    }
+
+    /// Stores a narration of `target` in `lang`: the web MP3 (and the original, when there is one) written
+    /// atomically into the target's audio folder under names made of the target, the language and a hash of
+    /// the content (`<folder>/<stem>-<lang>-<hash>.mp3`, `<folder>/original/…`), then the row, as one revision.
+    pub fn store_narration(
+        &mut self,
+        target: &AudioTarget,
+        lang: &str,
+        e: &Encoded<'_>,
+        author: &str,
+    ) -> Result<AudioRecord> {
+        self.check_audio_lang(lang)?;
+        let folder = Self::audio_folder(target);
+        let stem = format!("{}-{lang}", target.file_stem());
+        let hash = |b: &[u8]| blake3::hash(b).to_hex()[..12].to_string();
+        let root = self.collection_dir().to_owned();
+        let put = |rel: String, bytes: &[u8]| -> Result<String> {
+            let path = root.join(&rel);
+            if std::fs::read(&path).is_ok_and(|b| b == bytes) {
+                return Ok(rel);
+            }
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| CatalogError::Io {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+            }
+            disan_fs::write_atomic(&path, bytes)?;
+            Ok(rel)
+        };
+        let original = match e.original {
+            Some((bytes, ext)) => Some(put(format!("{folder}/original/{stem}-{}.{ext}", hash(bytes)), bytes)?),
+            None => None,
+        };
+        let file = put(format!("{folder}/{stem}-{}.mp3", hash(e.mp3)), e.mp3)?;
+        let round = |v: f64, digits: i32| {
+            let f = 10f64.powi(digits);
+            (v * f).round() / f
+        };
+        let record = AudioRecord {
+            file,
+            original,
+            seconds: round(e.seconds, 3),
+            lufs: round(e.lufs, 2),
+            peak_dbtp: round(e.peak_dbtp, 2),
+            source_lufs: e.source_lufs.map(|l| round(l, 2)),
+            source_codec: e.source_codec.clone(),
+            draft: e.voice.is_some(),
+            voice: e.voice.clone(),
+        };
+        self.set_audio(target, lang, Some(&record), author)?;
+        Ok(record)
     }
 
     /// Refuses a language the collection does not use.

@@ -69,9 +69,8 @@ pub fn run(collection: &Path, cmd: AudioCommand, json: bool, who: &str) -> anyho
                 max_seconds,
                 ..Default::default()
             };
-            let rec = disan_pipeline::narration::add_recording(collection, &t, &lang, &file, &limits)
-                .with_context(|| file.display().to_string())?;
-            cat.set_audio(&t, &lang, Some(&rec), who)?;
+            let r = disan_audio::prepare_file(&file, &limits).with_context(|| file.display().to_string())?;
+            let rec = cat.store_narration(&t, &lang, &recording(&r), who)?;
             report(&t, &lang, &rec, json)?;
         }
         AudioCommand::Draft { targets, lang, replace } => {
@@ -89,7 +88,7 @@ pub fn run(collection: &Path, cmd: AudioCommand, json: bool, who: &str) -> anyho
                     }
                 };
                 for l in &lang {
-                    match disan_pipeline::narration::draft_voice(collection, &mut cat, &t, l, replace, who) {
+                    match draft(&mut cat, &t, l, replace, who) {
                         Ok(Some(rec)) => report(&t, l, &rec, json)?,
                         Ok(None) => {
                             if !json {
@@ -178,4 +177,51 @@ fn report(t: &AudioTarget, lang: &str, rec: &AudioRecord, json: bool) -> anyhow:
         );
     }
     Ok(())
+}
+
+/// A prepared recording as the catalogue stores it (the original kept beside the web MP3).
+pub(crate) fn recording(r: &disan_audio::Recording) -> disan_catalog::audio::Encoded<'_> {
+    let p = &r.prepared;
+    disan_catalog::audio::Encoded {
+        mp3: &p.mp3,
+        original: Some((&r.bytes, r.extension.as_deref().unwrap_or("bin"))),
+        seconds: p.seconds,
+        lufs: p.result.integrated_lufs,
+        peak_dbtp: p.result.true_peak_dbtp,
+        source_lufs: Some(p.source.integrated_lufs),
+        source_codec: Some(p.source_codec.into()),
+        voice: None,
+    }
+}
+
+/// A draft voice for `t` in `lang`, read from its texts, where no recording exists (or with `replace`).
+fn draft(
+    cat: &mut Catalog,
+    t: &AudioTarget,
+    lang: &str,
+    replace: bool,
+    who: &str,
+) -> anyhow::Result<Option<AudioRecord>> {
+    cat.check_audio_lang(lang)?;
+    if let Some(old) = cat.audio(t, lang)?
+        && !old.draft
+        && !replace
+    {
+        return Ok(None);
+    }
+    let text = cat
+        .narration_text(t, lang)?
+        .with_context(|| format!("no title or text in {lang} to read"))?;
+    let (p, voice) = disan_audio::draft_voice(&text, lang)?;
+    let e = disan_catalog::audio::Encoded {
+        mp3: &p.mp3,
+        original: None,
+        seconds: p.seconds,
+        lufs: p.result.integrated_lufs,
+        peak_dbtp: p.result.true_peak_dbtp,
+        source_lufs: None,
+        source_codec: None,
+        voice: Some(voice),
+    };
+    Ok(Some(cat.store_narration(t, lang, &e, who)?))
 }

@@ -16,7 +16,6 @@ mod identify;
 mod iiif;
 mod job;
 mod model;
-pub mod narration;
 mod pano;
 mod photo;
 mod process;

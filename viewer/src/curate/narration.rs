@@ -1,10 +1,11 @@
 //! Curator mode's narration tools for one target (the asset, an annotation of its story, a tour scene): per
 //! language what is there (a recording or a draft voice, and its length), a recording added from a file
 //! (decoded, loudness-normalised, the original kept), a draft voice synthesised from the texts, or the
-//! narration removed. The same calls as `disan audio` (`disan_pipeline::narration`), one revision each.
+//! narration removed. The same calls as `disan audio` (`disan_audio` encodes, `Catalog::store_narration`
+//! stores), one revision each.
 
 use disan_catalog::CatalogError;
-use disan_catalog::audio::AudioTarget;
+use disan_catalog::audio::{AudioTarget, Encoded};
 use egui::RichText;
 
 use crate::app::ViewerApp;
@@ -62,17 +63,25 @@ impl ViewerApp {
         let label = ui.label(t(lang, "curate.narration_file"));
         ui.add(egui::TextEdit::singleline(&mut self.curator.audio_path).desired_width(260.0))
             .labelled_by(label.id);
-        let root = self.collection.root.clone();
-        let invalid = |e: disan_pipeline::narration::NarrationError| CatalogError::Invalid(e.to_string());
         match action {
             Some(Action::Add(l)) => {
                 let path = std::path::PathBuf::from(self.curator.audio_path.trim());
                 self.act("curate.saved", move |cat, who| {
                     cat.check_audio_lang(l)?;
-                    let limits = disan_audio::Limits::default();
-                    let rec = disan_pipeline::narration::add_recording(&root, &target, l, &path, &limits)
+                    let r = disan_audio::prepare_file(&path, &disan_audio::Limits::default())
                         .map_err(|e| CatalogError::Invalid(format!("{}: {e}", path.display())))?;
-                    cat.set_audio(&target, l, Some(&rec), who)?;
+                    let p = &r.prepared;
+                    let e = Encoded {
+                        mp3: &p.mp3,
+                        original: Some((&r.bytes, r.extension.as_deref().unwrap_or("bin"))),
+                        seconds: p.seconds,
+                        lufs: p.result.integrated_lufs,
+                        peak_dbtp: p.result.true_peak_dbtp,
+                        source_lufs: Some(p.source.integrated_lufs),
+                        source_codec: Some(p.source_codec.into()),
+                        voice: None,
+                    };
+                    cat.store_narration(&target, l, &e, who)?;
                     Ok(1)
                 });
             }
@@ -82,7 +91,22 @@ impl ViewerApp {
                         "draft voices are turned off for this collection".into(),
                     ));
                 }
-                disan_pipeline::narration::draft_voice(&root, cat, &target, l, true, who).map_err(invalid)?;
+                let text = cat
+                    .narration_text(&target, l)?
+                    .ok_or_else(|| CatalogError::Invalid(format!("no title or text in {l} to read")))?;
+                let (p, voice) =
+                    disan_audio::draft_voice(&text, l).map_err(|e| CatalogError::Invalid(e.to_string()))?;
+                let e = Encoded {
+                    mp3: &p.mp3,
+                    original: None,
+                    seconds: p.seconds,
+                    lufs: p.result.integrated_lufs,
+                    peak_dbtp: p.result.true_peak_dbtp,
+                    source_lufs: None,
+                    source_codec: None,
+                    voice: Some(voice),
+                };
+                cat.store_narration(&target, l, &e, who)?;
                 Ok(1)
             }),
             Some(Action::Remove(l)) => self.act("curate.saved", move |cat, who| {
