@@ -1444,66 +1444,43 @@ fn narration_is_normalised_revised_and_plays_on_the_website() {
     // Vietnamese), then by itself follows the link to the next scene; pause stops it.
     check_guide(&report["guide"], "/media/narration/tours/demo-tour/audio/");
 
-    // The same player in the Pannellum tour export, with the narration copied into the export.
-    let export = dir.path().join("export");
-    cli(
-        &collection,
-        &[
-            "tour",
-            "export",
-            "demo-tour",
-            "--format",
-            "pannellum",
-            "--out",
-            export.to_str().unwrap(),
-            "--lang",
-            "vi",
-        ],
-    );
-    let mp3s = std::fs::read_dir(export.join("audio")).unwrap().count();
-    assert_eq!(mp3s, 2, "the scene's and the information point's narration");
+    // The same player in both tour exports, with the narration copied into each.
     drop(server);
-    let server = Server::start(&export);
-    let out = ok(run(Command::new("node")
-        .arg(web_dir().join("audio-check.cjs"))
-        .arg(&server.url)
-        .arg("[]")
-        .arg("/index.html")
-        .arg(keep.join("guide-export-vi.png"))));
-    let report: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
-    assert_eq!(report["failed"], serde_json::json!([]), "{report}");
-    check_guide(&report["guide"], "audio/");
+    for format in ["pannellum", "marzipano"] {
+        let export = dir.path().join(format!("export-{format}"));
+        cli(
+            &collection,
+            &[
+                "tour",
+                "export",
+                "demo-tour",
+                "--format",
+                format,
+                "--out",
+                export.to_str().unwrap(),
+                "--lang",
+                "vi",
+            ],
+        );
+        let mp3s = std::fs::read_dir(export.join("audio")).unwrap().count();
+        assert_eq!(mp3s, 2, "{format}: the scene's and the information point's narration");
+        let server = Server::start(&export);
+        let out = ok(run(Command::new("node")
+            .arg(web_dir().join("audio-check.cjs"))
+            .arg(&server.url)
+            .arg("[]")
+            .arg("/index.html")
+            .arg(keep.join(format!("guide-{format}-vi.png")))));
+        let report: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(report["errors"], serde_json::json!([]), "{format}: {report}");
+        assert_eq!(report["failed"], serde_json::json!([]), "{format}: {report}");
+        check_guide(&report["guide"], "audio/");
+    }
+}
 
-    // And in the Marzipano tour export, through its Pannellum-like adapter.
-    let export = dir.path().join("export-marzipano");
-    cli(
-        &collection,
-        &[
-            "tour",
-            "export",
-            "demo-tour",
-            "--format",
-            "marzipano",
-            "--out",
-            export.to_str().unwrap(),
-            "--lang",
-            "vi",
-        ],
-    );
-    assert_eq!(std::fs::read_dir(export.join("audio")).unwrap().count(), 2);
-    drop(server);
-    let server = Server::start(&export);
-    let out = ok(run(Command::new("node")
-        .arg(web_dir().join("audio-check.cjs"))
-        .arg(&server.url)
-        .arg("[]")
-        .arg("/index.html")
-        .arg(keep.join("guide-marzipano-vi.png"))));
-    let report: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
-    assert_eq!(report["failed"], serde_json::json!([]), "{report}");
-    check_guide(&report["guide"], "audio/");
+/// A JSON array of numbers.
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
 }
 
 /// The narrated tour player's run (audio-check.cjs) on the demo tour: started from the keyboard it plays the
@@ -1612,18 +1589,8 @@ fn a_relic_story_pins_the_same_pixels_in_disan_render_and_on_the_website() {
         "--title",
         "zh-Hans=呼吸管",
     ]);
-    let p2: Vec<f64> = a2["annotation"]["position"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    let n2: Vec<f64> = a2["annotation"]["normal"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let p2 = floats(&a2["annotation"]["position"]);
+    let n2 = floats(&a2["annotation"]["normal"]);
     let typed = format!(
         "{},{},{}",
         p2[0] + n2[0] * 0.003,
@@ -1645,12 +1612,7 @@ fn a_relic_story_pins_the_same_pixels_in_disan_render_and_on_the_website() {
         "--title",
         "en=End of the tube",
     ]);
-    let p3: Vec<f64> = a3["annotation"]["position"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let p3 = floats(&a3["annotation"]["position"]);
     let off: f64 = p3.iter().zip(&p2).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
     assert!(off < 0.003, "snapped onto the surface near the typed point: {off}");
     assert_eq!(a3["number"], 2);

@@ -10,24 +10,13 @@
 // Prints one JSON report on stdout: {pages: {path: {audio: [{src, duration, played, time}], draft, heading}},
 // errors: [], failed: []}.
 'use strict';
-const fs = require('fs');
-const puppeteer = require('puppeteer-core');
+const { launch } = require('./browser.cjs');
 
 const [base, pathsJson, tourPath, shot] = process.argv.slice(2);
 const paths = JSON.parse(pathsJson);
 
-function chromium() {
-  for (const c of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (fs.existsSync(c)) return c;
-  throw new Error('Chromium is missing');
-}
-
 async function main() {
-  const browser = await puppeteer.launch({
-    executablePath: chromium(),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--autoplay-policy=no-user-gesture-required', '--mute-audio',
-      '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launch(['--autoplay-policy=no-user-gesture-required', '--mute-audio']);
   const report = { pages: {}, errors: [], failed: [] };
   try {
     for (const p of paths) {

@@ -10,25 +10,14 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const puppeteer = require('puppeteer-core');
+const { launch } = require('./browser.cjs');
 
 const [base, outDir, checksJson] = process.argv.slice(2);
 const checks = JSON.parse(checksJson || '{}');
 const origin = new URL(base).origin;
 
-function chromium() {
-  for (const c of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (fs.existsSync(c)) return c;
-  throw new Error('Chromium is missing');
-}
-
 async function main() {
-  const browser = await puppeteer.launch({
-    executablePath: chromium(),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--disable-quic'],
-  });
+  const browser = await launch();
   const report = { pages: {}, errors: [], failed: [], external: [], links: 0, resources: 0, axe: {}, shots: [], jsonld: {}, alternates: {}, checks: {} };
   try {
     await crawl(browser, report);

@@ -11,24 +11,14 @@
 // next, axe, errors, failed}.
 'use strict';
 const fs = require('fs');
-const puppeteer = require('puppeteer-core');
+const { launch } = require('./browser.cjs');
 
 const [base, path, width, height, shot] = process.argv.slice(2);
 const W = Number(width);
 const H = Number(height);
 
-function chromium() {
-  for (const c of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (fs.existsSync(c)) return c;
-  throw new Error('Chromium is missing');
-}
-
 async function main() {
-  const browser = await puppeteer.launch({
-    executablePath: chromium(),
-    headless: true,
-    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launch();
   const report = { views: [], errors: [], failed: [] };
   try {
     const page = await browser.newPage();

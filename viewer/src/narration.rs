@@ -53,11 +53,7 @@ pub fn steps(collection: &Collection, tour: &str, lang: Lang) -> Vec<Step> {
         return Vec::new();
     };
     let order = lang.fallbacks();
-    let pick = |x: &disan_core::LangText| {
-        crate::collection::pick(x, &order)
-            .map(|(_, s)| s.to_owned())
-            .unwrap_or_default()
-    };
+    let pick = |x: &disan_core::LangText| text_in(x, &order);
     let title_of = |index: usize| {
         let item = &collection.items[index];
         crate::collection::pick(&item.meta.title, &order).map_or_else(|| item.file_name.clone(), |(_, s)| s.to_owned())
@@ -131,11 +127,7 @@ pub fn asset_step(collection: &Collection, index: usize, lang: Lang) -> Option<S
     let item = collection.items.get(index)?;
     let r = collection.narration(&AudioTarget::Asset(item.id.clone()), lang.tag())?;
     let order = lang.fallbacks();
-    let pick = |x: &disan_core::LangText| {
-        crate::collection::pick(x, &order)
-            .map(|(_, s)| s.to_owned())
-            .unwrap_or_default()
-    };
+    let pick = |x: &disan_core::LangText| text_in(x, &order);
     Some(Step {
         scene: index,
         yaw: 0.0,
@@ -160,11 +152,7 @@ pub fn story_steps(collection: &Collection, index: usize, lang: Lang) -> Vec<Ste
         return Vec::new();
     };
     let order = lang.fallbacks();
-    let pick = |x: &disan_core::LangText| {
-        crate::collection::pick(x, &order)
-            .map(|(_, s)| s.to_owned())
-            .unwrap_or_default()
-    };
+    let pick = |x: &disan_core::LangText| text_in(x, &order);
     story
         .annotations
         .iter()
@@ -189,6 +177,13 @@ pub fn story_steps(collection: &Collection, index: usize, lang: Lang) -> Vec<Ste
             }
         })
         .collect()
+}
+
+/// `x` in the first language of `order` that has it, else nothing.
+fn text_in(x: &disan_core::LangText, order: &[&str]) -> String {
+    crate::collection::pick(x, order)
+        .map(|(_, s)| s.to_owned())
+        .unwrap_or_default()
 }
 
 /// The player's state.

@@ -213,17 +213,9 @@ impl Catalog {
             if let Some((asset, annotation)) = spec.split_once('#') {
                 let asset = self.resolve_id(asset)?;
                 let story = self.story(&asset)?;
-                if story.get(annotation).is_none() {
-                    return Err(CatalogError::Invalid(format!(
-                        "{spec}: asset {asset} has no annotation {annotation:?} (it has: {})",
-                        story
-                            .annotations
-                            .iter()
-                            .map(|a| a.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
-                }
+                story
+                    .position_of(annotation)
+                    .map_err(|why| CatalogError::Invalid(format!("{spec}: asset {asset} has {why}")))?;
                 return Ok(AudioTarget::Annotation {
                     asset,
                     annotation: annotation.into(),

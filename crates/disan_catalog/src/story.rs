@@ -62,6 +62,15 @@ impl Story {
         self.annotations.iter().find(|a| a.id == id)
     }
 
+    /// Where annotation `id` stands in the story, or what to say when there is none: `no annotation "x" (it
+    /// has: a1, a2)`.
+    pub fn position_of(&self, id: &str) -> std::result::Result<usize, String> {
+        self.annotations.iter().position(|a| a.id == id).ok_or_else(|| {
+            let ids: Vec<&str> = self.annotations.iter().map(|a| a.id.as_str()).collect();
+            format!("no annotation {id:?} (it has: {})", ids.join(", "))
+        })
+    }
+
     /// The 1-based number of an annotation's pin.
     pub fn number(&self, id: &str) -> Option<usize> {
         self.annotations.iter().position(|a| a.id == id).map(|i| i + 1)

@@ -481,17 +481,10 @@ pub fn render(
         ..Default::default()
     };
     if let (Some(id), Some(story)) = (&story_opts.annotation, &story) {
-        let a = story.get(id).ok_or_else(|| {
-            anyhow::anyhow!(
-                "the model has no annotation {id:?} (it has: {})",
-                story
-                    .annotations
-                    .iter()
-                    .map(|a| a.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
+        let at = story
+            .position_of(id)
+            .map_err(|why| anyhow::anyhow!("the model has {why}"))?;
+        let a = &story.annotations[at];
         view = crate::story::render_view(&a.view, (width, height));
     }
     let png = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));

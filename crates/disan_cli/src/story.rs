@@ -377,17 +377,9 @@ pub fn run(collection: &Path, cmd: StoryCommand, json: bool, who: &str) -> anyho
     let before = cat.story(&asset)?;
     let mut story = before.clone();
     let find = |story: &Story, id: &str| -> anyhow::Result<usize> {
-        story.annotations.iter().position(|a| a.id == id).ok_or_else(|| {
-            anyhow::anyhow!(
-                "asset {asset} has no annotation {id:?} (it has: {})",
-                story
-                    .annotations
-                    .iter()
-                    .map(|a| a.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
+        story
+            .position_of(id)
+            .map_err(|why| anyhow::anyhow!("asset {asset} has {why}"))
     };
     let changed = match cmd {
         StoryCommand::Add {
