@@ -368,6 +368,24 @@ impl Catalog {
             None,
         )
         .map_err(err)?;
+        // The narration of a scene or an information point the tour no longer has goes with it (each
+        // language a revision of its own), so no narration is left pointing at nothing.
+        let rows: Vec<(String, String)> = tx
+            .prepare("SELECT field, lang FROM audio WHERE entity = 'tour' AND entity_id = ?1")
+            .and_then(|mut q| q.query_map([&tour.id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .map_err(err)?;
+        for (field, lang) in rows {
+            let kept = if let Some(scene) = field.strip_prefix("audio:scene:") {
+                tour.scene(scene).is_some()
+            } else if let Some((scene, info)) = field.strip_prefix("audio:info:").and_then(|x| x.split_once('/')) {
+                tour.scene(scene).is_some_and(|s| s.infos.iter().any(|i| i.id == info))
+            } else {
+                true
+            };
+            if !kept {
+                apply(&tx, &author, Entity::Tour, &tour.id, &field, Some(&lang), None, None).map_err(err)?;
+            }
+        }
         tx.commit().map_err(err)?;
         self.sync_tour_file(&tour.id)?;
         Ok(tour)

@@ -744,8 +744,34 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
         (i.title.get("vi"), i.title.get("en")),
         (Some("Cổng tam quan"), Some("Three-entrance gate"))
     );
+    // The information point has narration; removing the point removes it too (its own revision).
+    let narrated = cat.audio_target(&format!("tour:yen-tu/{from}/{info}")).unwrap();
+    let record = disan_catalog::audio::AudioRecord {
+        file: "tours/yen-tu/audio/x.mp3".into(),
+        original: None,
+        seconds: 1.0,
+        lufs: -16.0,
+        peak_dbtp: -2.0,
+        source_lufs: None,
+        source_codec: None,
+        draft: false,
+        voice: None,
+    };
+    cat.set_audio(&narrated, "vi", Some(&record), "curator").unwrap();
+    let scene_narration = cat.audio_target(&format!("tour:yen-tu/{from}")).unwrap();
+    cat.set_audio(&scene_narration, "vi", Some(&record), "curator").unwrap();
+    assert_eq!(revisions(&cat), n + 10);
     cat.remove_hotspot("yen-tu", &info, "curator").unwrap();
-    assert_eq!(revisions(&cat), n + 9);
+    assert!(
+        cat.audio(&narrated, "vi").unwrap().is_none(),
+        "the point's narration went with it"
+    );
+    assert!(
+        cat.audio(&scene_narration, "vi").unwrap().is_some(),
+        "the scene's stays"
+    );
+    assert_eq!(revisions(&cat), n + 12, "the tour's and the narration's removal");
+    let n = n + 3;
     for result in [
         cat.remove_hotspot("yen-tu", &info, "curator"),
         cat.move_hotspot("yen-tu", "l99", (0.0, 0.0), "curator"),
