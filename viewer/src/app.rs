@@ -598,9 +598,11 @@ impl ViewerApp {
         };
         match &mut self.pano {
             Some((i, pano)) if *i == step.scene && self.selected == Some(step.scene) => {
-                pano.camera.yaw = view.yaw;
-                pano.camera.pitch = view.pitch;
-                pano.camera.hfov = view.hfov.clamp(crate::pano::MIN_HFOV, crate::pano::MAX_HFOV);
+                pano.turn_to(crate::pano::Camera {
+                    yaw: view.yaw,
+                    pitch: view.pitch,
+                    hfov: view.hfov.clamp(crate::pano::MIN_HFOV, crate::pano::MAX_HFOV),
+                });
             }
             _ => {
                 self.selected = Some(step.scene);

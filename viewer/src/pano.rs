@@ -131,7 +131,13 @@ pub struct PanoView {
     dragging: Option<String>,
     /// A hotspot dropped at a new (yaw, pitch) in the last frame, for the app to save.
     pub moved: Option<(String, f64, f64)>,
+    /// A turn under way (the narrated tour turning to a point): from, to, and when it started (app time; set
+    /// at the first frame).
+    turn: Option<(Camera, Camera, Option<f64>)>,
 }
+
+/// Seconds a turn of the narrated tour takes (as the website's player: Pannellum's `lookAt` over 1.5 s).
+pub const TURN_SECS: f64 = 1.5;
 
 impl PanoView {
     pub fn new(layout: CubeLayout, dir: PathBuf, heading: Option<f64>) -> Self {
@@ -151,6 +157,7 @@ impl PanoView {
             clicked: None,
             clicked_at: None,
             fade_from: None,
+            turn: None,
             edit_hotspots: false,
             dragging: None,
             moved: None,
@@ -297,6 +304,17 @@ impl PanoView {
 
     /// Draws the view in the space left in `ui` and handles drag (with inertia), arrow keys, scroll/pinch
     /// zoom within limits and auto-rotation (`R` toggles it).
+    /// Turns the view to `to` smoothly (eased, the shorter way round) over [`TURN_SECS`].
+    pub fn turn_to(&mut self, to: Camera) {
+        self.turn = Some((self.camera, to, None));
+        self.velocity = (0.0, 0.0);
+    }
+
+    /// Whether a turn is under way.
+    pub fn turning(&self) -> bool {
+        self.turn.is_some()
+    }
+
     pub fn show(&mut self, ui: &mut egui::Ui, textures: &mut Textures) {
         let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
         self.last_rect = rect;
@@ -325,6 +343,7 @@ impl PanoView {
                 }
             }
         } else if response.dragged() {
+            self.turn = None;
             let d = response.drag_delta();
             self.camera.yaw -= f64::from(d.x) * deg_per_px;
             self.camera.pitch += f64::from(d.y) * deg_per_px;
@@ -370,6 +389,23 @@ impl PanoView {
         self.camera.pitch = self.camera.pitch.clamp(-90.0, 90.0);
         self.camera.yaw = (self.camera.yaw + 180.0).rem_euclid(360.0) - 180.0;
         if self.velocity != (0.0, 0.0) || self.auto_rotate.is_some() || left || right || up || down {
+            ui.ctx().request_repaint();
+        }
+
+        if let Some((from, to, start)) = self.turn.as_mut() {
+            let now = ui.input(|i| i.time);
+            let t = ((now - *start.get_or_insert(now)) / TURN_SECS).clamp(0.0, 1.0);
+            let e = t * t * (3.0 - 2.0 * t);
+            let dyaw = (to.yaw - from.yaw + 540.0).rem_euclid(360.0) - 180.0;
+            self.camera = Camera {
+                yaw: (from.yaw + dyaw * e + 180.0).rem_euclid(360.0) - 180.0,
+                pitch: from.pitch + (to.pitch - from.pitch) * e,
+                hfov: from.hfov + (to.hfov - from.hfov) * e,
+            };
+            if t >= 1.0 {
+                self.camera = *to;
+                self.turn = None;
+            }
             ui.ctx().request_repaint();
         }
 

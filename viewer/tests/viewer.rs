@@ -528,22 +528,36 @@ fn a_narrated_tour_plays_scene_by_scene_with_captions() {
         );
     }
     h.get_by_label_contains("Step 1 of 4 · Draft voice");
-    // The narration (2 s and a breath) ends: the view turns to the information point, its text is the caption.
-    h.run_steps(12);
-    assert_eq!(h.state().guide.as_ref().unwrap().index, 1);
+    // The narration (2 s and a breath: 11–12 steps) ends: the view turns to the information point (eased over
+    // 1.5 s), its text is the caption.
+    let index = |h: &Harness<'_, ViewerApp>| h.state().guide.as_ref().unwrap().index;
+    let turning = |h: &Harness<'_, ViewerApp>| h.state().pano.as_ref().is_some_and(|(_, p)| p.turning());
+    let steps_until = |h: &mut Harness<'_, ViewerApp>, done: &dyn Fn(&Harness<'_, ViewerApp>) -> bool| {
+        (0..40).find(|_| {
+            h.step();
+            done(h)
+        })
+    };
+    let took = steps_until(&mut h, &|h| index(h) == 1).expect("the next step");
+    assert!((10..=13).contains(&took), "{took} steps");
+    assert!(turning(&h), "the view turns, it does not jump");
+    let (_, pano) = h.state().pano.as_ref().unwrap();
+    assert!((pano.camera.yaw + 25.0).abs() > 1.0, "{}", pano.camera.yaw);
+    let took = steps_until(&mut h, &|h| !turning(h)).unwrap();
+    assert!((5..=7).contains(&took), "the turn took {took} steps");
     let (shown, pano) = h.state().pano.as_ref().unwrap();
     assert_eq!(*shown, h.state().collection.index_of(pier).unwrap());
     assert!((pano.camera.yaw + 25.0).abs() < 1e-9 && (pano.camera.pitch - 5.0).abs() < 1e-9);
     h.get_by_label("Boats leave for the bay at dawn.");
     h.get_by_label_contains("Step 2 of 4");
     // Without narration the caption stays for its reading time (4 s), then the view turns to the link…
-    h.run_steps(17);
-    assert_eq!(h.state().guide.as_ref().unwrap().index, 2);
+    steps_until(&mut h, &|h| index(h) == 2).expect("the turn to the link");
+    steps_until(&mut h, &|h| !turning(h)).unwrap();
     assert!((h.state().pano.as_ref().unwrap().1.camera.yaw - 20.0).abs() < 1e-9);
     // …and the next scene loads by itself.
-    h.run_steps(9);
+    steps_until(&mut h, &|h| index(h) == 3).expect("the next scene");
+    h.run_steps(2);
     let boat_index = h.state().collection.index_of(boat).unwrap();
-    assert_eq!(h.state().guide.as_ref().unwrap().index, 3);
     assert_eq!(h.state().selected, Some(boat_index));
     h.get_by_label("On the boat");
     settle(&mut h);
