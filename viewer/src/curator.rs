@@ -95,6 +95,8 @@ pub struct Curator {
     pub annotation_form: HotspotForm,
     /// The recording file the narration tools add.
     pub audio_path: String,
+    /// In the Tours tab: the information point whose narration the tools show (the scene's when `None`).
+    pub narrate_info: Option<String>,
 }
 
 /// The editable part of one hotspot. An information point has its title and text in every language of

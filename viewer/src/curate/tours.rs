@@ -309,10 +309,46 @@ impl ViewerApp {
             self.add_hotspot(&tour_id, &from, yaw, -10.0, Place::Link(to));
             return;
         }
-        // The scene's narration in this tour.
-        let target = disan_catalog::audio::AudioTarget::Scene {
-            tour: tour_id,
-            scene: item.id.clone(),
+        // The narration of the scene in this tour, or of one of its information points.
+        let infos: Vec<(String, String)> = spots
+            .iter()
+            .filter(|(_, _, start)| start.is_none())
+            .map(|(id, text, _)| (id.clone(), text.clone()))
+            .collect();
+        if self
+            .curator
+            .narrate_info
+            .as_ref()
+            .is_some_and(|i| !infos.iter().any(|(id, _)| id == i))
+        {
+            self.curator.narrate_info = None;
+        }
+        let scene_label = t(lang, "curate.narration_scene").to_owned();
+        let shown = self
+            .curator
+            .narrate_info
+            .as_ref()
+            .and_then(|i| infos.iter().find(|(id, _)| id == i))
+            .map_or(scene_label.clone(), |(_, text)| text.clone());
+        ui.separator();
+        egui::ComboBox::from_label(t(lang, "curate.narration_of"))
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.curator.narrate_info, None, scene_label);
+                for (id, text) in &infos {
+                    ui.selectable_value(&mut self.curator.narrate_info, Some(id.clone()), text);
+                }
+            });
+        let target = match self.curator.narrate_info.clone() {
+            Some(info) => disan_catalog::audio::AudioTarget::Info {
+                tour: tour_id,
+                scene: item.id.clone(),
+                info,
+            },
+            None => disan_catalog::audio::AudioTarget::Scene {
+                tour: tour_id,
+                scene: item.id.clone(),
+            },
         };
         self.narration_tools(ui, target);
     }

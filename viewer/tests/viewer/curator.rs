@@ -578,3 +578,28 @@ fn type_and_press(h: &mut Harness<'_, ViewerApp>, field: &str, text: &str, butto
     h.run_steps(2);
     press(h, button);
 }
+
+/// Narration from the Tours tab (issue 24, item 1): the scene's by default, an information point's once it
+/// is chosen; a draft voice for each goes to its own target.
+#[test]
+fn curator_mode_narrates_a_scene_and_its_information_point() {
+    let (dir, pier, _) = toured();
+    let root = dir.path();
+    let mut h = curating(root, pier);
+    press(&mut h, "Tours");
+    press(&mut h, "Draft voice (en)");
+    press(&mut h, "Narration of");
+    press(&mut h, "i Boat pier");
+    press(&mut h, "Draft voice (vi)");
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    let scene = cat.audio_target(&format!("tour:ha-long/{pier}")).unwrap();
+    let info = cat.audio_target(&format!("tour:ha-long/{pier}/i1")).unwrap();
+    assert!(cat.audio(&scene, "en").unwrap().is_some_and(|r| r.draft));
+    assert!(cat.audio(&scene, "vi").unwrap().is_none());
+    let vi = cat
+        .audio(&info, "vi")
+        .unwrap()
+        .expect("the information point's draft voice");
+    assert_eq!(vi.voice.as_deref(), Some("espeak-ng vi"));
+    assert!(root.join(&vi.file).is_file());
+}
