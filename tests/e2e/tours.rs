@@ -210,7 +210,7 @@ fn a_tour_opens_in_marzipano_as_the_source_looks_and_its_links_change_scene() {
 
     // Marzipano's layout: every level it is told of is on disk, tile for tile, and nothing else is.
     let data = app_data(&web);
-    let mut expected_files = 4; // index.html, data.js, marzipano.js and its licence
+    let mut expected_files = 5; // index.html, data.js, marzipano.js and its licence, guide.js (the narrated tour)
     for scene in data["scenes"].as_array().unwrap() {
         let id = scene["id"].as_str().unwrap();
         let dir = web.join("tiles").join(id);
