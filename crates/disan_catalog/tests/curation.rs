@@ -746,17 +746,7 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
     );
     // The information point has narration; removing the point removes it too (its own revision).
     let narrated = cat.audio_target(&format!("tour:yen-tu/{from}/{info}")).unwrap();
-    let record = disan_catalog::audio::AudioRecord {
-        file: "tours/yen-tu/audio/x.mp3".into(),
-        original: None,
-        seconds: 1.0,
-        lufs: -16.0,
-        peak_dbtp: -2.0,
-        source_lufs: None,
-        source_codec: None,
-        draft: false,
-        voice: None,
-    };
+    let record = narration_record("tours/yen-tu/audio/x.mp3", None);
     cat.set_audio(&narrated, "vi", Some(&record), "curator").unwrap();
     let scene_narration = cat.audio_target(&format!("tour:yen-tu/{from}")).unwrap();
     cat.set_audio(&scene_narration, "vi", Some(&record), "curator").unwrap();
@@ -790,7 +780,7 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
 /// edit is refused; removing an annotation removes its narration.
 #[test]
 fn stories_are_revised_checked_searched_and_undone() {
-    use disan_catalog::audio::{AudioRecord, AudioTarget};
+    use disan_catalog::audio::AudioTarget;
     use disan_catalog::{Annotation, Story, StoryView};
     let dir = tempfile::tempdir().unwrap();
     let mut cat = collection(dir.path());
@@ -876,17 +866,7 @@ fn stories_are_revised_checked_searched_and_undone() {
         cat.narration_text(&target, "zh-Hans").unwrap().as_deref(),
         Some("龟趺.")
     );
-    let record = AudioRecord {
-        file: "assets/x/audio/annotation-a2-zh-Hans.mp3".into(),
-        original: None,
-        seconds: 1.0,
-        lufs: -16.0,
-        peak_dbtp: -2.0,
-        source_lufs: None,
-        source_codec: None,
-        draft: true,
-        voice: Some("espeak-ng cmn".into()),
-    };
+    let record = narration_record("assets/x/audio/annotation-a2-zh-Hans.mp3", Some("espeak-ng cmn"));
     cat.set_audio(&target, "zh-Hans", Some(&record), "curator").unwrap();
     assert_eq!(cat.audio_list().unwrap().len(), 1);
     assert!(
@@ -913,4 +893,19 @@ fn stories_are_revised_checked_searched_and_undone() {
     // An empty story removes the row.
     cat.set_story(model, &with_two, &Story::default(), "curator").unwrap();
     assert!(cat.stories().unwrap().is_empty());
+}
+
+/// A stored narration of one second at the target loudness: a draft when `voice` names the synthesiser.
+fn narration_record(file: &str, voice: Option<&str>) -> disan_catalog::audio::AudioRecord {
+    disan_catalog::audio::AudioRecord {
+        file: file.into(),
+        original: None,
+        seconds: 1.0,
+        lufs: -16.0,
+        peak_dbtp: -2.0,
+        source_lufs: None,
+        source_codec: None,
+        draft: voice.is_some(),
+        voice: voice.map(str::to_owned),
+    }
 }
