@@ -1049,6 +1049,223 @@ fn share_makes_videos_the_platforms_accept() {
 }
 
 /// Every file of a site with its bytes' hash and its inode's change time.
+/// A video's sound as ffmpeg decodes it: mono 32-bit float samples at 48 kHz.
+fn sound_of(path: &Path) -> Vec<f32> {
+    let o = run(Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-vn", "-ac", "1", "-ar", "48000", "-f", "f32le", "-"]));
+    assert!(
+        o.status.success() && o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+/// Where `clip` (its first half second) lies in `track` between `from` and `to` samples: the best lag and its
+/// normalised correlation.
+fn find_clip(track: &[f32], clip: &[f32], from: usize, to: usize) -> (usize, f64) {
+    let n = 24_000.min(clip.len());
+    let norm = |x: &[f32]| x.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>().sqrt();
+    let clip_norm = norm(&clip[..n]);
+    (from..to.min(track.len().saturating_sub(n)))
+        .map(|lag| {
+            let win = &track[lag..lag + n];
+            let dot: f64 = win
+                .iter()
+                .zip(&clip[..n])
+                .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                .sum();
+            (lag, dot / (norm(win) * clip_norm).max(1e-12))
+        })
+        .fold((0, f64::MIN), |best, c| if c.1 > best.1 { c } else { best })
+}
+
+/// Narration in `disan share`'s videos (issue 23): a video in a language with a narration carries it as an AAC
+/// sound track, heard from one second in (sample-accurate, as ffmpeg decodes it), and grows to hold it; a
+/// tour's walk-through tells each scene's narration while the scene shows; a language without narration gets
+/// no sound track.
+#[test]
+fn share_videos_carry_the_narration_in_its_language() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let collection = dir.path().join("c");
+    copy_tree(&f.collection, &collection);
+    // Vietnamese recordings (espeak-ng speech) for the panorama and for its scene in the tour.
+    let speak = |name: &str, text: &str| {
+        let wav = dir.path().join(name);
+        ok(run(Command::new("espeak-ng")
+            .args(["-v", "vi", "-w"])
+            .arg(&wav)
+            .arg(text)));
+        wav.to_str().unwrap().to_owned()
+    };
+    let asset_wav = speak("thuyet-minh.wav", "Chào mừng quý khách đến với vịnh Hạ Long.");
+    let scene_wav = speak(
+        "canh.wav",
+        "Từ đây quý khách nhìn thấy hàng nghìn hòn đảo đá vôi nhô lên giữa làn nước xanh.",
+    );
+    cli(&collection, &["audio", "add", PANO, "--lang", "vi", &asset_wav]);
+    cli(
+        &collection,
+        &[
+            "audio",
+            "add",
+            &format!("tour:demo-tour/{PANO}"),
+            "--lang",
+            "vi",
+            &scene_wav,
+        ],
+    );
+    let list: Value = serde_json::from_str(&cli(&collection, &["audio", "list", "--json"])).unwrap();
+    let record = |kind: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["lang"] == "vi" && (e["target"][kind] == PANO || e["target"][kind]["scene"] == PANO))
+            .unwrap_or_else(|| panic!("{kind} in {list}"))
+            .clone()
+    };
+    let asset_narration = record("Asset");
+    let scene_narration = record("Scene");
+    let told = asset_narration["record"]["seconds"].as_f64().unwrap();
+    let scene_told = scene_narration["record"]["seconds"].as_f64().unwrap();
+    assert!(told > 1.5 && scene_told > 3.5, "{list}");
+
+    let out = dir.path().join("posts");
+    let share = |args: &[&str]| {
+        let o = run(disan(&collection)
+            .arg("share")
+            .args(args)
+            .args(["--seconds", "4", "--json", "--out"])
+            .arg(&out));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        assert!(o.status.success(), "{report} {stderr}");
+        assert_eq!(report["failed"], 0, "{report}");
+    };
+    share(&[PANO, "--lang", "vi,en", "--formats", "pan,video360,captions"]);
+    share(&["--tour", "demo-tour", "--lang", "vi", "--formats", "walk"]);
+
+    // The pan in Vietnamese: one second, the narration, a second and a half; in whole frames.
+    let want = ((1.0 + told + 1.5) * 30.0).ceil();
+    let vi_pan = out.join(PANO).join("vi/pan-16x9.mp4");
+    let p = probe(&vi_pan);
+    let streams = p["streams"].as_array().unwrap();
+    assert_eq!(streams.len(), 2, "{p}");
+    let video = streams.iter().find(|s| s["codec_type"] == "video").unwrap();
+    let audio = streams.iter().find(|s| s["codec_type"] == "audio").unwrap();
+    let frames: f64 = video["nb_frames"].as_str().unwrap().parse().unwrap();
+    assert!(
+        frames > 120.0 && (frames - want).abs() <= 3.0,
+        "{frames} frames for {told} s of narration"
+    );
+    assert_eq!(audio["codec_name"], "aac", "{audio}");
+    assert_eq!(audio["profile"], "LC", "{audio}");
+    assert_eq!(audio["sample_rate"], "48000", "{audio}");
+    assert_eq!(audio["channels"], 2, "{audio}");
+    let audio_seconds: f64 = audio["duration"].as_str().unwrap().parse().unwrap();
+    assert!(
+        audio_seconds <= frames / 30.0 + 0.001 && audio_seconds > frames / 30.0 - 0.05,
+        "sound {audio_seconds} s, video {} s",
+        frames / 30.0
+    );
+    assert!(
+        top_boxes(&std::fs::read(&vi_pan).unwrap())
+            .iter()
+            .position(|b| b == "moov")
+            < top_boxes(&std::fs::read(&vi_pan).unwrap())
+                .iter()
+                .position(|b| b == "mdat")
+    );
+    // The narration is heard from 1.000 s, as ffmpeg decodes both files; silence before it.
+    let sound = sound_of(&vi_pan);
+    let clip = sound_of(&collection.join(asset_narration["record"]["file"].as_str().unwrap()));
+    let (lag, corr) = find_clip(&sound, &clip, 48_000 - 4_800, 48_000 + 4_800);
+    eprintln!("share: the narration found {lag} samples in (48000 wanted), correlation {corr:.3}");
+    assert!(lag.abs_diff(48_000) <= 48, "{lag}");
+    assert!(corr > 0.9, "{corr}");
+    // Silence before it, and for more than a second at the end (the narration fits, the credit shows).
+    let loudest = |x: &[f32]| x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(loudest(&sound[..40_000]) < 0.01, "{}", loudest(&sound[..40_000]));
+    let end = sound.len();
+    assert!(
+        loudest(&sound[end - 62_000..]) < 0.01,
+        "{}",
+        loudest(&sound[end - 62_000..])
+    );
+    assert!(loudest(&sound[48_000..96_000]) > 0.1);
+    // The 9:16 pan says the same; the 360° video has the Vietnamese sound and the length it needs.
+    let tall = probe(&out.join(PANO).join("vi/pan-9x16.mp4"));
+    assert_eq!(tall["streams"].as_array().unwrap().len(), 2, "{tall}");
+    let vi_360 = probe(&out.join(PANO).join("vi/pano-360.mp4"));
+    assert_eq!(vi_360["streams"].as_array().unwrap().len(), 2, "{vi_360}");
+    // English has no narration: no sound track and the length asked for; its 360° video is the same video.
+    let en_pan = probe(&out.join(PANO).join("en/pan-16x9.mp4"));
+    assert_eq!(en_pan["streams"].as_array().unwrap().len(), 1, "{en_pan}");
+    assert_eq!(en_pan["streams"][0]["nb_frames"], "120", "{en_pan}");
+    let en_360 = probe(&out.join(PANO).join("en/pano-360.mp4"));
+    assert_eq!(en_360["streams"].as_array().unwrap().len(), 1, "{en_360}");
+    let frames_of = |p: &Value| {
+        p["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["codec_type"] == "video")
+            .unwrap()["nb_frames"]
+            .clone()
+    };
+    assert_eq!(frames_of(&en_360), frames_of(&vi_360));
+    // The captions end with the longer video.
+    let vtt = std::fs::read_to_string(out.join(PANO).join("vi/captions.vtt")).unwrap();
+    let last_end = vtt
+        .lines()
+        .filter_map(|l| l.split(" --> ").nth(1))
+        .next_back()
+        .unwrap()
+        .to_owned();
+    let secs = |t: &str| {
+        let p: Vec<f64> = t.split(':').map(|x| x.parse().unwrap()).collect();
+        p[0] * 3600.0 + p[1] * 60.0 + p[2]
+    };
+    assert!((secs(&last_end) - frames / 30.0).abs() < 0.05, "{last_end}");
+
+    // The walk-through: its panorama scene lasts long enough for the scene's draft voice, heard 0.5 s into it.
+    let tour_scenes: Value = serde_json::from_str(&cli(&collection, &["tour", "show", "demo-tour", "--json"])).unwrap();
+    let scene_index = tour_scenes["scenes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["asset"] == PANO)
+        .unwrap();
+    let walk = out.join("tour-demo-tour/vi/walk-16x9.mp4");
+    let p = probe(&walk);
+    assert_eq!(p["streams"].as_array().unwrap().len(), 2, "{p}");
+    let scene_len = (0.5 + scene_told + 1.0 + 0.5).max(5.0);
+    let walk_frames: f64 = frames_of(&p).as_str().unwrap().parse().unwrap();
+    let others = 5.0 * (tour_scenes["scenes"].as_array().unwrap().len() - 1) as f64;
+    assert!(
+        (walk_frames / 30.0 - (scene_len + others)).abs() < 0.1,
+        "{walk_frames} frames; scene {scene_len} s + {others} s"
+    );
+    let start = if scene_index == 0 {
+        0.5
+    } else {
+        5.0 * scene_index as f64 + 0.5
+    };
+    let sound = sound_of(&walk);
+    let clip = sound_of(&collection.join(scene_narration["record"]["file"].as_str().unwrap()));
+    let at = (start * 48_000.0) as usize;
+    let (lag, corr) = find_clip(&sound, &clip, at.saturating_sub(4_800), at + 4_800);
+    eprintln!("share: the scene's narration found at {lag} (wanted {at}), correlation {corr:.3}");
+    assert!(lag.abs_diff(at) <= 48 && corr > 0.9, "{lag} vs {at}: {corr}");
+    assert!(scene_len > 5.0, "the scene grows to hold its narration");
+}
+
 fn snapshot(dir: &Path) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = all_files(dir)
         .into_iter()

@@ -9,10 +9,12 @@
 
 mod decode;
 mod mp3;
+mod resample;
 mod speech;
 
 pub use decode::{Decoded, decode};
 pub use mp3::encode_mp3;
+pub use resample::resample;
 pub use speech::{espeak_voice, synthesise};
 
 /// The loudness every narration is brought to: −16 LUFS integrated, the usual target for spoken word on the

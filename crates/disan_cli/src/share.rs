@@ -113,7 +113,12 @@ pub fn run(collection: &Path, args: ShareArgs, json: bool) -> anyhow::Result<Exi
     } else {
         for item in &report.items {
             match &item.error {
-                None => println!("{} {}: {}", item.id, item.lang, item.files.join(", ")),
+                None => {
+                    println!("{} {}: {}", item.id, item.lang, item.files.join(", "));
+                    for n in &item.notes {
+                        eprintln!("note: {} {}: {n}", item.id, item.lang);
+                    }
+                }
                 Some(e) => eprintln!("error: {e}"),
             }
         }

@@ -5,6 +5,7 @@
 mod base_url;
 mod exports;
 mod share;
+mod share_audio;
 mod share_video;
 pub mod site;
 mod tour;

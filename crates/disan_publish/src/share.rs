@@ -18,14 +18,17 @@
 //! Every asset's folder is written beside `<out>/<id>` and swapped in whole, so nothing half-written is left; an asset that cannot be shared
 //! (not published, no title in a language asked for, a damaged file) is reported and the others are made.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use disan_catalog::audio::AudioTarget;
 use disan_catalog::{Catalog, PublicRecord, vocab};
 use disan_core::AssetKind;
 use image::RgbImage;
 use serde::Serialize;
 
+use crate::share_audio::{self, Narration};
 use crate::share_video::{self, ModelRenderer, Shape, Texts, WalkScene};
 use crate::site::card::{self, draw_title};
 use crate::site::data::shown;
@@ -82,6 +85,11 @@ impl ShareFormat {
             _ => None,
         }
     }
+
+    /// A video of an asset (a tour's walk-through is made by `--tour`).
+    fn is_video(self) -> bool {
+        matches!(self, Self::Pan | Self::Video360 | Self::Zoom | Self::Turntable)
+    }
 }
 
 impl FromStr for ShareFormat {
@@ -134,6 +142,9 @@ pub struct ShareItem {
     pub files: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What was made differently from what was asked (a narration cut at the longest video).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -233,6 +244,7 @@ fn failed(id: &str, lang: &str, error: String) -> ShareItem {
         lang: lang.to_owned(),
         files: Vec::new(),
         error: Some(error),
+        notes: Vec::new(),
     }
 }
 
@@ -274,6 +286,28 @@ fn share_one(
         None
     };
     let mut items = Vec::new();
+    // Each language's narration, for the videos' sound; a narration that cannot be read fails its language.
+    let mut narrations: HashMap<String, Narration> = HashMap::new();
+    let mut unreadable: HashMap<String, String> = HashMap::new();
+    if formats.iter().any(|f| f.is_video()) {
+        for lang in langs {
+            match share_audio::narration(catalog, &AudioTarget::Asset(id.clone()), lang) {
+                Ok(Some(n)) => {
+                    narrations.insert(lang.clone(), n);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    unreadable.insert(lang.clone(), e.to_string());
+                }
+            }
+        }
+    }
+    // The 360° video is made once for every language: as long as the longest narration needs.
+    let seconds_360 = narrations
+        .values()
+        .map(|n| share_audio::video_seconds(opts.seconds, Some(n), *SECONDS_RANGE.end()))
+        .fold(opts.seconds, f64::max);
+    let mut notes: HashMap<String, Vec<String>> = HashMap::new();
     // Per language: its files, by name.
     let mut made: Vec<(String, Files)> = Vec::new();
     let mut pano_360: Option<Vec<u8>> = None;
@@ -288,6 +322,15 @@ fn share_one(
             ));
             continue;
         };
+        if let Some(e) = unreadable.get(lang) {
+            items.push(failed(&id, lang, e.clone()));
+            continue;
+        }
+        let narration = narrations.get(lang);
+        let seconds = share_audio::video_seconds(opts.seconds, narration, *SECONDS_RANGE.end());
+        if let Some(n) = share_audio::cut_note(narration, lang, *SECONDS_RANGE.end()) {
+            notes.entry(lang.clone()).or_default().push(n);
+        }
         let strings = text::strings(lang);
         let site_name = r
             .site
@@ -323,11 +366,16 @@ fn share_one(
                 }
                 files.push(("pano-360.jpg".into(), pano_360.clone().expect("made above")));
             }
-            let videos = make_videos(r, &folder, &formats, &texts, opts.seconds, renderer, &mut shared, lang)?;
+            let timing = Timing {
+                seconds,
+                seconds_360,
+                narration,
+            };
+            let videos = make_videos(r, &folder, &formats, &texts, &timing, renderer, &mut shared, lang)?;
             let any_video = !videos.is_empty();
             files.extend(videos);
             if any_video && formats.contains(&ShareFormat::Captions) {
-                let cues = share_video::cues(&texts, opts.seconds);
+                let cues = share_video::cues(&texts, seconds);
                 files.extend(caption_files(&cues));
             }
             Ok(())
@@ -340,8 +388,32 @@ fn share_one(
         files.push(("post.txt".into(), post_text(r, title, lang, &credit, &url).into_bytes()));
         made.push((lang.clone(), files));
     }
-    items.extend(write_made(&opts.out, &id, made));
+    let mut written = write_made(&opts.out, &id, made);
+    for item in &mut written {
+        if item.error.is_none() {
+            item.notes = notes.remove(&item.lang).unwrap_or_default();
+        }
+    }
+    items.extend(written);
     items
+}
+
+/// How long one language's videos of an asset last, and what they say aloud.
+struct Timing<'a> {
+    /// The flat videos' length: `--seconds`, or longer for the narration.
+    seconds: f64,
+    /// The 360° video's length, the same in every language.
+    seconds_360: f64,
+    narration: Option<&'a Narration>,
+}
+
+impl Timing<'_> {
+    /// The sound track of a video of `seconds` in this language, if it has a narration.
+    fn track(&self, seconds: f64, what: &str) -> Result<Option<disan_video::AudioTrack>> {
+        self.narration
+            .map(|n| share_audio::track(&[(share_audio::NARRATION_START, n)], seconds, what))
+            .transpose()
+    }
 }
 
 /// Files of one language: name and bytes.
@@ -365,7 +437,7 @@ fn jpeg(img: &RgbImage, quality: u8, what: &str) -> Result<Vec<u8>> {
 /// What the languages of one asset share: made once, on first need.
 #[derive(Default)]
 struct Shared {
-    video_360: Option<Vec<u8>>,
+    video_360: Option<disan_video::Encoded>,
     zoom_picture: Option<RgbImage>,
 }
 
@@ -376,7 +448,7 @@ fn make_videos(
     folder: &Path,
     formats: &[ShareFormat],
     texts: &Texts,
-    seconds: f64,
+    timing: &Timing,
     renderer: &dyn ModelRenderer,
     shared: &mut Shared,
     lang: &str,
@@ -385,12 +457,24 @@ fn make_videos(
     let id = m.id.to_string();
     let mut files = Files::new();
     let what = |name: &str| format!("{id}/{lang}/{name}");
+    let seconds = timing.seconds;
+    let sound = timing.track(seconds, &what("sound"))?;
+    let sound = sound.as_ref();
     if let Some(p) = &m.pano_tiles {
         if formats.contains(&ShareFormat::Pan) {
             for shape in Shape::BOTH {
                 let name = format!("pan-{}.mp4", shape.tag());
-                let video =
-                    share_video::pano_pan(&what(&name), &id, folder, &p.config, shape, (0.0, 0.0), seconds, texts)?;
+                let video = share_video::pano_pan(
+                    &what(&name),
+                    &id,
+                    folder,
+                    &p.config,
+                    shape,
+                    (0.0, 0.0),
+                    seconds,
+                    texts,
+                    sound,
+                )?;
                 files.push((name, video));
             }
         }
@@ -401,17 +485,23 @@ fn make_videos(
                     &id,
                     folder,
                     &p.config,
-                    seconds,
+                    timing.seconds_360,
                 )?);
             }
-            files.push(("pano-360.mp4".into(), shared.video_360.clone().expect("made above")));
+            let video = shared.video_360.as_ref().expect("made above");
+            let sound = timing.track(video.seconds(), &what("pano-360.mp4"))?;
+            let mp4 = video.mp4(sound.as_ref()).map_err(|e| PublishError::Encode {
+                what: what("pano-360.mp4"),
+                reason: e.to_string(),
+            })?;
+            files.push(("pano-360.mp4".into(), mp4));
         }
     } else if m.kind == AssetKind::Model {
         if formats.contains(&ShareFormat::Turntable) {
             let glb = folder.join("model/model.glb");
             for shape in Shape::BOTH {
                 let name = format!("turntable-{}.mp4", shape.tag());
-                let video = share_video::turntable(&what(&name), renderer, &glb, shape, seconds, texts)?;
+                let video = share_video::turntable(&what(&name), renderer, &glb, shape, seconds, texts, sound)?;
                 files.push((name, video));
             }
         }
@@ -423,7 +513,7 @@ fn make_videos(
         for shape in Shape::BOTH {
             let name = format!("zoom-{}.mp4", shape.tag());
             let focus = r.meta.focus_point().unwrap_or((0.5, 0.5));
-            let video = share_video::photo_zoom(&what(&name), picture, focus, shape, seconds, texts)?;
+            let video = share_video::photo_zoom(&what(&name), picture, focus, shape, seconds, texts, sound)?;
             files.push((name, video));
         }
     }
@@ -600,6 +690,28 @@ fn share_tour(
         };
         let walk_scenes: Vec<&WalkScene> = scenes.iter().map(|(_, w)| w).collect();
         let result: Result<Files> = (|| {
+            // Each scene's narration in this language, if any: its scene lasts long enough to tell it.
+            let mut told = Vec::new();
+            if formats.contains(&ShareFormat::Walk) {
+                for sc in &tour.scenes {
+                    let target = AudioTarget::Scene {
+                        tour: tour_id.to_owned(),
+                        scene: sc.asset.clone(),
+                    };
+                    told.push(share_audio::narration(catalog, &target, lang)?);
+                }
+            }
+            let lengths: Vec<f64> = (0..walk_scenes.len())
+                .map(|i| {
+                    let need = told.get(i).and_then(Option::as_ref).map_or(0.0, |n| {
+                        share_audio::SCENE_NARRATION_START + n.seconds() + share_video::CROSS_FADE + 0.5
+                    });
+                    (share_video::SCENE_SECONDS.max(need) * f64::from(disan_video::FPS)).ceil()
+                        / f64::from(disan_video::FPS)
+                })
+                .collect();
+            let starts = share_video::walk_starts(&lengths);
+            let walk_end = starts.last().copied().unwrap_or(0.0);
             let mut files = Files::new();
             if formats.contains(&ShareFormat::Link) {
                 let (w, h) = card::OG_SIZE;
@@ -611,12 +723,19 @@ fn share_tour(
                 files.push(("link.jpg".into(), jpeg(&img, 88, &format!("{key}/{lang}/link.jpg"))?));
             }
             if formats.contains(&ShareFormat::Walk) {
+                let clips: Vec<(f64, &Narration)> = told
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, n)| n.as_ref().map(|n| (starts[i] + share_audio::SCENE_NARRATION_START, n)))
+                    .collect();
+                let sound = (!clips.is_empty())
+                    .then(|| share_audio::track(&clips, walk_end, &format!("{key}/{lang}/sound")))
+                    .transpose()?;
                 for shape in Shape::BOTH {
                     let name = format!("walk-{}.mp4", shape.tag());
-                    files.push((
-                        name.clone(),
-                        share_video::walk(&format!("{key}/{lang}/{name}"), &walk_scenes, shape, &texts)?,
-                    ));
+                    let what = format!("{key}/{lang}/{name}");
+                    let video = share_video::walk(&what, &walk_scenes, &lengths, shape, &texts, sound.as_ref())?;
+                    files.push((name, video));
                 }
                 if formats.contains(&ShareFormat::Captions) {
                     // The tour's title, then each scene's title while it shows, then the credit.
@@ -633,8 +752,8 @@ fn share_tour(
                             .or_else(|| r.meta.title.get(lang))
                             .unwrap_or_default()
                             .to_owned();
-                        let start = (i as f64 * share_video::SCENE_SECONDS).max(share_video::TITLE_SECONDS);
-                        let end = (i + 1) as f64 * share_video::SCENE_SECONDS;
+                        let start = starts[i].max(share_video::TITLE_SECONDS);
+                        let end = starts[i + 1];
                         if !name.is_empty() && end > start {
                             cues.push(disan_video::Cue { start, end, text: name });
                         }
@@ -684,6 +803,7 @@ fn write_made(out: &Path, key: &str, made: Vec<(String, Files)>) -> Vec<ShareIte
                 lang: lang.clone(),
                 files: files.iter().map(|(n, _)| format!("{key}/{lang}/{n}")).collect(),
                 error: None,
+                notes: Vec::new(),
             })
             .collect(),
         Err(e) => made

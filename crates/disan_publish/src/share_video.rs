@@ -7,7 +7,7 @@
 use std::f64::consts::PI;
 use std::path::Path;
 
-use disan_video::{Cue, Mp4Writer, Overlay, VideoSpec};
+use disan_video::{AudioTrack, Cue, Encoded, Mp4Writer, Overlay, VideoSpec};
 use image::RgbImage;
 
 use crate::site::card::{self, draw_title};
@@ -165,19 +165,37 @@ fn sentences(text: &str) -> Vec<String> {
     out
 }
 
+fn video_err(what: &str) -> impl Fn(disan_video::VideoError) -> PublishError + Copy + '_ {
+    move |e| PublishError::Encode {
+        what: what.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
 /// Encodes a video of `seconds` whose frame at time `t` is `frame(t)`, with the overlays of `texts` when
-/// given. Frames are made on a second thread while this one encodes.
+/// given and `audio` as its sound track. Frames are made on a second thread while this one encodes.
 pub(crate) fn encode(
     what: &str,
     spec: VideoSpec,
     seconds: f64,
     texts: Option<&Texts>,
+    audio: Option<&AudioTrack>,
     frame: &(dyn Fn(f64) -> Result<RgbImage> + Sync),
 ) -> Result<Vec<u8>> {
-    let err = |e: disan_video::VideoError| PublishError::Encode {
-        what: what.to_owned(),
-        reason: e.to_string(),
-    };
+    encode_frames(what, spec, seconds, texts, frame)?
+        .mp4(audio)
+        .map_err(video_err(what))
+}
+
+/// The frames of [`encode`], not yet in a file.
+fn encode_frames(
+    what: &str,
+    spec: VideoSpec,
+    seconds: f64,
+    texts: Option<&Texts>,
+    frame: &(dyn Fn(f64) -> Result<RgbImage> + Sync),
+) -> Result<Encoded> {
+    let err = video_err(what);
     let overlays = texts.map(|t| Overlays::new(spec.width, spec.height, t));
     let n = frame_count(seconds);
     let mut writer = Mp4Writer::new(spec).map_err(err)?;
@@ -204,7 +222,7 @@ pub(crate) fn encode(
         }
         Ok(())
     })?;
-    writer.finish().map_err(err)
+    writer.into_encoded().map_err(err)
 }
 
 /// The six faces of a panorama's pyramid as dense as a view `width` pixels wide over `hfov` degrees needs (the
@@ -231,11 +249,12 @@ pub(crate) fn pano_pan(
     (yaw, pitch): (f64, f64),
     seconds: f64,
     texts: &Texts,
+    audio: Option<&AudioTrack>,
 ) -> Result<Vec<u8>> {
     let (w, h) = shape.size();
     let hfov = shape.pan_hfov();
     let faces = faces_for(asset, folder, config, w, hfov)?;
-    encode(what, VideoSpec::flat(w, h), seconds, Some(texts), &|t| {
+    encode(what, VideoSpec::flat(w, h), seconds, Some(texts), audio, &|t| {
         let yaw = pan_yaw(yaw, t / seconds);
         Ok(disan_tiles::render_cube_view(&faces, yaw, pitch, hfov, w, h))
     })
@@ -244,13 +263,14 @@ pub(crate) fn pano_pan(
 /// The degrees a 360° video turns over its length.
 pub(crate) const TURN_360: f64 = 90.0;
 
-/// A YouTube 360° video: the whole sphere (3840×1920) turning [`TURN_360`]° over `seconds`.
-pub(crate) fn pano_360_video(what: &str, asset: &str, folder: &Path, config: &str, seconds: f64) -> Result<Vec<u8>> {
+/// A YouTube 360° video: the whole sphere (3840×1920) turning [`TURN_360`]° over `seconds`; encoded once, put
+/// in a file per language with that language's sound.
+pub(crate) fn pano_360_video(what: &str, asset: &str, folder: &Path, config: &str, seconds: f64) -> Result<Encoded> {
     const WIDTH: u32 = 3840;
     // Faces as dense as the equirectangular image at the equator (a quarter of its width per face).
     let faces = faces_for(asset, folder, config, WIDTH / 4, 90.0)?;
     let equi = disan_tiles::render_cube_equirect(&faces, WIDTH);
-    encode(what, VideoSpec::spherical(WIDTH), seconds, None, &|t| {
+    encode_frames(what, VideoSpec::spherical(WIDTH), seconds, None, &|t| {
         let shift = TURN_360 * ease(t / seconds) / 360.0 * f64::from(WIDTH);
         Ok(disan_tiles::turn_equirect(&equi, shift))
     })
@@ -302,10 +322,11 @@ pub(crate) fn photo_zoom(
     shape: Shape,
     seconds: f64,
     texts: &Texts,
+    audio: Option<&AudioTrack>,
 ) -> Result<Vec<u8>> {
     let (vw, vh) = shape.size();
     let (pw, ph) = (f64::from(picture.width()), f64::from(picture.height()));
-    encode(what, VideoSpec::flat(vw, vh), seconds, Some(texts), &|t| {
+    encode(what, VideoSpec::flat(vw, vh), seconds, Some(texts), audio, &|t| {
         let r = zoom_rect(pw, ph, (vw, vh), focus, t / seconds);
         Ok(disan_imaging::resize_rgb_region(picture, (r.x, r.y, r.w, r.h), vw, vh))
     })
@@ -339,14 +360,12 @@ pub(crate) fn turntable(
     shape: Shape,
     seconds: f64,
     texts: &Texts,
+    audio: Option<&AudioTrack>,
 ) -> Result<Vec<u8>> {
     let (w, h) = shape.size();
     let n = frame_count(seconds);
     let views: Vec<(f32, f32)> = (0..n).map(|i| turntable_view(i as f64 / n as f64)).collect();
-    let err = |e: disan_video::VideoError| PublishError::Encode {
-        what: what.to_owned(),
-        reason: e.to_string(),
-    };
+    let err = video_err(what);
     let overlays = Overlays::new(w, h, texts);
     let mut writer = Mp4Writer::new(VideoSpec::flat(w, h)).map_err(err)?;
     let mut i = 0u64;
@@ -361,7 +380,7 @@ pub(crate) fn turntable(
             what: what.to_owned(),
             reason,
         })?;
-    writer.finish().map_err(err)
+    writer.into_encoded().and_then(|e| e.mp4(audio)).map_err(err)
 }
 
 /// One scene of a walk-through: its pyramid, where it starts looking and where it turns to (its link to the
@@ -376,17 +395,24 @@ pub(crate) struct WalkScene {
 
 type Faces = std::sync::Arc<[RgbImage; 6]>;
 
-/// Seconds per scene of a walk-through, and of the cross-fade into the next.
+/// Seconds per scene of a walk-through (longer when the scene's narration needs it), and of the cross-fade
+/// into the next.
 pub(crate) const SCENE_SECONDS: f64 = 5.0;
 pub(crate) const CROSS_FADE: f64 = 1.0;
 
-pub(crate) fn walk_seconds(scenes: usize) -> f64 {
-    SCENE_SECONDS * scenes as f64
+/// When each scene of a walk-through starts, given each one's length; the last entry is the walk's end.
+pub(crate) fn walk_starts(lengths: &[f64]) -> Vec<f64> {
+    let mut starts = vec![0.0];
+    for l in lengths {
+        starts.push(starts.last().copied().unwrap_or(0.0) + l);
+    }
+    starts
 }
 
-/// The view of scene `i` at `s` seconds into it: turning from its start view to its link, eased.
-fn walk_view(scene: &WalkScene, s: f64) -> (f64, f64) {
-    let e = ease(s / (SCENE_SECONDS - CROSS_FADE));
+/// The view of a scene `length` seconds long at `s` seconds into it: turning from its start view to its link,
+/// eased.
+fn walk_view(scene: &WalkScene, s: f64, length: f64) -> (f64, f64) {
+    let e = ease(s / (length - CROSS_FADE));
     let mut dy = (scene.to.0 - scene.from.0).rem_euclid(360.0);
     if dy > 180.0 {
         dy -= 360.0;
@@ -394,12 +420,21 @@ fn walk_view(scene: &WalkScene, s: f64) -> (f64, f64) {
     (scene.from.0 + dy * e, scene.from.1 + (scene.to.1 - scene.from.1) * e)
 }
 
-/// A tour walk-through: each scene turned towards its link to the next, cross-faded into it. Scenes' faces are
-/// loaded as the walk reaches them, and at most two scenes' are held (the one showing and the next).
-pub(crate) fn walk(what: &str, scenes: &[&WalkScene], shape: Shape, texts: &Texts) -> Result<Vec<u8>> {
+/// A tour walk-through: each scene (`lengths` seconds each) turned towards its link to the next, cross-faded
+/// into it, with `audio` as its sound. Scenes' faces are loaded as the walk reaches them, and at most two
+/// scenes' are held (the one showing and the next).
+pub(crate) fn walk(
+    what: &str,
+    scenes: &[&WalkScene],
+    lengths: &[f64],
+    shape: Shape,
+    texts: &Texts,
+    audio: Option<&AudioTrack>,
+) -> Result<Vec<u8>> {
     let (w, h) = shape.size();
     let hfov = shape.pan_hfov();
-    let seconds = walk_seconds(scenes.len());
+    let starts = walk_starts(lengths);
+    let seconds = starts.last().copied().unwrap_or(0.0);
     let cache: std::sync::Mutex<Vec<(usize, Faces)>> = std::sync::Mutex::new(Vec::new());
     let faces = |i: usize| -> Result<Faces> {
         let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -411,14 +446,14 @@ pub(crate) fn walk(what: &str, scenes: &[&WalkScene], shape: Shape, texts: &Text
         cache.push((i, f.clone()));
         Ok(f)
     };
-    encode(what, VideoSpec::flat(w, h), seconds, Some(texts), &|t| {
-        let i = ((t / SCENE_SECONDS) as usize).min(scenes.len() - 1);
-        let s = t - i as f64 * SCENE_SECONDS;
-        let (yaw, pitch) = walk_view(scenes[i], s);
+    encode(what, VideoSpec::flat(w, h), seconds, Some(texts), audio, &|t| {
+        let i = starts[1..].iter().position(|&end| t < end).unwrap_or(scenes.len() - 1);
+        let s = t - starts[i];
+        let (yaw, pitch) = walk_view(scenes[i], s, lengths[i]);
         let mut img = disan_tiles::render_cube_view(&*faces(i)?, yaw, pitch, hfov, w, h);
-        let fade_at = SCENE_SECONDS - CROSS_FADE;
+        let fade_at = lengths[i] - CROSS_FADE;
         if s > fade_at && i + 1 < scenes.len() {
-            let (y2, p2) = walk_view(scenes[i + 1], 0.0);
+            let (y2, p2) = walk_view(scenes[i + 1], 0.0, lengths[i + 1]);
             let other = disan_tiles::render_cube_view(&*faces(i + 1)?, y2, p2, hfov, w, h);
             let a = ((s - fade_at) / CROSS_FADE).clamp(0.0, 1.0) as f32;
             disan_video::cross_fade(&mut img, &other, a);

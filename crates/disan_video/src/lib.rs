@@ -8,11 +8,13 @@
 //! - for 360° video, the spherical video boxes of Google's Spherical Video V2 specification (`st3d` and
 //!   `sv3d` in the `avc1` sample entry; no crate writes them) and the V1 `uuid` box beside them, which is what
 //!   YouTube reads to show a video as 360°;
+//! - a sound track when there is one: AAC-LC at 48 kHz, stereo, from `rusty_aac` (pure Rust);
 //! - captions as SubRip (`.srt`) and WebVTT (`.vtt`).
 //!
 //! The whole file is built in memory (a 20 s 1080p clip is a few megabytes) and handed back as bytes, for
 //! the caller to write atomically.
 
+mod audio;
 mod captions;
 mod mp4;
 mod overlay;
@@ -25,6 +27,7 @@ use openh264::encoder::{
     VuiConfig,
 };
 
+pub use audio::{AUDIO_RATE, AudioTrack, PRIMING, encode_aac};
 pub use captions::{Cue, srt, vtt};
 pub use mp4::{Spherical, add_spherical};
 pub use overlay::{Overlay, cross_fade};
@@ -54,6 +57,8 @@ pub enum VideoError {
     Mux(String),
     #[error("no frames to make a video of")]
     Empty,
+    #[error("the sound track cannot be encoded: {0}")]
+    Audio(String),
     #[error("the MP4 cannot be read: {0}")]
     Mp4(String),
 }
@@ -167,29 +172,72 @@ impl Mp4Writer {
         Ok(())
     }
 
-    /// The finished MP4: fast start, and the spherical boxes for a 360° video.
+    /// The finished MP4 without sound: fast start, and the spherical boxes for a 360° video.
     pub fn finish(self) -> Result<Vec<u8>> {
+        self.into_encoded()?.mp4(None)
+    }
+
+    /// The encoded frames, to be muxed once or several times (one video, a sound track per language).
+    pub fn into_encoded(self) -> Result<Encoded> {
         if self.samples.is_empty() {
             return Err(VideoError::Empty);
         }
+        Ok(Encoded {
+            spec: self.spec,
+            samples: self.samples,
+        })
+    }
+}
+
+/// A video's encoded frames, not yet in a file.
+pub struct Encoded {
+    spec: VideoSpec,
+    samples: Vec<(Vec<u8>, bool)>,
+}
+
+impl Encoded {
+    /// Seconds the video lasts.
+    pub fn seconds(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(FPS)
+    }
+
+    /// The MP4: fast start, the spherical boxes for a 360° video, and `audio` as its sound track when given.
+    /// The sound is cut at the video's end; a shorter sound track ends early (silence after it).
+    pub fn mp4(&self, audio: Option<&AudioTrack>) -> Result<Vec<u8>> {
+        let mux = |e: muxide::api::MuxerError| VideoError::Mux(e.to_string());
         let mut out = Vec::new();
         {
-            let mut muxer = muxide::api::MuxerBuilder::new(&mut out)
+            let mut builder = muxide::api::MuxerBuilder::new(&mut out)
                 .video(
                     muxide::api::VideoCodec::H264,
                     self.spec.width,
                     self.spec.height,
                     f64::from(FPS),
                 )
-                .with_fast_start(true)
-                .build()
-                .map_err(|e| VideoError::Mux(e.to_string()))?;
-            for (i, (bytes, key)) in self.samples.iter().enumerate() {
-                muxer
-                    .write_video(i as f64 / f64::from(FPS), bytes, *key)
-                    .map_err(|e| VideoError::Mux(e.to_string()))?;
+                .with_fast_start(true);
+            if audio.is_some() {
+                builder = builder.audio(muxide::api::AudioCodec::Aac(muxide::api::AacProfile::Lc), AUDIO_RATE, 2);
             }
-            muxer.finish().map_err(|e| VideoError::Mux(e.to_string()))?;
+            let mut muxer = builder.build().map_err(mux)?;
+            // Audio frames interleaved with the video by time, none past the video's end.
+            let end = self.seconds();
+            let frames = audio.map_or(&[][..], |a| &a.frames[..]);
+            let frame_seconds = 1024.0 / f64::from(AUDIO_RATE);
+            let mut next_audio = 0usize;
+            // Each video frame, then the sound up to the next frame (the muxer wants a video frame first).
+            for (i, (bytes, key)) in self.samples.iter().enumerate() {
+                muxer.write_video(i as f64 / f64::from(FPS), bytes, *key).map_err(mux)?;
+                let until = ((i + 1) as f64 / f64::from(FPS)).min(end);
+                while next_audio < frames.len() {
+                    let at = next_audio as f64 * frame_seconds;
+                    if at >= until || at + frame_seconds > end + 1e-9 {
+                        break;
+                    }
+                    muxer.write_audio(at, &frames[next_audio]).map_err(mux)?;
+                    next_audio += 1;
+                }
+            }
+            muxer.finish().map_err(mux)?;
         }
         if self.spec.spherical {
             out = add_spherical(&out, &Spherical::default())?;
