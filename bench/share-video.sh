@@ -103,6 +103,24 @@ ours=$work/posts/$pano/vi/pan-16x9.mp4
 printf 'SSIM against the lossless v360 render (16:9): disan %s (%s MB), ffmpeg %s (%s MB)\n' \
     "$(ssim "$ours" "$work/lossless.mkv")" "$(($(stat -c %s "$ours") / 1000000))" \
     "$(ssim "$work/ff-16x9.mp4" "$work/lossless.mkv")" "$(($(stat -c %s "$work/ff-16x9.mp4") / 1000000))"
+# Like for like: each encoder against its own frames before encoding, on 8 frames from the middle of the
+# 16:9 pan (no title or credit over them): disan's decoded frame against `disan render` of the same view,
+# ffmpeg's against its lossless render.
+frame() { ffmpeg -v error -y -i "$1" -vf "select=eq(n\,$2)" -frames:v 1 "$3"; }
+own_d=0; own_f=0
+for i in 0 1 2 3 4 5 6 7; do
+    n=$(python3 -c "print(int($seconds * 30 * (0.3 + 0.4 * $i / 7)))")
+    yaw=$(python3 -c "import math; u = $n / 30 / $seconds; print(-40 + 80 * (1 - math.cos(math.pi * u)) / 2)")
+    "$disan" --collection "$work/demo" render "$pano" --yaw "$yaw" --pitch 0 --hfov 90 --size 1920x1080 \
+        --out "$work/src.png" >/dev/null
+    frame "$ours" "$n" "$work/ours.png"
+    frame "$work/lossless.mkv" "$n" "$work/ffsrc.png"
+    frame "$work/ff-16x9.mp4" "$n" "$work/ff.png"
+    own_d=$(python3 -c "print($own_d + $(ssim "$work/ours.png" "$work/src.png") / 8)")
+    own_f=$(python3 -c "print($own_f + $(ssim "$work/ff.png" "$work/ffsrc.png") / 8)")
+done
+printf 'SSIM of each encoder against its own unencoded frames (8 middle frames): disan/OpenH264 %.4f, ffmpeg/libx264 medium %.4f\n' \
+    "$own_d" "$own_f"
 fi
 
 if [ "$only" != pan ]; then

@@ -177,6 +177,8 @@ impl Curator {
         }
         // A checkbox, not a text field: "true" or "".
         form.insert("highlight".into(), m.highlight.clone().unwrap_or_default());
+        // A photo's video focus (`x,y`, fractions), edited beside the view.
+        form.insert("focus".into(), m.focus.clone().unwrap_or_default());
         self.asset = Some(item.id.clone());
         self.loaded = form.clone();
         self.form = form;

@@ -462,21 +462,12 @@ fn make_videos(
     let sound = sound.as_ref();
     if let Some(p) = &m.pano_tiles {
         if formats.contains(&ShareFormat::Pan) {
-            for shape in Shape::BOTH {
-                let name = format!("pan-{}.mp4", shape.tag());
-                let video = share_video::pano_pan(
-                    &what(&name),
-                    &id,
-                    folder,
-                    &p.config,
-                    shape,
-                    (0.0, 0.0),
-                    seconds,
-                    texts,
-                    sound,
-                )?;
-                files.push((name, video));
-            }
+            let name = |shape: Shape| format!("pan-{}.mp4", shape.tag());
+            let videos = share_video::both_shapes(|shape| {
+                let what = what(&name(shape));
+                share_video::pano_pan(&what, &id, folder, &p.config, shape, (0.0, 0.0), seconds, texts, sound)
+            })?;
+            files.extend(videos.into_iter().map(|(shape, v)| (name(shape), v)));
         }
         if formats.contains(&ShareFormat::Video360) {
             if shared.video_360.is_none() {
@@ -510,12 +501,12 @@ fn make_videos(
             shared.zoom_picture = Some(zoom_picture(r, folder)?);
         }
         let picture = shared.zoom_picture.as_ref().expect("made above");
-        for shape in Shape::BOTH {
-            let name = format!("zoom-{}.mp4", shape.tag());
-            let focus = r.meta.focus_point().unwrap_or((0.5, 0.5));
-            let video = share_video::photo_zoom(&what(&name), picture, focus, shape, seconds, texts, sound)?;
-            files.push((name, video));
-        }
+        let focus = r.meta.focus_point().unwrap_or((0.5, 0.5));
+        let name = |shape: Shape| format!("zoom-{}.mp4", shape.tag());
+        let videos = share_video::both_shapes(|shape| {
+            share_video::photo_zoom(&what(&name(shape)), picture, focus, shape, seconds, texts, sound)
+        })?;
+        files.extend(videos.into_iter().map(|(shape, v)| (name(shape), v)));
     }
     Ok(files)
 }
@@ -731,12 +722,12 @@ fn share_tour(
                 let sound = (!clips.is_empty())
                     .then(|| share_audio::track(&clips, walk_end, &format!("{key}/{lang}/sound")))
                     .transpose()?;
-                for shape in Shape::BOTH {
-                    let name = format!("walk-{}.mp4", shape.tag());
-                    let what = format!("{key}/{lang}/{name}");
-                    let video = share_video::walk(&what, &walk_scenes, &lengths, shape, &texts, sound.as_ref())?;
-                    files.push((name, video));
-                }
+                let name = |shape: Shape| format!("walk-{}.mp4", shape.tag());
+                let videos = share_video::both_shapes(|shape| {
+                    let what = format!("{key}/{lang}/{}", name(shape));
+                    share_video::walk(&what, &walk_scenes, &lengths, shape, &texts, sound.as_ref())
+                })?;
+                files.extend(videos.into_iter().map(|(shape, v)| (name(shape), v)));
                 if formats.contains(&ShareFormat::Captions) {
                     // The tour's title, then each scene's title while it shows, then the credit.
                     let mut cues = vec![disan_video::Cue {

@@ -51,6 +51,26 @@ impl Shape {
     }
 }
 
+/// Makes the video of each shape at once, each on a thread of its own: one H.264 encoder keeps one core busy
+/// and drawing the frames takes less than the other, so two videos side by side use both cores of a field
+/// laptop instead of one and a half (a 20 s pan in both shapes: 51 s alone, about 40 s together).
+pub(crate) fn both_shapes(make: impl Fn(Shape) -> Result<Vec<u8>> + Sync) -> Result<Vec<(Shape, Vec<u8>)>> {
+    let make = &make;
+    std::thread::scope(|scope| {
+        let running: Vec<_> = Shape::BOTH
+            .iter()
+            .map(|&shape| (shape, scope.spawn(move || make(shape))))
+            .collect();
+        running
+            .into_iter()
+            .map(|(shape, thread)| match thread.join() {
+                Ok(made) => made.map(|video| (shape, video)),
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 /// What a video says: the title card and the credit.
 #[derive(Clone, Debug)]
 pub(crate) struct Texts {

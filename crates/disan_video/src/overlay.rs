@@ -11,6 +11,9 @@ pub struct Overlay {
     mask: Vec<u8>,
     /// What each row is multiplied by at full strength (1 keeps it, 0 blacks it out).
     shade: Vec<f32>,
+    /// The first row the overlay changes (above it the shade is 1 and there is no text): a title over the
+    /// bottom third leaves two thirds of every frame untouched.
+    first_row: usize,
 }
 
 impl Overlay {
@@ -18,11 +21,17 @@ impl Overlay {
     /// factor per row.
     pub fn new(mask: &RgbImage, shade: Vec<f32>) -> Self {
         assert_eq!(shade.len(), mask.height() as usize, "one shade per row");
+        let mask: Vec<u8> = mask.pixels().map(|p| p.0[0]).collect();
+        let w = mask.len() / shade.len().max(1);
+        let first_row = (0..shade.len())
+            .find(|&y| shade[y] != 1.0 || mask[y * w..(y + 1) * w].iter().any(|&m| m != 0))
+            .unwrap_or(shade.len());
         Self {
-            width: mask.width(),
-            height: mask.height(),
-            mask: mask.pixels().map(|p| p.0[0]).collect(),
+            width: mask.len().checked_div(shade.len()).map_or(0, |w| w as u32),
+            height: shade.len() as u32,
+            mask,
             shade,
+            first_row,
         }
     }
 
@@ -33,11 +42,11 @@ impl Overlay {
             return;
         }
         let w = self.width as usize;
-        frame
-            .as_mut()
+        let from = self.first_row;
+        frame.as_mut()[3 * w * from..]
             .par_chunks_mut(3 * w)
-            .zip(self.mask.par_chunks(w))
-            .zip(self.shade.par_iter())
+            .zip(self.mask[w * from..].par_chunks(w))
+            .zip(self.shade[from..].par_iter())
             .for_each(|((row, mask), &shade)| {
                 let k = 1.0 - s * (1.0 - shade);
                 for (p, &m) in row.chunks_exact_mut(3).zip(mask) {

@@ -174,6 +174,9 @@ impl ViewerApp {
             }
         });
         highlight_box(ui, &mut self.curator.form, t(lang, "field.highlight"));
+        if item.kind == disan_core::AssetKind::Photo {
+            self.focus_row(ui);
+        }
         let changes = self.curator.changes();
         if ui
             .add_enabled(!changes.is_empty(), egui::Button::new(t(lang, "curate.save")))
@@ -201,6 +204,36 @@ impl ViewerApp {
             }
         });
         self.narration_tools(ui, disan_catalog::audio::AudioTarget::Asset(item.id.clone()));
+    }
+
+    /// A photo's video focus: typed, or the point at the centre of the deep-zoom view (pan and zoom to the
+    /// detail, then take it); saved with the form.
+    fn focus_row(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        let centre = self
+            .deep_zoom
+            .as_ref()
+            .filter(|(i, _)| self.selected == Some(*i))
+            .map(|(_, z)| {
+                (
+                    f64::from(z.center.x) / f64::from(z.layout.width.max(1)),
+                    f64::from(z.center.y) / f64::from(z.layout.height.max(1)),
+                )
+            });
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(t(lang, "field.focus"));
+            let value = self.curator.form.entry("focus".into()).or_default();
+            ui.add(egui::TextEdit::singleline(value).desired_width(90.0))
+                .labelled_by(label.id)
+                .on_hover_text(t(lang, "curate.focus_hint"));
+            if ui
+                .add_enabled(centre.is_some(), egui::Button::new(t(lang, "curate.focus_view")))
+                .clicked()
+                && let Some((x, y)) = centre
+            {
+                *value = format!("{:.3},{:.3}", x.clamp(0.0, 1.0), y.clamp(0.0, 1.0));
+            }
+        });
     }
 
     /// The asset's revisions, newest first, each with its undo.
