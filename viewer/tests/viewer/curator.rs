@@ -621,15 +621,20 @@ fn curator_mode_sets_a_photos_video_focus_from_the_view() {
     }
     press(&mut h, "Use the centre of the view");
     assert_eq!(h.state().curator.form["focus"], "0.250,0.700");
+    snapshot(&mut h, "curator_focus_en");
     assert_eq!(h.state().curator.changes(), vec!["focus=0.250,0.700".to_owned()]);
     press(&mut h, "Save");
     let cat = disan_catalog::Catalog::open(root).unwrap();
     let meta = cat.metadata(id).unwrap();
     assert_eq!(meta.focus_point(), Some((0.25, 0.7)));
     let last = cat.history(disan_catalog::Entity::Asset, id).unwrap().pop().unwrap();
-    assert_eq!((last.author.as_str(), last.key()), ("biên tập viên", "focus".to_owned()));
-    // The reloaded form shows the saved focus; a malformed value is refused with the reason.
-    assert_eq!(h.state().curator.form["focus"], "0.250,0.700");
+    assert_eq!(
+        (last.author.as_str(), last.key()),
+        ("biên tập viên", "focus".to_owned())
+    );
+    // The reloaded form shows the saved focus (as the catalogue stores it); a malformed value is refused with
+    // the reason.
+    assert_eq!(h.state().curator.form["focus"], "0.25,0.7");
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Video focus (x,y)");
     field.focus();
     field.type_text(",1");
