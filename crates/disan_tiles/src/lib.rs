@@ -453,7 +453,7 @@ pub fn render_cube_equirect(faces: &[RgbImage; 6], width: u32) -> RgbImage {
 
 /// The cube faces' colour in direction `d`, bilinear within the face.
 fn sample_cube(faces: &[RgbImage; 6], d: [f64; 3]) -> [u8; 3] {
-    let (face, u, v) = face_uv_fast(d);
+    let (face, u, v) = face_uv(d);
     let img = &faces[face as usize];
     let (w, h) = (img.width(), img.height());
     let s = f64::from(w);
@@ -481,34 +481,6 @@ fn sample_cube(faces: &[RgbImage; 6], d: [f64; 3]) -> [u8; 3] {
         *o = ((top * (256 - ty) + bottom * ty + (1 << 15)) >> 16) as u8;
     }
     out
-}
-
-/// [`face_uv`] with one division instead of two.
-fn face_uv_fast(d: [f64; 3]) -> (Face, f64, f64) {
-    let [x, y, z] = d;
-    let (ax, ay, az) = (x.abs(), y.abs(), z.abs());
-    if az >= ax && az >= ay {
-        let r = 1.0 / z;
-        if z > 0.0 {
-            (Face::Front, x * r, -y * r)
-        } else {
-            (Face::Back, x * r, y * r)
-        }
-    } else if ax >= ay {
-        let r = 1.0 / x;
-        if x > 0.0 {
-            (Face::Right, -z * r, -y * r)
-        } else {
-            (Face::Left, -z * r, y * r)
-        }
-    } else {
-        let r = 1.0 / y;
-        if y > 0.0 {
-            (Face::Up, x * r, z * r)
-        } else {
-            (Face::Down, -x * r, z * r)
-        }
-    }
 }
 
 /// An equirectangular image turned by `shift` pixels to the left (yaw grows by `shift` / width × 360°),
