@@ -480,8 +480,13 @@ fn make_videos(
                 )?);
             }
             let video = shared.video_360.as_ref().expect("made above");
-            let sound = timing.track(video.seconds(), &what("pano-360.mp4"))?;
-            let mp4 = video.mp4(sound.as_ref()).map_err(|e| PublishError::Encode {
+            // The flat videos' sound serves when the 360° video is as long; else one of its length.
+            let own = if (video.seconds() - seconds).abs() < 1e-6 {
+                None
+            } else {
+                timing.track(video.seconds(), &what("pano-360.mp4"))?
+            };
+            let mp4 = video.mp4(own.as_ref().or(sound)).map_err(|e| PublishError::Encode {
                 what: what("pano-360.mp4"),
                 reason: e.to_string(),
             })?;
@@ -692,13 +697,12 @@ fn share_tour(
                     told.push(share_audio::narration(catalog, &target, lang)?);
                 }
             }
+            // The cross-fade and half a second more follow each scene's narration (`NARRATION_TAIL`).
             let lengths: Vec<f64> = (0..walk_scenes.len())
                 .map(|i| {
-                    let need = told.get(i).and_then(Option::as_ref).map_or(0.0, |n| {
-                        share_audio::SCENE_NARRATION_START + n.seconds() + share_video::CROSS_FADE + 0.5
-                    });
-                    (share_video::SCENE_SECONDS.max(need) * f64::from(disan_video::FPS)).ceil()
-                        / f64::from(disan_video::FPS)
+                    let told = told.get(i).and_then(Option::as_ref);
+                    let start = share_audio::SCENE_NARRATION_START;
+                    share_audio::seconds_to_tell(share_video::SCENE_SECONDS, start, told, f64::INFINITY)
                 })
                 .collect();
             let starts = share_video::walk_starts(&lengths);

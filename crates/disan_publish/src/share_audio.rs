@@ -48,7 +48,13 @@ pub(crate) fn narration(catalog: &Catalog, target: &AudioTarget, lang: &str) -> 
 /// Seconds a video of `seconds` asked for lasts with `narration` in it: long enough for the narration from
 /// [`NARRATION_START`] and [`NARRATION_TAIL`] after it, up to `max`; whole frames.
 pub(crate) fn video_seconds(seconds: f64, narration: Option<&Narration>, max: f64) -> f64 {
-    let need = narration.map_or(0.0, |n| NARRATION_START + n.seconds() + NARRATION_TAIL);
+    seconds_to_tell(seconds, NARRATION_START, narration, max)
+}
+
+/// Seconds a video (or a tour scene) of `seconds` lasts to tell `narration` from `start` with
+/// [`NARRATION_TAIL`] after it, up to `max`; whole frames.
+pub(crate) fn seconds_to_tell(seconds: f64, start: f64, narration: Option<&Narration>, max: f64) -> f64 {
+    let need = narration.map_or(0.0, |n| start + n.seconds() + NARRATION_TAIL);
     let s = seconds.max(need).min(max.max(seconds));
     (s * f64::from(disan_video::FPS)).ceil() / f64::from(disan_video::FPS)
 }
