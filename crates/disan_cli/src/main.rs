@@ -52,6 +52,10 @@ enum Command {
         /// Largest image to decode, in megapixels; larger headers are refused as decompression bombs.
         #[arg(long, default_value_t = Settings::default().max_pixels as f64 / 1e6)]
         max_megapixels: f64,
+        /// Largest photo tiled for deep zoom strip by strip (a sequential, upright JPEG), in megapixels:
+        /// memory grows with its width only, so this can be far above --max-megapixels.
+        #[arg(long, default_value_t = Settings::default().max_stream_pixels as f64 / 1e6)]
+        max_stream_megapixels: f64,
         /// Largest file to read, in MiB.
         #[arg(long, default_value_t = Settings::default().max_file_bytes >> 20)]
         max_file_mib: u64,
@@ -306,6 +310,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             paths,
             jobs,
             max_megapixels,
+            max_stream_megapixels,
             max_file_mib,
             memory_budget_mib,
             iiif_min_size,
@@ -315,6 +320,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             build_pool(jobs)?;
             let settings = Settings {
                 max_pixels: (max_megapixels.max(0.0) * 1e6) as u64,
+                max_stream_pixels: (max_stream_megapixels.max(0.0) * 1e6) as u64,
                 max_file_bytes: max_file_mib.saturating_mul(1 << 20),
                 memory_budget_bytes: memory_budget_mib.saturating_mul(1 << 20),
                 iiif_min_size: iiif_min_size.max(1),

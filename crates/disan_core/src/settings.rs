@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a change to the pipeline changes the bytes it writes for the same input; an
 /// asset made with an older version is redone on the next ingest.
-pub const SETTINGS_VERSION: u32 = 3;
+pub const SETTINGS_VERSION: u32 = 4;
 
 /// Ingest settings. One value each; every decoder limit derives from them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,6 +34,15 @@ pub struct Settings {
     /// within it of each other into a new suggested site. Curation only: no effect on the files written.
     #[serde(default = "default_site_radius")]
     pub site_radius_m: f64,
+    /// Largest photo, in pixels, tiled for deep zoom strip by strip (a sequential, upright JPEG): its memory
+    /// grows with the width only, so this bounds time and disk rather than memory. Default: 2000 MP (a
+    /// 60000×30000 stitched map or mural). Other photos are decoded whole and stay under `max_pixels`.
+    #[serde(default = "default_max_stream_pixels")]
+    pub max_stream_pixels: u64,
+}
+
+fn default_max_stream_pixels() -> u64 {
+    2_000_000_000
 }
 
 fn default_site_radius() -> f64 {
@@ -54,6 +63,7 @@ impl Default for Settings {
             tile_quality: 92,
             iiif_min_size: 4096,
             site_radius_m: default_site_radius(),
+            max_stream_pixels: default_max_stream_pixels(),
         }
     }
 }

@@ -19,6 +19,7 @@ impl DecodeLimits {
         Self {
             max_pixels: side * side,
             max_alloc: side * side * 4 + (64 << 20),
+            max_stream_pixels: side * side,
         }
     }
 }

@@ -11,6 +11,7 @@
 
 mod any;
 mod color;
+mod jpeg;
 mod resize;
 
 use std::io::Cursor;
@@ -20,6 +21,7 @@ use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, R
 
 pub use any::{MAX_TEXTURE_SIDE, decode_any, decode_rgba8, dimensions, read_rgb8, read_rgba8};
 pub use color::icc_description;
+pub use jpeg::JpegRows;
 pub use resize::{fit_within, resize_rgb, resize_rgb_region, resize_rgba};
 
 /// Why an image could not be read or written.
@@ -40,6 +42,8 @@ pub enum ImagingError {
     Empty { width: u32, height: u32 },
     #[error("cannot decode image: {0}")]
     Decode(#[from] image::ImageError),
+    #[error("cannot decode JPEG: {0}")]
+    Jpeg(String),
     #[error("cannot encode JPEG: {0}")]
     Encode(String),
     /// An embedded colour profile that cannot be applied: the pixels are left as decoded.
@@ -52,6 +56,8 @@ pub enum ImagingError {
 pub struct DecodeLimits {
     pub max_pixels: u64,
     pub max_alloc: u64,
+    /// Largest image decoded strip by strip ([`JpegRows`]), whose memory grows with the width only.
+    pub max_stream_pixels: u64,
 }
 
 impl From<&Settings> for DecodeLimits {
@@ -59,6 +65,7 @@ impl From<&Settings> for DecodeLimits {
         Self {
             max_pixels: s.max_pixels,
             max_alloc: s.max_decode_alloc(),
+            max_stream_pixels: s.max_stream_pixels.max(s.max_pixels),
         }
     }
 }
@@ -100,6 +107,18 @@ impl Probe {
 pub fn probe(bytes: &[u8], limits: &DecodeLimits) -> Result<Probe, ImagingError> {
     let (probe, _) = open_checked(bytes, limits)?;
     Ok(probe)
+}
+
+/// [`probe`] for a photo that may be tiled strip by strip: a JPEG that [`JpegRows`] streams is held to
+/// `max_stream_pixels` (its memory grows with its width only); any other image to `max_pixels`, as in
+/// [`probe`]. Whether it then streams also depends on its orientation: see [`is_upright`].
+pub fn probe_for_tiles(bytes: &[u8], limits: &DecodeLimits) -> Result<Probe, ImagingError> {
+    match probe(bytes, limits) {
+        Err(ImagingError::TooLarge { .. }) if JpegRows::size_of(bytes).is_some() => {
+            Ok(jpeg::probe_stream(bytes, limits)?.expect("a JPEG that streams"))
+        }
+        other => other,
+    }
 }
 
 /// Opens a decoder, reads the header and checks it: the one way in for both probing and decoding.
@@ -224,31 +243,18 @@ pub fn decode_rgb8_at_least(
 /// libjpeg-turbo at the smallest of 1/8, 1/4, 1/2 covering `min_w`×`min_h`; `None` when none does or it
 /// cannot (the caller decodes the usual way and reports what is wrong).
 fn decode_jpeg_scaled(bytes: &[u8], probe: &Probe, min_w: u32, min_h: u32) -> Option<RgbImage> {
-    let (w, h) = (probe.width as usize, probe.height as usize);
-    let mut decompressor = turbojpeg::Decompressor::new().ok()?;
-    let factor = [
-        turbojpeg::ScalingFactor::ONE_EIGHTH,
-        turbojpeg::ScalingFactor::ONE_QUARTER,
-        turbojpeg::ScalingFactor::ONE_HALF,
-    ]
-    .into_iter()
-    .find(|f| f.scale(w) >= min_w as usize && f.scale(h) >= min_h as usize)?;
-    decompressor.set_scaling_factor(factor).ok()?;
-    let header = decompressor.read_header(bytes).ok()?;
-    if (header.width, header.height) != (w, h) {
-        return None;
-    }
-    let scaled = header.scaled(factor);
-    let mut pixels = vec![0u8; scaled.width * scaled.height * 3];
-    let image = turbojpeg::Image {
-        pixels: pixels.as_mut_slice(),
-        width: scaled.width,
-        pitch: scaled.width * 3,
-        height: scaled.height,
-        format: turbojpeg::PixelFormat::RGB,
-    };
-    decompressor.decompress(bytes, image).ok()?;
-    RgbImage::from_raw(scaled.width as u32, scaled.height as u32, pixels)
+    // libjpeg's scaled size: ⌈size·num/8⌉.
+    let scaled = |size: u32, num: u32| (size * num).div_ceil(8);
+    let num = [1u8, 2, 4]
+        .into_iter()
+        .find(|&n| scaled(probe.width, u32::from(n)) >= min_w && scaled(probe.height, u32::from(n)) >= min_h)?;
+    let image = jpeg::decode_scaled(bytes, num)?;
+    (image.dimensions()
+        == (
+            scaled(probe.width, u32::from(num)),
+            scaled(probe.height, u32::from(num)),
+        ))
+        .then_some(image)
 }
 
 /// Whether a JPEG carries an APP14 "Adobe" segment before its scan.
@@ -444,6 +450,14 @@ pub fn orient(image: RgbImage, exif_orientation: Option<u16>) -> RgbImage {
     dynamic.into_rgb8()
 }
 
+/// Whether an EXIF orientation leaves the image as stored (none, 1, or a value that is not an orientation).
+pub fn is_upright(exif_orientation: Option<u16>) -> bool {
+    // As `orient` reads it.
+    exif_orientation
+        .and_then(|o| Orientation::from_exif(o as u8))
+        .is_none_or(|o| o == Orientation::NoTransforms)
+}
+
 /// Whether an EXIF orientation swaps width and height (5–8: a quarter turn).
 pub fn swaps_axes(exif_orientation: Option<u16>) -> bool {
     matches!(exif_orientation, Some(5..=8))
@@ -458,43 +472,10 @@ pub fn to_srgb(image: &mut RgbImage, icc: Option<&[u8]>) -> Result<(), ImagingEr
     }
 }
 
-/// Encodes 8-bit RGB as a baseline JPEG (4:2:0 chroma below quality 90, 4:4:4 from 90) with libjpeg-turbo
-/// (through the `turbojpeg` crate): 3× the speed of the pure-Rust encoders we measured (docs/BENCHMARKS.md),
-/// and the encoder is the largest part of every tiling job. One compressor per thread is reused.
+/// Encodes 8-bit RGB as a baseline JPEG (4:2:0 chroma below quality 90, 4:4:4 from 90) with libjpeg-turbo's
+/// code and defaults (through the `mozjpeg` crate, see `jpeg.rs`): 3× the speed of the pure-Rust encoders we
+/// measured (docs/BENCHMARKS.md), and the encoder is the largest part of every tiling job.
 pub fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImagingError> {
-    use std::cell::RefCell;
-    thread_local! {
-        static COMPRESSOR: RefCell<Option<turbojpeg::Compressor>> = const { RefCell::new(None) };
-    }
     let (w, h) = image.dimensions();
-    if w > 65535 || h > 65535 {
-        return Err(ImagingError::Encode(format!(
-            "{w}×{h} exceeds JPEG's 65535-pixel limit"
-        )));
-    }
-    let quality = quality.clamp(1, 100);
-    let err = |e: turbojpeg::Error| ImagingError::Encode(e.to_string());
-    COMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let compressor = match slot.as_mut() {
-            Some(c) => c,
-            None => slot.insert(turbojpeg::Compressor::new().map_err(err)?),
-        };
-        compressor.set_quality(i32::from(quality)).map_err(err)?;
-        compressor
-            .set_subsamp(if quality >= 90 {
-                turbojpeg::Subsamp::None
-            } else {
-                turbojpeg::Subsamp::Sub2x2
-            })
-            .map_err(err)?;
-        let pixels = turbojpeg::Image {
-            pixels: image.as_raw().as_slice(),
-            width: w as usize,
-            pitch: w as usize * 3,
-            height: h as usize,
-            format: turbojpeg::PixelFormat::RGB,
-        };
-        compressor.compress_to_vec(pixels).map_err(err)
-    })
+    jpeg::encode_rgb(image.as_raw(), w, h, quality)
 }

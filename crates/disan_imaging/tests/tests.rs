@@ -91,6 +91,7 @@ fn decompression_bomb_is_refused_from_the_header() {
     let small = DecodeLimits {
         max_pixels: 1000,
         max_alloc: 1 << 20,
+        max_stream_pixels: 1000,
     };
     let real = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
     assert!(probe(&real, &limits()).is_ok());
@@ -395,4 +396,112 @@ fn shrink_on_load_decodes_no_larger_than_needed_and_matches_a_full_decode() {
         "CMYK is decoded the usual way"
     );
     assert_eq!(cmyk.image.dimensions(), reference.dimensions());
+}
+
+/// Every strip of a JPEG read through `JpegRows`, joined.
+fn stream_whole(bytes: &[u8], limits: &DecodeLimits, strip: u32) -> Result<Option<RgbImage>, ImagingError> {
+    let Some(mut rows) = disan_imaging::JpegRows::open(bytes, limits)? else {
+        return Ok(None);
+    };
+    let (w, h) = (rows.width(), rows.height());
+    let mut pixels = Vec::new();
+    while rows.remaining() > 0 {
+        let s = rows.read(strip)?;
+        assert!(s.height() <= strip && s.width() == w);
+        pixels.extend_from_slice(s.as_raw());
+    }
+    assert_eq!(rows.read(strip)?.height(), 0, "nothing after the last row");
+    Ok(RgbImage::from_raw(w, h, pixels))
+}
+
+#[test]
+fn jpegs_stream_strip_by_strip_as_they_decode_whole() {
+    // Real camera JPEGs (baseline, 4:2:2 and 4:2:0, with EXIF): the strips, whatever their height, join into
+    // the image that a whole decode gives (another decoder, zune-jpeg: within its different chroma upsampling).
+    for rel in [
+        "photos/DSCN0010.jpg",
+        "photos/Canon_40D.jpg",
+        "panoramas/aframe-lake.jpg",
+    ] {
+        let bytes = std::fs::read(testdata(rel)).unwrap();
+        let whole = decode_rgb8(&bytes, &limits()).unwrap().image;
+        assert_eq!(
+            disan_imaging::JpegRows::size_of(&bytes),
+            Some(whole.dimensions()),
+            "{rel}"
+        );
+        let a = stream_whole(&bytes, &limits(), 7).unwrap().unwrap();
+        let b = stream_whole(&bytes, &limits(), 64).unwrap().unwrap();
+        assert!(a == b, "{rel}: strips of 7 and 64 rows differ");
+        assert_eq!(a.dimensions(), whole.dimensions(), "{rel}");
+        let diff = mean_abs_diff(&a, &whole);
+        assert!(diff < 1.5, "{rel}: mean difference {diff} from a whole decode");
+    }
+    // The ICC profile comes from the APP2 chunks, as the whole decode reads it.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/colour");
+    let p3 = std::fs::read(dir.join("display-p3.jpg")).unwrap();
+    let rows = disan_imaging::JpegRows::open(&p3, &limits()).unwrap().unwrap();
+    assert_eq!(
+        rows.icc_profile(),
+        probe(&p3, &limits()).unwrap().icc_profile.as_deref()
+    );
+    assert!(rows.icc_profile().is_some());
+}
+
+#[test]
+fn jpegs_that_cannot_stream_say_so_and_limits_hold() {
+    let limits = limits();
+    // Progressive (Pannellum's example panorama), CMYK, truncated, and not a JPEG at all: decode them whole.
+    let progressive = std::fs::read(testdata("panoramas/pannellum-examplepano.jpg")).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/colour");
+    let cmyk = std::fs::read(dir.join("cmyk.jpg")).unwrap();
+    let camera = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
+    let truncated = camera[..camera.len() / 2].to_vec();
+    let png_path = files_under(&testdata("photos/image-png"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "png"))
+        .unwrap();
+    let png = std::fs::read(png_path).unwrap();
+    for (name, bytes) in [
+        ("progressive", &progressive),
+        ("cmyk", &cmyk),
+        ("truncated", &truncated),
+        ("png", &png),
+    ] {
+        assert!(
+            disan_imaging::JpegRows::open(bytes, &limits).unwrap().is_none(),
+            "{name}"
+        );
+        assert!(disan_imaging::JpegRows::size_of(bytes).is_none(), "{name}");
+    }
+    // The streaming limit is its own: 640×480 is refused under 1000 pixels, and allowed beyond max_pixels.
+    let small = DecodeLimits {
+        max_stream_pixels: 1000,
+        ..limits
+    };
+    assert!(matches!(
+        disan_imaging::JpegRows::open(&camera, &small),
+        Err(ImagingError::TooLarge { max_pixels: 1000, .. })
+    ));
+    let beyond = DecodeLimits {
+        max_pixels: 1000,
+        max_stream_pixels: 1_000_000,
+        ..limits
+    };
+    assert!(matches!(probe(&camera, &beyond), Err(ImagingError::TooLarge { .. })));
+    let p = disan_imaging::probe_for_tiles(&camera, &beyond).unwrap();
+    assert_eq!((p.format, p.width, p.height), ("jpeg", 640, 480));
+    assert!(stream_whole(&camera, &beyond, 100).unwrap().is_some());
+    // Scan data damaged in the middle (the headers intact, the end marker kept): rows or an error, never a
+    // panic.
+    let mut damaged = camera.clone();
+    let sos = damaged.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    for i in (sos + 600..damaged.len() - 2).step_by(97) {
+        damaged[i] = 0xFF;
+    }
+    match stream_whole(&damaged, &limits, 32) {
+        Ok(Some(img)) => assert_eq!(img.dimensions(), (640, 480)),
+        Ok(None) => panic!("a complete baseline JPEG streams"),
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
 }

@@ -31,7 +31,8 @@ pub(crate) fn build_image(
     let id = h.id.to_string();
 
     let limits = DecodeLimits::from(s);
-    let probe = disan_imaging::probe(bytes, &limits).map_err(|e| e.to_string())?;
+    // A sequential JPEG may exceed `max_pixels` when it is tiled strip by strip (checked below).
+    let probe = disan_imaging::probe_for_tiles(bytes, &limits).map_err(|e| e.to_string())?;
     let is_pano = metadata.pano.as_ref().is_some_and(|p| p.is_equirectangular())
         || (probe.width == 2 * probe.height && probe.width >= s.pano_min_width);
     let kind = if is_pano { AssetKind::Panorama } else { AssetKind::Photo };
@@ -45,8 +46,37 @@ pub(crate) fn build_image(
     };
 
     let deep_zoom = !is_pano && up_w.max(up_h) >= s.iiif_min_size;
-    // Decoded pixels plus the resampled copies stay within the memory budget.
+    // Deep zoom of an upright sequential JPEG decodes it strip by strip, never whole.
+    let stream =
+        deep_zoom && disan_imaging::is_upright(orientation) && disan_imaging::JpegRows::size_of(bytes).is_some();
     let area = u64::from(probe.width) * u64::from(probe.height);
+    if !stream && area > s.max_pixels {
+        return Err(disan_imaging::ImagingError::TooLarge {
+            width: probe.width,
+            height: probe.height,
+            max_pixels: s.max_pixels,
+        }
+        .to_string());
+    }
+    if stream {
+        let _reservation = ctx.budget.reserve(crate::iiif::stream_bytes(probe.width, s));
+        let service = format!("{}/assets/{id}/iiif", ctx.base_url.trim_end_matches('/'));
+        let out = crate::iiif::write_iiif_jpeg(bytes, s, &stage.join("iiif"), &service, true, warnings)?;
+        let mut derivatives = BTreeMap::new();
+        deep_zoom_derivatives(&out, (up_w, up_h), s, stage, &mut derivatives)?;
+        return Ok(manifest(
+            h,
+            kind,
+            file_name,
+            &probe,
+            (up_w, up_h),
+            metadata,
+            derivatives,
+            None,
+            Some(out.tiles),
+        ));
+    }
+    // Decoded pixels plus the resampled copies stay within the memory budget.
     let mut bytes_needed = probe.decode_bytes() + area;
     if is_pano {
         // Six faces of (width/π)² at the finest level, beside the source.
@@ -71,20 +101,7 @@ pub(crate) fn build_image(
     warnings.append(&mut decoded.notes);
 
     let mut derivatives = BTreeMap::new();
-    let mut put = |role: &str, name: &str, img: &image::RgbImage| -> Result<(), String> {
-        let jpeg = disan_imaging::encode_jpeg(img, s.jpeg_quality).map_err(|e| e.to_string())?;
-        write_atomic(&stage.join(name), &jpeg).map_err(|e| format!("cannot write {name}: {e}"))?;
-        derivatives.insert(
-            role.to_owned(),
-            Derivative {
-                path: name.to_owned(),
-                width: Some(img.width()),
-                height: Some(img.height()),
-                bytes: jpeg.len() as u64,
-            },
-        );
-        Ok(())
-    };
+    let mut put = |role: &str, name: &str, img: &image::RgbImage| put_jpeg(stage, s, &mut derivatives, role, name, img);
     let mut pano_tiles = None;
     let mut iiif = None;
     if deep_zoom {
@@ -95,24 +112,7 @@ pub(crate) fn build_image(
         }
         let service = format!("{}/assets/{id}/iiif", ctx.base_url.trim_end_matches('/'));
         let out = crate::iiif::write_iiif(full, s, &stage.join("iiif"), &service, true)?;
-        let (dw, dh) = fit_within(up_w, up_h, s.display_size);
-        let display = disan_imaging::resize_rgb(&out.display_source, dw, dh);
-        drop(out.display_source);
-        let (tw, th) = fit_within(dw, dh, s.thumb_size);
-        put("thumb", "thumb.jpg", &disan_imaging::resize_rgb(&display, tw, th))?;
-        put("display", "display.jpg", &display)?;
-        let bytes = std::fs::metadata(stage.join("iiif/info.json"))
-            .map(|m| m.len())
-            .unwrap_or(0);
-        derivatives.insert(
-            "iiif_info".to_owned(),
-            Derivative {
-                path: "iiif/info.json".into(),
-                width: Some(up_w),
-                height: Some(up_h),
-                bytes,
-            },
-        );
+        deep_zoom_derivatives(&out, (up_w, up_h), s, stage, &mut derivatives)?;
         iiif = Some(out.tiles);
     } else if is_pano {
         // Tiles need every source pixel in sRGB.
@@ -153,7 +153,90 @@ pub(crate) fn build_image(
         put("thumb", "thumb.jpg", &thumb)?;
         put("display", "display.jpg", &display)?;
     }
-    Ok(AssetManifest {
+    Ok(manifest(
+        h,
+        kind,
+        file_name,
+        &probe,
+        (up_w, up_h),
+        metadata,
+        derivatives,
+        pano_tiles,
+        iiif,
+    ))
+}
+
+/// Encodes a derivative at the derivative quality, writes it atomically into the stage and records it.
+fn put_jpeg(
+    stage: &Path,
+    s: &disan_core::Settings,
+    derivatives: &mut BTreeMap<String, Derivative>,
+    role: &str,
+    name: &str,
+    img: &image::RgbImage,
+) -> Result<(), String> {
+    let jpeg = disan_imaging::encode_jpeg(img, s.jpeg_quality).map_err(|e| e.to_string())?;
+    write_atomic(&stage.join(name), &jpeg).map_err(|e| format!("cannot write {name}: {e}"))?;
+    derivatives.insert(
+        role.to_owned(),
+        Derivative {
+            path: name.to_owned(),
+            width: Some(img.width()),
+            height: Some(img.height()),
+            bytes: jpeg.len() as u64,
+        },
+    );
+    Ok(())
+}
+
+/// The display and thumbnail from a deep-zoom pyramid's display level, and the `iiif_info` entry.
+fn deep_zoom_derivatives(
+    out: &crate::iiif::IiifOutput,
+    (up_w, up_h): (u32, u32),
+    s: &disan_core::Settings,
+    stage: &Path,
+    derivatives: &mut BTreeMap<String, Derivative>,
+) -> Result<(), String> {
+    let (dw, dh) = fit_within(up_w, up_h, s.display_size);
+    let display = disan_imaging::resize_rgb(&out.display_source, dw, dh);
+    let (tw, th) = fit_within(dw, dh, s.thumb_size);
+    put_jpeg(
+        stage,
+        s,
+        derivatives,
+        "thumb",
+        "thumb.jpg",
+        &disan_imaging::resize_rgb(&display, tw, th),
+    )?;
+    put_jpeg(stage, s, derivatives, "display", "display.jpg", &display)?;
+    let bytes = std::fs::metadata(stage.join("iiif/info.json"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    derivatives.insert(
+        "iiif_info".to_owned(),
+        Derivative {
+            path: "iiif/info.json".into(),
+            width: Some(up_w),
+            height: Some(up_h),
+            bytes,
+        },
+    );
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn manifest(
+    h: &Hashed,
+    kind: AssetKind,
+    file_name: String,
+    probe: &disan_imaging::Probe,
+    (up_w, up_h): (u32, u32),
+    metadata: disan_core::CaptureMetadata,
+    derivatives: BTreeMap<String, Derivative>,
+    pano_tiles: Option<disan_core::PanoTiles>,
+    iiif: Option<disan_core::IiifTiles>,
+) -> AssetManifest {
+    AssetManifest {
         id: h.id,
         kind,
         source: SourceInfo {
@@ -174,5 +257,5 @@ pub(crate) fn build_image(
         pano_tiles,
         iiif,
         settings_version: SETTINGS_VERSION,
-    })
+    }
 }
