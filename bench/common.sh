@@ -31,3 +31,19 @@ ffmpeg_vips() { # input, output dir, face size, extra `vips dzsave` arguments...
          vips dzsave '$out/face{}.v' '$out/face{}' --tile-size 512 $extra --suffix '.jpg[Q=$quality]' &&
          rm '$out/face{}.v'"
 }
+
+median3() { # label, command...: runs `measure` three times (after "$before_each", if set) and prints the run
+    # with the median wall time
+    local label=$1; shift
+    : > "$work/median"
+    for _ in 1 2 3; do
+        [ -n "${before_each:-}" ] && eval "$before_each"
+        measure "$label" "$@" >> "$work/median"
+    done
+    sort -k2 -g "$work/median" | sed -n 2p
+}
+
+pyvips818() { # installs libvips 8.18 from PyPI (pyvips + pyvips-binary) unless it is there; prints its version
+    python3 -c 'import pyvips' 2>/dev/null || pip install -q pyvips pyvips-binary >&2
+    python3 -c 'import pyvips; print("%d.%d.%d" % tuple(pyvips.version(i) for i in range(3)))'
+}

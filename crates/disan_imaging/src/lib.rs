@@ -113,11 +113,9 @@ pub fn probe(bytes: &[u8], limits: &DecodeLimits) -> Result<Probe, ImagingError>
 /// `max_stream_pixels` (its memory grows with its width only); any other image to `max_pixels`, as in
 /// [`probe`]. Whether it then streams also depends on its orientation: see [`is_upright`].
 pub fn probe_for_tiles(bytes: &[u8], limits: &DecodeLimits) -> Result<Probe, ImagingError> {
-    match probe(bytes, limits) {
-        Err(ImagingError::TooLarge { .. }) if JpegRows::size_of(bytes).is_some() => {
-            Ok(jpeg::probe_stream(bytes, limits)?.expect("a JPEG that streams"))
-        }
-        other => other,
+    match jpeg::probe_stream(bytes, limits)? {
+        Some(probe) => Ok(probe),
+        None => probe(bytes, limits),
     }
 }
 

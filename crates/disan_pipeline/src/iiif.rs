@@ -87,7 +87,7 @@ pub(crate) fn write_iiif_jpeg(
 /// reach (under twice the full-resolution level's: about two rows of tiles and the filter's reach), the strips
 /// in flight, and the small levels kept whole.
 pub(crate) fn stream_bytes(width: u32, settings: &Settings) -> u64 {
-    let rows = 2 * u64::from(settings.tile_size) + 16 * u64::from(STRIP_ROWS);
+    let rows = 4 * u64::from(settings.tile_size) + 16 * u64::from(STRIP_ROWS);
     3 * (u64::from(width) * rows + 8 * u64::from(settings.display_size).pow(2))
 }
 
@@ -251,6 +251,11 @@ impl<'a> Pyramid<'a> {
                     level.height,
                     level.received
                 ));
+            }
+            if level.window.capacity() == 0 {
+                // Room for a row of tiles, the next level's band and a strip, so the buffer rarely grows.
+                let rows = (tile + 4 * NEXT_ROWS + 2 * STRIP_ROWS).min(level.height);
+                level.window.reserve(rows as usize * level.width as usize * 3);
             }
             level.window.extend_from_slice(strip.as_raw());
             if let Some(whole) = &mut level.whole {
