@@ -376,3 +376,54 @@ fn tiles_over_several_files_goes_on_past_a_broken_one() {
     assert_eq!(info["id"], "https://example.vn/t/portrait_6");
     assert!(!out_dir.join("incomplete_image/info.json").exists());
 }
+
+#[test]
+fn photos_over_the_pixel_limit_are_tiled_in_strips_when_they_can_be() {
+    // With the whole-decode limit at 0.1 MP and deep zoom from 500 px, ingest still tiles an upright sequential
+    // JPEG (DSCN0010, 640×480), strip by strip, and its tiles are the photo; one that needs an EXIF quarter turn
+    // (portrait_6, stored 600×450) must be decoded whole, so it is refused, naming the limit. A limit on strips
+    // (--max-stream-megapixels) refuses the first one too.
+    let work = tempfile::tempdir().unwrap();
+    let collection = work.path().join("c");
+    let upright = testdata("photos/DSCN0010.jpg");
+    let turned = testdata("photos/orientation/portrait_6.jpg");
+    let (code, report, stderr) = ingest(
+        &collection,
+        &[&upright, &turned],
+        &["--max-megapixels", "0.1", "--iiif-min-size", "500"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let ok = disan_tests::entry(&report, "DSCN0010.jpg");
+    assert_eq!(ok["outcome"], "ingested", "{ok}");
+    let bad = disan_tests::entry(&report, "portrait_6.jpg");
+    assert_eq!(bad["outcome"], "failed", "{bad}");
+    assert!(bad.to_string().contains("100000-pixel limit"), "{bad}");
+
+    let asset_dir = collection.join("assets").join(ok["asset_id"].as_str().unwrap());
+    let info = read_json(&asset_dir.join("iiif/info.json"));
+    assert_eq!(
+        (info["width"].as_u64(), info["height"].as_u64()),
+        (Some(640), Some(480))
+    );
+    let full = reassemble(&asset_dir.join("iiif"), &info, 1);
+    let source = disan_tests::open_image(&upright).unwrap().into_rgb8();
+    let p = psnr(&full, &source);
+    assert!(p >= 40.0, "tiles against the photo: {p:.1} dB");
+    assert!(asset_dir.join("display.jpg").exists() && asset_dir.join("thumb.jpg").exists());
+
+    let (code, report, stderr) = ingest(
+        &work.path().join("c2"),
+        &[&upright],
+        &[
+            "--max-megapixels",
+            "0.1",
+            "--max-stream-megapixels",
+            "0.2",
+            "--iiif-min-size",
+            "500",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let bad = disan_tests::entry(&report, "DSCN0010.jpg");
+    assert!(bad.to_string().contains("200000-pixel limit"), "{bad}");
+}
