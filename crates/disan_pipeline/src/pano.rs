@@ -1,5 +1,5 @@
-//! Panoramas to Pannellum multires pyramids, with the work spread over the rayon pool: face bands
-//! first, then every tile of a level.
+//! Panoramas to Pannellum multires pyramids, one face at a time (one face's pyramid beside the source), with
+//! the work spread over the rayon pool: face bands first, then every tile of a level.
 
 use std::path::Path;
 
@@ -39,57 +39,44 @@ pub(crate) fn write_pyramid(
         disan_fs::write_new(&pano_dir.join(rel), &jpeg, true).map_err(|e| format!("cannot write {rel}: {e}"))
     };
 
-    // Finest level: each face resampled straight from the source, in bands over the pool.
+    // One face at a time, so that one face's pyramid is in memory beside the source, not six (a 16384×8192
+    // panorama: 81 MB against 488 MB): the finest level resampled straight from the source in bands over the
+    // pool, its fallback face, then each level's tiles in parallel and a filtered 2× reduction for the next.
     let size = layout.cube_size;
-    let mut faces: Vec<RgbImage> = Face::ALL
-        .par_iter()
-        .map(|&face| {
-            let mut buf = vec![0u8; size as usize * size as usize * 3];
-            buf.par_chunks_mut(BAND as usize * size as usize * 3)
-                .enumerate()
-                .for_each(|(i, chunk)| {
-                    let y0 = i as u32 * BAND;
-                    let y1 = (y0 + BAND).min(size);
-                    disan_tiles::render_face_rows(&src, face, size, y0..y1, chunk);
-                });
-            RgbImage::from_raw(size, size, buf).expect("size·size·3 bytes")
-        })
-        .collect();
-
-    // Fallback faces from the finest level.
-    Face::ALL.par_iter().zip(&faces).try_for_each(|(face, img)| {
+    let t = layout.tile_size;
+    for &face in &Face::ALL {
+        let mut buf = vec![0u8; size as usize * size as usize * 3];
+        buf.par_chunks_mut(BAND as usize * size as usize * 3)
+            .enumerate()
+            .for_each(|(i, chunk)| {
+                let y0 = i as u32 * BAND;
+                let y1 = (y0 + BAND).min(size);
+                disan_tiles::render_face_rows(&src, face, size, y0..y1, chunk);
+            });
+        let mut img = RgbImage::from_raw(size, size, buf).expect("size·size·3 bytes");
         let s = size.min(FALLBACK);
         write(
             &format!("fallback/{}.jpg", face.letter()),
-            &disan_imaging::resize_rgb(img, s, s),
+            &disan_imaging::resize_rgb(&img, s, s),
             settings.tile_quality,
-        )
-    })?;
-
-    // Each level: cut and encode every tile in parallel, then a filtered 2× reduction for the next.
-    for level in (1..=layout.max_level).rev() {
-        let n = layout.tiles_per_side(level);
-        let jobs: Vec<(usize, u32, u32)> = (0..6)
-            .flat_map(|f| (0..n).flat_map(move |r| (0..n).map(move |c| (f, r, c))))
-            .collect();
-        jobs.par_iter().try_for_each(|&(f, row, col)| {
-            let face = &faces[f];
-            let t = layout.tile_size;
-            let (x, y) = (col * t, row * t);
-            let (w, h) = (t.min(face.width() - x), t.min(face.height() - y));
-            let tile = image::imageops::crop_imm(face, x, y, w, h).to_image();
-            write(
-                &CubeLayout::tile_path(level, Face::ALL[f], row, col),
-                &tile,
-                settings.tile_quality,
-            )
-        })?;
-        if level > 1 {
-            let next = layout.level_size(level - 1);
-            faces = faces
-                .par_iter()
-                .map(|f| disan_imaging::resize_rgb(f, next, next))
-                .collect();
+        )?;
+        for level in (1..=layout.max_level).rev() {
+            let n = layout.tiles_per_side(level);
+            let jobs: Vec<(u32, u32)> = (0..n).flat_map(|r| (0..n).map(move |c| (r, c))).collect();
+            jobs.par_iter().try_for_each(|&(row, col)| {
+                let (x, y) = (col * t, row * t);
+                let (w, h) = (t.min(img.width() - x), t.min(img.height() - y));
+                let tile = disan_imaging::crop_rgb(&img, x, y, w, h);
+                write(
+                    &CubeLayout::tile_path(level, face, row, col),
+                    &tile,
+                    settings.tile_quality,
+                )
+            })?;
+            if level > 1 {
+                let next = layout.level_size(level - 1);
+                img = disan_imaging::resize_rgb(&img, next, next);
+            }
         }
     }
 
@@ -129,6 +116,7 @@ fn tile_panorama(path: &Path, out: &Path, settings: &Settings) -> Result<PanoTil
             .as_deref(),
     );
     let mut decoded = disan_imaging::decode_rgb8(&bytes, &limits).map_err(|e| e.to_string())?;
+    drop(bytes);
     if let Err(w) = disan_imaging::to_srgb(&mut decoded.image, decoded.icc_profile.as_deref()) {
         tracing::warn!("{}: {w}", path.display());
     }
