@@ -79,8 +79,9 @@ pub(crate) fn build_image(
     // Decoded pixels plus the resampled copies stay within the memory budget.
     let mut bytes_needed = probe.decode_bytes() + area;
     if is_pano {
-        // Six faces of (width/π)² at the finest level, beside the source.
-        bytes_needed += 6 * (u64::from(probe.width) / 3).pow(2) * 3;
+        // One face of (width/π)² at the finest level and its next level, beside the source (faces go one at a
+        // time).
+        bytes_needed += 2 * (u64::from(probe.width) / 3).pow(2) * 3;
     }
     if deep_zoom && swap {
         // A quarter turn copies the full image.
