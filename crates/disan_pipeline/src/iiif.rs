@@ -418,32 +418,24 @@ pub fn tile_photo_file(path: &Path, out: &Path, id: &str, settings: &Settings) -
 fn tile_photo_bytes(bytes: &[u8], out: &Path, id: &str, settings: &Settings) -> Result<TilesSummary, String> {
     let limits = disan_imaging::DecodeLimits::from(settings);
     let meta = disan_exif::read_metadata(bytes, None);
-    if disan_imaging::is_upright(meta.orientation)
-        && let Some((width, height)) = disan_imaging::JpegRows::size_of(bytes)
+    let mut warnings = Vec::new();
+    let ((width, height), result) = if disan_imaging::is_upright(meta.orientation)
+        && let Some(size) = disan_imaging::JpegRows::size_of(bytes)
     {
         // A sequential JPEG that needs no turn: tiled strip by strip.
         std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-        let mut warnings = Vec::new();
-        let result = write_iiif_jpeg(bytes, settings, out, id, false, &mut warnings)?;
-        return Ok(TilesSummary {
-            width,
-            height,
-            tiles: IiifTiles {
-                info: "info.json".into(),
-                ..result.tiles
-            },
-            warnings,
-        });
-    }
-    let decoded = disan_imaging::decode_rgb8(bytes, &limits).map_err(|e| e.to_string())?;
-    let mut warnings = decoded.notes;
-    let mut image = disan_imaging::orient(decoded.image, meta.orientation);
-    if let Err(w) = disan_imaging::to_srgb(&mut image, decoded.icc_profile.as_deref()) {
-        warnings.push(w.to_string());
-    }
-    let (width, height) = image.dimensions();
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let result = write_iiif(image, settings, out, id, false)?;
+        (size, write_iiif_jpeg(bytes, settings, out, id, false, &mut warnings)?)
+    } else {
+        let decoded = disan_imaging::decode_rgb8(bytes, &limits).map_err(|e| e.to_string())?;
+        warnings = decoded.notes;
+        let mut image = disan_imaging::orient(decoded.image, meta.orientation);
+        if let Err(w) = disan_imaging::to_srgb(&mut image, decoded.icc_profile.as_deref()) {
+            warnings.push(w.to_string());
+        }
+        let size = image.dimensions();
+        std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        (size, write_iiif(image, settings, out, id, false)?)
+    };
     Ok(TilesSummary {
         width,
         height,
