@@ -3,12 +3,14 @@
 # v360 filter to six cube faces (bicubic) followed by `vips dzsave` per face — and (c) Pannellum's own
 # generate.py (Hugin's nona), on the same real-content panoramas in one run: wall, CPU, peak RSS, ratio.
 #
-#   bash bench/panorama.sh            (needs ../shared/testdata; installs ffmpeg, libvips-tools, hugin-tools)
+#   bash bench/panorama.sh [INPUTS]   (installs ffmpeg, libvips-tools, hugin-tools; INPUTS: the folder
+#                                      ../shared/bench/make-inputs.sh fills, default /tmp/anchors-inputs)
 #
-# Inputs: aframe's real lake panorama (4096×2048) upscaled to 8192×4096 and 16384×8192 with vips (Lanczos3).
+# Inputs: pano-8k.jpg (8192×4096) and pano-16k.jpg (16384×8192) from make-inputs.sh: mosaics of real
+# photographs at ~1.7 bit/px (not smooth upscales, which flatter the JPEG decoder). Median of 3 runs per tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-testdata=${DISAN_TESTDATA:-../shared/testdata}
+inputs=${1:-/tmp/anchors-inputs}
 jobs=$(nproc)
 quality=92
 # shellcheck source=bench/common.sh
@@ -19,6 +21,7 @@ need vips libvips-tools
 need nona hugin-tools
 [ -x /usr/bin/time ] || apt-get install -y -qq time
 /usr/bin/python3 -c "import PIL, distutils" 2>/dev/null || apt-get install -y -qq python3-pil python3-distutils
+[ -f "$inputs/pano-16k.jpg" ] || bash ../shared/bench/make-inputs.sh "$inputs" >&2
 cargo build --release --locked -q -p disan_cli
 disan=$PWD/target/release/disan
 
@@ -31,23 +34,23 @@ generate=$work/node_modules/pannellum/utils/multires/generate.py
 export -f ffmpeg_vips
 export jobs quality
 
-for scale in 2 4; do
-    in=$work/pano_x$scale.jpg
-    vips resize "$testdata/panoramas/aframe-lake.jpg" "$in[Q=95]" $scale --kernel lanczos3
+for name in pano-8k pano-16k; do
+    in=$inputs/$name.jpg
     w=$(vipsheader -f width "$in"); h=$(vipsheader -f height "$in")
     s=$((8 * (w * 1000000 / 3141593 / 8)))
-    echo "== ${w}×${h} (face $s px)"
+    echo "== $name ${w}×${h} (face $s px), median of 3"
+    before_each="rm -rf '$work/out'"
     {
-        measure disan "$disan" pano "$in" --out "$work/disan_$scale"
-        measure ffmpeg-v360+vips-dzsave bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s --overlap 0"
-        measure pannellum-generate.py /usr/bin/python3 "$generate" -n "$(command -v nona)" -q $quality -o "$work/gen_$scale" "$in"
+        median3 disan "$disan" pano "$in" --out "$work/out/disan"
+        median3 ffmpeg-v360+vips-dzsave bash -c "ffmpeg_vips '$in' '$work/out/ff' $s --overlap 0"
+        median3 pannellum-generate.py /usr/bin/python3 "$generate" -n "$(command -v nona)" -q $quality -o "$work/out/gen" "$in"
     } > "$work/results"
     ref=$(awk '$1 == "disan" {print $2}' "$work/results")
     printf '%-26s %8s %8s %9s %14s\n' tool wall_s cpu_s rss_MB wall_vs_disan
     while read -r label wall cpu rss; do
         printf '%-26s %8.2f %8.2f %9d %13.2fx\n' "$label" "$wall" "$cpu" "$rss" "$(echo "$wall / $ref" | bc -l)"
     done < "$work/results"
-    rm -rf "$work"/disan_$scale "$work"/ff_$scale "$work"/gen_$scale
+    rm -rf "$work/out"
 done
 echo
 echo "wall_vs_disan > 1: that tool took longer than disan. All write JPEG Q$quality tiles of 512 px; disan also"
