@@ -6,13 +6,14 @@
 # and, for scale, ffmpeg's v360 filter to six faces from the equirectangular source followed by the same
 # dzsave: wall, CPU, peak RSS, ratio, in one run.
 #
-#   bash bench/tour-export.sh         (needs ../shared/testdata; installs ffmpeg and libvips-tools)
+#   bash bench/tour-export.sh [INPUTS]   (installs ffmpeg and libvips-tools; INPUTS: the folder
+#                                         ../shared/bench/make-inputs.sh fills, default /tmp/anchors-inputs)
 #
-# Inputs: aframe's real lake panorama (4096×2048) upscaled to 8192×4096 and 16384×8192 with vips (Lanczos3),
-# ingested once (not timed), each the one scene of a tour.
+# Inputs: pano-8k.jpg and pano-16k.jpg from make-inputs.sh (mosaics of real photographs at ~1.7 bit/px),
+# ingested once (not timed), each the one scene of a tour. Median of 3 runs per tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-testdata=${DISAN_TESTDATA:-../shared/testdata}
+inputs=${1:-/tmp/anchors-inputs}
 jobs=$(nproc)
 quality=92
 # shellcheck source=bench/common.sh
@@ -21,6 +22,7 @@ source bench/common.sh
 need ffmpeg ffmpeg
 need vips libvips-tools
 [ -x /usr/bin/time ] || apt-get install -y -qq time
+[ -f "$inputs/pano-16k.jpg" ] || bash ../shared/bench/make-inputs.sh "$inputs" >&2
 cargo build --release --locked -q -p disan_cli
 disan=$PWD/target/release/disan
 
@@ -44,25 +46,24 @@ export -f vips_face vips_faces
 export -f ffmpeg_vips
 export jobs quality
 
-for scale in 2 4; do
-    in=$work/pano_x$scale.jpg
-    vips resize "$testdata/panoramas/aframe-lake.jpg" "$in[Q=95]" $scale --kernel lanczos3
+for scale in 8k 16k; do
+    in=$inputs/pano-$scale.jpg
     w=$(vipsheader -f width "$in"); h=$(vipsheader -f height "$in")
     c=$work/c$scale
     "$disan" --collection "$c" ingest "$in" >/dev/null
     id=$("$disan" --collection "$c" --json search "" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
     DISAN_AUTHOR=bench "$disan" --collection "$c" tour create bench >/dev/null
     DISAN_AUTHOR=bench "$disan" --collection "$c" tour add bench "$id" >/dev/null
-    {
-        measure disan "$disan" --collection "$c" tour export bench --format marzipano --out "$work/mz_$scale"
-    } > "$work/results"
+    before_each="rm -rf '$work/mz_$scale'"
+    median3 disan "$disan" --collection "$c" tour export bench --format marzipano --out "$work/mz_$scale" > "$work/results"
     s=$(python3 -c "import re,sys; print(re.search(r'\"faceSize\": (\d+)', open('$work/mz_$scale/data.js').read()).group(1))")
-    echo "== ${w}×${h} (export face $s px)"
+    echo "== pano-$scale ${w}×${h} (export face $s px), median of 3"
     pyr=$c/assets/$id/pano
     read -r cube tile level < <(python3 -c "import json; m=json.load(open('$pyr/config.json'))['multiRes']; print(m['cubeResolution'], m['tileResolution'], m['maxLevel'])")
     n=$(( (cube + tile - 1) / tile ))
-    measure vips-arrayjoin+resize+dzsave bash -c "vips_faces '$pyr' $level $n $cube '$work/vf_$scale' $s" >> "$work/results"
-    measure ffmpeg-v360+vips-dzsave-google bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s --layout google" >> "$work/results"
+    before_each="rm -rf '$work/vf_$scale' '$work/ff_$scale'"
+    median3 vips-arrayjoin+resize+dzsave bash -c "vips_faces '$pyr' $level $n $cube '$work/vf_$scale' $s" >> "$work/results"
+    median3 ffmpeg-v360+vips-dzsave-google bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s --layout google" >> "$work/results"
     ref=$(awk '$1 == "disan" {print $2}' "$work/results")
     printf '%-30s %8s %8s %9s %14s\n' tool wall_s cpu_s rss_MB wall_vs_disan
     while read -r label wall cpu rss; do
