@@ -103,7 +103,7 @@ pub(crate) fn read_header(bytes: &[u8]) -> Option<JpegHeader> {
     let (sof, width, height, components) = frame?;
     chunks.sort_by_key(|c| c.0);
     let icc = (!chunks.is_empty()).then(|| chunks.iter().flat_map(|c| c.1.iter().copied()).collect());
-    let complete = bytes.len() > 4 && bytes.windows(2).rev().take(64).any(|w| w == [0xFF, 0xD9]);
+    let complete = ends_with_eoi(bytes);
     Some(JpegHeader {
         sof,
         width,
@@ -112,6 +112,12 @@ pub(crate) fn read_header(bytes: &[u8]) -> Option<JpegHeader> {
         icc,
         complete,
     })
+}
+
+/// Whether the data ends with an EOI marker (within the last 64 bytes, trailers allowed): a copy cut short
+/// does not.
+pub(crate) fn ends_with_eoi(bytes: &[u8]) -> bool {
+    bytes.len() > 4 && bytes.windows(2).rev().take(64).any(|w| w == [0xFF, 0xD9])
 }
 
 /// Decodes at `num`/8 of the full size (libjpeg-turbo's DCT scaling: the IDCT computes only the pixels
@@ -154,16 +160,11 @@ pub(crate) fn probe_stream(bytes: &[u8], limits: &DecodeLimits) -> Result<Option
         return Ok(None);
     };
     let (width, height) = (header.width, header.height);
-    if width == 0 || height == 0 {
-        return Err(ImagingError::Empty { width, height });
-    }
-    if u64::from(width) * u64::from(height) > limits.max_stream_pixels {
-        return Err(ImagingError::TooLarge {
-            width,
-            height,
-            max_pixels: limits.max_stream_pixels,
-        });
-    }
+    let stream_limits = DecodeLimits {
+        max_pixels: limits.max_stream_pixels,
+        ..*limits
+    };
+    crate::check_size(width, height, &stream_limits)?;
     Ok(Some(crate::Probe {
         format: "jpeg",
         width,

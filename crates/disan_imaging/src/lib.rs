@@ -224,7 +224,7 @@ pub fn decode_rgb8_at_least(
     min_height: u32,
 ) -> Result<Decoded, ImagingError> {
     let probe = probe(bytes, limits)?;
-    let complete = bytes.len() > 4 && bytes.windows(2).rev().take(64).any(|w| w == [0xFF, 0xD9]);
+    let complete = jpeg::ends_with_eoi(bytes);
     if probe.format != "jpeg" || !complete || jpeg_is_cmyk(bytes) {
         return decode_rgb8(bytes, limits);
     }

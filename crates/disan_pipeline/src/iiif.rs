@@ -412,14 +412,21 @@ pub(crate) fn level_quality(base: u8, halvings: usize) -> u8 {
 /// The photo is made upright (EXIF orientation) and converted to sRGB first, as in a collection.
 pub fn tile_photo_file(path: &Path, out: &Path, id: &str, settings: &Settings) -> Result<TilesSummary, FileError> {
     let bytes = std::fs::read(path).map_err(|e| FileError::of(path)(format!("cannot read: {e}")))?;
-    tile_photo_bytes(&bytes, out, id, settings).map_err(FileError::of(path))
+    let orientation = disan_exif::read_metadata(&bytes, None).orientation;
+    tile_photo_bytes(&bytes, orientation, out, id, settings).map_err(FileError::of(path))
 }
 
-fn tile_photo_bytes(bytes: &[u8], out: &Path, id: &str, settings: &Settings) -> Result<TilesSummary, String> {
+/// `orientation`: the photo's EXIF orientation (read once by the caller, which also sizes the memory for it).
+fn tile_photo_bytes(
+    bytes: &[u8],
+    orientation: Option<u16>,
+    out: &Path,
+    id: &str,
+    settings: &Settings,
+) -> Result<TilesSummary, String> {
     let limits = disan_imaging::DecodeLimits::from(settings);
-    let meta = disan_exif::read_metadata(bytes, None);
     let mut warnings = Vec::new();
-    let ((width, height), result) = if disan_imaging::is_upright(meta.orientation)
+    let ((width, height), result) = if disan_imaging::is_upright(orientation)
         && let Some(size) = disan_imaging::JpegRows::size_of(bytes)
     {
         // A sequential JPEG that needs no turn: tiled strip by strip.
@@ -428,7 +435,7 @@ fn tile_photo_bytes(bytes: &[u8], out: &Path, id: &str, settings: &Settings) -> 
     } else {
         let decoded = disan_imaging::decode_rgb8(bytes, &limits).map_err(|e| e.to_string())?;
         warnings = decoded.notes;
-        let mut image = disan_imaging::orient(decoded.image, meta.orientation);
+        let mut image = disan_imaging::orient(decoded.image, orientation);
         if let Err(w) = disan_imaging::to_srgb(&mut image, decoded.icc_profile.as_deref()) {
             warnings.push(w.to_string());
         }
@@ -477,15 +484,16 @@ pub fn tile_photo_files(
                 let probe = disan_imaging::probe_for_tiles(&bytes, &disan_imaging::DecodeLimits::from(settings))
                     .map_err(|e| e.to_string())?;
                 // Strips in reach, or the decode and the pyramid's second level; beside the file's bytes.
-                let streams = disan_imaging::JpegRows::size_of(&bytes).is_some()
-                    && disan_imaging::is_upright(disan_exif::read_metadata(&bytes, None).orientation);
+                let orientation = disan_exif::read_metadata(&bytes, None).orientation;
+                let streams =
+                    disan_imaging::JpegRows::size_of(&bytes).is_some() && disan_imaging::is_upright(orientation);
                 let pixels = if streams {
                     stream_bytes(probe.width, settings)
                 } else {
                     probe.decode_bytes() * 3 / 2
                 };
                 let _reservation = budget.reserve(pixels + bytes.len() as u64);
-                tile_photo_bytes(&bytes, &dir, &id, settings)
+                tile_photo_bytes(&bytes, orientation, &dir, &id, settings)
             })
             .map_err(FileError::of(file));
             done(file, &result);
