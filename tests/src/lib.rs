@@ -496,3 +496,38 @@ pub fn open_image(path: impl AsRef<Path>) -> Result<image::DynamicImage, disan_i
     let bytes = std::fs::read(path.as_ref()).map_err(|e| disan_imaging::ImagingError::Decode(e.into()))?;
     disan_imaging::decode_any(&bytes, &limits)
 }
+
+/// A new, empty PostgreSQL database for one test, and its connection string. The server is the one
+/// `DISAN_TEST_PG` names (`.ci/run` starts it); without it, `tests/services/postgres.sh` starts a private one
+/// (PostgreSQL must be installed: Debian's `postgresql`).
+pub fn postgres_db(name: &str) -> String {
+    static SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let server = SERVER.get_or_init(|| {
+        if let Ok(url) = std::env::var("DISAN_TEST_PG") {
+            return url;
+        }
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("services/postgres.sh");
+        let out = run(Command::new("bash").arg(script).arg("start"));
+        assert!(
+            out.status.success(),
+            "cannot start PostgreSQL for the tests: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        line.trim_start_matches("export DISAN_TEST_PG=").to_owned()
+    });
+    let db = format!(
+        "disan_{name}_{}_{}",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut client = postgres::Client::connect(server, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {server}: {e}"));
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let (base, _) = server
+        .rsplit_once('/')
+        .expect("a connection string ends with /database");
+    format!("{base}/{db}")
+}

@@ -5,12 +5,14 @@
 //! disk, in one transaction with its source-file record, so a reader never sees half an asset.
 
 pub mod audio;
+pub mod collection;
 mod csv_io;
 mod curate;
 pub mod fields;
 mod records;
 mod schema;
 mod search;
+pub mod shared;
 mod sites;
 pub mod story;
 mod tour_edit;
@@ -18,11 +20,13 @@ mod tour_rows;
 pub mod tours;
 pub mod vocab;
 
+pub use collection::{COLLECTION_FILE, CatalogLocation, CollectionConfig};
 pub use csv_io::{CellChange, CellError, ImportReport};
 pub use curate::{AssetMeta, PublicationIssue, Revision, STATES, SiteRef, allowed_transition};
 pub use fields::{Change, Entity};
 pub use records::PublicRecord;
 pub use search::{Filter, MatchTier, RANK_WINDOW, SearchHit, fold_for_index};
+pub use shared::{Claim, QueueCounts, QueueRow, SharedCatalog, Versioned};
 pub use sites::{Site, SuggestReport, slug};
 pub use story::{Annotation, Story, StoryView};
 pub use tour_edit::{Arrival, InfoPoint};
@@ -74,6 +78,21 @@ pub enum CatalogError {
     Fs(#[from] disan_fs::FsError),
     #[error(transparent)]
     Field(#[from] fields::FieldError),
+    #[error("shared catalogue {name}: {source}")]
+    Postgres { name: String, source: postgres::Error },
+    /// A curated edit was made on an old revision: someone else's change would have been lost.
+    #[error(
+        "{what} was changed by {by} at {at} (revision {revision}) since you read it; nothing was written: reload and edit again"
+    )]
+    Conflict {
+        what: String,
+        revision: i64,
+        by: String,
+        at: String,
+    },
+    /// What a shared (PostgreSQL) collection cannot do yet.
+    #[error("{0}")]
+    Unsupported(String),
     /// A tour edit names a scene or hotspot the tour does not have.
     #[error("{what} is not in tour {tour} (`disan tour show {tour}` lists its scenes and hotspots)")]
     NotInTour { tour: String, what: String },
@@ -201,6 +220,7 @@ impl Catalog {
     /// Call with the [`WriteLock`] held.
     pub fn open_or_create(collection: &Path, _lock: &WriteLock) -> Result<Self> {
         let path = collection.join(CATALOG_FILE);
+        shared_refused(collection)?;
         let conn = Connection::open(&path).map_err(|source| CatalogError::Sql {
             path: path.clone(),
             source,
@@ -214,6 +234,7 @@ impl Catalog {
     /// Opens an existing catalogue for reading and curated writes (no migration beyond what exists).
     pub fn open(collection: &Path) -> Result<Self> {
         let path = collection.join(CATALOG_FILE);
+        shared_refused(collection)?;
         if !path.is_file() {
             return Err(CatalogError::NoCollection(collection.to_owned()));
         }
@@ -611,6 +632,38 @@ impl Catalog {
     }
 }
 
+/// A collection whose `collection.toml` names a shared catalogue is not opened as an embedded one: the
+/// commands that work on PostgreSQL use [`SharedCatalog`]; the rest say so.
+fn shared_refused(collection: &Path) -> Result<()> {
+    match CollectionConfig::read(collection)?.catalog {
+        CatalogLocation::Sqlite => Ok(()),
+        CatalogLocation::Postgres(url) => Err(CatalogError::Unsupported(format!(
+            "{} keeps its catalogue on PostgreSQL ({}); on a shared catalogue this version of disan runs `ingest`, \
+             `queue`, `worker`, `list`, `show` and `migrate`, not yet this command (docs/SCALING.md)",
+            collection.display(),
+            shared::redact(&url)
+        ))),
+    }
+}
+
+/// Where ingest commits the assets it makes: the embedded catalogue or the shared one.
+pub trait AssetSink: Send {
+    /// Inserts or updates an asset with its source-file record, in one transaction.
+    fn commit_asset(&mut self, m: &AssetManifest, source_path: &str, mtime_ns: i64) -> Result<()>;
+}
+
+impl AssetSink for Catalog {
+    fn commit_asset(&mut self, m: &AssetManifest, source_path: &str, mtime_ns: i64) -> Result<()> {
+        Catalog::commit_asset(self, m, source_path, mtime_ns)
+    }
+}
+
+impl AssetSink for SharedCatalog {
+    fn commit_asset(&mut self, m: &AssetManifest, source_path: &str, mtime_ns: i64) -> Result<()> {
+        SharedCatalog::commit_asset(self, m, source_path, mtime_ns)
+    }
+}
+
 /// Inserts an asset row, or updates what ingest knows of an existing one (never its curated fields).
 fn upsert_asset(conn: &Connection, m: &AssetManifest, source_path: &str, now: &str) -> rusqlite::Result<()> {
     let manifest = serde_json::to_string(m).expect("manifests always serialise");
@@ -642,7 +695,7 @@ fn upsert_asset(conn: &Connection, m: &AssetManifest, source_path: &str, now: &s
     .map(drop)
 }
 
-type RowParts = (String, String, String, Option<String>, String, String, String, String);
+pub(crate) type RowParts = (String, String, String, Option<String>, String, String, String, String);
 
 fn row_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowParts> {
     Ok((
@@ -657,7 +710,9 @@ fn row_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowParts> {
     ))
 }
 
-fn record((id, kind, state, site_id, source_path, ingested_at, updated_at, manifest): RowParts) -> Result<AssetRecord> {
+pub(crate) fn record(
+    (id, kind, state, site_id, source_path, ingested_at, updated_at, manifest): RowParts,
+) -> Result<AssetRecord> {
     let manifest: AssetManifest =
         serde_json::from_str(&manifest).map_err(|source| CatalogError::BadManifest { id: id.clone(), source })?;
     // A row whose columns disagree with its manifest was edited by hand: refuse it rather than guess.
@@ -683,14 +738,14 @@ fn record((id, kind, state, site_id, source_path, ingested_at, updated_at, manif
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use disan_core::{CaptureMetadata, SourceInfo};
 
     use super::*;
 
-    fn manifest(id: &str, taken: Option<&str>) -> AssetManifest {
+    pub(crate) fn manifest(id: &str, taken: Option<&str>) -> AssetManifest {
         AssetManifest {
             id: id.parse().unwrap(),
             kind: AssetKind::Photo,
