@@ -10,5 +10,6 @@ mod ingest;
 mod models;
 mod pannellum;
 mod resume;
+mod shared;
 mod tours;
 mod website;

@@ -175,7 +175,7 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
     entries.sort();
     for p in entries {
         let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
-        if rel == "runs" || rel.starts_with("catalog.sqlite") || rel == ".disan.lock" {
+        if rel == "runs" || rel.starts_with("catalog.sqlite") || rel == ".disan.lock" || rel == "collection.toml" {
             continue;
         }
         if p.is_dir() {

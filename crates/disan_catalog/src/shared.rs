@@ -126,7 +126,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Key of the advisory lock that serialises migrations (any constant; "disan" in ASCII).
-const MIGRATION_LOCK: i64 = 0x6469_7361_6e;
+const MIGRATION_LOCK: i64 = 0x0064_6973_616e;
 /// Claims of one file before it is given up as failed (each claim after the first means a worker died on it).
 pub const MAX_ATTEMPTS: i64 = 3;
 

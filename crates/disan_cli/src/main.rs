@@ -6,6 +6,7 @@ mod audio;
 mod curate;
 mod output;
 mod share;
+mod shared;
 mod story;
 mod tour;
 mod web;
@@ -39,6 +40,50 @@ struct Cli {
     command: Command,
 }
 
+/// The ingest settings `disan ingest` and `disan worker` take (every worker of a collection should be given
+/// the same).
+#[derive(clap::Args, Clone, Debug)]
+pub(crate) struct SettingsArgs {
+    /// Largest image to decode, in megapixels; larger headers are refused as decompression bombs.
+    #[arg(long, default_value_t = Settings::default().max_pixels as f64 / 1e6)]
+    pub max_megapixels: f64,
+    /// Largest photo tiled for deep zoom strip by strip (a sequential, upright JPEG), in megapixels:
+    /// memory grows with its width only, so this can be far above --max-megapixels.
+    #[arg(long, default_value_t = Settings::default().max_stream_pixels as f64 / 1e6)]
+    pub max_stream_megapixels: f64,
+    /// Largest file to read, in MiB.
+    #[arg(long, default_value_t = Settings::default().max_file_bytes >> 20)]
+    pub max_file_mib: u64,
+    /// Decoded pixels allowed in memory at once across all workers, in MiB.
+    #[arg(long, default_value_t = Settings::default().memory_budget_bytes >> 20)]
+    pub memory_budget_mib: u64,
+    /// Photos at least this long (pixels, longer side) also get IIIF deep-zoom tiles.
+    #[arg(long, default_value_t = Settings::default().iiif_min_size)]
+    pub iiif_min_size: u32,
+    /// Captures with GPS within this many metres of a site are suggested for it; captures within it of
+    /// each other form a new suggested site.
+    #[arg(long, default_value_t = Settings::default().site_radius_m)]
+    pub site_radius: f64,
+}
+
+impl SettingsArgs {
+    pub(crate) fn settings(&self) -> Settings {
+        Settings {
+            max_pixels: (self.max_megapixels.max(0.0) * 1e6) as u64,
+            max_stream_pixels: (self.max_stream_megapixels.max(0.0) * 1e6) as u64,
+            max_file_bytes: self.max_file_mib.saturating_mul(1 << 20),
+            memory_budget_bytes: self.memory_budget_mib.saturating_mul(1 << 20),
+            iiif_min_size: self.iiif_min_size.max(1),
+            site_radius_m: if self.site_radius.is_finite() {
+                self.site_radius.max(0.0)
+            } else {
+                0.0
+            },
+            ..Settings::default()
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Ingest photos, panoramas and models from files and folders (recursively) into the collection.
@@ -49,30 +94,30 @@ enum Command {
         /// Worker threads (default: one per CPU core).
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
-        /// Largest image to decode, in megapixels; larger headers are refused as decompression bombs.
-        #[arg(long, default_value_t = Settings::default().max_pixels as f64 / 1e6)]
-        max_megapixels: f64,
-        /// Largest photo tiled for deep zoom strip by strip (a sequential, upright JPEG), in megapixels:
-        /// memory grows with its width only, so this can be far above --max-megapixels.
-        #[arg(long, default_value_t = Settings::default().max_stream_pixels as f64 / 1e6)]
-        max_stream_megapixels: f64,
-        /// Largest file to read, in MiB.
-        #[arg(long, default_value_t = Settings::default().max_file_bytes >> 20)]
-        max_file_mib: u64,
-        /// Decoded pixels allowed in memory at once across all workers, in MiB.
-        #[arg(long, default_value_t = Settings::default().memory_budget_bytes >> 20)]
-        memory_budget_mib: u64,
-        /// Photos at least this long (pixels, longer side) also get IIIF deep-zoom tiles.
-        #[arg(long, default_value_t = Settings::default().iiif_min_size)]
-        iiif_min_size: u32,
-        /// Captures with GPS within this many metres of a site are suggested for it; captures within it of
-        /// each other form a new suggested site.
-        #[arg(long, default_value_t = Settings::default().site_radius_m)]
-        site_radius: f64,
+        #[command(flatten)]
+        settings: SettingsArgs,
         /// No progress bar.
         #[arg(long)]
         no_progress: bool,
     },
+    /// Make DIR a collection with a shared catalogue on PostgreSQL (writes DIR/collection.toml): then
+    /// `disan queue add` and `disan worker` ingest into it from many machines (docs/SCALING.md).
+    Init {
+        /// The collection folder (default: --collection).
+        dir: Option<PathBuf>,
+        /// `postgresql://user@host:port/database` (a password is better in ~/.pgpass or PGPASSWORD), or
+        /// `sqlite` for the embedded catalogue.
+        #[arg(long)]
+        catalog: String,
+    },
+    /// The shared catalogue's ingest queue: `add PATH...` queues capture files, `status` counts them.
+    Queue {
+        #[command(subcommand)]
+        command: shared::QueueCommand,
+    },
+    /// Ingest files from the shared catalogue's queue until it is empty (or forever with --follow). Run
+    /// any number, on any machines that mount the collection folder and the inputs at the same paths.
+    Worker(shared::WorkerArgs),
     /// Make IIIF Image API 3 level-0 deep-zoom tiles for photos, without a collection.
     Tiles {
         /// Photos (JPEG, PNG, TIFF, WebP). One file goes straight into --out; several go into
@@ -309,28 +354,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest {
             paths,
             jobs,
-            max_megapixels,
-            max_stream_megapixels,
-            max_file_mib,
-            memory_budget_mib,
-            iiif_min_size,
-            site_radius,
+            settings,
             no_progress,
         } => {
             build_pool(jobs)?;
-            let settings = Settings {
-                max_pixels: (max_megapixels.max(0.0) * 1e6) as u64,
-                max_stream_pixels: (max_stream_megapixels.max(0.0) * 1e6) as u64,
-                max_file_bytes: max_file_mib.saturating_mul(1 << 20),
-                memory_budget_bytes: memory_budget_mib.saturating_mul(1 << 20),
-                iiif_min_size: iiif_min_size.max(1),
-                site_radius_m: if site_radius.is_finite() {
-                    site_radius.max(0.0)
-                } else {
-                    0.0
-                },
-                ..Settings::default()
-            };
+            let settings = settings.settings();
+            if shared::is_shared(&cli.collection)? {
+                return shared::ingest(&cli.collection, &paths, settings, !no_progress, cli.json);
+            }
             let req = disan_pipeline::IngestRequest {
                 inputs: paths,
                 collection: cli.collection,
@@ -461,6 +492,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::List { kind } if shared::is_shared(&cli.collection)? => shared::list(&cli.collection, kind, cli.json),
+        Command::Show { id } if shared::is_shared(&cli.collection)? => shared::show(&cli.collection, &id, cli.json),
+        Command::Init { dir, catalog } => shared::init(dir.as_deref().unwrap_or(&cli.collection), &catalog),
+        Command::Queue { command } => shared::queue(&cli.collection, command, cli.json),
+        Command::Worker(args) => shared::worker(&cli.collection, args, cli.json),
         Command::List { kind } => {
             let catalog = disan_catalog::Catalog::open(&cli.collection)?;
             let assets = catalog.list(kind)?;

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use disan_catalog::Catalog;
+use disan_catalog::AssetSink;
 use disan_core::{AssetId, Settings};
 
 use crate::budget::MemoryBudget;
@@ -30,7 +30,9 @@ pub(crate) struct Context<'a> {
     pub collection: &'a Path,
     pub settings: &'a Settings,
     pub budget: &'a MemoryBudget,
-    pub catalog: &'a Mutex<Catalog>,
+    /// Where assets are assembled before being renamed into `assets/` (one folder per worker).
+    pub staging: &'a Path,
+    pub catalog: &'a Mutex<dyn AssetSink + 'a>,
     /// Where the collection is served from: IIIF service ids start with it.
     pub base_url: &'a str,
 }

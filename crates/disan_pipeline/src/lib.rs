@@ -22,6 +22,7 @@ mod process;
 mod report;
 pub mod run_page;
 mod scan;
+mod worker;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -34,6 +35,7 @@ pub use iiif::{TilesSummary, tile_photo_file, tile_photo_files};
 pub use pano::tile_panorama_file;
 pub use report::{FileReport, Outcome, RunReport, RunStatus};
 pub use scan::CAPTURE_EXTENSIONS;
+pub use worker::{QueueAddReport, WorkerOptions, queue_add, work};
 
 pub use disan_catalog::ASSETS_DIR;
 /// Where assets are assembled before being renamed into `assets/`.
@@ -220,6 +222,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     let ctx = job::Context {
         collection,
         settings: &req.settings,
+        staging: &staging,
         budget: &budget,
         catalog: &catalog,
         base_url: &base_url,

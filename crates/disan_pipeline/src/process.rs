@@ -4,9 +4,9 @@
 use disan_core::AssetManifest;
 use disan_fs::write_atomic;
 
+use crate::ASSETS_DIR;
 use crate::job::{Context, Hashed};
 use crate::report::{FileReport, Outcome};
-use crate::{ASSETS_DIR, STAGING_DIR};
 
 /// Makes one asset: derivatives and manifest into the staging folder, the folder renamed into place,
 /// then the catalogue row. Never panics on input; every problem is the file's outcome.
@@ -26,7 +26,7 @@ pub(crate) fn make_asset(ctx: &Context<'_>, h: Hashed) -> FileReport {
         Err(reason) => {
             // Metadata warnings about a file that could not be ingested only bury the reason.
             warnings.clear();
-            let _ = std::fs::remove_dir_all(ctx.collection.join(STAGING_DIR).join(h.id.to_string()));
+            let _ = std::fs::remove_dir_all(ctx.staging.join(h.id.to_string()));
             tracing::debug!(%reason, "file not ingested");
             Outcome::Failed { reason }
         }
@@ -45,7 +45,7 @@ fn build(
     validation: &mut Option<disan_model::Report>,
 ) -> Result<AssetManifest, String> {
     let c = &h.candidate;
-    let stage = ctx.collection.join(STAGING_DIR).join(h.id.to_string());
+    let stage = ctx.staging.join(h.id.to_string());
     if stage.exists() {
         std::fs::remove_dir_all(&stage).map_err(|e| format!("cannot clear staging folder: {e}"))?;
     }
@@ -73,11 +73,11 @@ fn build(
 /// Renames the staged folder into `assets/<id>` and commits the catalogue row.
 fn publish(ctx: &Context<'_>, h: &Hashed, manifest: &AssetManifest) -> Result<(), String> {
     let id = h.id.to_string();
-    let stage = ctx.collection.join(STAGING_DIR).join(&id);
+    let stage = ctx.staging.join(&id);
     let dest = ctx.collection.join(ASSETS_DIR).join(&id);
     // A folder already there was made by an older version, or by a run killed before its catalogue
     // commit: it is replaced.
-    let old = ctx.collection.join(STAGING_DIR).join(format!("{id}.old"));
+    let old = ctx.staging.join(format!("{id}.old"));
     disan_fs::swap_in(&stage, &dest, &old).map_err(|e| format!("cannot move asset into place: {e}"))?;
     let mut catalog = ctx.catalog.lock().unwrap_or_else(|e| e.into_inner());
     catalog

@@ -1,0 +1,218 @@
+//! The commands of a collection with a shared catalogue (PostgreSQL): `init`, `queue`, `worker`, and the
+//! shared forms of `ingest`, `list` and `show`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Subcommand;
+use disan_catalog::{CatalogLocation, CollectionConfig, SharedCatalog};
+use disan_core::{AssetKind, Settings};
+
+use crate::{SettingsArgs, build_pool, output};
+
+#[derive(Subcommand)]
+pub enum QueueCommand {
+    /// Queue capture files and folders (searched recursively) for the workers.
+    Add {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// How many files wait, are being worked on, are done and failed (with --json: every file).
+    Status,
+}
+
+#[derive(clap::Args)]
+pub struct WorkerArgs {
+    /// Worker threads (default: one per CPU core).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Keep waiting for new files when the queue is empty.
+    #[arg(long)]
+    follow: bool,
+    /// Seconds a claim lasts without a heartbeat: a worker that dies loses its files after this long.
+    #[arg(long, default_value_t = 60.0)]
+    lease_seconds: f64,
+    /// Files claimed at once (default: two per thread).
+    #[arg(long)]
+    batch: Option<usize>,
+    /// The worker's name in the queue (default: host, process id and a random part).
+    #[arg(long)]
+    name: Option<String>,
+    #[command(flatten)]
+    settings: SettingsArgs,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+/// Whether the collection's catalogue is a shared one.
+pub fn is_shared(collection: &Path) -> anyhow::Result<bool> {
+    Ok(matches!(
+        CollectionConfig::read(collection)?.catalog,
+        CatalogLocation::Postgres(_)
+    ))
+}
+
+fn connect(collection: &Path, what: &str) -> anyhow::Result<SharedCatalog> {
+    let config = CollectionConfig::read(collection)?;
+    Ok(SharedCatalog::connect(config.postgres_url(what)?)?)
+}
+
+pub fn init(dir: &Path, catalog: &str) -> anyhow::Result<ExitCode> {
+    let location = if catalog == "sqlite" {
+        CatalogLocation::Sqlite
+    } else {
+        CatalogLocation::Postgres(catalog.to_owned())
+    };
+    let config = CollectionConfig::init(dir, location)?;
+    if let CatalogLocation::Postgres(url) = &config.catalog {
+        // Connecting creates (or updates) the schema, and proves the connection string works.
+        let mut cat = SharedCatalog::connect(url)?;
+        let schema = cat.schema_version()?;
+        println!(
+            "{}: shared catalogue {} (schema {}); asset files in {}",
+            dir.join(disan_catalog::COLLECTION_FILE).display(),
+            cat.name(),
+            schema,
+            dir.join(disan_catalog::ASSETS_DIR).display()
+        );
+    } else {
+        println!(
+            "{}: embedded catalogue",
+            dir.join(disan_catalog::COLLECTION_FILE).display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn queue(collection: &Path, command: QueueCommand, json: bool) -> anyhow::Result<ExitCode> {
+    match command {
+        QueueCommand::Add { paths } => {
+            let report = disan_pipeline::queue_add(collection, &paths)?;
+            for r in &report.unreadable {
+                if let disan_pipeline::Outcome::Failed { reason } = &r.outcome {
+                    eprintln!("failed: {}: {reason}", r.path);
+                }
+            }
+            if json {
+                output::print_json(&report)?;
+            } else {
+                println!(
+                    "{} file(s) found: {} queued, {} already queued",
+                    report.found, report.queued, report.already_queued
+                );
+            }
+            Ok(if report.unreadable.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        QueueCommand::Status => {
+            let mut cat = connect(collection, "disan queue status")?;
+            if json {
+                output::print_json(&serde_json::json!({
+                    "counts": cat.queue_counts()?,
+                    "files": cat.queue_rows()?,
+                }))?;
+            } else {
+                let c = cat.queue_counts()?;
+                println!(
+                    "{} pending, {} being worked on, {} done, {} failed",
+                    c.pending, c.claimed, c.done, c.failed
+                );
+                for r in cat.queue_rows()?.into_iter().filter(|r| r.state == "failed") {
+                    println!("failed: {}: {}", r.path, r.message.unwrap_or_default());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run_worker(
+    collection: &Path,
+    opts: &disan_pipeline::WorkerOptions,
+    bar: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let show_bar = bar && !json && std::io::stderr().is_terminal();
+    let progress = output::IngestProgress::new(show_bar, json);
+    let report = disan_pipeline::work(collection, opts, &progress)?;
+    progress.finish();
+    if json {
+        output::print_json(&report)?;
+    } else {
+        output::print_ingest_summary(&report, collection)?;
+    }
+    Ok(if report.summary.failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn worker(collection: &Path, args: WorkerArgs, json: bool) -> anyhow::Result<ExitCode> {
+    build_pool(args.jobs)?;
+    if !(args.lease_seconds.is_finite() && args.lease_seconds >= 1.0) {
+        anyhow::bail!("--lease-seconds must be at least 1");
+    }
+    let opts = disan_pipeline::WorkerOptions {
+        name: args.name,
+        lease: Duration::from_secs_f64(args.lease_seconds),
+        batch: args.batch,
+        follow: args.follow,
+        settings: args.settings.settings(),
+        ..Default::default()
+    };
+    run_worker(collection, &opts, !args.no_progress, json)
+}
+
+/// `disan ingest` on a shared collection: queue the inputs, then work until the queue is empty, like one
+/// worker (other workers may help).
+pub fn ingest(
+    collection: &Path,
+    paths: &[PathBuf],
+    settings: Settings,
+    bar: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let added = disan_pipeline::queue_add(collection, paths)?;
+    for r in &added.unreadable {
+        if let disan_pipeline::Outcome::Failed { reason } = &r.outcome {
+            eprintln!("failed: {}: {reason}", r.path);
+        }
+    }
+    let opts = disan_pipeline::WorkerOptions {
+        settings,
+        ..Default::default()
+    };
+    let code = run_worker(collection, &opts, bar, json)?;
+    Ok(if added.unreadable.is_empty() {
+        code
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+pub fn list(collection: &Path, kind: Option<AssetKind>, json: bool) -> anyhow::Result<ExitCode> {
+    let assets = connect(collection, "disan list")?.list(kind)?;
+    if json {
+        output::print_json(&assets)?;
+    } else {
+        output::print_list(&assets)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn show(collection: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let asset = connect(collection, "disan show")?.get(id)?;
+    if json {
+        output::print_json(&asset)?;
+    } else {
+        output::print_asset(&asset)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

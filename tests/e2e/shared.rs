@@ -1,0 +1,211 @@
+//! A shared catalogue on a real PostgreSQL server (issue 25): workers on the queue, one killed mid-run, give
+//! the single-machine result; `disan ingest`, `list` and `show` on a shared collection; clear refusals.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use disan_tests::{catalog_snapshot, copy_dir, disan, ingest, postgres_db, run, testdata, tree_snapshot};
+
+/// The captures both runs ingest: real photos (two HEIC files among them fail), two panoramas, three
+/// models, and a photo copied under a path that sorts first (identical bytes: one asset, made from it).
+fn inputs(root: &Path) -> std::path::PathBuf {
+    let input = root.join("in");
+    copy_dir(&testdata("photos"), &input.join("photos"));
+    std::fs::create_dir_all(input.join("panos")).unwrap();
+    for p in ["aframe-lake.jpg", "pannellum-examplepano.jpg"] {
+        std::fs::copy(testdata(&format!("panoramas/{p}")), input.join("panos").join(p)).unwrap();
+    }
+    std::fs::create_dir_all(input.join("models")).unwrap();
+    std::fs::copy(testdata("models/Box.glb"), input.join("models/Box.glb")).unwrap();
+    std::fs::copy(
+        testdata("models/DamagedHelmet.glb"),
+        input.join("models/DamagedHelmet.glb"),
+    )
+    .unwrap();
+    copy_dir(&testdata("models/Duck_glTF"), &input.join("models/Duck_glTF"));
+    std::fs::create_dir_all(input.join("0-copies")).unwrap();
+    std::fs::copy(testdata("photos/exiftool/GPS.jpg"), input.join("0-copies/GPS.jpg")).unwrap();
+    input
+}
+
+/// `disan list --json` without what only the embedded catalogue's ingest adds (suggested sites: sites are
+/// not on the shared catalogue yet).
+fn assets(collection: &Path) -> Vec<serde_json::Value> {
+    let mut v = catalog_snapshot(collection);
+    for a in &mut v {
+        a.as_object_mut().unwrap().remove("site_id");
+    }
+    v
+}
+
+fn worker(collection: &Path, extra: &[&str]) -> Child {
+    disan(collection)
+        .args(["worker", "-j", "1", "--no-progress", "--lease-seconds", "2"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn queue_states(url: &str) -> (i64, i64, i64) {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let r = c
+        .query_one(
+            "SELECT count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'claimed'),
+                    count(*) FILTER (WHERE state = 'failed') FROM ingest_queue",
+            &[],
+        )
+        .unwrap();
+    (r.get(0), r.get(1), r.get(2))
+}
+
+#[test]
+fn three_workers_one_killed_mid_run_give_the_single_machine_result() {
+    let root = tempfile::tempdir().unwrap();
+    let input = inputs(root.path());
+
+    // The reference: one machine, the embedded catalogue.
+    let single = root.path().join("single");
+    let (code, _, stderr) = ingest(&single, &[&input], &[]);
+    assert_eq!(code, 2, "the HEIC files fail: {stderr}");
+
+    let url = postgres_db("workers");
+    let shared = root.path().join("shared");
+    let out = run(disan(&shared).args(["init", "--catalog", &url]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(disan(&shared).args(["queue", "add"]).arg(&input).arg("--json"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let added: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let queued = added["queued"].as_u64().unwrap();
+    assert!(queued >= 60, "{added}");
+
+    // The first worker takes small batches; once it has finished some files and holds others, SIGKILL.
+    let mut first = worker(&shared, &["--batch", "2", "--name", "doomed"]);
+    let t0 = Instant::now();
+    loop {
+        let (done, claimed, _) = queue_states(&url);
+        if done >= 6 && claimed > 0 {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "the first worker made no progress"
+        );
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first worker finished before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let (done_at_kill, held_at_kill, _) = queue_states(&url);
+    assert!(held_at_kill > 0 && (done_at_kill as u64) < queued);
+
+    // Two more workers finish the queue, the dead worker's files included once its leases run out.
+    let others = [worker(&shared, &[]), worker(&shared, &[])];
+    for w in others {
+        let out = w.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0 | 2)), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let (done, claimed, failed) = queue_states(&url);
+    assert_eq!((done + failed) as u64, queued);
+    assert_eq!((claimed, failed), (0, 2), "only the two HEIC files fail");
+    let status = run(disan(&shared).args(["queue", "status", "--json"]));
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let files = status["files"].as_array().unwrap();
+    assert!(
+        files.iter().any(|f| f["attempts"] == 2),
+        "some file the killed worker held was claimed again: {status}"
+    );
+    for f in files.iter().filter(|f| f["state"] == "failed") {
+        assert!(f["path"].as_str().unwrap().to_lowercase().ends_with(".heic"), "{f}");
+        assert!(f["message"].as_str().unwrap().contains("HEIC"), "{f}");
+    }
+
+    // The same assets, byte for byte, and the same catalogue rows as the single-machine run.
+    assert_eq!(tree_snapshot(&shared), tree_snapshot(&single));
+    let (a, b) = (assets(&shared), assets(&single));
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a, b);
+    let copy = a
+        .iter()
+        .find(|x| x["source_path"].as_str().unwrap().contains("0-copies"))
+        .expect("the copy that sorts first made the shared asset");
+    assert_eq!(copy["source"]["file_name"], "GPS.jpg");
+    // The dead worker's staging folder is gone; nothing half-made is visible.
+    let staging = shared.join("assets/.staging");
+    assert!(!staging.exists() || std::fs::read_dir(&staging).unwrap().next().is_none());
+}
+
+#[test]
+fn ingest_list_and_show_work_on_a_shared_catalogue_and_the_rest_says_what_it_needs() {
+    let root = tempfile::tempdir().unwrap();
+    let input = root.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for p in ["exiftool/GPS.jpg", "photoprism/smallFiji.JPG"] {
+        std::fs::copy(
+            testdata(&format!("photos/{p}")),
+            input.join(Path::new(p).file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let url = postgres_db("ingest");
+    let col = root.path().join("col");
+    assert!(run(disan(&col).args(["init", "--catalog", &url])).status.success());
+    let (code, report, stderr) = ingest(&col, &[&input], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["summary"]["ingested"], 2, "{report}");
+    // Again: nothing to do, by the quick check against the shared catalogue.
+    let (code, report, stderr) = ingest(&col, &[&input], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["summary"]["unchanged"], 2, "{report}");
+    let list = catalog_snapshot(&col);
+    assert_eq!(list.len(), 2);
+    let id = list[0]["id"].as_str().unwrap();
+    let out = run(disan(&col).args(["show", &id[..6], "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["id"], id);
+    assert!(col.join("assets").join(id).join("asset.json").is_file());
+
+    // A command not yet on PostgreSQL says so, naming the catalogue without its password.
+    let out = run(disan(&col).args(["site", "list"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("PostgreSQL") && stderr.contains("SCALING.md"),
+        "{stderr}"
+    );
+    // The queue needs a shared catalogue: an embedded collection is told how to make one.
+    let lite = root.path().join("lite");
+    let out = run(disan(&lite).args(["queue", "add"]).arg(&input));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("disan init") && stderr.contains("--catalog"),
+        "{stderr}"
+    );
+    // A catalogue that cannot be reached is a clear error, not a hang or a panic.
+    let bad = root.path().join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(
+        bad.join("collection.toml"),
+        "catalog = \"postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=5\"\n",
+    )
+    .unwrap();
+    let out = run(Command::new(disan_tests::disan_bin())
+        .args(["--collection"])
+        .arg(&bad)
+        .arg("list"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("shared catalogue") && !stderr.contains("secret"),
+        "{stderr}"
+    );
+}
