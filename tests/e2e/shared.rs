@@ -181,6 +181,11 @@ fn ingest_list_and_show_work_on_a_shared_catalogue_and_the_rest_says_what_it_nee
         stderr.contains("PostgreSQL") && stderr.contains("SCALING.md"),
         "{stderr}"
     );
+    // `disan migrate --to sqlite` brings the catalogue home: the same assets, and every command works again.
+    let out = run(disan(&col).args(["migrate", "--to", "sqlite"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(catalog_snapshot(&col), list);
+    assert!(run(disan(&col).args(["site", "list"])).status.success());
     // The queue needs a shared catalogue: an embedded collection is told how to make one.
     let lite = root.path().join("lite");
     let out = run(disan(&lite).args(["queue", "add"]).arg(&input));

@@ -93,22 +93,7 @@ impl CollectionConfig {
                 crate::CATALOG_FILE
             )));
         }
-        std::fs::create_dir_all(dir).map_err(|source| CatalogError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let file = File {
-            catalog: Some(match &catalog {
-                CatalogLocation::Sqlite => "sqlite".to_owned(),
-                CatalogLocation::Postgres(url) => url.clone(),
-            }),
-        };
-        let text = format!(
-            "# Disan collection settings (docs/SCALING.md). catalog: \"sqlite\" (catalog.sqlite here) or a\n\
-             # postgresql:// connection string; the asset files are always under assets/ in this folder.\n{}",
-            toml::to_string(&file).expect("the settings serialise")
-        );
-        disan_fs::write_atomic(&dir.join(COLLECTION_FILE), text.as_bytes())?;
+        write(dir, &catalog)?;
         Ok(Self {
             dir: dir.to_owned(),
             catalog,
@@ -127,6 +112,27 @@ impl CollectionConfig {
             ))),
         }
     }
+}
+
+/// Writes `DIR/collection.toml` naming `catalog` (atomically), creating the folder.
+pub(crate) fn write(dir: &Path, catalog: &CatalogLocation) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| CatalogError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let file = File {
+        catalog: Some(match catalog {
+            CatalogLocation::Sqlite => "sqlite".to_owned(),
+            CatalogLocation::Postgres(url) => url.clone(),
+        }),
+    };
+    let text = format!(
+        "# Disan collection settings (docs/SCALING.md). catalog: \"sqlite\" (catalog.sqlite here) or a\n\
+         # postgresql:// connection string; the asset files are always under assets/ in this folder.\n{}",
+        toml::to_string(&file).expect("the settings serialise")
+    );
+    disan_fs::write_atomic(&dir.join(COLLECTION_FILE), text.as_bytes())?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod collection;
 mod csv_io;
 mod curate;
 pub mod fields;
+pub mod migrate;
 mod records;
 mod schema;
 mod search;

@@ -65,7 +65,7 @@ const MIGRATIONS: &[&str] = &[
         new       TEXT,
         author    TEXT NOT NULL,
         at        TEXT NOT NULL,
-        reverts   BIGINT REFERENCES revisions(id)
+        reverts   BIGINT REFERENCES revisions(id) DEFERRABLE INITIALLY DEFERRED
     );
     CREATE INDEX revisions_entity ON revisions(entity, entity_id);
     CREATE TABLE source_files (
@@ -121,6 +121,44 @@ const MIGRATIONS: &[&str] = &[
         id          TEXT PRIMARY KEY,
         worker      TEXT NOT NULL,
         lease_until TIMESTAMPTZ NOT NULL
+    );
+    "#,
+    // 2: what curation keeps beside the assets (sites, tours, narration, stories), so that `disan migrate`
+    // moves a whole catalogue; the columns are the embedded schema's (migrations 1, 3, 4, 5, 6).
+    r#"
+    CREATE TABLE sites (
+        id          TEXT PRIMARY KEY,
+        lat         DOUBLE PRECISION,
+        lon         DOUBLE PRECISION,
+        province    TEXT,
+        rank        TEXT,
+        type        TEXT,
+        created_at  TEXT NOT NULL,
+        confirmed   BIGINT NOT NULL DEFAULT 1,
+        merged_into TEXT REFERENCES sites(id) DEFERRABLE INITIALLY DEFERRED
+    );
+    CREATE TABLE site_text (
+        site_id TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        field   TEXT NOT NULL,
+        lang    TEXT NOT NULL,
+        value   TEXT NOT NULL,
+        PRIMARY KEY (site_id, field, lang)
+    );
+    CREATE TABLE tours (
+        id  TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE audio (
+        entity    TEXT NOT NULL CHECK (entity IN ('asset', 'tour')),
+        entity_id TEXT NOT NULL,
+        field     TEXT NOT NULL,
+        lang      TEXT NOT NULL,
+        value     TEXT NOT NULL,
+        PRIMARY KEY (entity, entity_id, field, lang)
+    );
+    CREATE TABLE stories (
+        asset_id TEXT PRIMARY KEY REFERENCES assets(id),
+        doc      TEXT NOT NULL
     );
     "#,
 ];
@@ -184,7 +222,7 @@ pub struct Versioned {
 
 /// An open shared catalogue.
 pub struct SharedCatalog {
-    client: Client,
+    pub(crate) client: Client,
     /// The connection string without its password.
     name: String,
 }

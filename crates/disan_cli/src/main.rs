@@ -118,6 +118,12 @@ enum Command {
     /// Ingest files from the shared catalogue's queue until it is empty (or forever with --follow). Run
     /// any number, on any machines that mount the collection folder and the inputs at the same paths.
     Worker(shared::WorkerArgs),
+    /// Move the collection's catalogue to a shared PostgreSQL database (`--to postgresql://…`, an empty
+    /// database) or back into catalog.sqlite (`--to sqlite`); the asset files stay where they are.
+    Migrate {
+        #[arg(long)]
+        to: String,
+    },
     /// Make IIIF Image API 3 level-0 deep-zoom tiles for photos, without a collection.
     Tiles {
         /// Photos (JPEG, PNG, TIFF, WebP). One file goes straight into --out; several go into
@@ -497,6 +503,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init { dir, catalog } => shared::init(dir.as_deref().unwrap_or(&cli.collection), &catalog),
         Command::Queue { command } => shared::queue(&cli.collection, command, cli.json),
         Command::Worker(args) => shared::worker(&cli.collection, args, cli.json),
+        Command::Migrate { to } => shared::migrate(&cli.collection, &to, cli.json),
         Command::List { kind } => {
             let catalog = disan_catalog::Catalog::open(&cli.collection)?;
             let assets = catalog.list(kind)?;

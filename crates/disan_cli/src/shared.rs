@@ -216,3 +216,30 @@ pub fn show(collection: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode>
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub fn migrate(collection: &Path, to: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let report = if to == "sqlite" {
+        disan_catalog::migrate::to_sqlite(collection)?
+    } else if disan_catalog::collection::is_postgres_url(to) {
+        disan_catalog::migrate::to_postgres(collection, to)?
+    } else {
+        anyhow::bail!("--to {to:?}: give a postgresql:// connection string or `sqlite`");
+    };
+    if json {
+        output::print_json(&report)?;
+    } else {
+        for (table, rows) in &report.tables {
+            println!("{table:>12}  {rows} row(s)");
+        }
+        println!(
+            "{} now uses {}",
+            collection.display(),
+            if to == "sqlite" {
+                "its embedded catalogue (catalog.sqlite)".to_owned()
+            } else {
+                format!("the shared catalogue {}", disan_catalog::shared::redact(to))
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
