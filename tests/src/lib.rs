@@ -531,3 +531,55 @@ pub fn postgres_db(name: &str) -> String {
         .expect("a connection string ends with /database");
     format!("{base}/{db}")
 }
+
+/// The test object store (an S3-compatible server) and a new bucket on it for one test: (endpoint, key,
+/// secret, `s3://bucket/prefix`). The server is the one `DISAN_TEST_S3` names (`.ci/run` starts it); without
+/// it, `tests/services/s3.sh` starts s3s-fs (installed, or named by `S3S_FS`).
+pub fn s3_bucket(name: &str) -> (String, String, String, String) {
+    static SERVER: std::sync::OnceLock<(String, String, String)> = std::sync::OnceLock::new();
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let (endpoint, key, secret) = SERVER.get_or_init(|| {
+        let vars = match std::env::var("DISAN_TEST_S3") {
+            Ok(_) => ["DISAN_TEST_S3", "DISAN_TEST_S3_KEY", "DISAN_TEST_S3_SECRET"]
+                .map(|v| std::env::var(v).unwrap_or_else(|_| panic!("{v} is not set"))),
+            Err(_) => {
+                let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("services/s3.sh");
+                let out = run(Command::new("bash").arg(script).arg("start"));
+                assert!(
+                    out.status.success(),
+                    "cannot start the test object store: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let line = String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .trim_start_matches("export ")
+                    .to_owned();
+                let get = |k: &str| {
+                    line.split(' ')
+                        .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                        .unwrap_or_else(|| panic!("{k} missing from {line}"))
+                        .to_owned()
+                };
+                [
+                    get("DISAN_TEST_S3"),
+                    get("DISAN_TEST_S3_KEY"),
+                    get("DISAN_TEST_S3_SECRET"),
+                ]
+            }
+        };
+        let [a, b, c] = vars;
+        (a, b, c)
+    });
+    let bucket = format!(
+        "{}-{}-{}",
+        name.replace('_', "-"),
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    (
+        endpoint.clone(),
+        key.clone(),
+        secret.clone(),
+        format!("s3://{bucket}/collection"),
+    )
+}
