@@ -5,7 +5,59 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use disan_tests::{catalog_snapshot, copy_dir, disan, ingest, postgres_db, run, testdata, tree_snapshot};
+use disan_tests::{catalog_snapshot, copy_dir, disan, ingest, postgres_db, run, s3_bucket, testdata, tree_snapshot};
+
+/// The test object store: a new bucket, and `disan` commands that carry its key and secret.
+struct Bucket {
+    endpoint: String,
+    key: String,
+    secret: String,
+    url: String,
+}
+
+impl Bucket {
+    fn new(name: &str) -> Self {
+        let (endpoint, key, secret, url) = s3_bucket(name);
+        Self {
+            endpoint,
+            key,
+            secret,
+            url,
+        }
+    }
+
+    fn disan(&self, collection: &Path) -> Command {
+        let mut cmd = disan(collection);
+        cmd.env("AWS_ACCESS_KEY_ID", &self.key)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret);
+        cmd
+    }
+
+    fn init(&self, collection: &Path, catalog: &str) {
+        let out = run(self.disan(collection).args([
+            "init",
+            "--catalog",
+            catalog,
+            "--storage",
+            &self.url,
+            "--endpoint",
+            &self.endpoint,
+        ]));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// The objects in the bucket under the collection's prefix.
+    fn objects(&self) -> Vec<String> {
+        let store = disan_store::S3Store::open_with(
+            &self.url,
+            &self.endpoint,
+            "us-east-1",
+            disan_store::Credentials::new(self.key.clone(), self.secret.clone()),
+        )
+        .unwrap();
+        store.list("assets").unwrap().into_iter().map(|(k, _)| k).collect()
+    }
+}
 
 /// The captures both runs ingest: real photos (two HEIC files among them fail), two panoramas, three
 /// models, and a photo copied under a path that sorts first (identical bytes: one asset, made from it).
@@ -39,8 +91,9 @@ fn assets(collection: &Path) -> Vec<serde_json::Value> {
     v
 }
 
-fn worker(collection: &Path, extra: &[&str]) -> Child {
-    disan(collection)
+fn worker(bucket: &Bucket, collection: &Path, extra: &[&str]) -> Child {
+    bucket
+        .disan(collection)
         .args(["worker", "-j", "1", "--no-progress", "--lease-seconds", "2"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -71,18 +124,19 @@ fn three_workers_one_killed_mid_run_give_the_single_machine_result() {
     let (code, _, stderr) = ingest(&single, &[&input], &[]);
     assert_eq!(code, 2, "the HEIC files fail: {stderr}");
 
+    // Many machines: the catalogue on PostgreSQL, the asset files in an object store.
     let url = postgres_db("workers");
+    let bucket = Bucket::new("workers");
     let shared = root.path().join("shared");
-    let out = run(disan(&shared).args(["init", "--catalog", &url]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(disan(&shared).args(["queue", "add"]).arg(&input).arg("--json"));
+    bucket.init(&shared, &url);
+    let out = run(bucket.disan(&shared).args(["queue", "add"]).arg(&input).arg("--json"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let added: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let queued = added["queued"].as_u64().unwrap();
     assert!(queued >= 60, "{added}");
 
     // The first worker takes small batches; once it has finished some files and holds others, SIGKILL.
-    let mut first = worker(&shared, &["--batch", "2", "--name", "doomed"]);
+    let mut first = worker(&bucket, &shared, &["--batch", "2", "--name", "doomed"]);
     let t0 = Instant::now();
     loop {
         let (done, claimed, _) = queue_states(&url);
@@ -105,7 +159,7 @@ fn three_workers_one_killed_mid_run_give_the_single_machine_result() {
     assert!(held_at_kill > 0 && (done_at_kill as u64) < queued);
 
     // Two more workers finish the queue, the dead worker's files included once its leases run out.
-    let others = [worker(&shared, &[]), worker(&shared, &[])];
+    let others = [worker(&bucket, &shared, &[]), worker(&bucket, &shared, &[])];
     for w in others {
         let out = w.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -127,7 +181,21 @@ fn three_workers_one_killed_mid_run_give_the_single_machine_result() {
         assert!(f["message"].as_str().unwrap().contains("HEIC"), "{f}");
     }
 
-    // The same assets, byte for byte, and the same catalogue rows as the single-machine run.
+    // Every asset in the bucket is whole (its manifest is there), and nothing is on the workers' disks.
+    let objects = bucket.objects();
+    let folders: std::collections::BTreeSet<&str> = objects.iter().map(|k| &k[7..23]).collect();
+    for f in &folders {
+        assert!(
+            objects.contains(&format!("assets/{f}/asset.json")),
+            "{f} has no manifest"
+        );
+    }
+    assert!(!shared.join("assets").exists() || tree_snapshot(&shared.join("assets")).is_empty());
+    // Mirrored down, the same assets, byte for byte, and the same catalogue rows as the single-machine run.
+    let out = run(bucket.disan(&shared).args(["mirror", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mirrored: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(mirrored["downloaded"].as_u64().unwrap() as usize, folders.len());
     assert_eq!(tree_snapshot(&shared), tree_snapshot(&single));
     let (a, b) = (assets(&shared), assets(&single));
     assert_eq!(a.len(), b.len());
@@ -137,9 +205,44 @@ fn three_workers_one_killed_mid_run_give_the_single_machine_result() {
         .find(|x| x["source_path"].as_str().unwrap().contains("0-copies"))
         .expect("the copy that sorts first made the shared asset");
     assert_eq!(copy["source"]["file_name"], "GPS.jpg");
-    // The dead worker's staging folder is gone; nothing half-made is visible.
-    let staging = shared.join("assets/.staging");
-    assert!(!staging.exists() || std::fs::read_dir(&staging).unwrap().next().is_none());
+}
+
+#[test]
+fn one_machine_with_its_files_in_an_object_store_gives_the_same_collection() {
+    let root = tempfile::tempdir().unwrap();
+    let input = root.path().join("in");
+    copy_dir(&testdata("photos/exiftool"), &input.join("exiftool"));
+    std::fs::copy(testdata("panoramas/aframe-lake.jpg"), input.join("aframe-lake.jpg")).unwrap();
+    let local = root.path().join("local");
+    let (code, _, stderr) = ingest(&local, &[&input], &[]);
+    assert!(matches!(code, 0 | 2), "{stderr}");
+
+    let bucket = Bucket::new("single");
+    let col = root.path().join("col");
+    bucket.init(&col, "sqlite");
+    let out = run(bucket.disan(&col).arg("ingest").arg(&input).arg("--json"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    let objects = bucket.objects();
+    let assets = catalog_snapshot(&col);
+    assert_eq!(assets, catalog_snapshot(&local));
+    for a in &assets {
+        assert!(objects.contains(&format!("assets/{}/asset.json", a["id"].as_str().unwrap())));
+    }
+    assert!(!col.join("assets").exists() || tree_snapshot(&col.join("assets")).is_empty());
+    // Again: nothing is made twice; the quick check asks the store.
+    let out = run(bucket.disan(&col).arg("ingest").arg(&input).arg("--json"));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["ingested"], 0, "{report}");
+    assert_eq!(bucket.objects(), objects);
+    let out = run(bucket.disan(&col).arg("mirror"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(tree_snapshot(&col), tree_snapshot(&local));
+    // Without the key and secret the store is not reached, and the message says what to set.
+    let out = run(disan(&col).arg("ingest").arg(&input));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("AWS_ACCESS_KEY_ID"), "{stderr}");
 }
 
 #[test]

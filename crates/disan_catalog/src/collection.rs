@@ -21,11 +21,33 @@ pub enum CatalogLocation {
     Postgres(String),
 }
 
+/// Where a collection's asset files live.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum StorageLocation {
+    /// `assets/` in the collection folder (the default).
+    #[default]
+    Local,
+    /// An S3-compatible bucket: `s3://BUCKET/PREFIX` at `endpoint` (path-style requests) in `region`. The key
+    /// and secret come from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, never from this file.
+    S3 {
+        url: String,
+        endpoint: String,
+        region: String,
+    },
+}
+
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     /// `sqlite` or a `postgres://` / `postgresql://` connection string.
     catalog: Option<String>,
+    /// `local` or `s3://BUCKET/PREFIX`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    storage: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
 }
 
 /// A collection folder and the backends it names.
@@ -33,6 +55,7 @@ struct File {
 pub struct CollectionConfig {
     pub dir: PathBuf,
     pub catalog: CatalogLocation,
+    pub storage: StorageLocation,
 }
 
 /// Whether `s` is a PostgreSQL connection string.
@@ -50,6 +73,7 @@ impl CollectionConfig {
                 return Ok(Self {
                     dir: dir.to_owned(),
                     catalog: CatalogLocation::Sqlite,
+                    storage: StorageLocation::Local,
                 });
             }
             Err(source) => return Err(CatalogError::Io { path, source }),
@@ -66,15 +90,35 @@ impl CollectionConfig {
                 )));
             }
         };
+        let storage = match file.storage.as_deref() {
+            None | Some("local") => StorageLocation::Local,
+            Some(url) if url.starts_with("s3://") => StorageLocation::S3 {
+                url: url.to_owned(),
+                endpoint: file.endpoint.clone().ok_or_else(|| {
+                    CatalogError::Invalid(format!(
+                        "{}: storage = {url:?} needs endpoint = \"https://…\" (the S3 service's address)",
+                        path.display()
+                    ))
+                })?,
+                region: file.region.clone().unwrap_or_else(|| "us-east-1".to_owned()),
+            },
+            Some(other) => {
+                return Err(CatalogError::Invalid(format!(
+                    "{}: storage = {other:?} is neither \"local\" nor an s3://BUCKET/PREFIX address",
+                    path.display()
+                )));
+            }
+        };
         Ok(Self {
             dir: dir.to_owned(),
             catalog,
+            storage,
         })
     }
 
     /// Writes `DIR/collection.toml` (atomically), creating the folder. Refuses to point a collection that
     /// already has assets in one catalogue at another: `disan migrate` moves them.
-    pub fn init(dir: &Path, catalog: CatalogLocation) -> Result<Self> {
+    pub fn init(dir: &Path, catalog: CatalogLocation, storage: StorageLocation) -> Result<Self> {
         if let CatalogLocation::Postgres(url) = &catalog
             && !is_postgres_url(url)
         {
@@ -93,11 +137,20 @@ impl CollectionConfig {
                 crate::CATALOG_FILE
             )));
         }
-        write(dir, &catalog)?;
-        Ok(Self {
+        if current.storage != storage && dir.join(crate::ASSETS_DIR).is_dir() {
+            return Err(CatalogError::Invalid(format!(
+                "{} already has asset files in {}; a collection's storage is chosen when it is made",
+                dir.display(),
+                dir.join(crate::ASSETS_DIR).display()
+            )));
+        }
+        let config = Self {
             dir: dir.to_owned(),
             catalog,
-        })
+            storage,
+        };
+        config.write()?;
+        Ok(config)
     }
 
     /// The connection string of a shared catalogue, or an error saying the command needs one.
@@ -114,17 +167,32 @@ impl CollectionConfig {
     }
 }
 
-/// Writes `DIR/collection.toml` naming `catalog` (atomically), creating the folder.
-pub(crate) fn write(dir: &Path, catalog: &CatalogLocation) -> Result<()> {
+impl CollectionConfig {
+    /// Writes `DIR/collection.toml` (atomically), creating the folder.
+    pub(crate) fn write(&self) -> Result<()> {
+        write(&self.dir, &self.catalog, &self.storage)
+    }
+}
+
+fn write(dir: &Path, catalog: &CatalogLocation, storage: &StorageLocation) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|source| CatalogError::Io {
         path: dir.to_owned(),
         source,
     })?;
+    let (storage, endpoint, region) = match storage {
+        StorageLocation::Local => (None, None, None),
+        StorageLocation::S3 { url, endpoint, region } => {
+            (Some(url.clone()), Some(endpoint.clone()), Some(region.clone()))
+        }
+    };
     let file = File {
         catalog: Some(match catalog {
             CatalogLocation::Sqlite => "sqlite".to_owned(),
             CatalogLocation::Postgres(url) => url.clone(),
         }),
+        storage,
+        endpoint,
+        region,
     };
     let text = format!(
         "# Disan collection settings (docs/SCALING.md). catalog: \"sqlite\" (catalog.sqlite here) or a\n\
@@ -147,9 +215,18 @@ mod tests {
             CatalogLocation::Sqlite
         );
         let url = "postgresql://disan@db.example:5432/heritage";
-        CollectionConfig::init(dir.path(), CatalogLocation::Postgres(url.into())).unwrap();
+        let s3 = StorageLocation::S3 {
+            url: "s3://heritage/qn".into(),
+            endpoint: "https://s3.example.vn".into(),
+            region: "vn-north-1".into(),
+        };
+        CollectionConfig::init(dir.path(), CatalogLocation::Postgres(url.into()), s3.clone()).unwrap();
         let read = CollectionConfig::read(dir.path()).unwrap();
         assert_eq!(read.catalog, CatalogLocation::Postgres(url.into()));
+        assert_eq!(read.storage, s3);
+        std::fs::write(dir.path().join(COLLECTION_FILE), "storage = \"s3://b/p\"\n").unwrap();
+        let e = CollectionConfig::read(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("endpoint"), "{e}");
         assert_eq!(read.postgres_url("x").unwrap(), url);
         std::fs::write(dir.path().join(COLLECTION_FILE), "catalog = \"mysql://x\"\n").unwrap();
         let e = CollectionConfig::read(dir.path()).unwrap_err().to_string();
@@ -163,13 +240,21 @@ mod tests {
     fn a_collection_with_an_embedded_catalogue_is_not_silently_repointed() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(crate::CATALOG_FILE), b"").unwrap();
-        let e = CollectionConfig::init(dir.path(), CatalogLocation::Postgres("postgresql://h/d".into()))
-            .unwrap_err()
-            .to_string();
+        let e = CollectionConfig::init(
+            dir.path(),
+            CatalogLocation::Postgres("postgresql://h/d".into()),
+            StorageLocation::Local,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("disan migrate"), "{e}");
-        let e = CollectionConfig::init(dir.path(), CatalogLocation::Postgres("http://h/d".into()))
-            .unwrap_err()
-            .to_string();
+        let e = CollectionConfig::init(
+            dir.path(),
+            CatalogLocation::Postgres("http://h/d".into()),
+            StorageLocation::Local,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("postgresql://"), "{e}");
     }
 }

@@ -21,7 +21,7 @@ mod tour_rows;
 pub mod tours;
 pub mod vocab;
 
-pub use collection::{COLLECTION_FILE, CatalogLocation, CollectionConfig};
+pub use collection::{COLLECTION_FILE, CatalogLocation, CollectionConfig, StorageLocation};
 pub use csv_io::{CellChange, CellError, ImportReport};
 pub use curate::{AssetMeta, PublicationIssue, Revision, STATES, SiteRef, allowed_transition};
 pub use fields::{Change, Entity};

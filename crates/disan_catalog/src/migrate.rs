@@ -144,7 +144,11 @@ pub fn to_postgres(collection: &Path, url: &str) -> Result<MigrateReport> {
     )
     .map_err(err)?;
     tx.commit().map_err(err)?;
-    crate::collection::write(collection, &CatalogLocation::Postgres(url.to_owned()))?;
+    CollectionConfig {
+        catalog: CatalogLocation::Postgres(url.to_owned()),
+        ..config
+    }
+    .write()?;
     Ok(report)
 }
 
@@ -229,7 +233,11 @@ pub fn to_sqlite(collection: &Path) -> Result<MigrateReport> {
     }
     std::fs::rename(work.join(CATALOG_FILE), &dest).map_err(io(&dest))?;
     std::fs::remove_dir_all(&work).map_err(io(&work))?;
-    crate::collection::write(collection, &CatalogLocation::Sqlite)?;
+    CollectionConfig {
+        catalog: CatalogLocation::Sqlite,
+        ..config
+    }
+    .write()?;
     Ok(report)
 }
 

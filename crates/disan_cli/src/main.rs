@@ -109,7 +109,20 @@ enum Command {
         /// `sqlite` for the embedded catalogue.
         #[arg(long)]
         catalog: String,
+        /// Keep the asset files in S3-compatible object storage, `s3://BUCKET/PREFIX`, instead of DIR/assets
+        /// (key and secret from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+        #[arg(long, requires = "endpoint")]
+        storage: Option<String>,
+        /// The object store's address, e.g. https://s3.ap-southeast-1.amazonaws.com or http://minio:9000.
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// The object store's region.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
     },
+    /// Download the assets of a collection whose files are in object storage into its folder (what the
+    /// viewer opens; `disan web build` does this itself). Only assets the catalogue has committed.
+    Mirror,
     /// The shared catalogue's ingest queue: `add PATH...` queues capture files, `status` counts them.
     Queue {
         #[command(subcommand)]
@@ -500,7 +513,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::List { kind } if shared::is_shared(&cli.collection)? => shared::list(&cli.collection, kind, cli.json),
         Command::Show { id } if shared::is_shared(&cli.collection)? => shared::show(&cli.collection, &id, cli.json),
-        Command::Init { dir, catalog } => shared::init(dir.as_deref().unwrap_or(&cli.collection), &catalog),
+        Command::Init {
+            dir,
+            catalog,
+            storage,
+            endpoint,
+            region,
+        } => shared::init(
+            dir.as_deref().unwrap_or(&cli.collection),
+            &catalog,
+            storage.map(|url| disan_catalog::StorageLocation::S3 {
+                url,
+                endpoint: endpoint.unwrap_or_default(),
+                region,
+            }),
+        ),
+        Command::Mirror => shared::mirror(&cli.collection, cli.json),
         Command::Queue { command } => shared::queue(&cli.collection, command, cli.json),
         Command::Worker(args) => shared::worker(&cli.collection, args, cli.json),
         Command::Migrate { to } => shared::migrate(&cli.collection, &to, cli.json),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
-use disan_catalog::{CatalogLocation, CollectionConfig, SharedCatalog};
+use disan_catalog::{CatalogLocation, CollectionConfig, SharedCatalog, StorageLocation};
 use disan_core::{AssetKind, Settings};
 
 use crate::{SettingsArgs, build_pool, output};
@@ -60,13 +60,17 @@ fn connect(collection: &Path, what: &str) -> anyhow::Result<SharedCatalog> {
     Ok(SharedCatalog::connect(config.postgres_url(what)?)?)
 }
 
-pub fn init(dir: &Path, catalog: &str) -> anyhow::Result<ExitCode> {
+pub fn init(dir: &Path, catalog: &str, storage: Option<StorageLocation>) -> anyhow::Result<ExitCode> {
     let location = if catalog == "sqlite" {
         CatalogLocation::Sqlite
     } else {
         CatalogLocation::Postgres(catalog.to_owned())
     };
-    let config = CollectionConfig::init(dir, location)?;
+    if let Some(StorageLocation::S3 { url, endpoint, region }) = &storage {
+        // Check the address, the credentials and the bucket before writing anything.
+        disan_store::S3Store::open(url, endpoint, region)?.ensure_bucket()?;
+    }
+    let config = CollectionConfig::init(dir, location, storage.unwrap_or_default())?;
     if let CatalogLocation::Postgres(url) = &config.catalog {
         // Connecting creates (or updates) the schema, and proves the connection string works.
         let mut cat = SharedCatalog::connect(url)?;
@@ -239,6 +243,36 @@ pub fn migrate(collection: &Path, to: &str, json: bool) -> anyhow::Result<ExitCo
             } else {
                 format!("the shared catalogue {}", disan_catalog::shared::redact(to))
             }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Downloads the committed assets of an object-storage collection into its folder; returns how many came.
+pub fn mirror_assets(collection: &Path) -> anyhow::Result<u64> {
+    let config = CollectionConfig::read(collection)?;
+    if config.storage == StorageLocation::Local {
+        return Ok(0);
+    }
+    let store = disan_pipeline::open_store(&config)?;
+    let ids: Vec<String> = match &config.catalog {
+        CatalogLocation::Sqlite => disan_catalog::Catalog::open(collection)?.list(None)?,
+        CatalogLocation::Postgres(url) => SharedCatalog::connect(url)?.list(None)?,
+    }
+    .iter()
+    .map(disan_catalog::AssetRecord::id)
+    .collect();
+    Ok(store.mirror(&ids, collection)?)
+}
+
+pub fn mirror(collection: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let n = mirror_assets(collection)?;
+    if json {
+        output::print_json(&serde_json::json!({ "downloaded": n }))?;
+    } else {
+        println!(
+            "{n} asset(s) downloaded into {}",
+            collection.join(disan_catalog::ASSETS_DIR).display()
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -44,6 +44,8 @@ pub fn run(collection: &Path, command: WebCommand, json: bool) -> anyhow::Result
     match command {
         WebCommand::Build { out, base_url, lang } => {
             let catalog = Catalog::open(collection)?;
+            // Asset files in object storage come down first: the site is built from files on disk.
+            crate::shared::mirror_assets(collection)?;
             let show = !json && std::io::stderr().is_terminal();
             let bar = if show {
                 ProgressBar::new(0)

@@ -7,7 +7,6 @@ use std::path::Path;
 use disan_catalog::SourceFileRecord;
 use disan_core::{AssetId, SETTINGS_VERSION, Settings};
 
-use crate::ASSETS_DIR;
 use crate::job::Hashed;
 use crate::report::{FileReport, Outcome};
 use crate::scan::Candidate;
@@ -26,7 +25,7 @@ fn failed(c: &Candidate, reason: impl Into<String>) -> FileReport {
 pub(crate) struct Known<'a> {
     pub files: HashMap<String, SourceFileRecord>,
     pub assets: HashMap<String, u32>,
-    pub collection: &'a Path,
+    pub store: &'a disan_store::Store,
 }
 
 impl Known<'_> {
@@ -34,8 +33,8 @@ impl Known<'_> {
     /// (`asset.json` is the last file moved into place): nothing to do. A folder deleted or damaged by hand
     /// is made again.
     pub fn complete(&self, id: &str) -> bool {
-        self.assets.get(id) == Some(&SETTINGS_VERSION)
-            && self.collection.join(ASSETS_DIR).join(id).join("asset.json").is_file()
+        // A store that cannot be asked is taken as missing the asset: making it again reports the reason.
+        self.assets.get(id) == Some(&SETTINGS_VERSION) && self.store.has_asset(id).unwrap_or(false)
     }
 }
 

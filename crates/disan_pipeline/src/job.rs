@@ -32,6 +32,8 @@ pub(crate) struct Context<'a> {
     pub budget: &'a MemoryBudget,
     /// Where assets are assembled before being renamed into `assets/` (one folder per worker).
     pub staging: &'a Path,
+    /// Where finished assets go (the collection folder, or object storage).
+    pub store: &'a disan_store::Store,
     pub catalog: &'a Mutex<dyn AssetSink + 'a>,
     /// Where the collection is served from: IIIF service ids start with it.
     pub base_url: &'a str,

@@ -56,6 +56,18 @@ pub enum PipelineError {
     Usage(String),
     #[error(transparent)]
     Fs(#[from] disan_fs::FsError),
+    #[error(transparent)]
+    Store(#[from] disan_store::StoreError),
+}
+
+/// Opens where the collection's asset files live, as its `collection.toml` says.
+pub fn open_store(config: &disan_catalog::CollectionConfig) -> Result<disan_store::Store, PipelineError> {
+    Ok(match &config.storage {
+        disan_catalog::StorageLocation::Local => disan_store::Store::Local(config.dir.clone()),
+        disan_catalog::StorageLocation::S3 { url, endpoint, region } => {
+            disan_store::Store::S3(Box::new(disan_store::S3Store::open(url, endpoint, region)?))
+        }
+    })
 }
 
 /// Why one file given to `disan tiles` or `disan pano` was not tiled: the file, and the reason with what to do
@@ -126,6 +138,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     let collection = &req.collection;
     let lock = WriteLock::acquire(collection)?;
     let mut catalog = Catalog::open_or_create(collection, &lock)?;
+    let store = open_store(&disan_catalog::CollectionConfig::read(collection)?)?;
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| PipelineError::Io { path, source }
@@ -154,7 +167,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     let known = identify::Known {
         files: catalog.source_files()?,
         assets: catalog.asset_settings_versions()?,
-        collection,
+        store: &store,
     };
     let identified: Vec<identify::Identified> = plan
         .candidates
@@ -223,6 +236,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
         collection,
         settings: &req.settings,
         staging: &staging,
+        store: &store,
         budget: &budget,
         catalog: &catalog,
         base_url: &base_url,

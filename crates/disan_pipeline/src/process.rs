@@ -78,9 +78,19 @@ fn publish(ctx: &Context<'_>, h: &Hashed, manifest: &AssetManifest) -> Result<()
     // A folder already there was made by an older version, or by a run killed before its catalogue
     // commit: it is replaced.
     let old = ctx.staging.join(format!("{id}.old"));
-    disan_fs::swap_in(&stage, &dest, &old).map_err(|e| format!("cannot move asset into place: {e}"))?;
+    match ctx.store {
+        disan_store::Store::Local(_) => {
+            disan_fs::swap_in(&stage, &dest, &old).map_err(|e| format!("cannot move asset into place: {e}"))?;
+        }
+        // No rename on an object store: every file, then asset.json, then the catalogue row.
+        disan_store::Store::S3(s3) => s3.upload_asset(&id, &stage).map_err(|e| e.to_string())?,
+    }
     let mut catalog = ctx.catalog.lock().unwrap_or_else(|e| e.into_inner());
     catalog
         .commit_asset(manifest, &h.candidate.key, h.candidate.mtime_ns)
-        .map_err(|e| format!("catalogue: {e}"))
+        .map_err(|e| format!("catalogue: {e}"))?;
+    if let disan_store::Store::S3(_) = ctx.store {
+        let _ = std::fs::remove_dir_all(&stage);
+    }
+    Ok(())
 }

@@ -162,6 +162,7 @@ pub fn work(collection: &Path, opts: &WorkerOptions, progress: &dyn Progress) ->
     let config = CollectionConfig::read(collection)?;
     let url = config.postgres_url("disan worker")?.to_owned();
     let mut catalog = SharedCatalog::connect(&url)?;
+    let store = crate::open_store(&config)?;
     let name = opts.name.clone().unwrap_or_else(default_name);
     let io = |path: &Path| {
         let path = path.to_owned();
@@ -206,6 +207,7 @@ pub fn work(collection: &Path, opts: &WorkerOptions, progress: &dyn Progress) ->
             collection,
             settings: &opts.settings,
             staging: &staging,
+            store: &store,
             budget: &budget,
             catalog: &catalog,
             base_url: &base_url,
@@ -311,7 +313,7 @@ fn work_batch(
     let mut known = identify::Known {
         files: Default::default(),
         assets: Default::default(),
-        collection: ctx.collection,
+        store: ctx.store,
     };
     {
         let mut cat = lock();
@@ -379,7 +381,7 @@ fn make_leased(
         let known = identify::Known {
             files: Default::default(),
             assets: versions,
-            collection: ctx.collection,
+            store: ctx.store,
         };
         let made_here = existing.as_deref() == Some(h.candidate.key.as_str());
         match existing {

@@ -40,7 +40,7 @@ pub enum Store {
     /// `<collection>/assets/<id>/…`
     Local(PathBuf),
     /// `s3://bucket/prefix/assets/<id>/…`
-    S3(S3Store),
+    S3(Box<S3Store>),
 }
 
 impl Store {
@@ -387,7 +387,7 @@ mod tests {
         disan_fs::write_atomic(&folder.join("pano/1/f/0_0.jpg"), b"tile").unwrap();
         let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
         disan_fs::write_atomic(&folder.join("display.jpg"), &big).unwrap();
-        let store = Store::S3(s3);
+        let store = Store::S3(Box::new(s3));
         let Store::S3(s3) = &store else { unreachable!() };
         assert!(!store.has_asset("a000000000000001").unwrap());
         s3.upload_asset("a000000000000001", &folder).unwrap();
