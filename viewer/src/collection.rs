@@ -61,6 +61,8 @@ pub struct Collection {
 pub enum CollectionError {
     #[error(transparent)]
     Catalog(#[from] disan_catalog::CatalogError),
+    #[error(transparent)]
+    Store(#[from] disan_store::StoreError),
 }
 
 impl Collection {
@@ -70,6 +72,13 @@ impl Collection {
         let mut meta = catalog.all_metadata()?;
         let mut items = Vec::new();
         let (records, unreadable) = catalog.list_readable(None)?;
+        // Asset files in object storage: the committed assets come down into the folder first (only what
+        // changed since the last time), and are read from there.
+        let config = disan_catalog::CollectionConfig::read(root)?;
+        if let Some(s3) = config.s3() {
+            let ids: Vec<String> = records.iter().map(disan_catalog::AssetRecord::id).collect();
+            disan_store::Store::open(root, Some(s3))?.mirror(&ids, root)?;
+        }
         let mut skipped: Vec<String> = unreadable.iter().map(ToString::to_string).collect();
         let collection = disan_fs::Root::new(root);
         for r in records {

@@ -153,6 +153,14 @@ impl CollectionConfig {
         Ok(config)
     }
 
+    /// The bucket, endpoint and region when the asset files are in object storage.
+    pub fn s3(&self) -> Option<(&str, &str, &str)> {
+        match &self.storage {
+            StorageLocation::Local => None,
+            StorageLocation::S3 { url, endpoint, region } => Some((url, endpoint, region)),
+        }
+    }
+
     /// The connection string of a shared catalogue, or an error saying the command needs one.
     pub fn postgres_url(&self, what: &str) -> Result<&str> {
         match &self.catalog {

@@ -62,12 +62,7 @@ pub enum PipelineError {
 
 /// Opens where the collection's asset files live, as its `collection.toml` says.
 pub fn open_store(config: &disan_catalog::CollectionConfig) -> Result<disan_store::Store, PipelineError> {
-    Ok(match &config.storage {
-        disan_catalog::StorageLocation::Local => disan_store::Store::Local(config.dir.clone()),
-        disan_catalog::StorageLocation::S3 { url, endpoint, region } => {
-            disan_store::Store::S3(Box::new(disan_store::S3Store::open(url, endpoint, region)?))
-        }
-    })
+    Ok(disan_store::Store::open(&config.dir, config.s3())?)
 }
 
 /// Why one file given to `disan tiles` or `disan pano` was not tiled: the file, and the reason with what to do

@@ -44,6 +44,15 @@ pub enum Store {
 }
 
 impl Store {
+    /// The store of the collection at `dir`: its own folder, or the bucket `(s3://…, endpoint, region)`
+    /// (key and secret from the environment).
+    pub fn open(dir: &Path, s3: Option<(&str, &str, &str)>) -> Result<Self> {
+        Ok(match s3 {
+            None => Store::Local(dir.to_owned()),
+            Some((url, endpoint, region)) => Store::S3(Box::new(S3Store::open(url, endpoint, region)?)),
+        })
+    }
+
     /// Whether the asset's folder is complete (its `asset.json` is there).
     pub fn has_asset(&self, id: &str) -> Result<bool> {
         match self {
