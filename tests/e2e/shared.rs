@@ -135,14 +135,15 @@ fn three_workers_one_killed_mid_run_give_the_single_machine_result() {
     let queued = added["queued"].as_u64().unwrap();
     assert!(queued >= 60, "{added}");
 
-    // The first worker takes small batches; once it has finished some files and holds others, SIGKILL.
+    // The first worker takes small batches; once it has finished some files, it is frozen (SIGSTOP) at a
+    // moment it holds claims, and killed (SIGKILL) there.
     let mut first = worker(&bucket, &shared, &["--batch", "2", "--name", "doomed"]);
+    let pid = first.id().to_string();
+    let signal = |sig: &str| {
+        assert!(Command::new("kill").args([sig, &pid]).status().unwrap().success());
+    };
     let t0 = Instant::now();
     loop {
-        let (done, claimed, _) = queue_states(&url);
-        if done >= 6 && claimed > 0 {
-            break;
-        }
         assert!(
             t0.elapsed() < Duration::from_secs(120),
             "the first worker made no progress"
@@ -151,6 +152,14 @@ fn three_workers_one_killed_mid_run_give_the_single_machine_result() {
             first.try_wait().unwrap().is_none(),
             "the first worker finished before it could be killed"
         );
+        let (done, _, _) = queue_states(&url);
+        if done >= 6 {
+            signal("-STOP");
+            if queue_states(&url).1 > 0 {
+                break;
+            }
+            signal("-CONT");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     first.kill().unwrap();

@@ -44,7 +44,10 @@ fn median(n: usize, mut f: impl FnMut(usize) -> Duration) -> f64 {
 }
 
 fn main() {
-    let n: usize = std::env::var("DISAN_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let n: usize = std::env::var("DISAN_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
     let lease = Duration::from_secs(60);
     let mut rows: Vec<(&str, f64)> = Vec::new();
 
@@ -73,7 +76,9 @@ fn main() {
             t.elapsed()
         }),
     ));
-    let files: Vec<(String, String)> = (0..n).map(|i| (format!("/in/{i:06}.jpg"), format!("{i:06}.jpg"))).collect();
+    let files: Vec<(String, String)> = (0..n)
+        .map(|i| (format!("/in/{i:06}.jpg"), format!("{i:06}.jpg")))
+        .collect();
     for batch in [1usize, 16] {
         let label = if batch == 1 {
             "PostgreSQL: claim 1 file + finish it"
