@@ -285,6 +285,13 @@ fn ingest_list_and_show_work_on_a_shared_catalogue_and_the_rest_says_what_it_nee
     assert_eq!(shown["id"], id);
     assert!(col.join("assets").join(id).join("asset.json").is_file());
 
+    // Search works on the shared catalogue, diacritic-blind: the GPS photo's EXIF title is not curated text,
+    // but its file name is searchable.
+    let out = run(disan(&col).args(["search", "smallfiji", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
+    assert_eq!(hits[0]["tier"], "text");
     // A command not yet on PostgreSQL says so, naming the catalogue without its password.
     let out = run(disan(&col).args(["site", "list"]));
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -144,6 +144,7 @@ pub fn to_postgres(collection: &Path, url: &str) -> Result<MigrateReport> {
     )
     .map_err(err)?;
     tx.commit().map_err(err)?;
+    shared.reindex_all()?;
     CollectionConfig {
         catalog: CatalogLocation::Postgres(url.to_owned()),
         ..config
@@ -317,6 +318,35 @@ mod tests {
             serde_json::to_value(shared.list(None).unwrap()).unwrap(),
             before["assets"]
         );
+        // Search finds the same assets in the same tiers, with or without diacritics, in every language.
+        let lite_dir = tempfile::tempdir().unwrap();
+        std::fs::copy(dir.path().join(CATALOG_FILE), lite_dir.path().join(CATALOG_FILE)).unwrap();
+        let lite = Catalog::open(lite_dir.path()).unwrap();
+        let tiers = |hits: Vec<crate::SearchHit>| {
+            let mut v: Vec<(String, String)> = hits.into_iter().map(|h| (format!("{:?}", h.tier), h.id)).collect();
+            v.sort();
+            v
+        };
+        for q in [
+            "ha long",
+            "Hạ Long",
+            "HẠ LONG",
+            "vinh",
+            "下龙",
+            "dien bien",
+            "Đồi",
+            "a1",
+            "bay1",
+            "photo",
+            "hill a",
+            "zzz",
+        ] {
+            let expected = tiers(lite.search(q, &Filter::default(), 50).unwrap());
+            assert_eq!(tiers(shared.search(q, 50).unwrap()), expected, "query {q:?}");
+            if !["zzz"].contains(&q) {
+                assert!(!expected.is_empty(), "{q:?} finds something");
+            }
+        }
         let t = shared.text("b000000000000003", "title", "en").unwrap();
         assert_eq!(t.value.as_deref(), Some("Hill A1"), "the undo came along");
         // Edits on the shared catalogue continue the revision numbers.

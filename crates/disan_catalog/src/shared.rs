@@ -161,6 +161,23 @@ const MIGRATIONS: &[&str] = &[
         doc      TEXT NOT NULL
     );
     "#,
+    // 3: search. The folded text of each asset (the embedded catalogue's `fold_for_index`: lower case, no
+    // diacritics, đ → d, each CJK character a word) in three parts, as tsvectors of the 'simple' configuration
+    // (no stemming, no stop words: the folding is done before). Tiers are tested on `t_title` and `t_site`,
+    // ranking weighs the title (A) above the site (B) above the rest (D).
+    r#"
+    CREATE TABLE asset_search (
+        asset_id TEXT PRIMARY KEY REFERENCES assets(id) ON DELETE CASCADE,
+        title    TEXT NOT NULL,
+        site     TEXT NOT NULL,
+        body     TEXT NOT NULL,
+        t_title  TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', title)) STORED,
+        t_site   TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', title || ' ' || site)) STORED,
+        doc      TSVECTOR GENERATED ALWAYS AS (setweight(to_tsvector('simple', title), 'A')
+                     || setweight(to_tsvector('simple', site), 'B') || setweight(to_tsvector('simple', body), 'D')) STORED
+    );
+    CREATE INDEX asset_search_doc ON asset_search USING gin (doc);
+    "#,
 ];
 
 /// Key of the advisory lock that serialises migrations (any constant; "disan" in ASCII).
@@ -383,7 +400,80 @@ impl SharedCatalog {
             ],
         )
         .map_err(&err)?;
+        reindex(&mut tx, &m.id.to_string()).map_err(&err)?;
         tx.commit().map_err(err)
+    }
+
+    /// Rebuilds the search rows of every asset (after `disan migrate`); returns how many.
+    pub fn reindex_all(&mut self) -> Result<usize> {
+        let err = self.err_owned();
+        let mut tx = self.client.transaction().map_err(&err)?;
+        let ids: Vec<String> = tx
+            .query("SELECT id FROM assets ORDER BY id", &[])
+            .map_err(&err)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for id in &ids {
+            reindex(&mut tx, id).map_err(&err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(ids.len())
+    }
+
+    /// Assets matching `query` (every word, in any language, ignoring case and diacritics, the last word
+    /// possibly unfinished), best first, at most `limit`: as [`crate::Catalog::search`] without filters,
+    /// matches in the title first, then in the site's names, then elsewhere; within a tier by `ts_rank`
+    /// (title 1.0, site 0.4, other text 0.1), newer assets first among equals.
+    pub fn search(&mut self, query: &str, limit: usize) -> Result<Vec<crate::SearchHit>> {
+        let Some(q) = ts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let err = self.err_owned();
+        let rows = self
+            .client
+            .query(
+                "SELECT s.asset_id, a.kind, a.state, a.site_id,
+                        CASE WHEN s.t_title @@ q THEN 0 WHEN s.t_site @@ q THEN 1 ELSE 2 END AS tier,
+                        ts_rank('{0.1, 0, 0.4, 1.0}', s.doc, q) AS score
+                 FROM asset_search s JOIN assets a ON a.id = s.asset_id, to_tsquery('simple', $1) q
+                 WHERE s.doc @@ q
+                 ORDER BY tier, score DESC, a.ingested_at DESC, s.asset_id DESC LIMIT $2",
+                &[&q, &(limit.min(i64::MAX as usize) as i64)],
+            )
+            .map_err(&err)?;
+        let mut hits = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: String = r.get(0);
+            let kind: String = r.get(1);
+            let mut title = disan_core::LangText::new();
+            for t in self
+                .client
+                .query(
+                    "SELECT lang, value FROM asset_text WHERE asset_id = $1 AND field = 'title'",
+                    &[&id],
+                )
+                .map_err(&err)?
+            {
+                title.set(t.get::<_, &str>(0), t.get::<_, &str>(1));
+            }
+            hits.push(crate::SearchHit {
+                kind: kind
+                    .parse()
+                    .map_err(|_| CatalogError::Invalid(format!("asset {id}: kind {kind}")))?,
+                id,
+                state: r.get(2),
+                site_id: r.get(3),
+                title,
+                tier: Some(match r.get::<_, i32>(4) {
+                    0 => crate::MatchTier::Title,
+                    1 => crate::MatchTier::Site,
+                    _ => crate::MatchTier::Text,
+                }),
+                score: Some(f64::from(r.get::<_, f32>(5))),
+            });
+        }
+        Ok(hits)
     }
 
     /// All assets, optionally of one kind, ordered by capture time then id (as [`crate::Catalog::list`]).
@@ -888,6 +978,88 @@ fn upsert_asset(
     .map(drop)
 }
 
+/// The folded search text of one asset, from what the shared catalogue holds now (as the embedded
+/// catalogue's index: titles; the site's names; the other curated text but rights and dates, the file name
+/// and the kind).
+fn reindex(tx: &mut Transaction<'_>, id: &str) -> Result<(), postgres::Error> {
+    let Some(asset) = tx.query_opt("SELECT kind, source_name, site_id FROM assets WHERE id = $1", &[&id])? else {
+        return Ok(());
+    };
+    let (kind, source_name, site_id): (String, String, Option<String>) = (asset.get(0), asset.get(1), asset.get(2));
+    let (mut title, mut body) = (String::new(), String::new());
+    for r in tx.query("SELECT field, value FROM asset_text WHERE asset_id = $1", &[&id])? {
+        let field: &str = r.get(0);
+        if field == "rights" || field == "date" {
+            continue;
+        }
+        let to = if field == "title" { &mut title } else { &mut body };
+        to.push_str(r.get::<_, &str>(1));
+        to.push('\n');
+    }
+    body.push_str(&source_name);
+    body.push('\n');
+    body.push_str(&kind);
+    let mut site = String::new();
+    if let Some(site_id) = site_id {
+        for r in tx.query(
+            "SELECT value FROM site_text WHERE site_id = $1 AND field = 'name'",
+            &[&site_id],
+        )? {
+            site.push_str(r.get::<_, &str>(0));
+            site.push('\n');
+        }
+    }
+    tx.execute(
+        "INSERT INTO asset_search (asset_id, title, site, body) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (asset_id) DO UPDATE SET title = $2, site = $3, body = $4",
+        &[
+            &id,
+            &crate::fold_for_index(&title),
+            &crate::fold_for_index(&site),
+            &crate::fold_for_index(&body),
+        ],
+    )
+    .map(drop)
+}
+
+/// The tsquery for what a person typed, as the embedded catalogue's FTS5 query: every folded word must
+/// match, the last one as a prefix; a run of CJK characters matches as a phrase. `None` when nothing
+/// searchable was typed.
+fn ts_query(typed: &str) -> Option<String> {
+    let fts = crate::search::fts_query(typed)?;
+    // FTS5 terms are `"word"`, `"word"*` or `"a b c"` (CJK): the same terms as a tsquery.
+    let terms: Vec<String> = fts
+        .split('"')
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .filter_map(|pair| pair.get(1).map(|words| (*words).to_owned()))
+        .collect();
+    let last = terms.len().checked_sub(1)?;
+    let prefix_last = fts.ends_with('*');
+    Some(
+        terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let parts: Vec<String> = t
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(|w| format!("'{w}'"))
+                    .collect();
+                let term = parts.join(" <-> ");
+                if i == last && prefix_last {
+                    format!("{term}:*")
+                } else if parts.len() > 1 {
+                    format!("({term})")
+                } else {
+                    term
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" & "),
+    )
+}
+
 fn row_parts(r: &postgres::Row) -> crate::RowParts {
     (
         r.get(0),
@@ -908,6 +1080,16 @@ mod tests {
     use super::*;
     use crate::tests::manifest;
     use crate::{Catalog, WriteLock};
+
+    #[test]
+    fn queries_fold_as_the_embedded_ones_do() {
+        assert_eq!(ts_query("Hạ Long").as_deref(), Some("'ha' & 'long':*"));
+        assert_eq!(ts_query("ĐIỆN biên, phủ").as_deref(), Some("'dien' & 'bien' & 'phu':*"));
+        assert_eq!(ts_query("下龙湾").as_deref(), Some("('下' <-> '龙' <-> '湾')"));
+        assert_eq!(ts_query("Yên Tử 寺").as_deref(), Some("'yen' & 'tu' & '寺'"));
+        assert_eq!(ts_query("\"a\" OR b*").as_deref(), Some("'a' & 'or' & 'b':*"));
+        assert_eq!(ts_query("  -- "), None);
+    }
 
     #[test]
     fn passwords_never_reach_messages() {

@@ -461,8 +461,19 @@ pub struct SearchArgs {
 }
 
 pub fn search(collection: &Path, a: SearchArgs, json: bool, lang: &str) -> anyhow::Result<ExitCode> {
-    let cat = Catalog::open_for_edit(collection)?;
-    let hits = cat.search(&a.query.join(" "), &a.filter, a.limit)?;
+    let hits = if crate::shared::is_shared(collection)? {
+        // The shared catalogue searches text; its filters are still to come (docs/SCALING.md).
+        if !a.filter.is_empty() {
+            anyhow::bail!(
+                "search filters (--site, --kind, --rank, --state) are not available on a shared catalogue yet"
+            );
+        }
+        let config = disan_catalog::CollectionConfig::read(collection)?;
+        disan_catalog::SharedCatalog::connect(config.postgres_url("disan search")?)?
+            .search(&a.query.join(" "), a.limit)?
+    } else {
+        Catalog::open_for_edit(collection)?.search(&a.query.join(" "), &a.filter, a.limit)?
+    };
     if json {
         print_json(&hits)?;
     } else {
