@@ -7,7 +7,7 @@
 #
 #   bash bench/workers.sh [INPUTS]   (INPUTS: the folder ../shared/bench/make-inputs.sh fills)
 #
-# Inputs: 24 crops of 6000×4000 (24 MP) from relic-100mp.jpg (real photographs at camera detail), JPEG Q90;
+# Inputs: 72 crops of 6000×4000 (24 MP) from relic-100mp.jpg (real photographs at camera detail), JPEG Q90;
 # display + thumbnail per photo (no deep zoom), as a field team's day of photos.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,20 +27,24 @@ server=${DISAN_TEST_PG%/*}
 work=$(mktemp -d /tmp/disan-workers.XXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/in"
-for i in $(seq 0 23); do
-    vips crop "$inputs/relic-100mp.jpg" "$work/in/p24_$i.jpg[Q=90]" $((i % 8 * 800)) $((i % 4 * 1300)) 6000 4000
+for i in $(seq 0 71); do
+    vips crop "$inputs/relic-100mp.jpg" "$work/in/p24_$i.jpg[Q=90]" $((i % 12 * 500)) $((i / 12 * 600)) 6000 4000
 done
-files=24
+files=72
 echo "input: $files × 24 MP, $(du -sh "$work/in" | cut -f1); $jobs cores; median of 3"
+
+# A fresh database and collection before each run (not timed: a one-off of a deployment).
+fresh_shared() {
+    rm -rf "$work/c"
+    psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS bench_workers" -c "CREATE DATABASE bench_workers"
+    "$disan" init "$work/c" --catalog "$server/bench_workers" >/dev/null
+}
 
 cat > "$work/workers.sh" <<SH
 #!/usr/bin/env bash
-# n workers on the queue, each with its share of the threads
+# queue the files, then n workers on the queue, each with its share of the threads
 set -e
 n=\$1
-psql -q "$server/postgres" -c "DROP DATABASE IF EXISTS bench_workers" -c "CREATE DATABASE bench_workers"
-rm -rf "$work/c"
-"$disan" init "$work/c" --catalog "$server/bench_workers" >/dev/null
 "$disan" --collection "$work/c" queue add "$work/in" >/dev/null
 t=\$(( $jobs / n )); [ \$t -ge 1 ] || t=1
 for _ in \$(seq \$n); do
@@ -52,6 +56,7 @@ SH
 before_each="rm -rf '$work/c'"
 : > "$work/results"
 median3 embedded-sqlite-ingest "$disan" --collection "$work/c" ingest "$work/in" --iiif-min-size 100000 --no-progress >> "$work/results"
+before_each=fresh_shared
 for n in 1 2 4; do
     median3 "postgresql-$n-worker(s)" bash "$work/workers.sh" "$n" >> "$work/results"
 done

@@ -47,7 +47,7 @@ impl Default for WorkerOptions {
             lease: Duration::from_secs(60),
             batch: None,
             follow: false,
-            poll: Duration::from_secs(1),
+            poll: Duration::from_millis(200),
             settings: Settings::default(),
         }
     }
