@@ -66,7 +66,7 @@ fn main() {
     ));
     let dbs: Vec<String> = (0..3).map(|_| disan_tests::postgres_db("bench")).collect();
     rows.push((
-        "PostgreSQL: commit an asset (row + source file)",
+        "PostgreSQL: commit an asset (row + source file + search row)",
         median(n, |r| {
             let mut cat = SharedCatalog::connect(&dbs[r]).unwrap();
             let t = Instant::now();

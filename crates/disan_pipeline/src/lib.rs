@@ -275,12 +275,7 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
             })
         })
         .collect();
-    let page = run_page::write(&report, collection, &sites, lang).map_err(|source| PipelineError::Io {
-        path: collection.join(RUNS_DIR),
-        source,
-    })?;
-    report.page = Some(page);
-    report.write(collection)?;
+    report.write_with_page(collection, &sites, lang)?;
     catalog.finish_run(
         &report.run_id,
         report.status.as_str(),

@@ -196,6 +196,21 @@ impl RunReport {
         format!("{RUNS_DIR}/{}.json", self.run_id)
     }
 
+    /// Writes the run page (`runs/<run-id>.html`, with the map's sites and in `lang`) and then this report.
+    pub(crate) fn write_with_page(
+        &mut self,
+        collection: &Path,
+        sites: &[crate::run_page::MapSite],
+        lang: &str,
+    ) -> Result<(), PipelineError> {
+        let page = crate::run_page::write(self, collection, sites, lang).map_err(|source| PipelineError::Io {
+            path: collection.join(RUNS_DIR),
+            source,
+        })?;
+        self.page = Some(page);
+        self.write(collection)
+    }
+
     pub(crate) fn write(&self, collection: &Path) -> Result<(), PipelineError> {
         let path = collection.join(self.relative_path());
         let json = serde_json::to_vec_pretty(self).expect("reports always serialise");

@@ -238,9 +238,7 @@ pub fn work(collection: &Path, opts: &WorkerOptions, progress: &dyn Progress) ->
         settings: opts.settings.clone(),
     };
     let mut report = RunReport::new(run_id, started_at, &req, files);
-    let page = crate::run_page::write(&report, collection, &[], "en").map_err(io(&collection.join(RUNS_DIR)))?;
-    report.page = Some(page);
-    report.write(collection)?;
+    report.write_with_page(collection, &[], "en")?;
     catalog.finish_run(
         &report.run_id,
         report.status.as_str(),
