@@ -41,25 +41,20 @@ enum Kind {
 }
 
 /// The columns of an embedded table, with the type they are declared with.
-fn columns(cat: &Catalog, table: &str) -> Result<Vec<(String, Kind)>> {
-    let mut stmt = cat
-        .conn
-        .prepare(&format!(
-            "SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid"
-        ))
-        .map_err(crate::sql_err(&cat.path))?;
-    let rows = stmt
-        .query_map([], |r| {
-            let ty: String = r.get(1)?;
-            let kind = match ty.to_ascii_uppercase().as_str() {
-                "INTEGER" => Kind::Integer,
-                "REAL" => Kind::Real,
-                _ => Kind::Text,
-            };
-            Ok((r.get::<_, String>(0)?, kind))
-        })
-        .map_err(crate::sql_err(&cat.path))?;
-    rows.map(|r| r.map_err(crate::sql_err(&cat.path))).collect()
+fn columns(conn: &rusqlite::Connection, table: &str) -> rusqlite::Result<Vec<(String, Kind)>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid"
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        let ty: String = r.get(1)?;
+        let kind = match ty.to_ascii_uppercase().as_str() {
+            "INTEGER" => Kind::Integer,
+            "REAL" => Kind::Real,
+            _ => Kind::Text,
+        };
+        Ok((r.get::<_, String>(0)?, kind))
+    })?;
+    rows.collect()
 }
 
 fn pg_value(v: Value, kind: Kind) -> Box<dyn ToSql + Sync> {
@@ -108,7 +103,7 @@ pub fn to_postgres(collection: &Path, url: &str) -> Result<MigrateReport> {
     }
     let mut report = MigrateReport::default();
     for &table in TABLES {
-        let cols = columns(&cat, table)?;
+        let cols = columns(&cat.conn, table).map_err(crate::sql_err(&cat.path))?;
         let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
         let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
         let insert = tx
@@ -184,16 +179,7 @@ pub fn to_sqlite(collection: &Path) -> Result<MigrateReport> {
             .map_err(crate::sql_err(&path))?;
         let mut report = MigrateReport::default();
         for &table in TABLES {
-            let cat_cols = {
-                let mut stmt = tx
-                    .prepare(&format!(
-                        "SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid"
-                    ))
-                    .map_err(crate::sql_err(&path))?;
-                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(crate::sql_err(&path))?
-            };
+            let cat_cols = columns(&tx, table).map_err(crate::sql_err(&path))?;
             let names: Vec<&str> = cat_cols.iter().map(|(n, _)| n.as_str()).collect();
             let rows = shared
                 .client
@@ -211,10 +197,10 @@ pub fn to_sqlite(collection: &Path) -> Result<MigrateReport> {
                 let values: Vec<Value> = cat_cols
                     .iter()
                     .enumerate()
-                    .map(|(i, (_, ty))| match ty.to_ascii_uppercase().as_str() {
-                        "INTEGER" => row.get::<_, Option<i64>>(i).map_or(Value::Null, Value::Integer),
-                        "REAL" => row.get::<_, Option<f64>>(i).map_or(Value::Null, Value::Real),
-                        _ => row.get::<_, Option<String>>(i).map_or(Value::Null, Value::Text),
+                    .map(|(i, (_, kind))| match kind {
+                        Kind::Integer => row.get::<_, Option<i64>>(i).map_or(Value::Null, Value::Integer),
+                        Kind::Real => row.get::<_, Option<f64>>(i).map_or(Value::Null, Value::Real),
+                        Kind::Text => row.get::<_, Option<String>>(i).map_or(Value::Null, Value::Text),
                     })
                     .collect();
                 insert

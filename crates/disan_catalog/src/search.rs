@@ -62,46 +62,50 @@ pub fn fold_for_index(text: &str) -> String {
     out
 }
 
+/// The terms of what a person typed, folded: each a word (its one token; may be unfinished, so a prefix) or a
+/// run of CJK characters (one token each, matched as a phrase). Both search backends build their queries
+/// from these.
+pub(crate) fn query_terms(typed: &str) -> Vec<(Vec<String>, bool)> {
+    let folded = fold_for_search(typed);
+    let mut terms: Vec<(Vec<String>, bool)> = Vec::new(); // (tokens, may take a prefix)
+    let mut word = String::new();
+    let mut cjk: Vec<String> = Vec::new();
+    for c in folded.chars() {
+        let (is_cjk, is_word) = (is_cjk(c), c.is_alphanumeric());
+        if (!is_word || is_cjk) && !word.is_empty() {
+            terms.push((vec![std::mem::take(&mut word)], true));
+        }
+        if !is_cjk && !cjk.is_empty() {
+            terms.push((std::mem::take(&mut cjk), false));
+        }
+        if is_cjk {
+            cjk.push(c.to_string());
+        } else if is_word {
+            word.push(c);
+        }
+    }
+    if !word.is_empty() {
+        terms.push((vec![word], true));
+    }
+    if !cjk.is_empty() {
+        terms.push((cjk, false));
+    }
+    terms
+}
+
 /// The FTS5 query for what a person typed: every word must match; the last one may be unfinished
 /// (prefix match); CJK runs match as phrases. `None` when nothing searchable was typed.
 pub(crate) fn fts_query(typed: &str) -> Option<String> {
-    let folded = fold_for_search(typed);
-    let mut terms: Vec<(String, bool)> = Vec::new(); // (fts term, may take a prefix *)
-    let mut word = String::new();
-    let mut cjk: Vec<char> = Vec::new();
-    let flush_word = |word: &mut String, terms: &mut Vec<(String, bool)>| {
-        if !word.is_empty() {
-            terms.push((format!("\"{word}\""), true));
-            word.clear();
-        }
-    };
-    let flush_cjk = |cjk: &mut Vec<char>, terms: &mut Vec<(String, bool)>| {
-        if !cjk.is_empty() {
-            let phrase: Vec<String> = cjk.iter().map(char::to_string).collect();
-            terms.push((format!("\"{}\"", phrase.join(" ")), false));
-            cjk.clear();
-        }
-    };
-    for c in folded.chars() {
-        if is_cjk(c) {
-            flush_word(&mut word, &mut terms);
-            cjk.push(c);
-        } else if c.is_alphanumeric() {
-            flush_cjk(&mut cjk, &mut terms);
-            word.push(c);
-        } else {
-            flush_word(&mut word, &mut terms);
-            flush_cjk(&mut cjk, &mut terms);
-        }
-    }
-    flush_word(&mut word, &mut terms);
-    flush_cjk(&mut cjk, &mut terms);
+    let terms = query_terms(typed);
     let last = terms.len().checked_sub(1)?;
     Some(
         terms
             .into_iter()
             .enumerate()
-            .map(|(i, (t, prefix))| if i == last && prefix { format!("{t}*") } else { t })
+            .map(|(i, (tokens, prefix))| {
+                let t = format!("\"{}\"", tokens.join(" "));
+                if i == last && prefix { format!("{t}*") } else { t }
+            })
             .collect::<Vec<_>>()
             .join(" "),
     )

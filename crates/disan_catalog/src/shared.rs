@@ -317,22 +317,35 @@ impl SharedCatalog {
         }
     }
 
-    /// What the catalogue remembers of the file at `path`.
-    pub fn source_file(&mut self, path: &str) -> Result<Option<SourceFileRecord>> {
+    /// What the catalogue remembers of each of `paths` that it knows, by path (one query for a batch).
+    pub fn source_files(&mut self, paths: &[String]) -> Result<HashMap<String, SourceFileRecord>> {
         let err = self.err_owned();
-        let row = self
+        let rows = self
             .client
-            .query_opt(
-                "SELECT size, mtime_ns, asset_id, settings_version FROM source_files WHERE path = $1",
-                &[&path],
+            .query(
+                "SELECT path, size, mtime_ns, asset_id, settings_version FROM source_files WHERE path = ANY($1)",
+                &[&paths],
             )
             .map_err(err)?;
-        Ok(row.map(|r| SourceFileRecord {
-            size: r.get::<_, i64>(0) as u64,
-            mtime_ns: r.get(1),
-            asset_id: r.get(2),
-            settings_version: r.get::<_, i64>(3) as u32,
-        }))
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    SourceFileRecord {
+                        size: r.get::<_, i64>(1) as u64,
+                        mtime_ns: r.get(2),
+                        asset_id: r.get(3),
+                        settings_version: r.get::<_, i64>(4) as u32,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// What the catalogue remembers of the file at `path`.
+    pub fn source_file(&mut self, path: &str) -> Result<Option<SourceFileRecord>> {
+        Ok(self.source_files(&[path.to_owned()])?.remove(path))
     }
 
     /// The settings version of each of `ids` that is in the catalogue.
@@ -1026,30 +1039,21 @@ fn reindex(tx: &mut Transaction<'_>, id: &str) -> Result<(), postgres::Error> {
 /// match, the last one as a prefix; a run of CJK characters matches as a phrase. `None` when nothing
 /// searchable was typed.
 fn ts_query(typed: &str) -> Option<String> {
-    let fts = crate::search::fts_query(typed)?;
-    // FTS5 terms are `"word"`, `"word"*` or `"a b c"` (CJK): the same terms as a tsquery.
-    let terms: Vec<String> = fts
-        .split('"')
-        .collect::<Vec<_>>()
-        .chunks(2)
-        .filter_map(|pair| pair.get(1).map(|words| (*words).to_owned()))
-        .collect();
+    let terms = crate::search::query_terms(typed);
     let last = terms.len().checked_sub(1)?;
-    let prefix_last = fts.ends_with('*');
     Some(
         terms
             .iter()
             .enumerate()
-            .map(|(i, t)| {
-                let parts: Vec<String> = t
-                    .split(' ')
-                    .filter(|w| !w.is_empty())
+            .map(|(i, (tokens, prefix))| {
+                let term = tokens
+                    .iter()
                     .map(|w| format!("'{w}'"))
-                    .collect();
-                let term = parts.join(" <-> ");
-                if i == last && prefix_last {
+                    .collect::<Vec<_>>()
+                    .join(" <-> ");
+                if i == last && *prefix {
                     format!("{term}:*")
-                } else if parts.len() > 1 {
+                } else if tokens.len() > 1 {
                     format!("({term})")
                 } else {
                     term

@@ -315,11 +315,8 @@ fn work_batch(
     };
     {
         let mut cat = lock();
-        for c in &candidates {
-            if let Some(rec) = cat.source_file(&c.key)? {
-                known.files.insert(c.key.clone(), rec);
-            }
-        }
+        let keys: Vec<String> = candidates.iter().map(|c| c.key.clone()).collect();
+        known.files = cat.source_files(&keys)?;
         let ids: Vec<String> = known.files.values().map(|r| r.asset_id.clone()).collect();
         known.assets = cat.asset_settings_versions(&ids)?;
     }
