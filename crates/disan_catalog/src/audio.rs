@@ -6,7 +6,7 @@
 //! the caller with `disan_audio`) into the collection, named by their content so an undo finds the old file
 //! still there, before the row changes.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::curate::{Author, Revision, apply};
@@ -176,7 +176,7 @@ pub(crate) fn stored(
     id: &str,
     field: &str,
     lang: &str,
-) -> rusqlite::Result<Option<String>> {
+) -> crate::db::Result<Option<String>> {
     conn.prepare_cached("SELECT value FROM audio WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 AND lang = ?4")?
         .query_row(params![entity.as_str(), id, field, lang], |r| r.get(0))
         .optional()
@@ -189,7 +189,7 @@ pub(crate) fn store(
     field: &str,
     lang: &str,
     value: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     match value {
         Some(v) => conn
             .prepare_cached(

@@ -177,7 +177,7 @@ impl CollectionConfig {
 
 impl CollectionConfig {
     /// Writes `DIR/collection.toml` (atomically), creating the folder.
-    pub(crate) fn write(&self) -> Result<()> {
+    pub fn write(&self) -> Result<()> {
         write(&self.dir, &self.catalog, &self.storage)
     }
 }

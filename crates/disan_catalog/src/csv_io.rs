@@ -448,7 +448,7 @@ impl Catalog {
         let author = Author::new(author);
         let err = crate::sql_err(&self.path);
         let tx = crate::begin_immediate(&mut self.conn, &self.path)?;
-        let now: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(err)?;
+        let now = crate::data_version(&tx).map_err(err)?;
         if now != version {
             return Ok(None);
         }

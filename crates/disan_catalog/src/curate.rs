@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
+use crate::db::{Connection, OptionalExtension, params};
 use disan_core::{AssetKind, CaptureMetadata, LangText, Metadata, REQUIRED_LANGS, fold_for_search};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::fields::{self, Change, Entity};
@@ -154,8 +154,8 @@ pub(crate) fn current(
     id: &str,
     field: &str,
     lang: Option<&str>,
-) -> rusqlite::Result<Option<String>> {
-    let one = |sql: &str| -> rusqlite::Result<Option<String>> {
+) -> crate::db::Result<Option<String>> {
+    let one = |sql: &str| -> crate::db::Result<Option<String>> {
         Ok(conn
             .prepare_cached(sql)?
             .query_row([id], |r| r.get::<_, Option<String>>(0))
@@ -211,7 +211,7 @@ fn store_text(
     owner: &str,
     (id, field, lang): (&str, &str, &str),
     value: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     match value {
         Some(v) => conn
             .prepare_cached(&format!(
@@ -236,7 +236,7 @@ fn store(
     field: &str,
     lang: Option<&str>,
     value: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     let lang = lang.unwrap_or("");
     if crate::audio::is_audio_field(entity, field) {
         return crate::audio::store(conn, entity, id, field, lang, value);
@@ -295,7 +295,7 @@ pub(crate) fn apply(
     lang: Option<&str>,
     new: Option<&str>,
     reverts: Option<i64>,
-) -> rusqlite::Result<Option<Revision>> {
+) -> crate::db::Result<Option<Revision>> {
     let old = current(conn, entity, id, field, lang)?;
     write(conn, author, entity, id, field, lang, old, new, reverts)
 }
@@ -312,29 +312,33 @@ pub(crate) fn write(
     old: Option<String>,
     new: Option<&str>,
     reverts: Option<i64>,
-) -> rusqlite::Result<Option<Revision>> {
+) -> crate::db::Result<Option<Revision>> {
     let new = new.filter(|v| !v.is_empty());
     if old.as_deref() == new {
         return Ok(None);
     }
     store(conn, entity, id, field, lang, new)?;
-    conn.prepare_cached(
-        "INSERT INTO revisions (entity, entity_id, field, lang, old, new, author, at, reverts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        entity.as_str(),
-        id,
-        field,
-        lang,
-        old,
-        new,
-        author.name,
-        author.at,
-        reverts
-    ])?;
+    let rev_id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO revisions (entity, entity_id, field, lang, old, new, author, at, reverts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+        )?
+        .query_row(
+            params![
+                entity.as_str(),
+                id,
+                field,
+                lang,
+                old,
+                new,
+                author.name,
+                author.at,
+                reverts
+            ],
+            |r| r.get(0),
+        )?;
     Ok(Some(Revision {
-        id: conn.last_insert_rowid(),
+        id: rev_id,
         entity: entity.as_str().into(),
         entity_id: id.into(),
         field: field.into(),
@@ -355,13 +359,14 @@ pub(crate) fn record(
     id: &str,
     field: &str,
     new: &str,
-) -> rusqlite::Result<Revision> {
-    conn.prepare_cached(
-        "INSERT INTO revisions (entity, entity_id, field, new, author, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![entity.as_str(), id, field, new, author.name, author.at])?;
+) -> crate::db::Result<Revision> {
+    let rev_id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO revisions (entity, entity_id, field, new, author, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        )?
+        .query_row(params![entity.as_str(), id, field, new, author.name, author.at], |r| r.get(0))?;
     Ok(Revision {
-        id: conn.last_insert_rowid(),
+        id: rev_id,
         entity: entity.as_str().into(),
         entity_id: id.into(),
         field: field.into(),
@@ -374,7 +379,7 @@ pub(crate) fn record(
     })
 }
 
-pub(crate) fn load_metadata(conn: &Connection, id: &str) -> rusqlite::Result<Metadata> {
+pub(crate) fn load_metadata(conn: &Connection, id: &str) -> crate::db::Result<Metadata> {
     let mut stmt = conn.prepare_cached("SELECT field, lang, value FROM asset_text WHERE asset_id = ?1")?;
     let mut rows = stmt.query([id])?;
     let mut m = Metadata::default();
@@ -386,7 +391,7 @@ pub(crate) fn load_metadata(conn: &Connection, id: &str) -> rusqlite::Result<Met
 }
 
 /// Every asset's curated metadata, in one pass (CSV export, reports).
-pub(crate) fn load_all_metadata(conn: &Connection) -> rusqlite::Result<HashMap<String, Metadata>> {
+pub(crate) fn load_all_metadata(conn: &Connection) -> crate::db::Result<HashMap<String, Metadata>> {
     let mut stmt = conn.prepare("SELECT asset_id, field, lang, value FROM asset_text")?;
     let mut rows = stmt.query([])?;
     let mut all: HashMap<String, Metadata> = HashMap::new();
@@ -400,7 +405,7 @@ pub(crate) fn load_all_metadata(conn: &Connection) -> rusqlite::Result<HashMap<S
 }
 
 /// Why an asset cannot be (or stay) published, from what the catalogue holds now.
-pub(crate) fn unpublishable(conn: &Connection, id: &str) -> rusqlite::Result<Vec<String>> {
+pub(crate) fn unpublishable(conn: &Connection, id: &str) -> crate::db::Result<Vec<String>> {
     let (site, confirmed, taken): (Option<String>, Option<bool>, Option<String>) = conn.prepare_cached("SELECT a.site_id, s.confirmed, a.taken_at FROM assets a LEFT JOIN sites s ON s.id = a.site_id WHERE a.id = ?1")?.query_row(
         [id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -409,7 +414,7 @@ pub(crate) fn unpublishable(conn: &Connection, id: &str) -> rusqlite::Result<Vec
     Ok(publication_gaps(&load_metadata(conn, id)?, site, taken.as_deref()).0)
 }
 
-fn reindex_for(conn: &Connection, rev: &Revision) -> rusqlite::Result<()> {
+fn reindex_for(conn: &Connection, rev: &Revision) -> crate::db::Result<()> {
     match (rev.entity.as_str(), rev.field.as_str()) {
         ("asset", _) => search::reindex_asset(conn, &rev.entity_id),
         ("site", "name" | "province" | "rank" | "type") => search::reindex_site(conn, &rev.entity_id),
@@ -425,11 +430,11 @@ impl Catalog {
             return Err(CatalogError::NotFound(id_or_prefix.to_owned()));
         }
         let mut stmt = self.sql(self.conn.prepare_cached(
-            "SELECT id FROM assets WHERE id >= ?1 AND substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 5",
+            "SELECT id FROM assets WHERE id >= ?1 AND substr(id, 1, length(CAST(?1 AS TEXT))) = ?1 ORDER BY id LIMIT 5",
         ))?;
         let ids: Vec<String> = self.sql(
             stmt.query_map([&q], |r| r.get(0))
-                .and_then(|r| r.collect::<rusqlite::Result<_>>()),
+                .and_then(|r| r.collect::<crate::db::Result<_>>()),
         )?;
         match ids.len() {
             0 => Err(CatalogError::NotFound(id_or_prefix.to_owned())),
@@ -536,12 +541,12 @@ impl Catalog {
         let site = filter.site.as_deref().map(|s| self.resolve_site(s)).transpose()?;
         let mut stmt = self.sql(self.conn.prepare_cached(
             "SELECT a.id FROM assets a LEFT JOIN sites s ON s.id = a.site_id
-             WHERE (?1 IS NULL OR a.site_id = ?1) AND (?2 IS NULL OR a.kind = ?2)
-               AND (?3 IS NULL OR a.state = ?3) AND (?4 IS NULL OR s.rank = ?4) ORDER BY a.id LIMIT ?5",
+             WHERE (CAST(?1 AS TEXT) IS NULL OR a.site_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR a.kind = ?2)
+               AND (CAST(?3 AS TEXT) IS NULL OR a.state = ?3) AND (CAST(?4 AS TEXT) IS NULL OR s.rank = ?4) ORDER BY a.id LIMIT ?5",
         ))?;
         // The tag filter runs afterwards, so it needs every row.
         let sql_limit = if filter.tag.is_some() {
-            -1
+            i64::MAX
         } else {
             limit.min(i64::MAX as usize) as i64
         };
@@ -556,7 +561,7 @@ impl Catalog {
                 ],
                 |r| r.get(0),
             )
-            .and_then(|r| r.collect::<rusqlite::Result<_>>()),
+            .and_then(|r| r.collect::<crate::db::Result<_>>()),
         )?;
         if let Some(tag) = &filter.tag {
             let want = fold_for_search(tag.trim());
@@ -788,7 +793,7 @@ impl Catalog {
     }
 }
 
-fn revision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
+fn revision_row(r: &crate::db::Row) -> crate::db::Result<Revision> {
     Ok(Revision {
         id: r.get(0)?,
         entity: r.get(1)?,

@@ -8,6 +8,7 @@ pub mod audio;
 pub mod collection;
 mod csv_io;
 mod curate;
+pub mod db;
 pub mod fields;
 pub mod migrate;
 mod records;
@@ -36,8 +37,8 @@ pub use tours::{InfoHotspot, LinkHotspot, LinkSuggestion, RejectedLink, TOURS_DI
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use db::{Connection, OptionalExtension, params};
 use disan_core::{AssetId, AssetKind, AssetManifest};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// The catalogue's file name inside a collection.
@@ -53,7 +54,7 @@ pub enum CatalogError {
     #[error("no collection at {0} (no {CATALOG_FILE}); run `disan ingest` to create one")]
     NoCollection(PathBuf),
     #[error("catalogue {path}: {source}")]
-    Sql { path: PathBuf, source: rusqlite::Error },
+    Sql { path: PathBuf, source: db::Error },
     #[error("catalogue {path} has schema version {found}, newer than this disan understands ({known}); upgrade disan")]
     TooNew { path: PathBuf, found: u32, known: u32 },
     #[error("another disan process is writing to {0}; wait for it to finish (lock file {LOCK_FILE})")]
@@ -107,18 +108,26 @@ pub const PUBLIC_BASE_URL: &str = "public_base_url";
 pub const DEFAULT_BASE_URL: &str = "http://localhost:8000";
 
 /// Maps a SQLite error on the catalogue at `path` to [`CatalogError::Sql`].
-pub(crate) fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> CatalogError + Copy + '_ {
+pub(crate) fn sql_err(path: &Path) -> impl Fn(db::Error) -> CatalogError + Copy + '_ {
     move |source| CatalogError::Sql {
         path: path.to_owned(),
         source,
     }
 }
 
-/// A write transaction that takes the database's write lock at once (`BEGIN IMMEDIATE`), so what it reads
-/// stays true until it commits.
-pub(crate) fn begin_immediate<'c>(conn: &'c mut Connection, path: &Path) -> Result<rusqlite::Transaction<'c>> {
-    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(sql_err(path))
+/// A write transaction that takes the database's write lock at once (SQLite's `BEGIN IMMEDIATE`), so what
+/// it reads stays true until it commits.
+pub(crate) fn begin_immediate<'c>(conn: &'c mut Connection, path: &Path) -> Result<db::Transaction<'c>> {
+    conn.transaction_immediate().map_err(sql_err(path))
+}
+
+/// A number that changes whenever another connection commits to the catalogue: SQLite's `data_version`;
+/// on PostgreSQL the newest revision id (what every curated edit adds).
+pub(crate) fn data_version(conn: &Connection) -> db::Result<i64> {
+    match conn.backend() {
+        db::Backend::Sqlite => conn.query_row("PRAGMA data_version", [], |r| r.get(0)),
+        db::Backend::Postgres => conn.query_row("SELECT coalesce(max(id), 0) FROM revisions", [], |r| r.get(0)),
+    }
 }
 
 /// The current time as an RFC 3339 UTC timestamp.
@@ -210,23 +219,33 @@ impl AssetRecord {
     }
 }
 
-/// An open catalogue.
+/// An open catalogue: the embedded SQLite file, or the shared PostgreSQL database a collection's
+/// `collection.toml` names. Every method works on both (see [`db`]).
 pub struct Catalog {
     conn: Connection,
+    /// The catalogue's name in messages: the SQLite file, or the connection string without its password.
     path: PathBuf,
+    /// The collection folder.
+    dir: PathBuf,
 }
 
 impl Catalog {
     /// Opens a collection's catalogue, creating the collection and migrating the schema as needed.
     /// Call with the [`WriteLock`] held.
     pub fn open_or_create(collection: &Path, _lock: &WriteLock) -> Result<Self> {
+        if let Some(cat) = Self::open_shared(collection)? {
+            return Ok(cat);
+        }
         let path = collection.join(CATALOG_FILE);
-        shared_refused(collection)?;
-        let conn = Connection::open(&path).map_err(|source| CatalogError::Sql {
+        let conn = rusqlite::Connection::open(&path).map_err(|source| CatalogError::Sql {
             path: path.clone(),
-            source,
+            source: source.into(),
         })?;
-        let mut cat = Self { conn, path };
+        let mut cat = Self {
+            conn: Connection::sqlite(conn),
+            path,
+            dir: collection.to_owned(),
+        };
         cat.configure()?;
         cat.migrate()?;
         Ok(cat)
@@ -234,16 +253,22 @@ impl Catalog {
 
     /// Opens an existing catalogue for reading and curated writes (no migration beyond what exists).
     pub fn open(collection: &Path) -> Result<Self> {
+        if let Some(cat) = Self::open_shared(collection)? {
+            return Ok(cat);
+        }
         let path = collection.join(CATALOG_FILE);
-        shared_refused(collection)?;
         if !path.is_file() {
             return Err(CatalogError::NoCollection(collection.to_owned()));
         }
-        let conn = Connection::open(&path).map_err(|source| CatalogError::Sql {
+        let conn = rusqlite::Connection::open(&path).map_err(|source| CatalogError::Sql {
             path: path.clone(),
-            source,
+            source: source.into(),
         })?;
-        let cat = Self { conn, path };
+        let cat = Self {
+            conn: Connection::sqlite(conn),
+            path,
+            dir: collection.to_owned(),
+        };
         cat.configure()?;
         let found = cat.schema_version()?;
         let known = schema::MIGRATIONS.len() as u32;
@@ -257,7 +282,32 @@ impl Catalog {
         Ok(cat)
     }
 
-    fn sql<T>(&self, r: rusqlite::Result<T>) -> Result<T> {
+    /// The shared catalogue of a collection whose `collection.toml` names one (connected, schema migrated).
+    fn open_shared(collection: &Path) -> Result<Option<Self>> {
+        let CatalogLocation::Postgres(url) = CollectionConfig::read(collection)?.catalog else {
+            return Ok(None);
+        };
+        Ok(Some(Self::connect(&url, collection)?))
+    }
+
+    /// Opens the shared catalogue at `url` for the collection folder `collection` (its asset files, or the
+    /// mirror of them), migrating its schema as needed.
+    pub fn connect(url: &str, collection: &Path) -> Result<Self> {
+        let shared = SharedCatalog::connect(url)?;
+        let path = PathBuf::from(shared.name());
+        Ok(Self {
+            conn: Connection::postgres(shared.into_client()),
+            path,
+            dir: collection.to_owned(),
+        })
+    }
+
+    /// Which database holds this catalogue.
+    pub fn backend(&self) -> db::Backend {
+        self.conn.backend()
+    }
+
+    fn sql<T>(&self, r: db::Result<T>) -> Result<T> {
         r.map_err(|source| CatalogError::Sql {
             path: self.path.clone(),
             source,
@@ -265,24 +315,37 @@ impl Catalog {
     }
 
     fn configure(&self) -> Result<()> {
-        self.sql(self.conn.busy_timeout(std::time::Duration::from_secs(30)))?;
-        self.sql(self.conn.execute_batch(
+        let Some(conn) = self.conn.as_sqlite() else {
+            return Ok(());
+        };
+        let err = |source: rusqlite::Error| CatalogError::Sql {
+            path: self.path.clone(),
+            source: source.into(),
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(err)?;
+        conn.execute_batch(
             // 64 MiB of page cache: curated batches touch pages all over a large catalogue.
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
                      PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-        ))?;
+        )
+        .map_err(err)?;
         // Curated batches run a few dozen distinct statements per row; keep them all prepared.
-        self.conn.set_prepared_statement_cache_capacity(64);
-        self.sql(self.conn.execute_batch(search::STAGE_TABLE))
+        conn.set_prepared_statement_cache_capacity(64);
+        conn.execute_batch(search::STAGE_TABLE).map_err(err)
     }
 
-    /// SQLite's `data_version`: changes whenever another connection commits to the catalogue.
+    /// A number that changes whenever another connection commits to the catalogue: SQLite's
+    /// `data_version`; on PostgreSQL the newest revision id (what a curated edit changes).
     pub(crate) fn data_version(&self) -> Result<i64> {
-        self.sql(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)))
+        self.sql(data_version(&self.conn))
     }
 
-    /// The schema version the catalogue is at (0 for a new file).
+    /// The embedded schema version the catalogue is at (0 for a new file). A shared catalogue has every
+    /// table of the newest embedded schema (its own migrations are counted separately, in `shared.rs`).
     pub fn schema_version(&self) -> Result<u32> {
+        if self.backend() == db::Backend::Postgres {
+            return Ok(schema::MIGRATIONS.len() as u32);
+        }
         let exists: bool = self.sql(self.conn.query_row(
             "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
             [],
@@ -298,6 +361,10 @@ impl Catalog {
     }
 
     fn migrate(&mut self) -> Result<()> {
+        if self.backend() == db::Backend::Postgres {
+            // Migrated when connected, under an advisory lock (`SharedCatalog::connect`).
+            return Ok(());
+        }
         let current = self.schema_version()?;
         let known = schema::MIGRATIONS.len() as u32;
         if current > known {
@@ -477,7 +544,11 @@ impl Catalog {
         let tx = self.conn.transaction().map_err(err)?;
         {
             let mut stmt = tx
-                .prepare("INSERT OR REPLACE INTO run_files (run_id, path, outcome, asset_id, message) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .prepare(
+                    "INSERT INTO run_files (run_id, path, outcome, asset_id, message) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (run_id, path) DO UPDATE SET outcome = excluded.outcome,
+                     asset_id = excluded.asset_id, message = excluded.message",
+                )
                 .map_err(err)?;
             for f in files {
                 stmt.execute(params![run_id, f.path, f.outcome, f.asset_id, f.message])
@@ -516,7 +587,7 @@ impl Catalog {
     pub fn list_readable(&self, kind: Option<AssetKind>) -> Result<(Vec<AssetRecord>, Vec<CatalogError>)> {
         let mut stmt = self.sql(self.conn.prepare(
             "SELECT id, kind, state, site_id, source_path, ingested_at, updated_at, manifest FROM assets
-             WHERE ?1 IS NULL OR kind = ?1 ORDER BY taken_at IS NULL, taken_at, id",
+             WHERE CAST(?1 AS TEXT) IS NULL OR kind = ?1 ORDER BY taken_at IS NULL, taken_at, id",
         ))?;
         let rows = self.sql(stmt.query_map([kind.map(AssetKind::as_str)], row_parts))?;
         let (mut good, mut bad) = (Vec::new(), Vec::new());
@@ -537,11 +608,11 @@ impl Catalog {
         }
         let mut stmt = self.sql(self.conn.prepare(
             "SELECT id, kind, state, site_id, source_path, ingested_at, updated_at, manifest FROM assets
-             WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 5",
+             WHERE substr(id, 1, length(CAST(?1 AS TEXT))) = ?1 ORDER BY id LIMIT 5",
         ))?;
         let rows: Vec<_> = self.sql(
             stmt.query_map([&q], row_parts)
-                .and_then(|r| r.collect::<rusqlite::Result<Vec<_>>>()),
+                .and_then(|r| r.collect::<db::Result<Vec<_>>>()),
         )?;
         match rows.len() {
             0 => Err(CatalogError::NotFound(id_or_prefix.to_owned())),
@@ -617,33 +688,22 @@ impl Catalog {
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()))
     }
 
-    /// `PRAGMA integrity_check`: "ok" for a sound file.
+    /// `PRAGMA integrity_check`: "ok" for a sound file (PostgreSQL checks its own pages: always "ok").
     pub fn integrity_check(&self) -> Result<String> {
+        if self.backend() == db::Backend::Postgres {
+            return Ok("ok".into());
+        }
         self.sql(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
     }
 
     /// The collection folder this catalogue belongs to.
     pub fn collection_dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
+        &self.dir
     }
 
     /// The underlying connection, for crates that add their own queries on this schema.
     pub fn connection(&self) -> &Connection {
         &self.conn
-    }
-}
-
-/// A collection whose `collection.toml` names a shared catalogue is not opened as an embedded one: the
-/// commands that work on PostgreSQL use [`SharedCatalog`]; the rest say so.
-fn shared_refused(collection: &Path) -> Result<()> {
-    match CollectionConfig::read(collection)?.catalog {
-        CatalogLocation::Sqlite => Ok(()),
-        CatalogLocation::Postgres(url) => Err(CatalogError::Unsupported(format!(
-            "{} keeps its catalogue on PostgreSQL ({}); on a shared catalogue this version of disan runs `ingest`, \
-             `queue`, `worker`, `list`, `show` and `migrate`, not yet this command (docs/SCALING.md)",
-            collection.display(),
-            shared::redact(&url)
-        ))),
     }
 }
 
@@ -666,7 +726,7 @@ impl AssetSink for SharedCatalog {
 }
 
 /// Inserts an asset row, or updates what ingest knows of an existing one (never its curated fields).
-fn upsert_asset(conn: &Connection, m: &AssetManifest, source_path: &str, now: &str) -> rusqlite::Result<()> {
+fn upsert_asset(conn: &Connection, m: &AssetManifest, source_path: &str, now: &str) -> db::Result<()> {
     let manifest = serde_json::to_string(m).expect("manifests always serialise");
     conn.prepare_cached(
         "INSERT INTO assets (id, kind, source_name, source_path, source_bytes, blake3, format, width, height,
@@ -698,7 +758,7 @@ fn upsert_asset(conn: &Connection, m: &AssetManifest, source_path: &str, now: &s
 
 pub(crate) type RowParts = (String, String, String, Option<String>, String, String, String, String);
 
-fn row_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowParts> {
+fn row_parts(r: &db::Row) -> db::Result<RowParts> {
     Ok((
         r.get(0)?,
         r.get(1)?,

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use crate::db::Value;
 use postgres::types::ToSql;
-use rusqlite::types::Value;
 
 use crate::collection::{CatalogLocation, CollectionConfig};
 use crate::{CATALOG_FILE, Catalog, CatalogError, Result, SharedCatalog, WriteLock};
@@ -33,41 +33,11 @@ pub struct MigrateReport {
     pub tables: Vec<(String, u64)>,
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Integer,
-    Real,
-    Text,
-}
-
-/// The columns of an embedded table, with the type they are declared with.
-fn columns(conn: &rusqlite::Connection, table: &str) -> rusqlite::Result<Vec<(String, Kind)>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid"
-    ))?;
-    let rows = stmt.query_map([], |r| {
-        let ty: String = r.get(1)?;
-        let kind = match ty.to_ascii_uppercase().as_str() {
-            "INTEGER" => Kind::Integer,
-            "REAL" => Kind::Real,
-            _ => Kind::Text,
-        };
-        Ok((r.get::<_, String>(0)?, kind))
-    })?;
-    rows.collect()
-}
-
-fn pg_value(v: Value, kind: Kind) -> Box<dyn ToSql + Sync> {
-    match (v, kind) {
-        (Value::Integer(i), Kind::Real) => Box::new(i as f64),
-        (Value::Integer(i), _) => Box::new(i),
-        (Value::Real(f), _) => Box::new(f),
-        (Value::Text(s), _) => Box::new(s),
-        (Value::Blob(b), _) => Box::new(String::from_utf8_lossy(&b).into_owned()),
-        (Value::Null, Kind::Integer) => Box::new(None::<i64>),
-        (Value::Null, Kind::Real) => Box::new(None::<f64>),
-        (Value::Null, Kind::Text) => Box::new(None::<String>),
-    }
+/// The columns of an embedded table.
+fn columns(conn: &crate::db::Connection, table: &str) -> crate::db::Result<Vec<String>> {
+    conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))?
+        .query_map([], |r| r.get(0))?
+        .collect()
 }
 
 /// Moves the embedded catalogue of `collection` into the empty shared database at `url`, then points
@@ -104,7 +74,7 @@ pub fn to_postgres(collection: &Path, url: &str) -> Result<MigrateReport> {
     let mut report = MigrateReport::default();
     for &table in TABLES {
         let cols = columns(&cat.conn, table).map_err(crate::sql_err(&cat.path))?;
-        let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = cols.iter().map(String::as_str).collect();
         let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
         let insert = tx
             .prepare(&format!(
@@ -120,13 +90,11 @@ pub fn to_postgres(collection: &Path, url: &str) -> Result<MigrateReport> {
         let mut rows = stmt.query([]).map_err(crate::sql_err(&cat.path))?;
         let mut n = 0u64;
         while let Some(row) = rows.next().map_err(crate::sql_err(&cat.path))? {
-            let values: Vec<Box<dyn ToSql + Sync>> = cols
-                .iter()
-                .enumerate()
-                .map(|(i, (_, kind))| row.get::<_, Value>(i).map(|v| pg_value(v, *kind)))
-                .collect::<rusqlite::Result<_>>()
+            let values: Vec<Value> = (0..cols.len())
+                .map(|i| row.get::<_, Value>(i))
+                .collect::<crate::db::Result<_>>()
                 .map_err(crate::sql_err(&cat.path))?;
-            let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
+            let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
             tx.execute(&insert, &params).map_err(err)?;
             n += 1;
         }
@@ -180,7 +148,7 @@ pub fn to_sqlite(collection: &Path) -> Result<MigrateReport> {
         let mut report = MigrateReport::default();
         for &table in TABLES {
             let cat_cols = columns(&tx, table).map_err(crate::sql_err(&path))?;
-            let names: Vec<&str> = cat_cols.iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> = cat_cols.iter().map(String::as_str).collect();
             let rows = shared
                 .client
                 .query(&format!("SELECT {} FROM {table}", names.join(", ")), &[])
@@ -194,18 +162,11 @@ pub fn to_sqlite(collection: &Path) -> Result<MigrateReport> {
                 ))
                 .map_err(crate::sql_err(&path))?;
             for row in &rows {
-                let values: Vec<Value> = cat_cols
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, kind))| match kind {
-                        Kind::Integer => row.get::<_, Option<i64>>(i).map_or(Value::Null, Value::Integer),
-                        Kind::Real => row.get::<_, Option<f64>>(i).map_or(Value::Null, Value::Real),
-                        Kind::Text => row.get::<_, Option<String>>(i).map_or(Value::Null, Value::Text),
-                    })
-                    .collect();
-                insert
-                    .execute(rusqlite::params_from_iter(values))
-                    .map_err(crate::sql_err(&path))?;
+                let values: Vec<Value> = (0..names.len())
+                    .map(|i| row.try_get::<_, Value>(i))
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(err)?;
+                insert.execute(values).map_err(crate::sql_err(&path))?;
             }
             report.tables.push((table.to_owned(), rows.len() as u64));
         }
@@ -298,7 +259,9 @@ mod tests {
             CollectionConfig::read(dir.path()).unwrap().catalog,
             CatalogLocation::Postgres(url.clone())
         );
-        assert!(matches!(Catalog::open(dir.path()), Err(CatalogError::Unsupported(_))));
+        // Every reader sees the same catalogue through the same interface (history, sites, tours, search,
+        // curated metadata, base URL).
+        assert_eq!(snapshot(dir.path()), before);
         let mut shared = SharedCatalog::connect(&url).unwrap();
         assert_eq!(
             serde_json::to_value(shared.list(None).unwrap()).unwrap(),

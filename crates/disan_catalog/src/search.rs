@@ -7,7 +7,7 @@
 use disan_core::{AssetKind, LangText, fold_for_search};
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::db::{Backend, Connection, Row, ToValue, Value, params};
 use serde::Serialize;
 
 use crate::{Catalog, Result, vocab};
@@ -123,89 +123,178 @@ fn push_labels(out: &mut String, v: &vocab::Vocabulary, id: Option<&str>) {
 /// The connection's staging table for index rows (see [`reindex_asset`] and [`commit`]).
 pub(crate) const STAGE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS search_stage (n INTEGER PRIMARY KEY, title TEXT, body TEXT, site TEXT, facets TEXT)";
 
+/// Reads rows for [`index_row`]: a catalogue connection of either backend, or a PostgreSQL transaction.
+pub(crate) trait Reader {
+    fn rows(&mut self, sql: &str, params: Vec<Value>) -> crate::db::Result<Vec<Row>>;
+}
+
+impl Reader for &Connection {
+    fn rows(&mut self, sql: &str, params: Vec<Value>) -> crate::db::Result<Vec<Row>> {
+        self.prepare_cached(sql)?
+            .query_map(params, |r| Ok(r.clone()))?
+            .collect()
+    }
+}
+
+impl Reader for postgres::Transaction<'_> {
+    fn rows(&mut self, sql: &str, params: Vec<Value>) -> crate::db::Result<Vec<Row>> {
+        let bind: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        self.query(&crate::db::postgres_sql(sql), &bind)?
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.try_get::<_, Value>(i))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Row::new)
+                    .map_err(Into::into)
+            })
+            .collect()
+    }
+}
+
+/// The folded text of one asset's index row, in the parts each backend ranks by.
+pub(crate) struct IndexRow {
+    pub title: String,
+    pub body: String,
+    /// The site's names and vocabulary labels.
+    pub site: String,
+    /// Filter tokens (kind, state, site, rank), separated by spaces.
+    pub facets: String,
+}
+
+/// The index row of one asset from what the catalogue holds now (`None` for an unknown asset): titles; the
+/// other curated text but rights and dates; the story's annotations, file name and kind; the site's names
+/// and labels. `sites` caches site terms across a batch.
+pub(crate) fn index_row(
+    r: &mut impl Reader,
+    id: &str,
+    sites: &mut HashMap<String, (String, String)>,
+) -> crate::db::Result<Option<IndexRow>> {
+    let Some(asset) = r
+        .rows(
+            "SELECT kind, source_name, site_id, state FROM assets WHERE id = ?1",
+            vec![id.to_value()],
+        )?
+        .pop()
+    else {
+        return Ok(None);
+    };
+    let (kind, source_name, site_id, state): (String, String, Option<String>, String) =
+        (asset.get(0)?, asset.get(1)?, asset.get(2)?, asset.get(3)?);
+    let mut facets = format!("{} {}", facet('k', &kind), facet('s', &state));
+    let (mut title, mut body) = (String::new(), String::new());
+    for row in r.rows(
+        "SELECT field, value FROM asset_text WHERE asset_id = ?1 ORDER BY field, lang",
+        vec![id.to_value()],
+    )? {
+        let field: String = row.get(0)?;
+        let value: String = row.get(1)?;
+        let to = if field == "title" { &mut title } else { &mut body };
+        // Rights URIs and dates are not words anybody searches for.
+        if field != "rights" && field != "date" {
+            to.push_str(&value);
+            to.push('\n');
+        }
+    }
+    // A relic's annotations are part of what it is about.
+    // (A catalogue indexed by an older migration has no stories table yet.)
+    let story = r
+        .rows("SELECT doc FROM stories WHERE asset_id = ?1", vec![id.to_value()])
+        .unwrap_or_default();
+    if let Some(doc) = story.first().and_then(|row| row.get::<_, String>(0).ok())
+        && let Ok(story) = serde_json::from_str::<crate::story::Story>(&doc)
+    {
+        for a in &story.annotations {
+            for (_, t) in a.title.iter().chain(a.text.iter()) {
+                body.push_str(t);
+                body.push('\n');
+            }
+        }
+    }
+    body.push_str(&source_name);
+    body.push('\n');
+    body.push_str(&kind);
+    let site = match site_id {
+        Some(site_id) => {
+            if !sites.contains_key(&site_id) {
+                let entry = site_terms(r, &site_id)?;
+                sites.insert(site_id.clone(), entry);
+            }
+            let (text, site_facets) = &sites[&site_id];
+            facets.push_str(site_facets);
+            text.clone()
+        }
+        None => String::new(),
+    };
+    Ok(Some(IndexRow {
+        title: fold_for_index(&title),
+        body: fold_for_index(&body),
+        site,
+        facets,
+    }))
+}
+
 /// Stages the index row of one asset, computed from what the catalogue holds now; [`commit`] writes the
 /// staged rows. FTS5 flushes its pending terms at every statement boundary inside a transaction, so a row
-/// written per statement costs a segment each; staged rows go in with one statement per batch.
-pub(crate) fn reindex_asset(conn: &Connection, id: &str) -> rusqlite::Result<()> {
+/// written per statement costs a segment each; staged rows go in with one statement per batch. On
+/// PostgreSQL the row is written at once.
+pub(crate) fn reindex_asset(conn: &Connection, id: &str) -> crate::db::Result<()> {
     reindex_assets(conn, [id])
 }
 
 /// [`reindex_asset`] for many assets, reading each site's names and labels once.
-pub(crate) fn reindex_assets<'a>(conn: &Connection, ids: impl IntoIterator<Item = &'a str>) -> rusqlite::Result<()> {
+pub(crate) fn reindex_assets<'a>(conn: &Connection, ids: impl IntoIterator<Item = &'a str>) -> crate::db::Result<()> {
     // Site id → (folded names and labels, facet tokens).
     let mut sites: HashMap<String, (String, String)> = HashMap::new();
     for id in ids {
+        let Some(row) = index_row(&mut &*conn, id, &mut sites)? else {
+            continue;
+        };
+        if conn.backend() == Backend::Postgres {
+            conn.prepare_cached(
+                "INSERT INTO asset_search (asset_id, title, site, body, facets) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (asset_id) DO UPDATE SET title = excluded.title, site = excluded.site,
+                 body = excluded.body, facets = excluded.facets",
+            )?
+            .execute(params![id, row.title, row.site, row.body, row.facets])?;
+            continue;
+        }
         conn.prepare_cached("INSERT OR IGNORE INTO search_rows (asset_id) VALUES (?1)")?
             .execute([id])?;
         let n: i64 = conn
             .prepare_cached("SELECT n FROM search_rows WHERE asset_id = ?1")?
             .query_row([id], |r| r.get(0))?;
-        let (kind, source_name, site_id, state): (String, String, Option<String>, String) = conn
-            .prepare_cached("SELECT kind, source_name, site_id, state FROM assets WHERE id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        let mut facets = format!("{} {}", facet('k', &kind), facet('s', &state));
-        let (mut title, mut body) = (String::new(), String::new());
-        let mut stmt = conn.prepare_cached("SELECT field, value FROM asset_text WHERE asset_id = ?1")?;
-        let mut rows = stmt.query([id])?;
-        while let Some(r) = rows.next()? {
-            let field: String = r.get(0)?;
-            let value: String = r.get(1)?;
-            let to = if field == "title" { &mut title } else { &mut body };
-            // Rights URIs and dates are not words anybody searches for.
-            if field != "rights" && field != "date" {
-                to.push_str(&value);
-                to.push('\n');
-            }
-        }
-        // A relic's annotations are part of what it is about.
-        if let Some(doc) = crate::story::stored(conn, id).ok().flatten()
-            && let Ok(story) = serde_json::from_str::<crate::story::Story>(&doc)
-        {
-            for a in &story.annotations {
-                for (_, t) in a.title.iter().chain(a.text.iter()) {
-                    body.push_str(t);
-                    body.push('\n');
-                }
-            }
-        }
-        body.push_str(&source_name);
-        body.push('\n');
-        body.push_str(&kind);
-        let site = match site_id {
-            Some(site_id) => {
-                if !sites.contains_key(&site_id) {
-                    let entry = site_terms(conn, &site_id)?;
-                    sites.insert(site_id.clone(), entry);
-                }
-                let (text, site_facets) = &sites[&site_id];
-                facets.push_str(site_facets);
-                text.as_str()
-            }
-            None => "",
-        };
         conn.prepare_cached(
             "INSERT OR REPLACE INTO temp.search_stage (n, title, body, site, facets) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
-        .execute(params![n, fold_for_index(&title), fold_for_index(&body), site, facets])?;
+        .execute(params![n, row.title, row.body, row.site, row.facets])?;
     }
     Ok(())
 }
 
 /// A site's folded names and vocabulary labels, and its facet tokens (each after a space).
-fn site_terms(conn: &Connection, site_id: &str) -> rusqlite::Result<(String, String)> {
+fn site_terms(r: &mut impl Reader, site_id: &str) -> crate::db::Result<(String, String)> {
     let mut text = String::new();
-    let mut stmt = conn.prepare_cached("SELECT value FROM site_text WHERE site_id = ?1 AND field = 'name'")?;
-    let mut rows = stmt.query([site_id])?;
-    while let Some(r) = rows.next()? {
-        text.push_str(&r.get::<_, String>(0)?);
+    for row in r.rows(
+        "SELECT value FROM site_text WHERE site_id = ?1 AND field = 'name' ORDER BY lang",
+        vec![site_id.to_value()],
+    )? {
+        text.push_str(&row.get::<_, String>(0)?);
         text.push('\n');
     }
-    let facts: Option<(Option<String>, Option<String>, Option<String>)> = conn
-        .prepare_cached("SELECT province, rank, type FROM sites WHERE id = ?1")?
-        .query_row([site_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
+    let facts = r
+        .rows(
+            "SELECT province, rank, type FROM sites WHERE id = ?1",
+            vec![site_id.to_value()],
+        )?
+        .pop();
     let mut facets = format!(" {}", facet('x', site_id));
-    if let Some((province, rank, kind)) = facts {
+    if let Some(f) = facts {
+        let (province, rank, kind): (Option<String>, Option<String>, Option<String>) =
+            (f.get(0)?, f.get(1)?, f.get(2)?);
         if let Some(r) = &rank {
             facets.push(' ');
             facets.push_str(&facet('r', r));
@@ -222,7 +311,10 @@ pub(crate) const OPTIMIZE_AFTER: usize = 2_000;
 
 /// Writes the staged index rows (one DELETE and one INSERT for the whole batch) and merges the index after
 /// a large batch. Returns how many rows were written.
-pub(crate) fn flush(conn: &Connection) -> rusqlite::Result<usize> {
+pub(crate) fn flush(conn: &Connection) -> crate::db::Result<usize> {
+    if conn.backend() == Backend::Postgres {
+        return Ok(0);
+    }
     let n: i64 = conn
         .prepare_cached("SELECT count(*) FROM temp.search_stage")?
         .query_row([], |r| r.get(0))?;
@@ -244,33 +336,36 @@ pub(crate) fn flush(conn: &Connection) -> rusqlite::Result<usize> {
 
 /// Commits a transaction that may have staged index rows: every write path commits through here, so the
 /// index never lags the catalogue.
-pub(crate) fn commit(tx: rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+pub(crate) fn commit(tx: crate::db::Transaction<'_>) -> crate::db::Result<()> {
     flush(&tx)?;
     tx.commit()
 }
 
 /// Merges the index into one segment: after a large batch (a CSV import, a site pass) the rows rewritten
 /// leave many small segments and deleted entries that slow every query down.
-pub(crate) fn optimize(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn optimize(conn: &Connection) -> crate::db::Result<()> {
+    if conn.backend() == Backend::Postgres {
+        return Ok(());
+    }
     conn.execute("INSERT INTO asset_search (asset_search) VALUES ('optimize')", [])
         .map(drop)
 }
 
 /// Reindexes every asset of a site (after its name, province or rank changed).
-pub(crate) fn reindex_site(conn: &Connection, site_id: &str) -> rusqlite::Result<()> {
+pub(crate) fn reindex_site(conn: &Connection, site_id: &str) -> crate::db::Result<()> {
     let ids: Vec<String> = conn
         .prepare("SELECT id FROM assets WHERE site_id = ?1")?
         .query_map([site_id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     reindex_assets(conn, ids.iter().map(String::as_str))
 }
 
 /// Rebuilds the whole index.
-pub(crate) fn reindex_all(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn reindex_all(conn: &Connection) -> crate::db::Result<()> {
     let ids: Vec<String> = conn
         .prepare("SELECT id FROM assets ORDER BY id")?
         .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::db::Result<_>>()?;
     reindex_assets(conn, ids.iter().map(String::as_str))
 }
 
@@ -296,8 +391,9 @@ pub struct SearchHit {
     pub title: LangText,
     /// Where the query matched (`None` when no query was given, only filters).
     pub tier: Option<MatchTier>,
-    /// BM25 score within the tier, lower is better; `None` where the tier was too broad to rank
-    /// (more than [`RANK_WINDOW`] matches: those come newest first).
+    /// The score within the tier: BM25 on the embedded catalogue (lower is better), `ts_rank` on PostgreSQL
+    /// (higher is better); `None` where the tier was too broad to rank (more than [`RANK_WINDOW`] matches:
+    /// those come newest first).
     pub score: Option<f64>,
 }
 
@@ -347,6 +443,20 @@ impl Catalog {
         }
         if let Some(r) = &filter.rank {
             facets.push(facet('r', r));
+        }
+        if self.backend() == Backend::Postgres {
+            let found = self
+                .conn
+                .with_postgres(|c| Ok(crate::shared::search(c, query, &facets, limit, RANK_WINDOW)?))
+                .unwrap_or(Ok(Vec::new()));
+            let mut hits = Vec::new();
+            for (id, tier, score) in self.sql(found)? {
+                let mut hit = self.hit(&id)?;
+                hit.tier = Some(tier);
+                hit.score = score;
+                hits.push(hit);
+            }
+            return Ok(hits);
         }
         let facets = (!facets.is_empty()).then(|| format!("facets : ({})", facets.join(" AND ")));
         let window = RANK_WINDOW.max(limit).min(i64::MAX as usize) as i64;
@@ -438,12 +548,25 @@ impl Catalog {
             path: path.clone(),
             source,
         };
+        let postgres = self.backend() == Backend::Postgres;
         let tx = self.conn.transaction().map_err(err)?;
-        tx.execute("INSERT INTO asset_search (asset_search) VALUES ('delete-all')", [])
-            .map_err(err)?;
+        tx.execute_batch(if postgres {
+            "DELETE FROM asset_search"
+        } else {
+            "INSERT INTO asset_search (asset_search) VALUES ('delete-all')"
+        })
+        .map_err(err)?;
         reindex_all(&tx).map_err(err)?;
         let n: i64 = tx
-            .query_row("SELECT count(*) FROM search_rows", [], |r| r.get(0))
+            .query_row(
+                if postgres {
+                    "SELECT count(*) FROM asset_search"
+                } else {
+                    "SELECT count(*) FROM search_rows"
+                },
+                [],
+                |r| r.get(0),
+            )
             .map_err(err)?;
         commit(tx).map_err(err)?;
         Ok(n as usize)

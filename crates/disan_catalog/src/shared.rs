@@ -178,12 +178,26 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX asset_search_doc ON asset_search USING gin (doc);
     "#,
+    // 4: search filters. The embedded index's facet tokens (kind, state, site, rank: `search::facet`), matched
+    // as words; filled for existing assets by the migration.
+    r#"
+    ALTER TABLE asset_search ADD COLUMN facets TEXT NOT NULL DEFAULT '';
+    ALTER TABLE asset_search ADD COLUMN t_facets TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', facets)) STORED;
+    "#,
 ];
 
 /// Key of the advisory lock that serialises migrations (any constant; "disan" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0064_6973_616e;
 /// Claims of one file before it is given up as failed (each claim after the first means a worker died on it).
 pub const MAX_ATTEMPTS: i64 = 3;
+
+/// Maps an error of the shared SQL ([`crate::db`]) on the catalogue `name` to [`CatalogError::Sql`].
+fn sql_err(name: &str) -> impl Fn(crate::db::Error) -> CatalogError + '_ {
+    move |source| CatalogError::Sql {
+        path: name.into(),
+        source,
+    }
+}
 
 /// A connection string with its password replaced, for messages.
 pub fn redact(url: &str) -> String {
@@ -257,6 +271,11 @@ impl SharedCatalog {
         Ok(cat)
     }
 
+    /// The connection, for [`crate::Catalog`] on this database.
+    pub(crate) fn into_client(self) -> Client {
+        self.client
+    }
+
     /// The catalogue's name for messages (its connection string without the password).
     pub fn name(&self) -> &str {
         &self.name
@@ -294,6 +313,17 @@ impl SharedCatalog {
                 &[&(i as i64 + 1), &crate::now()],
             )
             .map_err(err)?;
+            if i + 1 == 4 {
+                let ids: Vec<String> = tx
+                    .query("SELECT id FROM assets", &[])
+                    .map_err(err)?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                for id in &ids {
+                    reindex(&mut tx, id).map_err(sql_err(&name))?;
+                }
+            }
             tracing::info!(version = i + 1, catalogue = %self.name, "shared catalogue migrated");
         }
         tx.commit().map_err(err)
@@ -400,6 +430,7 @@ impl SharedCatalog {
     /// Curated fields (state, site, curated text) of an existing asset are left as they are.
     pub fn commit_asset(&mut self, m: &AssetManifest, source_path: &str, mtime_ns: i64) -> Result<()> {
         let err = self.err_owned();
+        let name = self.name.clone();
         let mut tx = self.client.transaction().map_err(&err)?;
         upsert_asset(&mut tx, m, source_path, &crate::now()).map_err(&err)?;
         tx.execute(
@@ -413,13 +444,14 @@ impl SharedCatalog {
             ],
         )
         .map_err(&err)?;
-        reindex(&mut tx, &m.id.to_string()).map_err(&err)?;
+        reindex(&mut tx, &m.id.to_string()).map_err(sql_err(&name))?;
         tx.commit().map_err(err)
     }
 
     /// Rebuilds the search rows of every asset (after `disan migrate`); returns how many.
     pub fn reindex_all(&mut self) -> Result<usize> {
         let err = self.err_owned();
+        let name = self.name.clone();
         let mut tx = self.client.transaction().map_err(&err)?;
         let ids: Vec<String> = tx
             .query("SELECT id FROM assets ORDER BY id", &[])
@@ -428,7 +460,7 @@ impl SharedCatalog {
             .map(|r| r.get(0))
             .collect();
         for id in &ids {
-            reindex(&mut tx, id).map_err(&err)?;
+            reindex(&mut tx, id).map_err(sql_err(&name))?;
         }
         tx.commit().map_err(err)?;
         Ok(ids.len())
@@ -439,26 +471,15 @@ impl SharedCatalog {
     /// matches in the title first, then in the site's names, then elsewhere; within a tier by `ts_rank`
     /// (title 1.0, site 0.4, other text 0.1), newer assets first among equals.
     pub fn search(&mut self, query: &str, limit: usize) -> Result<Vec<crate::SearchHit>> {
-        let Some(q) = ts_query(query) else {
-            return Ok(Vec::new());
-        };
         let err = self.err_owned();
-        let rows = self
-            .client
-            .query(
-                "SELECT s.asset_id, a.kind, a.state, a.site_id,
-                        CASE WHEN s.t_title @@ q THEN 0 WHEN s.t_site @@ q THEN 1 ELSE 2 END AS tier,
-                        ts_rank('{0.1, 0, 0.4, 1.0}', s.doc, q) AS score
-                 FROM asset_search s JOIN assets a ON a.id = s.asset_id, to_tsquery('simple', $1) q
-                 WHERE s.doc @@ q
-                 ORDER BY tier, score DESC, a.ingested_at DESC, s.asset_id DESC LIMIT $2",
-                &[&q, &(limit.min(i64::MAX as usize) as i64)],
-            )
-            .map_err(&err)?;
-        let mut hits = Vec::with_capacity(rows.len());
-        for r in rows {
-            let id: String = r.get(0);
-            let kind: String = r.get(1);
+        let found = search(&mut self.client, query, &[], limit, crate::RANK_WINDOW).map_err(&err)?;
+        let mut hits = Vec::with_capacity(found.len());
+        for (id, tier, score) in found {
+            let r = self
+                .client
+                .query_one("SELECT kind, state, site_id FROM assets WHERE id = $1", &[&id])
+                .map_err(&err)?;
+            let kind: String = r.get(0);
             let mut title = disan_core::LangText::new();
             for t in self
                 .client
@@ -475,15 +496,11 @@ impl SharedCatalog {
                     .parse()
                     .map_err(|_| CatalogError::Invalid(format!("asset {id}: kind {kind}")))?,
                 id,
-                state: r.get(2),
-                site_id: r.get(3),
+                state: r.get(1),
+                site_id: r.get(2),
                 title,
-                tier: Some(match r.get::<_, i32>(4) {
-                    0 => crate::MatchTier::Title,
-                    1 => crate::MatchTier::Site,
-                    _ => crate::MatchTier::Text,
-                }),
-                score: Some(f64::from(r.get::<_, f32>(5))),
+                tier: Some(tier),
+                score,
             });
         }
         Ok(hits)
@@ -991,48 +1008,78 @@ fn upsert_asset(
     .map(drop)
 }
 
-/// The folded search text of one asset, from what the shared catalogue holds now (as the embedded
-/// catalogue's index: titles; the site's names; the other curated text but rights and dates, the file name
-/// and the kind).
-fn reindex(tx: &mut Transaction<'_>, id: &str) -> Result<(), postgres::Error> {
-    let Some(asset) = tx.query_opt("SELECT kind, source_name, site_id FROM assets WHERE id = $1", &[&id])? else {
+/// Writes the search row of one asset from what the shared catalogue holds now ([`crate::search::index_row`],
+/// as the embedded catalogue's index).
+fn reindex(tx: &mut Transaction<'_>, id: &str) -> Result<(), crate::db::Error> {
+    let Some(row) = crate::search::index_row(tx, id, &mut HashMap::new())? else {
         return Ok(());
     };
-    let (kind, source_name, site_id): (String, String, Option<String>) = (asset.get(0), asset.get(1), asset.get(2));
-    let (mut title, mut body) = (String::new(), String::new());
-    for r in tx.query("SELECT field, value FROM asset_text WHERE asset_id = $1", &[&id])? {
-        let field: &str = r.get(0);
-        if field == "rights" || field == "date" {
-            continue;
-        }
-        let to = if field == "title" { &mut title } else { &mut body };
-        to.push_str(r.get::<_, &str>(1));
-        to.push('\n');
-    }
-    body.push_str(&source_name);
-    body.push('\n');
-    body.push_str(&kind);
-    let mut site = String::new();
-    if let Some(site_id) = site_id {
-        for r in tx.query(
-            "SELECT value FROM site_text WHERE site_id = $1 AND field = 'name'",
-            &[&site_id],
-        )? {
-            site.push_str(r.get::<_, &str>(0));
-            site.push('\n');
-        }
-    }
     tx.execute(
-        "INSERT INTO asset_search (asset_id, title, site, body) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (asset_id) DO UPDATE SET title = $2, site = $3, body = $4",
-        &[
-            &id,
-            &crate::fold_for_index(&title),
-            &crate::fold_for_index(&site),
-            &crate::fold_for_index(&body),
-        ],
-    )
-    .map(drop)
+        "INSERT INTO asset_search (asset_id, title, site, body, facets) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (asset_id) DO UPDATE SET title = $2, site = $3, body = $4, facets = $5",
+        &[&id, &row.title, &row.site, &row.body, &row.facets],
+    )?;
+    Ok(())
+}
+
+/// The assets matching what a person typed and every facet token ([`crate::search::facet`]), best first,
+/// at most `limit`, as the embedded search: matches in the title first, then in the site's names, then
+/// elsewhere; a tier with at most `window` matches is ranked by `ts_rank` (title 1.0, site 0.4, other text
+/// 0.1; divided by 1 + the log of the length, so shorter texts come first as with BM25; higher is better),
+/// a broader one lists its newest matches first without a score. Returns (asset
+/// id, tier, score).
+pub(crate) fn search(
+    client: &mut Client,
+    query: &str,
+    facets: &[String],
+    limit: usize,
+    window: usize,
+) -> Result<Vec<(String, crate::MatchTier, Option<f64>)>, postgres::Error> {
+    let Some(q) = ts_query(query) else {
+        return Ok(Vec::new());
+    };
+    let facets = facets.join(" & ");
+    let window = window.max(limit).min(i64::MAX as usize) as i64;
+    let mut found = Vec::new();
+    for (tier, cond) in [
+        (crate::MatchTier::Title, "s.t_title @@ q"),
+        (crate::MatchTier::Site, "s.t_site @@ q AND NOT s.t_title @@ q"),
+        (crate::MatchTier::Text, "NOT s.t_site @@ q"),
+    ] {
+        let want = limit - found.len();
+        if want == 0 {
+            break;
+        }
+        let from = format!(
+            "FROM asset_search s JOIN assets a ON a.id = s.asset_id, to_tsquery('simple', $1) q
+             WHERE s.doc @@ q AND {cond} AND ($3 = '' OR s.t_facets @@ to_tsquery('simple', $3))"
+        );
+        let newest: Vec<String> = client
+            .query(
+                &format!("SELECT s.asset_id {from} ORDER BY a.ingested_at DESC, s.asset_id DESC LIMIT $2"),
+                &[&q, &window, &facets],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if (newest.len() as i64) < window {
+            let ranked = client.query(
+                &format!(
+                    "SELECT s.asset_id, ts_rank('{{0.1, 0, 0.4, 1.0}}', s.doc, q, 1) AS score {from}
+                     ORDER BY score DESC, a.ingested_at DESC, s.asset_id DESC LIMIT $2"
+                ),
+                &[&q, &(want as i64), &facets],
+            )?;
+            found.extend(
+                ranked
+                    .iter()
+                    .map(|r| (r.get(0), tier, Some(f64::from(r.get::<_, f32>(1))))),
+            );
+        } else {
+            found.extend(newest.into_iter().take(want).map(|id| (id, tier, None)));
+        }
+    }
+    Ok(found)
 }
 
 /// The tsquery for what a person typed, as the embedded catalogue's FTS5 query: every folded word must

@@ -1,8 +1,8 @@
 //! Sites: the places assets belong to. Ingest suggests them by GPS proximity; curators confirm,
 //! rename, merge and split them. Every change is a revision, like asset metadata.
 
+use crate::db::{Connection, OptionalExtension, params};
 use disan_core::{GeoPoint, LangText, REQUIRED_LANGS, fold_for_search};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::curate::{Author, Revision, SiteRef, apply, record};
@@ -51,7 +51,7 @@ pub struct SuggestReport {
     pub created: Vec<(String, usize)>,
 }
 
-fn load_site(conn: &Connection, id: &str) -> rusqlite::Result<Option<Site>> {
+fn load_site(conn: &Connection, id: &str) -> crate::db::Result<Option<Site>> {
     let site = conn
         .prepare_cached(
             "SELECT id, province, rank, type, lat, lon, confirmed, merged_into, created_at,
@@ -105,8 +105,8 @@ pub fn slug(name: &str) -> String {
     out.trim_end_matches('-').chars().take(48).collect()
 }
 
-fn unique_id(conn: &Connection, base: &str) -> rusqlite::Result<String> {
-    let exists = |id: &str| -> rusqlite::Result<bool> {
+fn unique_id(conn: &Connection, base: &str) -> crate::db::Result<String> {
+    let exists = |id: &str| -> crate::db::Result<bool> {
         conn.prepare_cached("SELECT count(*) > 0 FROM sites WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
     };
@@ -122,7 +122,7 @@ fn unique_id(conn: &Connection, base: &str) -> rusqlite::Result<String> {
     unreachable!("some suffix is free")
 }
 
-fn insert_site(conn: &Connection, author: &Author<'_>, id: &str, confirmed: bool) -> rusqlite::Result<Revision> {
+fn insert_site(conn: &Connection, author: &Author<'_>, id: &str, confirmed: bool) -> crate::db::Result<Revision> {
     conn.prepare_cached("INSERT INTO sites (id, created_at, confirmed) VALUES (?1, ?2, ?3)")?
         .execute(params![id, author.at, confirmed])?;
     record(
@@ -151,7 +151,7 @@ fn apply_site_changes(
     author: &Author<'_>,
     id: &str,
     changes: &[Change],
-) -> rusqlite::Result<Vec<Revision>> {
+) -> crate::db::Result<Vec<Revision>> {
     let mut out = Vec::new();
     for c in changes {
         out.extend(apply(
@@ -176,7 +176,7 @@ fn move_assets(
     author: &Author<'_>,
     ids: &[String],
     site: Option<&str>,
-) -> rusqlite::Result<Vec<Revision>> {
+) -> crate::db::Result<Vec<Revision>> {
     let mut out = Vec::new();
     for id in ids {
         if let Some(r) = apply(conn, author, Entity::Asset, id, "site", None, site, None)? {
@@ -188,7 +188,7 @@ fn move_assets(
 }
 
 /// Mean position of the assets with GPS among `ids`.
-fn centroid(conn: &Connection, ids: &[String]) -> rusqlite::Result<Option<(f64, f64)>> {
+fn centroid(conn: &Connection, ids: &[String]) -> crate::db::Result<Option<(f64, f64)>> {
     let (mut lat, mut lon, mut n) = (0.0, 0.0, 0.0);
     for id in ids {
         let p: Option<(Option<f64>, Option<f64>)> = conn

@@ -8,8 +8,8 @@
 //! on the surface is checked by the caller that holds the mesh (`disan story add`, the viewer's curator mode)
 //! with `disan_model::Surface::nearest` before saving.
 
+use crate::db::{Connection, OptionalExtension, params};
 use disan_core::{AssetKind, LangText};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::curate::{Author, Revision, apply};
@@ -143,13 +143,13 @@ impl Story {
     }
 }
 
-pub(crate) fn stored(conn: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
+pub(crate) fn stored(conn: &Connection, id: &str) -> crate::db::Result<Option<String>> {
     conn.prepare_cached("SELECT doc FROM stories WHERE asset_id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()
 }
 
-pub(crate) fn store(conn: &Connection, id: &str, doc: Option<&str>) -> rusqlite::Result<()> {
+pub(crate) fn store(conn: &Connection, id: &str, doc: Option<&str>) -> crate::db::Result<()> {
     match doc {
         Some(d) => conn
             .prepare_cached(

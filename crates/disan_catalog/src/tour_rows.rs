@@ -1,17 +1,17 @@
 //! The `tours` table's rows, for the revision core (`curate::current` and `curate::store`), which writes every
 //! entity's changes: kept apart from `tours` so that the core does not import the tour model built on it.
 
-use rusqlite::{OptionalExtension, params};
+use crate::db::{OptionalExtension, params};
 
 /// The stored document of a tour (for `curate::current`).
-pub(crate) fn stored(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<String>> {
+pub(crate) fn stored(conn: &crate::db::Connection, id: &str) -> crate::db::Result<Option<String>> {
     conn.prepare_cached("SELECT doc FROM tours WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()
 }
 
 /// Stores (or, with `None`, deletes) a tour's document (for `curate::store`).
-pub(crate) fn store(conn: &rusqlite::Connection, id: &str, doc: Option<&str>) -> rusqlite::Result<()> {
+pub(crate) fn store(conn: &crate::db::Connection, id: &str, doc: Option<&str>) -> crate::db::Result<()> {
     match doc {
         Some(d) => conn
             .prepare_cached(

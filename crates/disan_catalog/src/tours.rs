@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::db::OptionalExtension;
 use disan_core::{AssetKind, GeoPoint, LangText};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use crate::curate::{Author, Revision, apply};
@@ -417,10 +417,7 @@ impl Catalog {
 
     /// Writes `tours/<id>.json` from the catalogue (or removes it when the tour is gone).
     pub(crate) fn sync_tour_file(&self, id: &str) -> Result<()> {
-        let Some(collection) = self.path.parent() else {
-            return Ok(());
-        };
-        let path = collection.join(TOURS_DIR).join(format!("{id}.json"));
+        let path = self.collection_dir().join(TOURS_DIR).join(format!("{id}.json"));
         match self.tour(id) {
             Ok(t) => Ok(disan_fs::write_atomic(&path, t.to_json().as_bytes())?),
             Err(_) => match std::fs::remove_file(&path) {

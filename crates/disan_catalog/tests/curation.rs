@@ -6,13 +6,64 @@ use disan_catalog::{Catalog, CatalogError, Change, Entity, Filter, MatchTier, RA
 use disan_core::{AssetKind, AssetManifest};
 use disan_tests::catalog_fixture::{HA_LONG, collection, make_publishable, manifest, set};
 
+/// Which catalogue a test runs on: every test but the SQLite upgrade one runs on both.
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An empty collection folder whose catalogue is embedded, or on a fresh PostgreSQL database.
+fn on(backend: Backend) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    if let Backend::Postgres = backend {
+        disan_catalog::CollectionConfig {
+            dir: dir.path().to_owned(),
+            catalog: disan_catalog::CatalogLocation::Postgres(disan_tests::postgres_db("curation")),
+            storage: disan_catalog::StorageLocation::Local,
+        }
+        .write()
+        .unwrap();
+    }
+    dir
+}
+
+/// One test per backend for each test function.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Sqlite)
+            })*
+        }
+        mod postgresql {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Postgres)
+            })*
+        }
+    };
+}
+
+on_both!(
+    metadata_round_trips_nfc_and_every_change_is_a_revision,
+    reingest_never_overwrites_curated_fields,
+    workflow_checks_required_fields,
+    broad_searches_list_newest_first,
+    search_folds_case_diacritics_and_d,
+    sites_are_suggested_confirmed_merged_and_split,
+    csv_round_trip_diff_errors_and_all_or_nothing,
+    tours_suggest_links_from_gps_and_heading_and_undo,
+    stories_are_revised_checked_searched_and_undone,
+);
+
 fn ids(hits: &[disan_catalog::SearchHit]) -> Vec<&str> {
     hits.iter().map(|h| h.id.as_str()).collect()
 }
 
-#[test]
-fn metadata_round_trips_nfc_and_every_change_is_a_revision() {
-    let dir = tempfile::tempdir().unwrap();
+fn metadata_round_trips_nfc_and_every_change_is_a_revision(backend: Backend) {
+    let dir = on(backend);
     let mut cat = collection(dir.path());
     // Decomposed input (as some keyboards type it) is stored composed.
     let revs = set(
@@ -82,9 +133,8 @@ fn metadata_round_trips_nfc_and_every_change_is_a_revision() {
     assert_eq!(cat.history(Entity::Asset, "a000000000000001").unwrap().len(), before);
 }
 
-#[test]
-fn reingest_never_overwrites_curated_fields() {
-    let dir = tempfile::tempdir().unwrap();
+fn reingest_never_overwrites_curated_fields(backend: Backend) {
+    let dir = on(backend);
     let mut cat = collection(dir.path());
     set(
         &mut cat,
@@ -114,9 +164,8 @@ fn reingest_never_overwrites_curated_fields() {
     assert_eq!(meta.source_name, "bay1-renamed.jpg");
 }
 
-#[test]
-fn workflow_checks_required_fields() {
-    let dir = tempfile::tempdir().unwrap();
+fn workflow_checks_required_fields(backend: Backend) {
+    let dir = on(backend);
     let mut cat = collection(dir.path());
     let id = "a000000000000001".to_owned();
     let e = cat.set_state(std::slice::from_ref(&id), "published", "t").unwrap_err();
@@ -176,9 +225,8 @@ fn workflow_checks_required_fields() {
 
 /// A tier broader than the ranking window lists its newest matches first and stays cheap; a narrower one,
 /// or a limit that covers it, is ranked by BM25.
-#[test]
-fn broad_searches_list_newest_first() {
-    let dir = tempfile::tempdir().unwrap();
+fn broad_searches_list_newest_first(backend: Backend) {
+    let dir = on(backend);
     let mut cat = collection(dir.path());
     let n = RANK_WINDOW + 100;
     let items: Vec<(AssetManifest, String)> = (0..n)
@@ -248,9 +296,8 @@ fn broad_searches_list_newest_first() {
     assert!(listed.iter().all(|h| h.tier.is_none()));
 }
 
-#[test]
-fn search_folds_case_diacritics_and_d() {
-    let dir = tempfile::tempdir().unwrap();
+fn search_folds_case_diacritics_and_d(backend: Backend) {
+    let dir = on(backend);
     let mut cat = collection(dir.path());
     set(
         &mut cat,
@@ -356,9 +403,8 @@ fn search_folds_case_diacritics_and_d() {
     assert_eq!(tagged, ["a000000000000001"]);
 }
 
-#[test]
-fn sites_are_suggested_confirmed_merged_and_split() {
-    let dir = tempfile::tempdir().unwrap();
+fn sites_are_suggested_confirmed_merged_and_split(backend: Backend) {
+    let dir = on(backend);
     let mut cat = collection(dir.path());
     let report = cat.suggest_sites(500.0, "disan ingest").unwrap();
     // The two Hạ Long captures (300 m apart) form one site, Điện Biên another; the model has no GPS.
@@ -432,9 +478,8 @@ fn sites_are_suggested_confirmed_merged_and_split() {
     let _ = hill;
 }
 
-#[test]
-fn csv_round_trip_diff_errors_and_all_or_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+fn csv_round_trip_diff_errors_and_all_or_nothing(backend: Backend) {
+    let dir = on(backend);
     let mut cat = collection(dir.path());
     set(
         &mut cat,
@@ -603,9 +648,8 @@ fn an_older_catalogue_is_migrated_and_indexed() {
 
 /// Tours: panoramas with GPS and compass headings get link suggestions at yaw = bearing − heading; every
 /// edit is a revision, undo restores the document and `tours/<id>.json` follows.
-#[test]
-fn tours_suggest_links_from_gps_and_heading_and_undo() {
-    let dir = tempfile::tempdir().unwrap();
+fn tours_suggest_links_from_gps_and_heading_and_undo(backend: Backend) {
+    let dir = on(backend);
     let lock = WriteLock::acquire(dir.path()).unwrap();
     let mut cat = Catalog::open_or_create(dir.path(), &lock).unwrap();
     // The gate, and the shrine 100 m due east of it; the gate's panorama centre faces north (heading 0),
@@ -778,11 +822,10 @@ fn tours_suggest_links_from_gps_and_heading_and_undo() {
 /// Stories: a model's annotations are one revision per change, checked (ids, languages, numbers, view),
 /// searchable in any language with or without diacritics, refused on a photo, and undone like text; a stale
 /// edit is refused; removing an annotation removes its narration.
-#[test]
-fn stories_are_revised_checked_searched_and_undone() {
+fn stories_are_revised_checked_searched_and_undone(backend: Backend) {
     use disan_catalog::audio::AudioTarget;
     use disan_catalog::{Annotation, Story, StoryView};
-    let dir = tempfile::tempdir().unwrap();
+    let dir = on(backend);
     let mut cat = collection(dir.path());
     let model = "c000000000000004";
     let view = StoryView {
