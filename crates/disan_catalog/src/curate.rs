@@ -478,6 +478,31 @@ impl Catalog {
     /// Sets fields of one or more assets in one transaction. Values are validated first
     /// ([`fields::normalise_value`]); a published asset must keep every field publication needs.
     pub fn set_meta(&mut self, ids: &[String], changes: &[Change], author: &str) -> Result<Vec<Revision>> {
+        self.set_meta_based_on(ids, changes, author, None)
+    }
+
+    /// The newest revision id (0 when there is none): an editor that shows values read after this number
+    /// passes it to [`Self::set_meta_based_on`].
+    pub fn latest_revision(&self) -> Result<i64> {
+        self.sql(
+            self.conn
+                .query_row("SELECT coalesce(max(id), 0) FROM revisions", [], |r| r.get(0)),
+        )
+    }
+
+    /// [`Self::set_meta`] for an edit made on values read at revision `base` (the newest revision id then,
+    /// [`Self::latest_revision`]): when one of the fields it sets was changed by a later revision, by
+    /// someone on another machine or in another window, nothing is written and the answer is
+    /// [`CatalogError::Conflict`] naming who changed it and when. Checked and written under the
+    /// catalogue's write lock (SQLite's, or the shared catalogue's advisory lock), so of two edits based
+    /// on the same revision exactly one is written.
+    pub fn set_meta_based_on(
+        &mut self,
+        ids: &[String],
+        changes: &[Change],
+        author: &str,
+        base: Option<i64>,
+    ) -> Result<Vec<Revision>> {
         let ids: Vec<String> = ids.iter().map(|i| self.resolve_id(i)).collect::<Result<_>>()?;
         let mut checked = Vec::with_capacity(changes.len());
         for c in changes {
@@ -487,7 +512,33 @@ impl Catalog {
         }
         let author = Author::new(author);
         let err = crate::sql_err(&self.path);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = crate::begin_immediate(&mut self.conn, &self.path)?;
+        if let Some(base) = base {
+            for id in &ids {
+                for c in &checked {
+                    let later: Option<(i64, String, String)> = tx
+                        .prepare_cached(
+                            "SELECT id, author, at FROM revisions WHERE entity = 'asset' AND entity_id = ?1
+                             AND field = ?2 AND coalesce(lang, '') = ?3 AND id > ?4 ORDER BY id DESC LIMIT 1",
+                        )
+                        .and_then(|mut s| {
+                            s.query_row(params![id, c.field, c.lang.as_deref().unwrap_or(""), base], |r| {
+                                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                            })
+                        })
+                        .optional()
+                        .map_err(err)?;
+                    if let Some((revision, by, at)) = later {
+                        return Err(CatalogError::Conflict {
+                            what: format!("{} of asset {id}", c.key()),
+                            revision,
+                            by,
+                            at,
+                        });
+                    }
+                }
+            }
+        }
         let mut revisions = Vec::new();
         let mut problems = Vec::new();
         for id in &ids {

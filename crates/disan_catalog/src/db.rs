@@ -292,6 +292,9 @@ pub fn params_from_iter<T: ToValue>(it: impl IntoIterator<Item = T>) -> Vec<Valu
     it.into_iter().map(|v| v.to_value()).collect()
 }
 
+/// Key of the transaction-level advisory lock every catalogue write on PostgreSQL holds ("disanw" in ASCII).
+pub const WRITE_LOCK: i64 = 0x6469_7361_6e77;
+
 /// Which database a connection talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -391,7 +394,7 @@ impl Connection {
     }
 
     /// Starts a transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so what it reads
-    /// stays true until it commits. PostgreSQL transactions take row locks as they write.
+    /// stays true until it commits. On PostgreSQL every transaction takes the [`WRITE_LOCK`] at once.
     pub fn transaction_immediate(&mut self) -> Result<Transaction<'_>> {
         self.begin("BEGIN IMMEDIATE")
     }
@@ -399,7 +402,9 @@ impl Connection {
     fn begin(&mut self, sqlite_begin: &str) -> Result<Transaction<'_>> {
         match self.backend() {
             Backend::Sqlite => self.execute_batch(sqlite_begin)?,
-            Backend::Postgres => self.execute_batch("BEGIN")?,
+            // Catalogue writes from every machine take turns, as SQLite's writers do: they read, check and
+            // write in one step. (Ingest workers commit through `SharedCatalog`, without this lock.)
+            Backend::Postgres => self.execute_batch(&format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"))?,
         }
         Ok(Transaction {
             conn: self,

@@ -47,6 +47,7 @@ macro_rules! on_both {
 }
 
 on_both!(
+    two_curators_on_one_revision_get_one_success_and_one_conflict,
     metadata_round_trips_nfc_and_every_change_is_a_revision,
     reingest_never_overwrites_curated_fields,
     workflow_checks_required_fields,
@@ -57,6 +58,67 @@ on_both!(
     tours_suggest_links_from_gps_and_heading_and_undo,
     stories_are_revised_checked_searched_and_undone,
 );
+
+/// Two curators (two connections, as two machines) edit the same field from the same revision at the same
+/// instant: one edit is written, the other is refused with a conflict naming the winner; nothing is lost.
+fn two_curators_on_one_revision_get_one_success_and_one_conflict(backend: Backend) {
+    let dir = on(backend);
+    drop(collection(dir.path()));
+    let id = "a000000000000001";
+    for round in 0..4 {
+        let base = Catalog::open(dir.path()).unwrap().latest_revision().unwrap();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let results: Vec<_> = ["lan", "minh"]
+            .map(|who| {
+                let (dir, barrier) = (dir.path().to_owned(), barrier.clone());
+                std::thread::spawn(move || {
+                    let mut cat = Catalog::open_for_edit(&dir).unwrap();
+                    let change =
+                        fields::parse_assignment(Entity::Asset, &format!("title.vi=Vịnh Hạ Long ({who} {round})"))
+                            .unwrap();
+                    barrier.wait();
+                    (who, cat.set_meta_based_on(&[id.to_owned()], &[change], who, Some(base)))
+                })
+            })
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        let winners: Vec<&str> = results.iter().filter(|(_, r)| r.is_ok()).map(|(w, _)| *w).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+        let loser = results.iter().find(|(_, r)| r.is_err()).unwrap();
+        match &loser.1 {
+            Err(CatalogError::Conflict { what, by, .. }) => {
+                assert_eq!(by, winners[0]);
+                assert!(what.contains("title.vi") && what.contains(id), "{what}");
+            }
+            other => panic!("round {round}: {other:?}"),
+        }
+        let cat = Catalog::open(dir.path()).unwrap();
+        assert_eq!(
+            cat.metadata(id).unwrap().title.get("vi"),
+            Some(format!("Vịnh Hạ Long ({} {round})", winners[0]).as_str())
+        );
+        // The loser, reloaded, edits again from the new revision and is written.
+        let mut again = Catalog::open_for_edit(dir.path()).unwrap();
+        let base = again.latest_revision().unwrap();
+        let change = fields::parse_assignment(
+            Entity::Asset,
+            &format!("title.vi=Vịnh Hạ Long ({} {round}, again)", loser.0),
+        )
+        .unwrap();
+        again
+            .set_meta_based_on(&[id.to_owned()], &[change], loser.0, Some(base))
+            .unwrap();
+    }
+    // An edit of another field, based on an older revision, is not a conflict.
+    let mut cat = Catalog::open_for_edit(dir.path()).unwrap();
+    let change = fields::parse_assignment(Entity::Asset, "creator=Trung tâm").unwrap();
+    cat.set_meta_based_on(&[id.to_owned()], &[change], "lan", Some(0))
+        .unwrap();
+    // Every edit is in the history: 4 winners and 4 second tries, then the creator.
+    let h = cat.history(Entity::Asset, id).unwrap();
+    assert_eq!(h.iter().filter(|r| r.field == "title").count(), 8);
+}
 
 fn ids(hits: &[disan_catalog::SearchHit]) -> Vec<&str> {
     hits.iter().map(|h| h.id.as_str()).collect()
