@@ -55,6 +55,9 @@ pub struct Collection {
     narration: HashMap<(disan_catalog::audio::AudioTarget, String), disan_catalog::audio::AudioRecord>,
     /// The relics' stories (annotations pinned to the model), by asset id.
     stories: HashMap<String, disan_catalog::Story>,
+    /// The newest revision when the collection was read (read first): curator edits of what it shows are
+    /// based on it, so an edit made meanwhile by someone else is a conflict, not overwritten.
+    pub revision: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +72,7 @@ impl Collection {
     /// Opens a collection folder read-only. With `published_only`, drafts and withdrawn assets are hidden.
     pub fn open(root: &Path, published_only: bool) -> Result<Self, CollectionError> {
         let catalog = Catalog::open(root)?;
+        let revision = catalog.latest_revision()?;
         let mut meta = catalog.all_metadata()?;
         let mut items = Vec::new();
         let (records, unreadable) = catalog.list_readable(None)?;
@@ -185,6 +189,7 @@ impl Collection {
             eprintln!("disan-viewer: left out {s}");
         }
         Ok(Self {
+            revision,
             skipped,
             tours,
             narration,

@@ -53,6 +53,10 @@ pub enum MetaCommand {
         args: Vec<String>,
         #[command(flatten)]
         filter: FilterArgs,
+        /// The revision the new values are based on (the newest one `disan history` showed): if another
+        /// curator changed one of these fields after it, nothing is written and disan exits with code 3.
+        #[arg(long, value_name = "REVISION")]
+        base_revision: Option<i64>,
     },
     /// Write every asset's metadata to a CSV (UTF-8 with BOM; one column per field and language).
     Export {
@@ -328,7 +332,11 @@ pub fn meta(collection: &Path, cmd: MetaCommand, json: bool, who: &str) -> anyho
             }
             Ok(ExitCode::SUCCESS)
         }
-        MetaCommand::Set { args, filter } => {
+        MetaCommand::Set {
+            args,
+            filter,
+            base_revision,
+        } => {
             let (ids, assignments) = split_assignments(&args);
             if assignments.is_empty() {
                 bail!(
@@ -338,7 +346,7 @@ pub fn meta(collection: &Path, cmd: MetaCommand, json: bool, who: &str) -> anyho
             }
             let changes = parse_changes(Entity::Asset, &assignments)?;
             let ids = targets(&cat, ids, &filter)?;
-            let revs = cat.set_meta(&ids, &changes, who)?;
+            let revs = cat.set_meta_based_on(&ids, &changes, who, base_revision)?;
             if !json {
                 eprintln!("{} asset(s), {} change(s)", ids.len(), revs.len());
             }
@@ -461,19 +469,7 @@ pub struct SearchArgs {
 }
 
 pub fn search(collection: &Path, a: SearchArgs, json: bool, lang: &str) -> anyhow::Result<ExitCode> {
-    let hits = if crate::shared::is_shared(collection)? {
-        // The shared catalogue searches text; its filters are still to come (docs/SCALING.md).
-        if !a.filter.is_empty() {
-            anyhow::bail!(
-                "search filters (--site, --kind, --rank, --state) are not available on a shared catalogue yet"
-            );
-        }
-        let config = disan_catalog::CollectionConfig::read(collection)?;
-        disan_catalog::SharedCatalog::connect(config.postgres_url("disan search")?)?
-            .search(&a.query.join(" "), a.limit)?
-    } else {
-        Catalog::open_for_edit(collection)?.search(&a.query.join(" "), &a.filter, a.limit)?
-    };
+    let hits = Catalog::open_for_edit(collection)?.search(&a.query.join(" "), &a.filter, a.limit)?;
     if json {
         print_json(&hits)?;
     } else {

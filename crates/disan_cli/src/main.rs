@@ -336,7 +336,15 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            // Someone else changed what was being edited: nothing was written (docs/cli.md, exit codes).
+            if matches!(
+                e.downcast_ref::<disan_catalog::CatalogError>(),
+                Some(disan_catalog::CatalogError::Conflict { .. })
+            ) {
+                ExitCode::from(3)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }
@@ -511,8 +519,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::List { kind } if shared::is_shared(&cli.collection)? => shared::list(&cli.collection, kind, cli.json),
-        Command::Show { id } if shared::is_shared(&cli.collection)? => shared::show(&cli.collection, &id, cli.json),
         Command::Init {
             dir,
             catalog,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use disan_catalog::{CatalogLocation, CollectionConfig, SharedCatalog, StorageLocation};
-use disan_core::{AssetKind, Settings};
+use disan_core::Settings;
 
 use crate::{SettingsArgs, build_pool, output};
 
@@ -201,26 +201,6 @@ pub fn ingest(
     })
 }
 
-pub fn list(collection: &Path, kind: Option<AssetKind>, json: bool) -> anyhow::Result<ExitCode> {
-    let assets = connect(collection, "disan list")?.list(kind)?;
-    if json {
-        output::print_json(&assets)?;
-    } else {
-        output::print_list(&assets)?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn show(collection: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let asset = connect(collection, "disan show")?.get(id)?;
-    if json {
-        output::print_json(&asset)?;
-    } else {
-        output::print_asset(&asset)?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 pub fn migrate(collection: &Path, to: &str, json: bool) -> anyhow::Result<ExitCode> {
     let report = if to == "sqlite" {
         disan_catalog::migrate::to_sqlite(collection)?
@@ -255,13 +235,11 @@ pub fn mirror_assets(collection: &Path) -> anyhow::Result<u64> {
         return Ok(0);
     }
     let store = disan_pipeline::open_store(&config)?;
-    let ids: Vec<String> = match &config.catalog {
-        CatalogLocation::Sqlite => disan_catalog::Catalog::open(collection)?.list(None)?,
-        CatalogLocation::Postgres(url) => SharedCatalog::connect(url)?.list(None)?,
-    }
-    .iter()
-    .map(disan_catalog::AssetRecord::id)
-    .collect();
+    let ids: Vec<String> = disan_catalog::Catalog::open(collection)?
+        .list(None)?
+        .iter()
+        .map(disan_catalog::AssetRecord::id)
+        .collect();
     Ok(store.mirror(&ids, collection)?)
 }
 

@@ -87,6 +87,38 @@ impl ViewerApp {
         }
     }
 
+    /// Saves metadata edits made on the values this collection showed. When another curator changed one
+    /// of the fields meanwhile (on this machine or another), nothing is written: the collection is read
+    /// again so the form shows their value, and the curator is told whose change it was.
+    fn save_meta(&mut self, id: String, changes: Vec<String>) {
+        let (author, base) = (self.curator.author.clone(), self.collection.revision);
+        let result = self.edit_catalog().and_then(|mut cat| {
+            let parsed = changes
+                .iter()
+                .map(|a| fields::parse_assignment(Entity::Asset, a))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            cat.set_meta_based_on(&[id], &parsed, &author, Some(base))
+                .map_err(|e| match e {
+                    disan_catalog::CatalogError::Conflict { .. } => format!("{}\n{e}", t(self.lang, "curate.conflict")),
+                    e => e.to_string(),
+                })
+        });
+        match result {
+            Ok(revs) => {
+                let message = tf(self.lang, "curate.saved", &[("n", &revs.len().to_string())]);
+                self.reload();
+                self.curator.message = Some((true, message));
+            }
+            Err(e) => {
+                if e.starts_with(t(self.lang, "curate.conflict")) {
+                    self.reload();
+                }
+                self.curator.message = Some((false, e));
+            }
+        }
+    }
+
     /// The curator's panel for `item`: form, state, site, history, and the tour tools for a panorama.
     pub fn curator_panel(&mut self, ui: &mut egui::Ui, item: &Item) {
         let lang = self.lang;
@@ -182,14 +214,7 @@ impl ViewerApp {
             .add_enabled(!changes.is_empty(), egui::Button::new(t(lang, "curate.save")))
             .clicked()
         {
-            let id = item.id.clone();
-            self.act("curate.saved", |cat, who| {
-                let parsed = changes
-                    .iter()
-                    .map(|a| fields::parse_assignment(Entity::Asset, a))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(cat.set_meta(&[id], &parsed, who)?.len())
-            });
+            self.save_meta(item.id.clone(), changes);
         }
 
         // Workflow state: the moves allowed from here.

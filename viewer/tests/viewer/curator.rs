@@ -207,6 +207,60 @@ fn curator_mode_drags_a_hotspot() {
     assert!((pano.camera.yaw - camera.yaw).abs() < 1e-6, "the view did not turn");
 }
 
+/// Two curators on one shared catalogue (PostgreSQL): the viewer's edit of a field another curator changed
+/// after the viewer read it is not written; the viewer says whose change it was, reads the collection again
+/// (the form shows their value), and the next save, made on what is now shown, is written.
+#[test]
+fn curator_mode_on_a_shared_catalogue_reloads_on_a_conflicting_edit() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = fixture_dir();
+    let root = dir.path();
+    disan_catalog::migrate::to_postgres(root, &disan_tests::postgres_db("viewer")).unwrap();
+    let id = ASSETS[2].id;
+    let mut h = curating(root, id);
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Title (vi)");
+    field.focus();
+    field.type_text(" lúc hoàng hôn");
+    h.run_steps(2);
+    // Meanwhile, on another machine: the same field.
+    let theirs = "Đồi A1 (Điện Biên Phủ)";
+    let change =
+        disan_catalog::fields::parse_assignment(disan_catalog::Entity::Asset, &format!("title.vi={theirs}")).unwrap();
+    disan_catalog::Catalog::open_for_edit(root)
+        .unwrap()
+        .set_meta(&[id.to_owned()], &[change], "minh")
+        .unwrap();
+    press(&mut h, "Save");
+    let (ok, message) = h.state().curator.message.clone().unwrap();
+    assert!(!ok, "{message}");
+    assert!(
+        message.contains("Another curator changed this asset") && message.contains("minh"),
+        "{message}"
+    );
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    assert_eq!(
+        cat.metadata(id).unwrap().title.get("vi"),
+        Some(theirs),
+        "their edit stays"
+    );
+    assert_eq!(h.state().curator.form["title.vi"], theirs, "the form shows it");
+    // Edited again on what is shown: written.
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Title (vi)");
+    field.focus();
+    field.type_text(" lúc hoàng hôn");
+    h.run_steps(2);
+    press(&mut h, "Save");
+    assert!(h.state().curator.message.as_ref().is_some_and(|(ok, _)| *ok));
+    let cat = disan_catalog::Catalog::open(root).unwrap();
+    let mine = format!("{theirs} lúc hoàng hôn");
+    assert_eq!(cat.metadata(id).unwrap().title.get("vi"), Some(mine.as_str()));
+    let last = cat.history(disan_catalog::Entity::Asset, id).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.author.as_str(), last.old.as_deref()),
+        ("biên tập viên", Some(theirs))
+    );
+}
+
 /// Presses the first control labelled `label` through its accessibility action, as a screen reader would:
 /// the curator's panel is taller than the test window, and a pointer click below its edge would miss.
 fn press(h: &mut Harness<'_, ViewerApp>, label: &str) {
