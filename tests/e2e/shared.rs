@@ -255,7 +255,7 @@ fn one_machine_with_its_files_in_an_object_store_gives_the_same_collection() {
 }
 
 #[test]
-fn ingest_list_and_show_work_on_a_shared_catalogue_and_the_rest_says_what_it_needs() {
+fn every_command_works_on_a_shared_catalogue_and_concurrent_edits_conflict() {
     let root = tempfile::tempdir().unwrap();
     let input = root.path().join("in");
     std::fs::create_dir_all(&input).unwrap();
@@ -292,15 +292,101 @@ fn ingest_list_and_show_work_on_a_shared_catalogue_and_the_rest_says_what_it_nee
     let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
     assert_eq!(hits[0]["tier"], "text");
-    // A command not yet on PostgreSQL says so, naming the catalogue without its password.
-    let out = run(disan(&col).args(["site", "list"]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // Curation works on the shared catalogue as on the embedded one: sites, metadata, workflow, filtered
+    // search, history and undo.
+    let ok = |out: std::process::Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let json = |out: std::process::Output| -> serde_json::Value { serde_json::from_slice(&ok(out)).unwrap() };
+    ok(run(disan(&col).args([
+        "site",
+        "create",
+        "name.vi=Vịnh Hạ Long",
+        "name.en=Ha Long Bay",
+        "province=quang-ninh",
+        "rank=unesco",
+    ])));
+    let sites = json(run(disan(&col).args(["site", "list", "--json"])));
+    assert_eq!(sites[0]["id"], "vinh-ha-long", "{sites}");
+    ok(run(disan(&col).args(["meta", "set", id, "title.vi=Đảo Fiji nhỏ"])));
+    ok(run(disan(&col).args(["site", "assign", "vinh-ha-long", id])));
+    ok(run(disan(&col).args(["state", id, "in_review"])));
+    let hits = json(run(disan(&col).args([
+        "search",
+        "dao fiji",
+        "--rank",
+        "unesco",
+        "--state",
+        "in_review",
+        "--json",
+    ])));
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
+    assert_eq!(
+        (hits[0]["id"].as_str(), hits[0]["tier"].as_str()),
+        (Some(id), Some("title"))
+    );
+    let none = json(run(disan(&col).args([
+        "search",
+        "dao fiji",
+        "--state",
+        "published",
+        "--json",
+    ])));
+    assert_eq!(none.as_array().unwrap().len(), 0, "{none}");
+
+    // Two curators on two machines set the same field from the same revision at the same time: one edit is
+    // written, the other exits 3 naming the winner; nothing is lost silently.
+    let history = json(run(disan(&col).args(["history", id, "--json"])));
+    let base = history.as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let children: Vec<_> = ["lan", "minh"]
+        .iter()
+        .map(|who| {
+            disan(&col)
+                .args([
+                    "meta",
+                    "set",
+                    id,
+                    &format!("title.en=Small Fiji ({who})"),
+                    "--base-revision",
+                    &base,
+                ])
+                .env("DISAN_AUTHOR", who)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
+    assert!(codes.contains(&Some(0)) && codes.contains(&Some(3)), "{codes:?}");
+    let (winner, loser) = if codes[0] == Some(0) { ("lan", 1) } else { ("minh", 0) };
+    let stderr = String::from_utf8_lossy(&outs[loser].stderr);
     assert!(
-        stderr.contains("PostgreSQL") && stderr.contains("SCALING.md"),
+        stderr.contains(&format!("changed by {winner}")) && stderr.contains("nothing was written"),
         "{stderr}"
     );
-    // `disan migrate --to sqlite` brings the catalogue home: the same assets, and every command works again.
+    let meta = json(run(disan(&col).args(["meta", "get", id, "--json"])));
+    assert_eq!(
+        meta["metadata"]["title"]["en"],
+        format!("Small Fiji ({winner})"),
+        "{meta}"
+    );
+    // Undo through the shared catalogue.
+    let history = json(run(disan(&col).args(["history", id, "--json"])));
+    let last = history.as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    ok(run(disan(&col).args(["undo", &last])));
+    let meta = json(run(disan(&col).args(["meta", "get", id, "--json"])));
+    assert!(meta["metadata"]["title"]["en"].is_null(), "{meta}");
+    let list = catalog_snapshot(&col);
+    // `disan migrate --to sqlite` brings the catalogue home: the same assets and curation.
     let out = run(disan(&col).args(["migrate", "--to", "sqlite"]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(catalog_snapshot(&col), list);
