@@ -81,14 +81,10 @@ fn inputs(root: &Path) -> std::path::PathBuf {
     input
 }
 
-/// `disan list --json` without what only the embedded catalogue's ingest adds (suggested sites: sites are
-/// not on the shared catalogue yet).
+/// `disan list --json`, with the sites ingest suggested (the last worker to finish suggests them, as a
+/// single-machine ingest does at its end).
 fn assets(collection: &Path) -> Vec<serde_json::Value> {
-    let mut v = catalog_snapshot(collection);
-    for a in &mut v {
-        a.as_object_mut().unwrap().remove("site_id");
-    }
-    v
+    catalog_snapshot(collection)
 }
 
 fn worker(bucket: &Bucket, collection: &Path, extra: &[&str]) -> Child {
@@ -209,6 +205,21 @@ fn three_workers_one_killed_mid_run_give_the_single_machine_result() {
     let (a, b) = (assets(&shared), assets(&single));
     assert_eq!(a.len(), b.len());
     assert_eq!(a, b);
+    // Including the sites suggested from GPS, and the sites themselves.
+    assert!(
+        a.iter().any(|x| x["site_id"].is_string()),
+        "some capture was placed in a site"
+    );
+    let site_list = |c: &Path| {
+        let out = run(disan(c).args(["site", "list", "--all", "--json"]));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for site in v.as_array_mut().unwrap() {
+            site.as_object_mut().unwrap().remove("created_at");
+        }
+        v
+    };
+    assert_eq!(site_list(&shared), site_list(&single));
     let copy = a
         .iter()
         .find(|x| x["source_path"].as_str().unwrap().contains("0-copies"))
@@ -308,7 +319,13 @@ fn every_command_works_on_a_shared_catalogue_and_concurrent_edits_conflict() {
         "rank=unesco",
     ])));
     let sites = json(run(disan(&col).args(["site", "list", "--json"])));
-    assert_eq!(sites[0]["id"], "vinh-ha-long", "{sites}");
+    let sites = sites.as_array().unwrap();
+    // Ingest suggested a site for each of the two GPS photos (far apart), unconfirmed, beside the new one.
+    assert_eq!(sites.iter().filter(|s| s["confirmed"] == false).count(), 2, "{sites:?}");
+    assert!(
+        sites.iter().any(|s| s["id"] == "vinh-ha-long" && s["rank"] == "unesco"),
+        "{sites:?}"
+    );
     ok(run(disan(&col).args(["meta", "set", id, "title.vi=Đảo Fiji nhỏ"])));
     ok(run(disan(&col).args(["site", "assign", "vinh-ha-long", id])));
     ok(run(disan(&col).args(["state", id, "in_review"])));

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use disan_catalog::{CollectionConfig, SharedCatalog};
+use disan_catalog::{Catalog, CollectionConfig, SharedCatalog};
 use disan_core::{SETTINGS_VERSION, Settings};
 use rayon::prelude::*;
 
@@ -192,12 +192,25 @@ pub fn work(collection: &Path, opts: &WorkerOptions, progress: &dyn Progress) ->
     let catalog = Mutex::new(catalog);
     let lock = || catalog.lock().unwrap_or_else(|e| e.into_inner());
     let mut files: Vec<FileReport> = Vec::new();
+    let mut sites = disan_catalog::SuggestReport::default();
+    let mut placed = 0;
     loop {
         let claims = lock().claim(&name, batch, opts.lease)?;
         if claims.is_empty() {
             let counts = lock().queue_counts()?;
+            let drained = counts.pending == 0 && counts.claimed == 0;
+            // Every queued file is committed: suggest sites for the new captures with GPS, over everything
+            // not yet placed, as a single-machine ingest does at its end (whichever worker gets here first
+            // places them; the others find nothing left).
+            if drained && placed < files.len() {
+                placed = files.len();
+                let found =
+                    Catalog::connect(&url, collection)?.suggest_sites(opts.settings.site_radius_m, "disan ingest")?;
+                sites.created.extend(found.created);
+                sites.assigned.extend(found.assigned);
+            }
             // Files other workers hold come back to the queue if those workers die: wait for them.
-            if counts.pending == 0 && counts.claimed == 0 && !opts.follow {
+            if drained && !opts.follow {
                 break;
             }
             std::thread::sleep(opts.poll);
@@ -238,6 +251,7 @@ pub fn work(collection: &Path, opts: &WorkerOptions, progress: &dyn Progress) ->
         settings: opts.settings.clone(),
     };
     let mut report = RunReport::new(run_id, started_at, &req, files);
+    report.sites = sites;
     report.write_with_page(collection, &[], "en")?;
     catalog.finish_run(
         &report.run_id,
