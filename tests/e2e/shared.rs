@@ -372,8 +372,8 @@ fn every_command_works_on_a_shared_catalogue_and_concurrent_edits_conflict() {
                     &base,
                 ])
                 .env("DISAN_AUTHOR", who)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
                 .spawn()
                 .unwrap()
         })
