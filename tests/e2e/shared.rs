@@ -436,3 +436,80 @@ fn every_command_works_on_a_shared_catalogue_and_concurrent_edits_conflict() {
         "{stderr}"
     );
 }
+
+/// A laptop collection moves into the shared setup with one command (`disan migrate --to postgresql://…
+/// --storage s3://…`): every committed asset is uploaded (manifest last), the catalogue copied, and the
+/// collection then reads the same from anywhere; `--to sqlite --storage local` brings everything home.
+#[test]
+fn a_laptop_collection_moves_to_postgresql_and_object_storage_and_back() {
+    let root = tempfile::tempdir().unwrap();
+    let input = root.path().join("in");
+    copy_dir(&testdata("photos/exiftool"), &input.join("exiftool"));
+    std::fs::copy(testdata("panoramas/aframe-lake.jpg"), input.join("aframe-lake.jpg")).unwrap();
+    let col = root.path().join("col");
+    let (code, _, stderr) = ingest(&col, &[&input], &[]);
+    assert!(matches!(code, 0 | 2), "{stderr}");
+    let (assets_before, files_before) = (catalog_snapshot(&col), tree_snapshot(&col));
+    assert!(assets_before.len() >= 5);
+
+    let bucket = Bucket::new("move");
+    let url = postgres_db("move");
+    let out = run(bucket.disan(&col).args([
+        "migrate",
+        "--to",
+        &url,
+        "--storage",
+        &bucket.url,
+        "--endpoint",
+        &bucket.endpoint,
+        "--json",
+    ]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["assets_moved"], assets_before.len(), "{report}");
+    let config = disan_catalog::CollectionConfig::read(&col).unwrap();
+    assert_eq!(config.catalog, disan_catalog::CatalogLocation::Postgres(url.clone()));
+    assert!(matches!(&config.storage, disan_catalog::StorageLocation::S3 { url, .. } if *url == bucket.url));
+    // Every asset file is in the bucket, byte for byte.
+    let objects = bucket.objects();
+    let local_assets: Vec<String> = files_before
+        .keys()
+        .filter(|k| k.starts_with("assets/"))
+        .cloned()
+        .collect();
+    assert_eq!(objects, local_assets);
+    assert_eq!(catalog_snapshot(&col), assets_before);
+    // Another machine (an empty folder with the same collection.toml) mirrors the same files down.
+    let other = root.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::copy(col.join("collection.toml"), other.join("collection.toml")).unwrap();
+    let out = run(bucket.disan(&other).args(["mirror", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let other_files: std::collections::BTreeMap<_, _> = tree_snapshot(&other)
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("assets/"))
+        .collect();
+    assert_eq!(other_files.keys().cloned().collect::<Vec<_>>(), local_assets);
+    assert!(other_files.iter().all(|(k, v)| files_before[k] == *v));
+    // Run again: nothing is uploaded twice.
+    let out = run(bucket
+        .disan(&col)
+        .args(["migrate", "--storage", &bucket.url, "--endpoint", &bucket.endpoint]));
+    assert!(!out.status.success() || String::from_utf8_lossy(&out.stdout).contains("0 asset(s) moved"));
+
+    // And home: the catalogue back into catalog.sqlite, the files into the folder of a machine without them.
+    let out = run(bucket
+        .disan(&other)
+        .args(["migrate", "--to", "sqlite", "--storage", "local", "--json"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let toml = std::fs::read_to_string(other.join("collection.toml")).unwrap();
+    let config = disan_catalog::CollectionConfig::read(&other).unwrap();
+    assert_eq!(config.catalog, disan_catalog::CatalogLocation::Sqlite, "{toml}");
+    assert_eq!(config.storage, disan_catalog::StorageLocation::Local, "{toml}");
+    assert_eq!(catalog_snapshot(&other), assets_before);
+    let home: std::collections::BTreeMap<_, _> = tree_snapshot(&other)
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("assets/"))
+        .collect();
+    assert!(home.iter().all(|(k, v)| files_before.get(k) == Some(v)) && home.len() == local_assets.len());
+}

@@ -134,8 +134,20 @@ enum Command {
     /// Move the collection's catalogue to a shared PostgreSQL database (`--to postgresql://…`, an empty
     /// database) or back into catalog.sqlite (`--to sqlite`); the asset files stay where they are.
     Migrate {
-        #[arg(long)]
-        to: String,
+        /// The catalogue: `postgresql://…` (an empty database) or `sqlite` (back into catalog.sqlite).
+        #[arg(long, required_unless_present = "storage")]
+        to: Option<String>,
+        /// The asset files: `s3://BUCKET/PREFIX` (uploads every committed asset, then points the collection
+        /// at the bucket; the local files stay as its mirror) or `local` (downloads them all, then points the
+        /// collection at its folder).
+        #[arg(long, value_name = "s3://BUCKET/PREFIX|local")]
+        storage: Option<String>,
+        /// The object store's endpoint (with `--storage s3://…`).
+        #[arg(long, requires = "storage")]
+        endpoint: Option<String>,
+        /// The object store's region.
+        #[arg(long, default_value = "us-east-1", requires = "storage")]
+        region: String,
     },
     /// Make IIIF Image API 3 level-0 deep-zoom tiles for photos, without a collection.
     Tiles {
@@ -537,7 +549,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mirror => shared::mirror(&cli.collection, cli.json),
         Command::Queue { command } => shared::queue(&cli.collection, command, cli.json),
         Command::Worker(args) => shared::worker(&cli.collection, args, cli.json),
-        Command::Migrate { to } => shared::migrate(&cli.collection, &to, cli.json),
+        Command::Migrate {
+            to,
+            storage,
+            endpoint,
+            region,
+        } => {
+            let storage = storage
+                .map(|s| match s.as_str() {
+                    "local" => Ok(disan_catalog::StorageLocation::Local),
+                    url if url.starts_with("s3://") => Ok(disan_catalog::StorageLocation::S3 {
+                        url: url.to_owned(),
+                        endpoint: endpoint.clone().unwrap_or_default(),
+                        region: region.clone(),
+                    }),
+                    other => Err(anyhow::anyhow!("--storage {other:?}: give s3://BUCKET/PREFIX or local")),
+                })
+                .transpose()?;
+            shared::migrate(&cli.collection, to.as_deref(), storage, cli.json)
+        }
         Command::List { kind } => {
             let catalog = disan_catalog::Catalog::open(&cli.collection)?;
             let assets = catalog.list(kind)?;

@@ -201,31 +201,93 @@ pub fn ingest(
     })
 }
 
-pub fn migrate(collection: &Path, to: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let report = if to == "sqlite" {
-        disan_catalog::migrate::to_sqlite(collection)?
-    } else if disan_catalog::collection::is_postgres_url(to) {
-        disan_catalog::migrate::to_postgres(collection, to)?
-    } else {
-        anyhow::bail!("--to {to:?}: give a postgresql:// connection string or `sqlite`");
+pub fn migrate(
+    collection: &Path,
+    to: Option<&str>,
+    storage: Option<StorageLocation>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let report = match to {
+        None => None,
+        Some("sqlite") => Some(disan_catalog::migrate::to_sqlite(collection)?),
+        Some(url) if disan_catalog::collection::is_postgres_url(url) => {
+            Some(disan_catalog::migrate::to_postgres(collection, url)?)
+        }
+        Some(other) => anyhow::bail!("--to {other:?}: give a postgresql:// connection string or `sqlite`"),
+    };
+    let moved = match storage {
+        Some(target) => Some(migrate_storage(
+            collection,
+            target,
+            !json && std::io::stderr().is_terminal(),
+        )?),
+        None => None,
     };
     if json {
-        output::print_json(&report)?;
+        output::print_json(&serde_json::json!({
+            "tables": report.as_ref().map(|r| &r.tables),
+            "assets_moved": moved,
+        }))?;
     } else {
-        for (table, rows) in &report.tables {
-            println!("{table:>12}  {rows} row(s)");
+        if let Some(report) = &report {
+            for (table, rows) in &report.tables {
+                println!("{table:>12}  {rows} row(s)");
+            }
         }
+        let config = CollectionConfig::read(collection)?;
         println!(
-            "{} now uses {}",
+            "{} now uses {}{}; asset files in {}",
             collection.display(),
-            if to == "sqlite" {
-                "its embedded catalogue (catalog.sqlite)".to_owned()
-            } else {
-                format!("the shared catalogue {}", disan_catalog::shared::redact(to))
+            match &config.catalog {
+                CatalogLocation::Sqlite => "its embedded catalogue (catalog.sqlite)".to_owned(),
+                CatalogLocation::Postgres(url) =>
+                    format!("the shared catalogue {}", disan_catalog::shared::redact(url)),
+            },
+            moved.map(|n| format!(" ({n} asset(s) moved)")).unwrap_or_default(),
+            match &config.storage {
+                StorageLocation::Local => collection.join(disan_catalog::ASSETS_DIR).display().to_string(),
+                StorageLocation::S3 { url, .. } => url.clone(),
             }
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Moves a collection's asset files to `target`: up into object storage (every committed asset, manifest
+/// last, those already there skipped), or down into the folder (`mirror`); `collection.toml` is rewritten
+/// only when every asset is there. Returns how many assets were copied.
+fn migrate_storage(collection: &Path, target: StorageLocation, show_bar: bool) -> anyhow::Result<u64> {
+    let config = CollectionConfig::read(collection)?;
+    let ids: Vec<String> = disan_catalog::Catalog::open(collection)?
+        .list(None)?
+        .iter()
+        .map(disan_catalog::AssetRecord::id)
+        .collect();
+    let moved = match (&config.storage, &target) {
+        (StorageLocation::Local, StorageLocation::Local) => 0,
+        (StorageLocation::Local, StorageLocation::S3 { url, endpoint, region }) => {
+            let store = disan_store::S3Store::open(url, endpoint, region)?;
+            store.ensure_bucket()?;
+            let bar = output::file_bar(show_bar, ids.len() as u64);
+            let n = store.upload_collection(collection, &ids, |_| bar.inc(1))?;
+            bar.finish_and_clear();
+            n
+        }
+        (StorageLocation::S3 { .. }, StorageLocation::Local) => {
+            disan_pipeline::open_store(&config)?.mirror(&ids, collection)?
+        }
+        (StorageLocation::S3 { url: from, .. }, StorageLocation::S3 { url: to, .. }) if from == to => 0,
+        (StorageLocation::S3 { url: from, .. }, StorageLocation::S3 { url: to, .. }) => anyhow::bail!(
+            "{} keeps its files in {from}; move them home first (`--storage local`), then to {to}",
+            collection.display()
+        ),
+    };
+    CollectionConfig {
+        storage: target,
+        ..config
+    }
+    .write()?;
+    Ok(moved)
 }
 
 /// Downloads the committed assets of an object-storage collection into its folder; returns how many came.

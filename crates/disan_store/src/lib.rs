@@ -327,6 +327,27 @@ impl S3Store {
         Ok(())
     }
 
+    /// Uploads the committed assets `ids` of the collection folder `collection` (`assets/<id>/`) with
+    /// [`Self::upload_asset`], skipping those whose stored `asset.json` equals the local one (so a move that
+    /// was interrupted goes on where it stopped). Returns how many were uploaded; a missing local folder is an
+    /// error naming it (nothing is guessed).
+    pub fn upload_collection(&self, collection: &Path, ids: &[String], mut done: impl FnMut(&str)) -> Result<u64> {
+        let mut n = 0;
+        for id in ids {
+            let folder = collection.join(ASSETS_DIR).join(id);
+            let manifest = std::fs::read(folder.join(MANIFEST)).map_err(|source| StoreError::Io {
+                path: folder.join(MANIFEST),
+                source,
+            })?;
+            if self.get(&format!("{ASSETS_DIR}/{id}/{MANIFEST}"))?.as_deref() != Some(manifest.as_slice()) {
+                self.upload_asset(id, &folder)?;
+                n += 1;
+            }
+            done(id);
+        }
+        Ok(n)
+    }
+
     /// Downloads asset `id` into `dest/<id>` unless the local copy's `asset.json` equals the stored one:
     /// the files go into a folder beside it, which then replaces it. Returns whether it downloaded.
     pub fn mirror_asset(&self, id: &str, dest: &Path) -> Result<bool> {
