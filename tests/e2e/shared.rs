@@ -403,10 +403,41 @@ fn every_command_works_on_a_shared_catalogue_and_concurrent_edits_conflict() {
     let meta = json(run(disan(&col).args(["meta", "get", id, "--json"])));
     assert!(meta["metadata"]["title"]["en"].is_null(), "{meta}");
     let list = catalog_snapshot(&col);
-    // `disan migrate --to sqlite` brings the catalogue home: the same assets and curation.
+    // The website is built from the shared catalogue (one asset published).
+    ok(run(disan(&col).args([
+        "meta",
+        "set",
+        id,
+        "title.en=Small Fiji",
+        "title.zh-Hans=斐济小岛",
+        "description.vi=Ảnh mẫu",
+        "creator=Trung tâm",
+        "rights=http://creativecommons.org/licenses/by/4.0/",
+        "date=2024-05-17",
+    ])));
+    ok(run(disan(&col).args(["site", "confirm", "vinh-ha-long"])));
+    ok(run(disan(&col).args(["state", id, "published"])));
+    let list = catalog_snapshot(&col);
+    let site_pg = root.path().join("site-pg");
+    ok(run(disan(&col).args(["web", "build", "--out"]).arg(&site_pg)));
+    let pages = |dir: &Path| {
+        let mut t = tree_snapshot(dir);
+        t.remove(".disan-site.json");
+        t
+    };
+    let built = pages(&site_pg);
+    assert!(
+        built.keys().any(|k| k == &format!("vi/assets/{id}/index.html")),
+        "{:?}",
+        built.keys()
+    );
+    // `disan migrate --to sqlite` brings the catalogue home: the same assets and curation, the same website.
     let out = run(disan(&col).args(["migrate", "--to", "sqlite"]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(catalog_snapshot(&col), list);
+    let site_lite = root.path().join("site-lite");
+    ok(run(disan(&col).args(["web", "build", "--out"]).arg(&site_lite)));
+    assert_eq!(pages(&site_lite), built);
     assert!(run(disan(&col).args(["site", "list"])).status.success());
     // The queue needs a shared catalogue: an embedded collection is told how to make one.
     let lite = root.path().join("lite");
