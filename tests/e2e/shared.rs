@@ -418,6 +418,14 @@ fn every_command_works_on_a_shared_catalogue_and_concurrent_edits_conflict() {
     ok(run(disan(&col).args(["site", "confirm", "vinh-ha-long"])));
     ok(run(disan(&col).args(["state", id, "published"])));
     let list = catalog_snapshot(&col);
+    // The public base URL is recorded in the shared catalogue.
+    let published = json(run(disan(&col).args([
+        "publish",
+        "--base-url",
+        "https://disan.example.vn/c/",
+        "--json",
+    ])));
+    assert_eq!(published["base_url"], "https://disan.example.vn/c", "{published}");
     let site_pg = root.path().join("site-pg");
     ok(run(disan(&col).args(["web", "build", "--out"]).arg(&site_pg)));
     let pages = |dir: &Path| {

@@ -461,7 +461,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Publish { base_url } => {
+            // Asset files in object storage: rewrite the mirror's info.json files, then upload those assets.
+            let config = disan_catalog::CollectionConfig::read(&cli.collection)?;
+            shared::mirror_assets(&cli.collection)?;
             let report = disan_publish::set_base_url(&cli.collection, &base_url)?;
+            if let disan_catalog::StorageLocation::S3 { url, endpoint, region } = &config.storage {
+                let store = disan_store::S3Store::open(url, endpoint, region)?;
+                for id in &report.assets {
+                    store.upload_asset(id, &cli.collection.join(disan_catalog::ASSETS_DIR).join(id))?;
+                }
+            }
             if cli.json {
                 output::print_json(&report)?;
             } else {

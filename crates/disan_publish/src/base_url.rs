@@ -13,6 +13,9 @@ pub struct BaseUrlReport {
     pub base_url: String,
     /// IIIF services whose `info.json` now names the new base URL.
     pub iiif_services: u64,
+    /// The assets whose `info.json` was rewritten (to upload where the files live in object storage).
+    #[serde(skip)]
+    pub assets: Vec<String>,
 }
 
 /// `base_url` without its trailing `/`, if it is an absolute http(s) URL without query or fragment.
@@ -35,13 +38,14 @@ pub(crate) fn check(base_url: &str) -> Result<String> {
 pub fn set_base_url(collection: &Path, base_url: &str) -> Result<BaseUrlReport> {
     let base = check(base_url)?;
     let base = base.as_str();
-    if !collection.join(CATALOG_FILE).is_file() {
+    let embedded = disan_catalog::CollectionConfig::read(collection)?.catalog == disan_catalog::CatalogLocation::Sqlite;
+    if embedded && !collection.join(CATALOG_FILE).is_file() {
         return Err(CatalogError::NoCollection(collection.to_owned()).into());
     }
-    let lock = WriteLock::acquire(collection)?;
-    let mut catalog = Catalog::open_or_create(collection, &lock)?;
+    let _lock = WriteLock::acquire(collection)?;
+    let mut catalog = Catalog::open_for_edit(collection)?;
     catalog.set_property(PUBLIC_BASE_URL, base)?;
-    let mut count = 0;
+    let mut assets = Vec::new();
     for asset in catalog.list(None)? {
         let Some(iiif) = &asset.manifest.iiif else {
             continue;
@@ -58,10 +62,11 @@ pub fn set_base_url(collection: &Path, base_url: &str) -> Result<BaseUrlReport> 
             .map_err(|e| bad(e.to_string()))?;
         let json = serde_json::to_vec_pretty(&info).expect("JSON values serialise");
         disan_fs::write_atomic(&path, &json)?;
-        count += 1;
+        assets.push(id);
     }
     Ok(BaseUrlReport {
         base_url: base.to_owned(),
-        iiif_services: count,
+        iiif_services: assets.len() as u64,
+        assets,
     })
 }
