@@ -366,12 +366,12 @@ impl Connection {
 
     /// Runs one statement; returns the number of rows changed.
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
-        self.run(sql, params.values(), false).map(|r| r.changed)
+        self.run(sql, params.values()).map(|r| r.changed)
     }
 
     /// The first row of a query, mapped by `f`; [`Error::NoRows`] when there is none.
     pub fn query_row<T>(&self, sql: &str, params: impl Params, f: impl FnOnce(&Row) -> Result<T>) -> Result<T> {
-        let rows = self.run(sql, params.values(), true)?.rows;
+        let rows = self.run(sql, params.values())?.rows;
         rows.first().ok_or(Error::NoRows).and_then(f)
     }
 
@@ -412,7 +412,7 @@ impl Connection {
         })
     }
 
-    fn run(&self, sql: &str, params: Vec<Value>, want_rows: bool) -> Result<Output> {
+    fn run(&self, sql: &str, params: Vec<Value>) -> Result<Output> {
         match &self.inner {
             Inner::Sqlite(c) => {
                 let mut stmt = c.prepare_cached(sql)?;
@@ -423,12 +423,6 @@ impl Connection {
                     Value::Text(s) => rusqlite::types::Value::Text(s),
                     Value::Blob(b) => rusqlite::types::Value::Blob(b),
                 });
-                if !want_rows && stmt.readonly() && stmt.column_count() == 0 {
-                    return Ok(Output {
-                        changed: stmt.execute(rusqlite::params_from_iter(bind))?,
-                        rows: Vec::new(),
-                    });
-                }
                 let columns = stmt.column_count();
                 if columns == 0 {
                     let changed = stmt.execute(rusqlite::params_from_iter(bind))?;
@@ -552,21 +546,21 @@ impl Statement<'_> {
         params: impl Params,
         mut f: F,
     ) -> Result<std::vec::IntoIter<Result<T>>> {
-        let rows = self.conn.run(&self.sql, params.values(), true)?.rows;
+        let rows = self.conn.run(&self.sql, params.values())?.rows;
         Ok(rows.iter().map(&mut f).collect::<Vec<_>>().into_iter())
     }
 
     /// Every row, to step through with [`Rows::next`].
     pub fn query(&mut self, params: impl Params) -> Result<Rows> {
         Ok(Rows {
-            rows: self.conn.run(&self.sql, params.values(), true)?.rows.into_iter(),
+            rows: self.conn.run(&self.sql, params.values())?.rows.into_iter(),
             current: None,
         })
     }
 
     /// Whether the query returns a row.
     pub fn exists(&mut self, params: impl Params) -> Result<bool> {
-        Ok(!self.conn.run(&self.sql, params.values(), true)?.rows.is_empty())
+        Ok(!self.conn.run(&self.sql, params.values())?.rows.is_empty())
     }
 }
 
