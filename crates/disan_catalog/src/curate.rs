@@ -318,25 +318,21 @@ pub(crate) fn write(
         return Ok(None);
     }
     store(conn, entity, id, field, lang, new)?;
-    let rev_id: i64 = conn
-        .prepare_cached(
-            "INSERT INTO revisions (entity, entity_id, field, lang, old, new, author, at, reverts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
-        )?
-        .query_row(
-            params![
-                entity.as_str(),
-                id,
-                field,
-                lang,
-                old,
-                new,
-                author.name,
-                author.at,
-                reverts
-            ],
-            |r| r.get(0),
-        )?;
+    let rev_id = conn.insert_id(
+        "INSERT INTO revisions (entity, entity_id, field, lang, old, new, author, at, reverts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            entity.as_str(),
+            id,
+            field,
+            lang,
+            old,
+            new,
+            author.name,
+            author.at,
+            reverts
+        ],
+    )?;
     Ok(Some(Revision {
         id: rev_id,
         entity: entity.as_str().into(),
@@ -360,11 +356,10 @@ pub(crate) fn record(
     field: &str,
     new: &str,
 ) -> crate::db::Result<Revision> {
-    let rev_id: i64 = conn
-        .prepare_cached(
-            "INSERT INTO revisions (entity, entity_id, field, new, author, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-        )?
-        .query_row(params![entity.as_str(), id, field, new, author.name, author.at], |r| r.get(0))?;
+    let rev_id = conn.insert_id(
+        "INSERT INTO revisions (entity, entity_id, field, new, author, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![entity.as_str(), id, field, new, author.name, author.at],
+    )?;
     Ok(Revision {
         id: rev_id,
         entity: entity.as_str().into(),

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
-/// A value read from or bound to a statement.
+/// A value read from a statement (an owned row: PostgreSQL's, or one kept past its statement).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
@@ -22,6 +22,40 @@ pub enum Value {
     Real(f64),
     Text(String),
     Blob(Vec<u8>),
+}
+
+impl Value {
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Int(*i),
+            Value::Real(f) => ValueRef::Real(*f),
+            Value::Text(s) => ValueRef::Text(s),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }
+    }
+}
+
+/// A value bound to a placeholder, or read in place from an SQLite row: nothing is copied.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+impl ValueRef<'_> {
+    pub fn to_owned(self) -> Value {
+        match self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Int(i) => Value::Int(i),
+            ValueRef::Real(f) => Value::Real(f),
+            ValueRef::Text(s) => Value::Text(s.to_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        }
+    }
 }
 
 /// A database error of either backend.
@@ -67,113 +101,113 @@ impl<T> OptionalExtension<T> for Result<T> {
 
 /// What can be bound to a placeholder.
 pub trait ToValue {
-    fn to_value(&self) -> Value;
+    fn to_value(&self) -> ValueRef<'_>;
 }
 
 impl<T: ToValue + ?Sized> ToValue for &T {
-    fn to_value(&self) -> Value {
+    fn to_value(&self) -> ValueRef<'_> {
         (**self).to_value()
     }
 }
 impl ToValue for str {
-    fn to_value(&self) -> Value {
-        Value::Text(self.to_owned())
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Text(self)
     }
 }
 impl ToValue for String {
-    fn to_value(&self) -> Value {
-        Value::Text(self.clone())
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Text(self)
     }
 }
 impl ToValue for Value {
-    fn to_value(&self) -> Value {
-        self.clone()
+    fn to_value(&self) -> ValueRef<'_> {
+        self.as_ref()
     }
 }
 impl ToValue for bool {
-    fn to_value(&self) -> Value {
-        Value::Int(i64::from(*self))
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Int(i64::from(*self))
     }
 }
 impl ToValue for f64 {
-    fn to_value(&self) -> Value {
-        Value::Real(*self)
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Real(*self)
     }
 }
 impl ToValue for [u8] {
-    fn to_value(&self) -> Value {
-        Value::Blob(self.to_vec())
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Blob(self)
     }
 }
 impl ToValue for Vec<u8> {
-    fn to_value(&self) -> Value {
-        Value::Blob(self.clone())
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Blob(self)
     }
 }
 macro_rules! int_to_value {
     ($($t:ty),*) => {$(
         impl ToValue for $t {
-            fn to_value(&self) -> Value {
-                Value::Int(*self as i64)
+            fn to_value(&self) -> ValueRef<'_> {
+                ValueRef::Int(*self as i64)
             }
         }
     )*};
 }
 int_to_value!(i32, i64, u32, u64, usize);
 impl<T: ToValue> ToValue for Option<T> {
-    fn to_value(&self) -> Value {
+    fn to_value(&self) -> ValueRef<'_> {
         match self {
             Some(v) => v.to_value(),
-            None => Value::Null,
+            None => ValueRef::Null,
         }
     }
 }
 
 /// What a column can be read as.
 pub trait FromValue: Sized {
-    fn from_value(v: &Value) -> std::result::Result<Self, String>;
+    fn from_value(v: ValueRef<'_>) -> std::result::Result<Self, String>;
 }
 
 impl FromValue for Value {
-    fn from_value(v: &Value) -> std::result::Result<Self, String> {
-        Ok(v.clone())
+    fn from_value(v: ValueRef<'_>) -> std::result::Result<Self, String> {
+        Ok(v.to_owned())
     }
 }
 impl FromValue for String {
-    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+    fn from_value(v: ValueRef<'_>) -> std::result::Result<Self, String> {
         match v {
-            Value::Text(s) => Ok(s.clone()),
+            ValueRef::Text(s) => Ok(s.to_owned()),
             other => Err(format!("expected text, found {other:?}")),
         }
     }
 }
 impl FromValue for i64 {
-    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+    fn from_value(v: ValueRef<'_>) -> std::result::Result<Self, String> {
         match v {
-            Value::Int(i) => Ok(*i),
+            ValueRef::Int(i) => Ok(i),
             other => Err(format!("expected an integer, found {other:?}")),
         }
     }
 }
 impl FromValue for f64 {
-    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+    fn from_value(v: ValueRef<'_>) -> std::result::Result<Self, String> {
         match v {
-            Value::Real(f) => Ok(*f),
-            Value::Int(i) => Ok(*i as f64),
+            ValueRef::Real(f) => Ok(f),
+            ValueRef::Int(i) => Ok(i as f64),
             other => Err(format!("expected a number, found {other:?}")),
         }
     }
 }
 impl FromValue for bool {
-    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+    fn from_value(v: ValueRef<'_>) -> std::result::Result<Self, String> {
         Ok(i64::from_value(v)? != 0)
     }
 }
 impl FromValue for Vec<u8> {
-    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+    fn from_value(v: ValueRef<'_>) -> std::result::Result<Self, String> {
         match v {
-            Value::Blob(b) => Ok(b.clone()),
-            Value::Text(s) => Ok(s.as_bytes().to_vec()),
+            ValueRef::Blob(b) => Ok(b.to_vec()),
+            ValueRef::Text(s) => Ok(s.as_bytes().to_vec()),
             other => Err(format!("expected bytes, found {other:?}")),
         }
     }
@@ -181,7 +215,7 @@ impl FromValue for Vec<u8> {
 macro_rules! int_from_value {
     ($($t:ty),*) => {$(
         impl FromValue for $t {
-            fn from_value(v: &Value) -> std::result::Result<Self, String> {
+            fn from_value(v: ValueRef<'_>) -> std::result::Result<Self, String> {
                 let i = i64::from_value(v)?;
                 <$t>::try_from(i).map_err(|_| format!("{i} is out of range"))
             }
@@ -190,9 +224,9 @@ macro_rules! int_from_value {
 }
 int_from_value!(i32, u32, u64, usize);
 impl<T: FromValue> FromValue for Option<T> {
-    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+    fn from_value(v: ValueRef<'_>) -> std::result::Result<Self, String> {
         match v {
-            Value::Null => Ok(None),
+            ValueRef::Null => Ok(None),
             v => T::from_value(v).map(Some),
         }
     }
@@ -213,62 +247,99 @@ impl RowIndex for usize {
     }
 }
 
-/// One result row.
-#[derive(Clone, Debug)]
-pub struct Row {
-    values: Vec<Value>,
+/// One result row: read in place from SQLite while the statement steps, or owned (PostgreSQL's rows, and
+/// rows kept past their statement).
+pub struct Row<'r> {
+    inner: RowInner<'r>,
 }
 
-impl Row {
-    pub(crate) fn new(values: Vec<Value>) -> Self {
-        Self { values }
+enum RowInner<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Owned(Vec<Value>),
+}
+
+impl Row<'_> {
+    pub(crate) fn new(values: Vec<Value>) -> Row<'static> {
+        Row {
+            inner: RowInner::Owned(values),
+        }
     }
 
     /// Column `i` as a `T`.
     pub fn get<I: RowIndex, T: FromValue>(&self, i: I) -> Result<T> {
         let i = i.index();
-        let v = self
-            .values
-            .get(i)
-            .ok_or_else(|| Error::Type(i, format!("no such column ({} in the row)", self.values.len())))?;
+        let v = match &self.inner {
+            RowInner::Sqlite(r) => sqlite_value(r, i)?,
+            RowInner::Owned(values) => values
+                .get(i)
+                .map(Value::as_ref)
+                .ok_or_else(|| Error::Type(i, format!("no such column ({} in the row)", values.len())))?,
+        };
         T::from_value(v).map_err(|why| Error::Type(i, why))
     }
+
+    /// The row, owned (to keep past its statement).
+    pub fn to_owned_row(&self) -> Result<Row<'static>> {
+        Ok(Row::new(match &self.inner {
+            RowInner::Sqlite(r) => (0..r.as_ref().column_count())
+                .map(|i| sqlite_value(r, i).map(ValueRef::to_owned))
+                .collect::<Result<_>>()?,
+            RowInner::Owned(values) => values.clone(),
+        }))
+    }
+}
+
+fn sqlite_value<'a>(r: &'a rusqlite::Row<'_>, i: usize) -> Result<ValueRef<'a>> {
+    Ok(match r.get_ref(i)? {
+        rusqlite::types::ValueRef::Null => ValueRef::Null,
+        rusqlite::types::ValueRef::Integer(v) => ValueRef::Int(v),
+        rusqlite::types::ValueRef::Real(f) => ValueRef::Real(f),
+        rusqlite::types::ValueRef::Text(t) => {
+            ValueRef::Text(std::str::from_utf8(t).map_err(|e| Error::Type(i, e.to_string()))?)
+        }
+        rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
+    })
 }
 
 /// The values bound to a statement's placeholders.
 pub trait Params {
-    fn values(self) -> Vec<Value>;
+    fn values(&self) -> Vec<ValueRef<'_>>;
 }
 
 impl Params for &[&dyn ToValue] {
-    fn values(self) -> Vec<Value> {
+    fn values(&self) -> Vec<ValueRef<'_>> {
         self.iter().map(|v| v.to_value()).collect()
     }
 }
 impl Params for [&dyn ToValue; 0] {
-    fn values(self) -> Vec<Value> {
+    fn values(&self) -> Vec<ValueRef<'_>> {
         Vec::new()
     }
 }
 impl Params for () {
-    fn values(self) -> Vec<Value> {
+    fn values(&self) -> Vec<ValueRef<'_>> {
         Vec::new()
     }
 }
+impl Params for Vec<ValueRef<'_>> {
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.clone()
+    }
+}
 impl Params for Vec<Value> {
-    fn values(self) -> Vec<Value> {
-        self
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.iter().map(Value::as_ref).collect()
     }
 }
 macro_rules! array_params {
     ($($n:literal)*) => {$(
         impl<T: ToValue> Params for [T; $n] {
-            fn values(self) -> Vec<Value> {
+            fn values(&self) -> Vec<ValueRef<'_>> {
                 self.iter().map(ToValue::to_value).collect()
             }
         }
         impl<T: ToValue> Params for &[T; $n] {
-            fn values(self) -> Vec<Value> {
+            fn values(&self) -> Vec<ValueRef<'_>> {
                 self.iter().map(ToValue::to_value).collect()
             }
         }
@@ -289,7 +360,7 @@ pub(crate) use params;
 
 /// Binds values from an iterator (as rusqlite's `params_from_iter`).
 pub fn params_from_iter<T: ToValue>(it: impl IntoIterator<Item = T>) -> Vec<Value> {
-    it.into_iter().map(|v| v.to_value()).collect()
+    it.into_iter().map(|v| v.to_value().to_owned()).collect()
 }
 
 /// Key of the transaction-level advisory lock every catalogue write on PostgreSQL holds ("disanw" in ASCII).
@@ -366,19 +437,47 @@ impl Connection {
 
     /// Runs one statement; returns the number of rows changed.
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
-        self.run(sql, params.values()).map(|r| r.changed)
+        let mut changed = 0;
+        self.each(sql, &params.values(), |_| Ok(true), &mut changed)?;
+        Ok(changed)
+    }
+
+    /// Runs an `INSERT` into a table with an `id` key made by the database and returns the new row's id
+    /// (SQLite's last rowid; PostgreSQL's `RETURNING id`: SQLite's RETURNING buffers its rows and costs more).
+    pub fn insert_id(&self, sql: &str, params: impl Params) -> Result<i64> {
+        match &self.inner {
+            Inner::Sqlite(c) => {
+                self.execute(sql, params)?;
+                Ok(c.last_insert_rowid())
+            }
+            Inner::Postgres(_) => self.query_row(&format!("{sql} RETURNING id"), params, |r| r.get(0)),
+        }
     }
 
     /// The first row of a query, mapped by `f`; [`Error::NoRows`] when there is none.
     pub fn query_row<T>(&self, sql: &str, params: impl Params, f: impl FnOnce(&Row) -> Result<T>) -> Result<T> {
-        let rows = self.run(sql, params.values())?.rows;
-        rows.first().ok_or(Error::NoRows).and_then(f)
+        let mut f = Some(f);
+        let mut out = None;
+        self.each(
+            sql,
+            &params.values(),
+            |r| {
+                out = Some(f.take().expect("called once")(r));
+                Ok(false)
+            },
+            &mut 0,
+        )?;
+        out.unwrap_or(Err(Error::NoRows))
     }
 
     /// A statement to run (SQLite keeps it prepared; PostgreSQL statements are prepared once per connection).
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
         Ok(Statement {
             conn: self,
+            sqlite: match &self.inner {
+                Inner::Sqlite(c) => Some(c.prepare_cached(sql)?),
+                Inner::Postgres(_) => None,
+            },
             sql: sql.to_owned(),
         })
     }
@@ -412,88 +511,80 @@ impl Connection {
         })
     }
 
-    fn run(&self, sql: &str, params: Vec<Value>) -> Result<Output> {
+    /// Runs `sql` and calls `row` on each result row until it answers `false`; `changed` gets the number of
+    /// rows the statement changed. SQLite's rows are read in place as the statement steps.
+    fn each(
+        &self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        mut row: impl FnMut(&Row<'_>) -> Result<bool>,
+        changed: &mut usize,
+    ) -> Result<()> {
         match &self.inner {
             Inner::Sqlite(c) => {
                 let mut stmt = c.prepare_cached(sql)?;
-                let bind = params.into_iter().map(|v| match v {
-                    Value::Null => rusqlite::types::Value::Null,
-                    Value::Int(i) => rusqlite::types::Value::Integer(i),
-                    Value::Real(f) => rusqlite::types::Value::Real(f),
-                    Value::Text(s) => rusqlite::types::Value::Text(s),
-                    Value::Blob(b) => rusqlite::types::Value::Blob(b),
-                });
-                let columns = stmt.column_count();
-                if columns == 0 {
-                    let changed = stmt.execute(rusqlite::params_from_iter(bind))?;
-                    return Ok(Output {
-                        changed,
-                        rows: Vec::new(),
-                    });
+                if stmt.column_count() == 0 {
+                    *changed = stmt.execute(sqlite_params(params))?;
+                    return Ok(());
                 }
-                let mut rows = stmt.query(rusqlite::params_from_iter(bind))?;
-                let mut out = Vec::new();
+                let readonly = stmt.readonly();
+                let mut rows = stmt.query(sqlite_params(params))?;
                 while let Some(r) = rows.next()? {
-                    let mut values = Vec::with_capacity(columns);
-                    for i in 0..columns {
-                        values.push(match r.get_ref(i)? {
-                            rusqlite::types::ValueRef::Null => Value::Null,
-                            rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
-                            rusqlite::types::ValueRef::Real(f) => Value::Real(f),
-                            rusqlite::types::ValueRef::Text(t) => Value::Text(
-                                std::str::from_utf8(t)
-                                    .map_err(|e| Error::Type(i, e.to_string()))?
-                                    .to_owned(),
-                            ),
-                            rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-                        });
+                    if !row(&Row {
+                        inner: RowInner::Sqlite(r),
+                    })? {
+                        break;
                     }
-                    out.push(Row { values });
                 }
                 drop(rows);
-                let changed = if stmt.readonly() { 0 } else { c.changes() as usize };
-                Ok(Output { changed, rows: out })
+                *changed = if readonly { 0 } else { c.changes() as usize };
+                Ok(())
             }
             Inner::Postgres(pg) => {
-                let mut pg = pg.borrow_mut();
-                let pg = &mut *pg;
-                let stmt = match pg.statements.get(sql) {
-                    Some(s) => s.clone(),
-                    None => {
-                        let s = pg.client.prepare(&postgres_sql(sql))?;
-                        pg.statements.insert(sql.to_owned(), s.clone());
-                        s
+                let rows = {
+                    let mut pg = pg.borrow_mut();
+                    let pg = &mut *pg;
+                    let stmt = match pg.statements.get(sql) {
+                        Some(s) => s.clone(),
+                        None => {
+                            let s = pg.client.prepare(&postgres_sql(sql))?;
+                            pg.statements.insert(sql.to_owned(), s.clone());
+                            s
+                        }
+                    };
+                    let bind: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                    if stmt.columns().is_empty() {
+                        *changed = pg.client.execute(&stmt, &bind)? as usize;
+                        return Ok(());
                     }
+                    pg.client.query(&stmt, &bind)?
                 };
-                let bind: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                if stmt.columns().is_empty() {
-                    let changed = pg.client.execute(&stmt, &bind)? as usize;
-                    return Ok(Output {
-                        changed,
-                        rows: Vec::new(),
-                    });
-                }
-                let rows = pg.client.query(&stmt, &bind)?;
-                let mut out = Vec::with_capacity(rows.len());
+                *changed = rows.len();
                 for r in &rows {
-                    let mut values = Vec::with_capacity(r.len());
-                    for i in 0..r.len() {
-                        values.push(r.try_get::<_, Value>(i)?);
+                    let values = (0..r.len()).map(|i| r.try_get::<_, Value>(i)).collect::<Result<_, _>>()?;
+                    if !row(&Row::new(values))? {
+                        break;
                     }
-                    out.push(Row { values });
                 }
-                Ok(Output {
-                    changed: out.len(),
-                    rows: out,
-                })
+                Ok(())
             }
         }
     }
-}
 
-struct Output {
-    changed: usize,
-    rows: Vec<Row>,
+    /// Every row of a query mapped by `f`.
+    pub(crate) fn map_rows<T>(&self, sql: &str, params: &[ValueRef<'_>], mut f: impl FnMut(&Row<'_>) -> Result<T>) -> Result<Vec<Result<T>>> {
+        let mut out = Vec::new();
+        self.each(
+            sql,
+            params,
+            |r| {
+                out.push(f(r));
+                Ok(true)
+            },
+            &mut 0,
+        )?;
+        Ok(out)
+    }
 }
 
 /// `?N` placeholders as PostgreSQL's `$N` (a bare `?` takes the next number), outside quoted text.
@@ -528,53 +619,115 @@ pub(crate) fn postgres_sql(sql: &str) -> String {
 /// A prepared statement.
 pub struct Statement<'c> {
     conn: &'c Connection,
+    /// SQLite's prepared statement, held while this lives (rows are read from it as it steps).
+    sqlite: Option<rusqlite::CachedStatement<'c>>,
     sql: String,
+}
+
+/// The values as SQLite binds them (borrowed; SQLite copies text and blobs as they are bound).
+fn sqlite_params<'a>(values: &'a [ValueRef<'a>]) -> impl rusqlite::Params + 'a {
+    rusqlite::params_from_iter(values.iter().map(|v| {
+        rusqlite::types::ToSqlOutput::Borrowed(match *v {
+            ValueRef::Null => rusqlite::types::ValueRef::Null,
+            ValueRef::Int(i) => rusqlite::types::ValueRef::Integer(i),
+            ValueRef::Real(f) => rusqlite::types::ValueRef::Real(f),
+            ValueRef::Text(s) => rusqlite::types::ValueRef::Text(s.as_bytes()),
+            ValueRef::Blob(b) => rusqlite::types::ValueRef::Blob(b),
+        })
+    }))
 }
 
 impl Statement<'_> {
     pub fn execute(&mut self, params: impl Params) -> Result<usize> {
-        self.conn.execute(&self.sql, params)
+        let values = params.values();
+        match &mut self.sqlite {
+            Some(stmt) if stmt.column_count() == 0 => Ok(stmt.execute(sqlite_params(&values))?),
+            _ => {
+                let mut changed = 0;
+                self.conn.each(&self.sql, &values, |_| Ok(true), &mut changed)?;
+                Ok(changed)
+            }
+        }
     }
 
     pub fn query_row<T>(&mut self, params: impl Params, f: impl FnOnce(&Row) -> Result<T>) -> Result<T> {
-        self.conn.query_row(&self.sql, params, f)
+        let values = params.values();
+        match &mut self.sqlite {
+            Some(stmt) => {
+                let mut rows = stmt.query(sqlite_params(&values))?;
+                match rows.next()? {
+                    Some(r) => f(&Row {
+                        inner: RowInner::Sqlite(r),
+                    }),
+                    None => Err(Error::NoRows),
+                }
+            }
+            None => self.conn.query_row(&self.sql, values, f),
+        }
     }
 
-    /// Every row mapped by `f`.
-    pub fn query_map<T, F: FnMut(&Row) -> Result<T>>(
-        &mut self,
+    /// Every row mapped by `f`, read as SQLite steps (PostgreSQL's rows come at once).
+    pub fn query_map<'s, T: 's, F: FnMut(&Row) -> Result<T> + 's>(
+        &'s mut self,
         params: impl Params,
         mut f: F,
-    ) -> Result<std::vec::IntoIter<Result<T>>> {
-        let rows = self.conn.run(&self.sql, params.values())?.rows;
-        Ok(rows.iter().map(&mut f).collect::<Vec<_>>().into_iter())
+    ) -> Result<Box<dyn Iterator<Item = Result<T>> + 's>> {
+        let values = params.values();
+        match &mut self.sqlite {
+            Some(stmt) => {
+                let rows = stmt.query_map(sqlite_params(&values), move |r| {
+                    Ok(f(&Row {
+                        inner: RowInner::Sqlite(r),
+                    }))
+                })?;
+                Ok(Box::new(rows.map(|r| r.map_err(Error::from).and_then(|v| v))))
+            }
+            None => Ok(Box::new(self.conn.map_rows(&self.sql, &values, f)?.into_iter())),
+        }
     }
 
-    /// Every row, to step through with [`Rows::next`].
-    pub fn query(&mut self, params: impl Params) -> Result<Rows> {
+    /// Every row, to step through with [`Rows::next`] (SQLite's as it steps).
+    pub fn query(&mut self, params: impl Params) -> Result<Rows<'_>> {
+        let values = params.values();
         Ok(Rows {
-            rows: self.conn.run(&self.sql, params.values())?.rows.into_iter(),
-            current: None,
+            inner: match &mut self.sqlite {
+                Some(stmt) => RowsInner::Sqlite(stmt.query(sqlite_params(&values))?),
+                None => RowsInner::Owned(
+                    self.conn
+                        .map_rows(&self.sql, &values, |r| r.to_owned_row())?
+                        .into_iter()
+                        .collect::<Result<Vec<_>>>()?
+                        .into_iter(),
+                ),
+            },
         })
     }
 
     /// Whether the query returns a row.
     pub fn exists(&mut self, params: impl Params) -> Result<bool> {
-        Ok(!self.conn.run(&self.sql, params.values())?.rows.is_empty())
+        Ok(self.query_map(params, |_| Ok(()))?.next().transpose()?.is_some())
     }
 }
 
 /// The rows of [`Statement::query`].
-pub struct Rows {
-    rows: std::vec::IntoIter<Row>,
-    current: Option<Row>,
+pub struct Rows<'s> {
+    inner: RowsInner<'s>,
 }
 
-impl Rows {
+enum RowsInner<'s> {
+    Sqlite(rusqlite::Rows<'s>),
+    Owned(std::vec::IntoIter<Row<'static>>),
+}
+
+impl Rows<'_> {
     #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Result<Option<&Row>> {
-        self.current = self.rows.next();
-        Ok(self.current.as_ref())
+    pub fn next(&mut self) -> Result<Option<Row<'_>>> {
+        Ok(match &mut self.inner {
+            RowsInner::Sqlite(rows) => rows.next()?.map(|r| Row {
+                inner: RowInner::Sqlite(r),
+            }),
+            RowsInner::Owned(rows) => rows.next(),
+        })
     }
 }
 
@@ -606,40 +759,40 @@ impl Drop for Transaction<'_> {
     }
 }
 
-impl ToSql for Value {
+impl ToSql for ValueRef<'_> {
     fn to_sql(
         &self,
         ty: &Type,
         out: &mut postgres::types::private::BytesMut,
     ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        match self {
-            Value::Null => Ok(IsNull::Yes),
-            Value::Int(i) => match *ty {
+        match *self {
+            ValueRef::Null => Ok(IsNull::Yes),
+            ValueRef::Int(i) => match *ty {
                 Type::INT8 => i.to_sql(ty, out),
-                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
-                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
-                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
-                Type::FLOAT4 => (*i as f32).to_sql(ty, out),
-                Type::BOOL => (*i != 0).to_sql(ty, out),
+                Type::INT4 => i32::try_from(i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(i)?.to_sql(ty, out),
+                Type::FLOAT8 => (i as f64).to_sql(ty, out),
+                Type::FLOAT4 => (i as f32).to_sql(ty, out),
+                Type::BOOL => (i != 0).to_sql(ty, out),
                 Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
                     i.to_string().as_str().to_sql(ty, out)
                 }
                 _ => Err(format!("cannot bind an integer to a {ty} column").into()),
             },
-            Value::Real(f) => match *ty {
+            ValueRef::Real(f) => match *ty {
                 Type::FLOAT8 => f.to_sql(ty, out),
-                Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+                Type::FLOAT4 => (f as f32).to_sql(ty, out),
                 Type::TEXT | Type::VARCHAR | Type::UNKNOWN => f.to_string().as_str().to_sql(ty, out),
                 _ => Err(format!("cannot bind a number to a {ty} column").into()),
             },
-            Value::Text(s) => match *ty {
+            ValueRef::Text(s) => match *ty {
                 Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
                 Type::INT4 => s.parse::<i32>()?.to_sql(ty, out),
                 Type::FLOAT8 => s.parse::<f64>()?.to_sql(ty, out),
                 Type::BYTEA => s.as_bytes().to_sql(ty, out),
-                _ => s.as_str().to_sql(&Type::TEXT, out),
+                _ => s.to_sql(&Type::TEXT, out),
             },
-            Value::Blob(b) => b.as_slice().to_sql(ty, out),
+            ValueRef::Blob(b) => b.to_sql(ty, out),
         }
     }
 

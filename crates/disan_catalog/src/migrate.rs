@@ -94,7 +94,8 @@ pub fn to_postgres(collection: &Path, url: &str) -> Result<MigrateReport> {
                 .map(|i| row.get::<_, Value>(i))
                 .collect::<crate::db::Result<_>>()
                 .map_err(crate::sql_err(&cat.path))?;
-            let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+            let refs: Vec<crate::db::ValueRef<'_>> = values.iter().map(Value::as_ref).collect();
+            let params: Vec<&(dyn ToSql + Sync)> = refs.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
             tx.execute(&insert, &params).map_err(err)?;
             n += 1;
         }

@@ -7,7 +7,7 @@
 use disan_core::{AssetKind, LangText, fold_for_search};
 use std::collections::HashMap;
 
-use crate::db::{Backend, Connection, Row, ToValue, Value, params};
+use crate::db::{Backend, Connection, Row, ToValue, Value, ValueRef, params};
 use serde::Serialize;
 
 use crate::{Catalog, Result, vocab};
@@ -125,19 +125,17 @@ pub(crate) const STAGE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS search_sta
 
 /// Reads rows for [`index_row`]: a catalogue connection of either backend, or a PostgreSQL transaction.
 pub(crate) trait Reader {
-    fn rows(&mut self, sql: &str, params: Vec<Value>) -> crate::db::Result<Vec<Row>>;
+    fn rows(&mut self, sql: &str, params: &[ValueRef<'_>]) -> crate::db::Result<Vec<Row<'static>>>;
 }
 
 impl Reader for &Connection {
-    fn rows(&mut self, sql: &str, params: Vec<Value>) -> crate::db::Result<Vec<Row>> {
-        self.prepare_cached(sql)?
-            .query_map(params, |r| Ok(r.clone()))?
-            .collect()
+    fn rows(&mut self, sql: &str, params: &[ValueRef<'_>]) -> crate::db::Result<Vec<Row<'static>>> {
+        self.map_rows(sql, params, |r| r.to_owned_row())?.into_iter().collect()
     }
 }
 
 impl Reader for postgres::Transaction<'_> {
-    fn rows(&mut self, sql: &str, params: Vec<Value>) -> crate::db::Result<Vec<Row>> {
+    fn rows(&mut self, sql: &str, params: &[ValueRef<'_>]) -> crate::db::Result<Vec<Row<'static>>> {
         let bind: Vec<&(dyn postgres::types::ToSql + Sync)> = params
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
@@ -176,7 +174,7 @@ pub(crate) fn index_row(
     let Some(asset) = r
         .rows(
             "SELECT kind, source_name, site_id, state FROM assets WHERE id = ?1",
-            vec![id.to_value()],
+            &[id.to_value()],
         )?
         .pop()
     else {
@@ -188,7 +186,7 @@ pub(crate) fn index_row(
     let (mut title, mut body) = (String::new(), String::new());
     for row in r.rows(
         "SELECT field, value FROM asset_text WHERE asset_id = ?1 ORDER BY field, lang",
-        vec![id.to_value()],
+        &[id.to_value()],
     )? {
         let field: String = row.get(0)?;
         let value: String = row.get(1)?;
@@ -202,7 +200,7 @@ pub(crate) fn index_row(
     // A relic's annotations are part of what it is about.
     // (A catalogue indexed by an older migration has no stories table yet.)
     let story = r
-        .rows("SELECT doc FROM stories WHERE asset_id = ?1", vec![id.to_value()])
+        .rows("SELECT doc FROM stories WHERE asset_id = ?1", &[id.to_value()])
         .unwrap_or_default();
     if let Some(doc) = story.first().and_then(|row| row.get::<_, String>(0).ok())
         && let Ok(story) = serde_json::from_str::<crate::story::Story>(&doc)
@@ -280,7 +278,7 @@ fn site_terms(r: &mut impl Reader, site_id: &str) -> crate::db::Result<(String, 
     let mut text = String::new();
     for row in r.rows(
         "SELECT value FROM site_text WHERE site_id = ?1 AND field = 'name' ORDER BY lang",
-        vec![site_id.to_value()],
+        &[site_id.to_value()],
     )? {
         text.push_str(&row.get::<_, String>(0)?);
         text.push('\n');
@@ -288,7 +286,7 @@ fn site_terms(r: &mut impl Reader, site_id: &str) -> crate::db::Result<(String, 
     let facts = r
         .rows(
             "SELECT province, rank, type FROM sites WHERE id = ?1",
-            vec![site_id.to_value()],
+            &[site_id.to_value()],
         )?
         .pop();
     let mut facets = format!(" {}", facet('x', site_id));
