@@ -472,13 +472,17 @@ impl Connection {
 
     /// A statement to run (SQLite keeps it prepared; PostgreSQL statements are prepared once per connection).
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
-        Ok(Statement {
-            conn: self,
-            sqlite: match &self.inner {
-                Inner::Sqlite(c) => Some(c.prepare_cached(sql)?),
-                Inner::Postgres(_) => None,
+        Ok(match &self.inner {
+            Inner::Sqlite(c) => Statement {
+                conn: self,
+                sqlite: Some(c.prepare_cached(sql)?),
+                sql: String::new(),
             },
-            sql: sql.to_owned(),
+            Inner::Postgres(_) => Statement {
+                conn: self,
+                sqlite: None,
+                sql: sql.to_owned(),
+            },
         })
     }
 
@@ -621,6 +625,7 @@ pub struct Statement<'c> {
     conn: &'c Connection,
     /// SQLite's prepared statement, held while this lives (rows are read from it as it steps).
     sqlite: Option<rusqlite::CachedStatement<'c>>,
+    /// The SQL, for PostgreSQL (empty for SQLite).
     sql: String,
 }
 
@@ -642,7 +647,17 @@ impl Statement<'_> {
         let values = params.values();
         match &mut self.sqlite {
             Some(stmt) if stmt.column_count() == 0 => Ok(stmt.execute(sqlite_params(&values))?),
-            _ => {
+            Some(stmt) => {
+                let readonly = stmt.readonly();
+                let mut rows = stmt.query(sqlite_params(&values))?;
+                while rows.next()?.is_some() {}
+                drop(rows);
+                Ok(match (&self.conn.inner, readonly) {
+                    (Inner::Sqlite(c), false) => c.changes() as usize,
+                    _ => 0,
+                })
+            }
+            None => {
                 let mut changed = 0;
                 self.conn.each(&self.sql, &values, |_| Ok(true), &mut changed)?;
                 Ok(changed)

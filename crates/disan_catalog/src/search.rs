@@ -126,11 +126,32 @@ pub(crate) const STAGE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS search_sta
 /// Reads rows for [`index_row`]: a catalogue connection of either backend, or a PostgreSQL transaction.
 pub(crate) trait Reader {
     fn rows(&mut self, sql: &str, params: &[ValueRef<'_>]) -> crate::db::Result<Vec<Row<'static>>>;
+
+    /// Calls `f` on each row (in place where the backend can).
+    fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        f: &mut dyn FnMut(&Row<'_>) -> crate::db::Result<()>,
+    ) -> crate::db::Result<()> {
+        self.rows(sql, params)?.iter().try_for_each(f)
+    }
 }
 
 impl Reader for &Connection {
     fn rows(&mut self, sql: &str, params: &[ValueRef<'_>]) -> crate::db::Result<Vec<Row<'static>>> {
         self.map_rows(sql, params, |r| r.to_owned_row())?.into_iter().collect()
+    }
+
+    fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        f: &mut dyn FnMut(&Row<'_>) -> crate::db::Result<()>,
+    ) -> crate::db::Result<()> {
+        self.prepare_cached(sql)?
+            .query_map(params.to_vec(), |r| f(r))?
+            .collect()
     }
 }
 
@@ -184,19 +205,20 @@ pub(crate) fn index_row(
         (asset.get(0)?, asset.get(1)?, asset.get(2)?, asset.get(3)?);
     let mut facets = format!("{} {}", facet('k', &kind), facet('s', &state));
     let (mut title, mut body) = (String::new(), String::new());
-    for row in r.rows(
+    r.for_each(
         "SELECT field, value FROM asset_text WHERE asset_id = ?1 ORDER BY field, lang",
         &[id.to_value()],
-    )? {
-        let field: String = row.get(0)?;
-        let value: String = row.get(1)?;
-        let to = if field == "title" { &mut title } else { &mut body };
-        // Rights URIs and dates are not words anybody searches for.
-        if field != "rights" && field != "date" {
-            to.push_str(&value);
-            to.push('\n');
-        }
-    }
+        &mut |row| {
+            let field: String = row.get(0)?;
+            // Rights URIs and dates are not words anybody searches for.
+            if field != "rights" && field != "date" {
+                let to = if field == "title" { &mut title } else { &mut body };
+                to.push_str(&row.get::<_, String>(1)?);
+                to.push('\n');
+            }
+            Ok(())
+        },
+    )?;
     // A relic's annotations are part of what it is about.
     // (A catalogue indexed by an older migration has no stories table yet.)
     let story = r
