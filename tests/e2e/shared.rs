@@ -402,7 +402,6 @@ fn every_command_works_on_a_shared_catalogue_and_concurrent_edits_conflict() {
     ok(run(disan(&col).args(["undo", &last])));
     let meta = json(run(disan(&col).args(["meta", "get", id, "--json"])));
     assert!(meta["metadata"]["title"]["en"].is_null(), "{meta}");
-    let list = catalog_snapshot(&col);
     // The website is built from the shared catalogue (one asset published).
     ok(run(disan(&col).args([
         "meta",

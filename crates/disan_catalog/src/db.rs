@@ -565,7 +565,9 @@ impl Connection {
                 };
                 *changed = rows.len();
                 for r in &rows {
-                    let values = (0..r.len()).map(|i| r.try_get::<_, Value>(i)).collect::<Result<_, _>>()?;
+                    let values = (0..r.len())
+                        .map(|i| r.try_get::<_, Value>(i))
+                        .collect::<Result<_, _>>()?;
                     if !row(&Row::new(values))? {
                         break;
                     }
@@ -576,7 +578,12 @@ impl Connection {
     }
 
     /// Every row of a query mapped by `f`.
-    pub(crate) fn map_rows<T>(&self, sql: &str, params: &[ValueRef<'_>], mut f: impl FnMut(&Row<'_>) -> Result<T>) -> Result<Vec<Result<T>>> {
+    pub(crate) fn map_rows<T>(
+        &self,
+        sql: &str,
+        params: &[ValueRef<'_>],
+        mut f: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<Result<T>>> {
         let mut out = Vec::new();
         self.each(
             sql,
