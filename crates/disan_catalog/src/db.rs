@@ -358,11 +358,6 @@ macro_rules! params {
 }
 pub(crate) use params;
 
-/// Binds values from an iterator (as rusqlite's `params_from_iter`).
-pub fn params_from_iter<T: ToValue>(it: impl IntoIterator<Item = T>) -> Vec<Value> {
-    it.into_iter().map(|v| v.to_value().to_owned()).collect()
-}
-
 /// Key of the transaction-level advisory lock every catalogue write on PostgreSQL holds ("disanw" in ASCII).
 pub const WRITE_LOCK: i64 = 0x6469_7361_6e77;
 
@@ -437,9 +432,7 @@ impl Connection {
 
     /// Runs one statement; returns the number of rows changed.
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
-        let mut changed = 0;
-        self.each(sql, &params.values(), |_| Ok(true), &mut changed)?;
-        Ok(changed)
+        self.prepare(sql)?.execute(params)
     }
 
     /// Runs an `INSERT` into a table with an `id` key made by the database and returns the new row's id
@@ -456,18 +449,7 @@ impl Connection {
 
     /// The first row of a query, mapped by `f`; [`Error::NoRows`] when there is none.
     pub fn query_row<T>(&self, sql: &str, params: impl Params, f: impl FnOnce(&Row) -> Result<T>) -> Result<T> {
-        let mut f = Some(f);
-        let mut out = None;
-        self.each(
-            sql,
-            &params.values(),
-            |r| {
-                out = Some(f.take().expect("called once")(r));
-                Ok(false)
-            },
-            &mut 0,
-        )?;
-        out.unwrap_or(Err(Error::NoRows))
+        self.prepare(sql)?.query_row(params, f)
     }
 
     /// A statement to run (SQLite keeps it prepared; PostgreSQL statements are prepared once per connection).
@@ -515,86 +497,38 @@ impl Connection {
         })
     }
 
-    /// Runs `sql` and calls `row` on each result row until it answers `false`; `changed` gets the number of
-    /// rows the statement changed. SQLite's rows are read in place as the statement steps.
-    fn each(
-        &self,
-        sql: &str,
-        params: &[ValueRef<'_>],
-        mut row: impl FnMut(&Row<'_>) -> Result<bool>,
-        changed: &mut usize,
-    ) -> Result<()> {
-        match &self.inner {
-            Inner::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(sql)?;
-                if stmt.column_count() == 0 {
-                    *changed = stmt.execute(sqlite_params(params))?;
-                    return Ok(());
-                }
-                let readonly = stmt.readonly();
-                let mut rows = stmt.query(sqlite_params(params))?;
-                while let Some(r) = rows.next()? {
-                    if !row(&Row {
-                        inner: RowInner::Sqlite(r),
-                    })? {
-                        break;
-                    }
-                }
-                drop(rows);
-                *changed = if readonly { 0 } else { c.changes() as usize };
-                Ok(())
+    /// Runs `sql` on PostgreSQL (prepared once per connection): the number of rows changed (or returned),
+    /// and the rows.
+    fn pg_run(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<(usize, Vec<Row<'static>>)> {
+        let Inner::Postgres(pg) = &self.inner else {
+            unreachable!("SQLite statements run through their rusqlite statement");
+        };
+        let mut pg = pg.borrow_mut();
+        let pg = &mut *pg;
+        let stmt = match pg.statements.get(sql) {
+            Some(s) => s.clone(),
+            None => {
+                let s = pg.client.prepare(&postgres_sql(sql))?;
+                pg.statements.insert(sql.to_owned(), s.clone());
+                s
             }
-            Inner::Postgres(pg) => {
-                let rows = {
-                    let mut pg = pg.borrow_mut();
-                    let pg = &mut *pg;
-                    let stmt = match pg.statements.get(sql) {
-                        Some(s) => s.clone(),
-                        None => {
-                            let s = pg.client.prepare(&postgres_sql(sql))?;
-                            pg.statements.insert(sql.to_owned(), s.clone());
-                            s
-                        }
-                    };
-                    let bind: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                    if stmt.columns().is_empty() {
-                        *changed = pg.client.execute(&stmt, &bind)? as usize;
-                        return Ok(());
-                    }
-                    pg.client.query(&stmt, &bind)?
-                };
-                *changed = rows.len();
-                for r in &rows {
-                    let values = (0..r.len())
-                        .map(|i| r.try_get::<_, Value>(i))
-                        .collect::<Result<_, _>>()?;
-                    if !row(&Row::new(values))? {
-                        break;
-                    }
-                }
-                Ok(())
-            }
+        };
+        let bind: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        if stmt.columns().is_empty() {
+            return Ok((pg.client.execute(&stmt, &bind)? as usize, Vec::new()));
         }
-    }
-
-    /// Every row of a query mapped by `f`.
-    pub(crate) fn map_rows<T>(
-        &self,
-        sql: &str,
-        params: &[ValueRef<'_>],
-        mut f: impl FnMut(&Row<'_>) -> Result<T>,
-    ) -> Result<Vec<Result<T>>> {
-        let mut out = Vec::new();
-        self.each(
-            sql,
-            params,
-            |r| {
-                out.push(f(r));
-                Ok(true)
-            },
-            &mut 0,
-        )?;
-        Ok(out)
+        let rows = pg
+            .client
+            .query(&stmt, &bind)?
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.try_get::<_, Value>(i))
+                    .collect::<Result<_, _>>()
+                    .map(Row::new)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((rows.len(), rows))
     }
 }
 
@@ -664,11 +598,7 @@ impl Statement<'_> {
                     _ => 0,
                 })
             }
-            None => {
-                let mut changed = 0;
-                self.conn.each(&self.sql, &values, |_| Ok(true), &mut changed)?;
-                Ok(changed)
-            }
+            None => Ok(self.conn.pg_run(&self.sql, &values)?.0),
         }
     }
 
@@ -684,7 +614,10 @@ impl Statement<'_> {
                     None => Err(Error::NoRows),
                 }
             }
-            None => self.conn.query_row(&self.sql, values, f),
+            None => match self.conn.pg_run(&self.sql, &values)?.1.first() {
+                Some(r) => f(r),
+                None => Err(Error::NoRows),
+            },
         }
     }
 
@@ -704,7 +637,10 @@ impl Statement<'_> {
                 })?;
                 Ok(Box::new(rows.map(|r| r.map_err(Error::from).and_then(|v| v))))
             }
-            None => Ok(Box::new(self.conn.map_rows(&self.sql, &values, f)?.into_iter())),
+            None => {
+                let rows = self.conn.pg_run(&self.sql, &values)?.1;
+                Ok(Box::new(rows.iter().map(f).collect::<Vec<_>>().into_iter()))
+            }
         }
     }
 
@@ -714,13 +650,7 @@ impl Statement<'_> {
         Ok(Rows {
             inner: match &mut self.sqlite {
                 Some(stmt) => RowsInner::Sqlite(stmt.query(sqlite_params(&values))?),
-                None => RowsInner::Owned(
-                    self.conn
-                        .map_rows(&self.sql, &values, |r| r.to_owned_row())?
-                        .into_iter()
-                        .collect::<Result<Vec<_>>>()?
-                        .into_iter(),
-                ),
+                None => RowsInner::Owned(self.conn.pg_run(&self.sql, &values)?.1.into_iter()),
             },
         })
     }

@@ -272,6 +272,7 @@ mod tests {
         let lite_dir = tempfile::tempdir().unwrap();
         std::fs::copy(dir.path().join(CATALOG_FILE), lite_dir.path().join(CATALOG_FILE)).unwrap();
         let lite = Catalog::open(lite_dir.path()).unwrap();
+        let on_pg = Catalog::connect(&url, dir.path()).unwrap();
         let tiers = |hits: Vec<crate::SearchHit>| {
             let mut v: Vec<(String, String)> = hits.into_iter().map(|h| (format!("{:?}", h.tier), h.id)).collect();
             v.sort();
@@ -292,7 +293,11 @@ mod tests {
             "zzz",
         ] {
             let expected = tiers(lite.search(q, &Filter::default(), 50).unwrap());
-            assert_eq!(tiers(shared.search(q, 50).unwrap()), expected, "query {q:?}");
+            assert_eq!(
+                tiers(on_pg.search(q, &Filter::default(), 50).unwrap()),
+                expected,
+                "query {q:?}"
+            );
             if !["zzz"].contains(&q) {
                 assert!(!expected.is_empty(), "{q:?} finds something");
             }

@@ -140,7 +140,9 @@ pub(crate) trait Reader {
 
 impl Reader for &Connection {
     fn rows(&mut self, sql: &str, params: &[ValueRef<'_>]) -> crate::db::Result<Vec<Row<'static>>> {
-        self.map_rows(sql, params, |r| r.to_owned_row())?.into_iter().collect()
+        self.prepare_cached(sql)?
+            .query_map(params.to_vec(), |r| r.to_owned_row())?
+            .collect()
     }
 
     fn for_each(

@@ -466,46 +466,6 @@ impl SharedCatalog {
         Ok(ids.len())
     }
 
-    /// Assets matching `query` (every word, in any language, ignoring case and diacritics, the last word
-    /// possibly unfinished), best first, at most `limit`: as [`crate::Catalog::search`] without filters,
-    /// matches in the title first, then in the site's names, then elsewhere; within a tier by `ts_rank`
-    /// (title 1.0, site 0.4, other text 0.1), newer assets first among equals.
-    pub fn search(&mut self, query: &str, limit: usize) -> Result<Vec<crate::SearchHit>> {
-        let err = self.err_owned();
-        let found = search(&mut self.client, query, &[], limit, crate::RANK_WINDOW).map_err(&err)?;
-        let mut hits = Vec::with_capacity(found.len());
-        for (id, tier, score) in found {
-            let r = self
-                .client
-                .query_one("SELECT kind, state, site_id FROM assets WHERE id = $1", &[&id])
-                .map_err(&err)?;
-            let kind: String = r.get(0);
-            let mut title = disan_core::LangText::new();
-            for t in self
-                .client
-                .query(
-                    "SELECT lang, value FROM asset_text WHERE asset_id = $1 AND field = 'title'",
-                    &[&id],
-                )
-                .map_err(&err)?
-            {
-                title.set(t.get::<_, &str>(0), t.get::<_, &str>(1));
-            }
-            hits.push(crate::SearchHit {
-                kind: kind
-                    .parse()
-                    .map_err(|_| CatalogError::Invalid(format!("asset {id}: kind {kind}")))?,
-                id,
-                state: r.get(1),
-                site_id: r.get(2),
-                title,
-                tier: Some(tier),
-                score,
-            });
-        }
-        Ok(hits)
-    }
-
     /// All assets, optionally of one kind, ordered by capture time then id (as [`crate::Catalog::list`]).
     pub fn list(&mut self, kind: Option<AssetKind>) -> Result<Vec<AssetRecord>> {
         let err = self.err_owned();

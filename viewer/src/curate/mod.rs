@@ -91,31 +91,24 @@ impl ViewerApp {
     /// of the fields meanwhile (on this machine or another), nothing is written: the collection is read
     /// again so the form shows their value, and the curator is told whose change it was.
     fn save_meta(&mut self, id: String, changes: Vec<String>) {
-        let (author, base) = (self.curator.author.clone(), self.collection.revision);
-        let result = self.edit_catalog().and_then(|mut cat| {
+        let base = self.collection.revision;
+        let mut conflict = None;
+        self.act("curate.saved", |cat, who| {
             let parsed = changes
                 .iter()
                 .map(|a| fields::parse_assignment(Entity::Asset, a))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| e.to_string())?;
-            cat.set_meta_based_on(&[id], &parsed, &author, Some(base))
-                .map_err(|e| match e {
-                    disan_catalog::CatalogError::Conflict { .. } => format!("{}\n{e}", t(self.lang, "curate.conflict")),
-                    e => e.to_string(),
-                })
-        });
-        match result {
-            Ok(revs) => {
-                let message = tf(self.lang, "curate.saved", &[("n", &revs.len().to_string())]);
-                self.reload();
-                self.curator.message = Some((true, message));
-            }
-            Err(e) => {
-                if e.starts_with(t(self.lang, "curate.conflict")) {
-                    self.reload();
+                .collect::<Result<Vec<_>, _>>()?;
+            match cat.set_meta_based_on(&[id], &parsed, who, Some(base)) {
+                Err(e @ disan_catalog::CatalogError::Conflict { .. }) => {
+                    conflict = Some(e.to_string());
+                    Err(e)
                 }
-                self.curator.message = Some((false, e));
+                r => Ok(r?.len()),
             }
+        });
+        if let Some(e) = conflict {
+            self.reload();
+            self.curator.message = Some((false, format!("{}\n{e}", t(self.lang, "curate.conflict"))));
         }
     }
 
