@@ -104,23 +104,29 @@ printf 'SSIM against the lossless v360 render (16:9): disan %s (%s MB), ffmpeg %
     "$(ssim "$ours" "$work/lossless.mkv")" "$(($(stat -c %s "$ours") / 1000000))" \
     "$(ssim "$work/ff-16x9.mp4" "$work/lossless.mkv")" "$(($(stat -c %s "$work/ff-16x9.mp4") / 1000000))"
 # Like for like: each encoder against its own frames before encoding, on 8 frames from the middle of the
-# 16:9 pan (no title or credit over them): disan's decoded frame against `disan render` of the same view,
-# ffmpeg's against its lossless render.
-frame() { ffmpeg -v error -y -i "$1" -vf "select=eq(n\,$2)" -frames:v 1 "$3"; }
-own_d=0; own_f=0
+# 16:9 pan (no title or credit over them), compared as the encoders see them (yuv420p, no conversion back to
+# RGB): disan's decoded frame against `disan render` of the same view turned into BT.709 limited-range
+# yuv420p (the matrix and range disan encodes with), ffmpeg's against its lossless render. Y is the luma
+# SSIM, All ffmpeg's weighted mean of Y, U and V.
+yuv_frame() { ffmpeg -v error -y -i "$1" -vf "select=eq(n\,$2)" -frames:v 1 -f rawvideo -pix_fmt yuv420p "$3"; }
+yuv_ssim() { # a.yuv b.yuv (1920×1080): "Y All"
+    ffmpeg -f rawvideo -pix_fmt yuv420p -s 1920x1080 -i "$1" -f rawvideo -pix_fmt yuv420p -s 1920x1080 -i "$2" \
+        -lavfi ssim -f null - 2>&1 | sed -n 's/.*Y:\([0-9.]*\) .*All:\([0-9.]*\).*/\1 \2/p'
+}
+: > "$work/own"
 for i in 0 1 2 3 4 5 6 7; do
     n=$(python3 -c "print(int($seconds * 30 * (0.3 + 0.4 * $i / 7)))")
     yaw=$(python3 -c "import math; u = $n / 30 / $seconds; print(-40 + 80 * (1 - math.cos(math.pi * u)) / 2)")
     "$disan" --collection "$work/demo" render "$pano" --yaw "$yaw" --pitch 0 --hfov 90 --size 1920x1080 \
         --out "$work/src.png" >/dev/null
-    frame "$ours" "$n" "$work/ours.png"
-    frame "$work/lossless.mkv" "$n" "$work/ffsrc.png"
-    frame "$work/ff-16x9.mp4" "$n" "$work/ff.png"
-    own_d=$(python3 -c "print($own_d + $(ssim "$work/ours.png" "$work/src.png") / 8)")
-    own_f=$(python3 -c "print($own_f + $(ssim "$work/ff.png" "$work/ffsrc.png") / 8)")
+    ffmpeg -v error -y -i "$work/src.png" -vf "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p" \
+        -f rawvideo "$work/src.yuv"
+    yuv_frame "$ours" "$n" "$work/ours.yuv"
+    yuv_frame "$work/lossless.mkv" "$n" "$work/ffsrc.yuv"
+    yuv_frame "$work/ff-16x9.mp4" "$n" "$work/ff.yuv"
+    echo "$(yuv_ssim "$work/ours.yuv" "$work/src.yuv") $(yuv_ssim "$work/ff.yuv" "$work/ffsrc.yuv")" >> "$work/own"
 done
-printf 'SSIM of each encoder against its own unencoded frames (8 middle frames): disan/OpenH264 %.4f, ffmpeg/libx264 medium %.4f\n' \
-    "$own_d" "$own_f"
+awk '{for (i = 1; i <= 4; i++) s[i] += $i} END {for (i = 1; i <= 4; i++) s[i] /= NR; printf "SSIM of each encoder against its own unencoded frames (8 middle frames, yuv420p): disan/OpenH264 Y %.4f All %.4f, ffmpeg/libx264 medium Y %.4f All %.4f\n", s[1], s[2], s[3], s[4]}' "$work/own"
 fi
 
 if [ "$only" != pan ]; then

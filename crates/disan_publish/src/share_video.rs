@@ -273,10 +273,10 @@ pub(crate) fn pano_pan(
 ) -> Result<Vec<u8>> {
     let (w, h) = shape.size();
     let hfov = shape.pan_hfov();
-    let faces = faces_for(asset, folder, config, w, hfov)?;
+    let faces = disan_tiles::CubeFaces::new(&faces_for(asset, folder, config, w, hfov)?);
     encode(what, VideoSpec::flat(w, h), seconds, Some(texts), audio, &|t| {
         let yaw = pan_yaw(yaw, t / seconds);
-        Ok(disan_tiles::render_cube_view(&faces, yaw, pitch, hfov, w, h))
+        Ok(faces.render(yaw, pitch, hfov, w, h))
     })
 }
 
@@ -413,7 +413,7 @@ pub(crate) struct WalkScene {
     pub to: (f64, f64),
 }
 
-type Faces = std::sync::Arc<[RgbImage; 6]>;
+type Faces = std::sync::Arc<disan_tiles::CubeFaces>;
 
 /// Seconds per scene of a walk-through (longer when the scene's narration needs it), and of the cross-fade
 /// into the next.
@@ -461,7 +461,7 @@ pub(crate) fn walk(
         if let Some((_, f)) = cache.iter().find(|(j, _)| *j == i) {
             return Ok(f.clone());
         }
-        let f: Faces = std::sync::Arc::new(walk_faces(scenes[i])?);
+        let f: Faces = std::sync::Arc::new(disan_tiles::CubeFaces::new(&walk_faces(scenes[i])?));
         cache.retain(|(j, _)| *j + 1 >= i);
         cache.push((i, f.clone()));
         Ok(f)
@@ -470,11 +470,11 @@ pub(crate) fn walk(
         let i = starts[1..].iter().position(|&end| t < end).unwrap_or(scenes.len() - 1);
         let s = t - starts[i];
         let (yaw, pitch) = walk_view(scenes[i], s, lengths[i]);
-        let mut img = disan_tiles::render_cube_view(&*faces(i)?, yaw, pitch, hfov, w, h);
+        let mut img = faces(i)?.render(yaw, pitch, hfov, w, h);
         let fade_at = lengths[i] - CROSS_FADE;
         if s > fade_at && i + 1 < scenes.len() {
             let (y2, p2) = walk_view(scenes[i + 1], 0.0, lengths[i + 1]);
-            let other = disan_tiles::render_cube_view(&*faces(i + 1)?, y2, p2, hfov, w, h);
+            let other = faces(i + 1)?.render(y2, p2, hfov, w, h);
             let a = ((s - fade_at) / CROSS_FADE).clamp(0.0, 1.0) as f32;
             disan_video::cross_fade(&mut img, &other, a);
         }

@@ -3,7 +3,7 @@
 //! Faces of $FACE px (default 1304, the finest level of the demo panorama's pyramid) from its real
 //! 4096×2048 source, the pan's 90° view turning.
 
-use disan_tiles::{EquiSource, Face, render_cube_view, render_cube_view_reference, render_face};
+use disan_tiles::{CubeFaces, EquiSource, Face, render_cube_view_reference, render_face};
 
 fn main() {
     let args: Vec<u32> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
@@ -20,13 +20,13 @@ fn main() {
     let face = std::env::var("FACE").ok().and_then(|f| f.parse().ok()).unwrap_or(1304);
     let faces: [image::RgbImage; 6] = std::array::from_fn(|i| render_face(&equi, Face::ALL[i], face));
     let threads = rayon::current_num_threads();
-    for (name, f) in [
-        (
-            "fast",
-            render_cube_view as fn(&[image::RgbImage; 6], f64, f64, f64, u32, u32) -> image::RgbImage,
-        ),
-        ("reference", render_cube_view_reference),
-    ] {
+    let prepared = CubeFaces::new(&faces);
+    let fast = |_: &[image::RgbImage; 6], yaw, pitch, hfov, w, h| prepared.render(yaw, pitch, hfov, w, h);
+    let reference = |faces: &[image::RgbImage; 6], yaw, pitch, hfov, w, h| {
+        render_cube_view_reference(faces, yaw, pitch, hfov, w, h)
+    };
+    type Render<'a> = &'a dyn Fn(&[image::RgbImage; 6], f64, f64, f64, u32, u32) -> image::RgbImage;
+    for (name, f) in [("fast", &fast as Render<'_>), ("reference", &reference)] {
         if std::env::var_os("ONLY_FAST").is_some() && name != "fast" {
             continue;
         }

@@ -281,48 +281,192 @@ pub fn face_uv(d: [f64; 3]) -> (Face, f64, f64) {
 }
 
 /// A rectilinear view rendered from six cube faces (in [`Face::ALL`] order, square, the same size), with
-/// bilinear sampling: what `disan render` draws from a panorama's tile pyramid.
-///
-/// This is the inner loop of every video frame `disan share` draws, so it is written for speed: along a row
-/// the ray is linear in x (three additions a pixel), the face and its coordinates are found in `f32` with one
-/// reciprocal, and the bilinear weights are 8-bit fixed point, written straight into the row. It agrees with
-/// [`render_cube_view_reference`] (the plain per-pixel form) to within one level.
+/// bilinear sampling: what `disan render` draws from a panorama's tile pyramid. For many views of the same
+/// faces (a video's frames), make a [`CubeFaces`] once and call [`CubeFaces::render`].
 pub fn render_cube_view(faces: &[RgbImage; 6], yaw: f64, pitch: f64, hfov: f64, width: u32, height: u32) -> RgbImage {
-    use rayon::prelude::*;
-    let (w, h) = (f64::from(width), f64::from(height));
-    let half = (hfov.to_radians() / 2.0).tan();
-    let (sy, cy) = yaw.to_radians().sin_cos();
-    let (sp, cp) = pitch.to_radians().sin_cos();
-    let sources: [FaceSource<'_>; 6] = std::array::from_fn(|i| FaceSource::new(&faces[i]));
-    let mut img = RgbImage::new(width, height);
-    let row_len = 3 * width.max(1) as usize;
-    img.as_mut().par_chunks_mut(row_len).enumerate().for_each(|(py, row)| {
-        let y = -(2.0 * (py as f64 + 0.5) / h - 1.0) * half * h / w;
-        let (y1, z1) = (y * cp + sp, -y * sp + cp);
-        // The ray at x: base + x · across.
-        let base = [(z1 * sy) as f32, y1 as f32, (z1 * cy) as f32];
-        let across = [cy as f32, 0.0f32, -sy as f32];
-        let x_step = (2.0 / w * half) as f32;
-        let x0 = ((1.0 / w - 1.0) * half) as f32;
-        // In runs of 64 pixels: first every lookup's face and position (straight-line arithmetic), then the
-        // gathers.
-        const RUN: usize = 64;
-        let mut fxy = [(0u8, 0i32, 0i32); RUN];
-        for (run, pixels) in row.chunks_mut(3 * RUN).enumerate() {
-            let n = pixels.len() / 3;
-            for (i, l) in fxy.iter_mut().enumerate().take(n) {
-                let x = x0 + (run * RUN + i) as f32 * x_step;
-                let d = [base[0] + x * across[0], base[1], base[2] + x * across[2]];
-                let (face, u, v) = face_uv_f32(d);
-                let src = &sources[face as usize];
-                *l = (face as u8, src.fixed(u), src.fixed(v));
-            }
-            for (out, &(face, fx, fy)) in pixels.chunks_exact_mut(3).zip(&fxy) {
-                sources[usize::from(face)].bilinear_fixed(fx, fy, out);
+    CubeFaces::new(faces).render(yaw, pitch, hfov, width, height)
+}
+
+/// Six cube faces in one buffer, ready for fast views ([`CubeFaces::render`]).
+///
+/// This is the inner loop of every video frame `disan share` draws, so it is written for speed. Along a row
+/// the ray is linear in x; in runs of 64 pixels a branch-free pass the compiler vectorises finds each lookup's
+/// face and position (the face chosen by selects, one reciprocal, 8-bit fixed-point weights), then a gather
+/// pass blends the four neighbours of each lookup with all three channels in one 64-bit word (SWAR). The faces
+/// sit end to end with a padding row, so a neighbour past a face's last row or column (weight 0) is always a
+/// readable byte and the gather needs no edge tests. It agrees with [`render_cube_view_reference`] (the plain
+/// per-pixel form) to within one level.
+pub struct CubeFaces {
+    raw: Vec<u8>,
+    /// The side of every face, in pixels.
+    size: usize,
+}
+
+/// The low byte of each 16-bit lane of a [`CubeFaces`] blend word, and ½ (of 256) in each.
+const LANES_BYTE: u64 = 0x00ff_00ff_00ff_00ff;
+const LANES_HALF: u64 = 0x0080_0080_0080_0080;
+
+impl CubeFaces {
+    /// Copies the faces into one buffer (faces of another size than the first are resized to it).
+    pub fn new(faces: &[RgbImage; 6]) -> Self {
+        // Every pixel index fits an i32 (6 · 16384² < 2³¹).
+        let size = faces[0].width().clamp(1, 16384);
+        let face_bytes = size as usize * size as usize * 3;
+        let mut raw = Vec::with_capacity(6 * face_bytes + 3 * size as usize + 8);
+        for face in faces {
+            if face.dimensions() == (size, size) {
+                raw.extend_from_slice(face.as_raw());
+            } else {
+                let fitted = image::imageops::resize(face, size, size, image::imageops::FilterType::Triangle);
+                raw.extend_from_slice(fitted.as_raw());
             }
         }
-    });
-    img
+        // A neighbour below the last face's last row, or right of its last pixel, and the fourth byte of a
+        // 32-bit read: weight 0, but read.
+        raw.resize(6 * face_bytes + 3 * size as usize + 8, 0);
+        Self {
+            raw,
+            size: size as usize,
+        }
+    }
+
+    /// The view `yaw`, `pitch`, `hfov` (degrees, as Pannellum means them) at `width`×`height`.
+    pub fn render(&self, yaw: f64, pitch: f64, hfov: f64, width: u32, height: u32) -> RgbImage {
+        use rayon::prelude::*;
+        let (w, h) = (f64::from(width), f64::from(height));
+        let half = (hfov.to_radians() / 2.0).tan();
+        let (sy, cy) = yaw.to_radians().sin_cos();
+        let (sp, cp) = pitch.to_radians().sin_cos();
+        let mut img = RgbImage::new(width, height);
+        let row_len = 3 * width.max(1) as usize;
+        img.as_mut().par_chunks_mut(row_len).enumerate().for_each(|(py, row)| {
+            let y = -(2.0 * (py as f64 + 0.5) / h - 1.0) * half * h / w;
+            let (y1, z1) = (y * cp + sp, -y * sp + cp);
+            // The ray at x: (bx + x·ax, y1, bz + x·az).
+            let ray = RowRay {
+                bx: (z1 * sy) as f32,
+                y: y1 as f32,
+                bz: (z1 * cy) as f32,
+                ax: cy as f32,
+                az: -sy as f32,
+                x0: ((1.0 / w - 1.0) * half) as f32,
+                step: (2.0 / w * half) as f32,
+            };
+            self.render_row(&ray, row);
+        });
+        img
+    }
+
+    #[inline(never)]
+    fn render_row(&self, ray: &RowRay, row: &mut [u8]) {
+        const RUN: usize = 64;
+        let s = self.size as f32;
+        // u ∈ [−1, 1] to 1/256 pixel: ((u + 1)·s/2 − ½)·256.
+        let (scale, offset) = (s * 128.0, (s * 0.5 - 0.5) * 256.0);
+        let max = (self.size as i32 - 1) * 256;
+        let maxf = max as f32;
+        let size = self.size as i32;
+        // Per lookup: the top-left neighbour's pixel index in the buffer, and the weights of the right and
+        // lower neighbours in 1/256.
+        let mut index = [0i32; RUN];
+        let mut tx = [0i32; RUN];
+        let mut ty = [0i32; RUN];
+        for (run, pixels) in row.chunks_mut(3 * RUN).enumerate() {
+            let first = (run * RUN) as f32;
+            for i in 0..RUN {
+                let x = ray.x0 + (first + i as f32) * ray.step;
+                let (dx, dy, dz) = (ray.bx + x * ray.ax, ray.y, ray.bz + x * ray.az);
+                let (ax, ay, az) = (dx.abs(), dy.abs(), dz.abs());
+                let z_major = az >= ax && az >= ay;
+                let x_major = !z_major && ax >= ay;
+                let r = 1.0
+                    / if z_major {
+                        az
+                    } else if x_major {
+                        ax
+                    } else {
+                        ay
+                    };
+                // Front x/z, −y/|z|; Back the same with z < 0; Right/Left −z/x, −y/|x|; Up/Down x/|y|, z/y.
+                let nu = if z_major {
+                    flip(dx, dz)
+                } else if x_major {
+                    -flip(dz, dx)
+                } else {
+                    dx
+                };
+                let nv = if z_major || x_major { -dy } else { flip(dz, dy) };
+                let fx = to_int(nu * r * scale + offset, maxf);
+                let fy = to_int(nv * r * scale + offset, maxf);
+                let face = if z_major {
+                    if dz > 0.0 { 0 } else { 2 }
+                } else if x_major {
+                    if dx > 0.0 { 1 } else { 3 }
+                } else if dy > 0.0 {
+                    4
+                } else {
+                    5
+                };
+                index[i] = (face * size + (fy >> 8)) * size + (fx >> 8);
+                tx[i] = fx & 255;
+                ty[i] = fy & 255;
+            }
+            for (i, out) in pixels.chunks_exact_mut(3).enumerate() {
+                out.copy_from_slice(&self.bilinear(index[i] as usize * 3, tx[i] as u64, ty[i] as u64));
+            }
+        }
+    }
+
+    /// The blend of the four pixels from byte `at` (its right, lower and lower right neighbours), `tx` and
+    /// `ty` (0–255) of the way right and down.
+    #[inline(always)]
+    fn bilinear(&self, at: usize, tx: u64, ty: u64) -> [u8; 3] {
+        let stride = 3 * self.size;
+        let Some(block) = self.raw.get(at..at + stride + 7) else {
+            return [0; 3];
+        };
+        let word = |i: usize| spread(u32::from_le_bytes(block[i..i + 4].try_into().unwrap_or_default()));
+        // Each step ≤ 255·256 + 128 < 2¹⁶ a lane, rounded back to 8 bits.
+        let lerp = |a: u64, b: u64, t: u64| ((a * (256 - t) + b * t + LANES_HALF) >> 8) & LANES_BYTE;
+        let top = lerp(word(0), word(3), tx);
+        let bottom = lerp(word(stride), word(stride + 3), tx);
+        let v = lerp(top, bottom, ty);
+        [v as u8, (v >> 32) as u8, (v >> 16) as u8]
+    }
+}
+
+/// One row of a view: the ray through pixel x is (bx + X·ax, y, bz + X·az) with X = x0 + x·step.
+struct RowRay {
+    bx: f32,
+    y: f32,
+    bz: f32,
+    ax: f32,
+    az: f32,
+    x0: f32,
+    step: f32,
+}
+
+/// `v` clamped to [0, `max`] (`max` < 2²²) and rounded to an integer, as float arithmetic and a bit mask: unlike
+/// `as i32` (which saturates), this vectorises.
+#[inline(always)]
+fn to_int(v: f32, max: f32) -> i32 {
+    // 1.5 · 2²³: adding it leaves the integer part in the low 22 bits of the mantissa.
+    const MAGIC: f32 = 12_582_912.0;
+    ((v.clamp(0.0, max) + MAGIC).to_bits() & 0x3f_ffff) as i32
+}
+
+/// `a` with its sign flipped where `b` is negative (a·sign b, branch-free).
+#[inline(always)]
+fn flip(a: f32, b: f32) -> f32 {
+    f32::from_bits(a.to_bits() ^ (b.to_bits() & 0x8000_0000))
+}
+
+/// The four bytes `p` (R, G, B of a pixel and the next byte) as the 16-bit lanes R, B, G, (next) of a blend
+/// word: two shifts and a mask, no byte-by-byte unpacking.
+#[inline(always)]
+fn spread(p: u32) -> u64 {
+    let p = u64::from(p);
+    (p | (p << 24)) & LANES_BYTE
 }
 
 /// [`render_cube_view`] pixel by pixel in `f64`: the definition the fast form is tested against.
@@ -338,89 +482,6 @@ pub fn render_cube_view_reference(
     par_from_fn(width, height, |x, y| {
         sample_cube(faces, ray(f64::from(x) + 0.5, f64::from(y) + 0.5))
     })
-}
-
-/// One cube face ready for fast bilinear lookups.
-struct FaceSource<'a> {
-    raw: &'a [u8],
-    w: usize,
-    /// Half the face's size, and the largest x and y a lookup may start from, in 1/256 pixel.
-    half: f32,
-    max_x: i32,
-    max_y: i32,
-}
-
-impl<'a> FaceSource<'a> {
-    fn new(img: &'a RgbImage) -> Self {
-        let (w, h) = (img.width().max(1), img.height().max(1));
-        Self {
-            raw: img.as_raw(),
-            w: w as usize,
-            half: w as f32 * 0.5,
-            max_x: (w as i32 - 1) * 256,
-            max_y: (h as i32 - 1) * 256,
-        }
-    }
-
-    /// `u` or `v` ∈ [−1, 1] as a position on the face in 1/256 pixel (pixel centres at half-pixel positions),
-    /// not clamped.
-    #[inline(always)]
-    fn fixed(&self, u: f32) -> i32 {
-        (((u + 1.0) * self.half - 0.5) * 256.0) as i32
-    }
-
-    /// The face's colour at `fx`, `fy` (1/256 pixel, clamped here to the face), into `out`.
-    #[inline(always)]
-    fn bilinear_fixed(&self, fx: i32, fy: i32, out: &mut [u8]) {
-        if self.raw.is_empty() {
-            return;
-        }
-        let (fx, fy) = (fx.clamp(0, self.max_x), fy.clamp(0, self.max_y));
-        let (x0, y0) = ((fx >> 8) as usize, (fy >> 8) as usize);
-        let (tx, ty) = ((fx & 255) as u32, (fy & 255) as u32);
-        let dx = if fx < self.max_x { 3 } else { 0 };
-        let dy = if fy < self.max_y { 3 * self.w } else { 0 };
-        let at = (y0 * self.w + x0) * 3;
-        let px = |i: usize| -> [u8; 3] { self.raw[i..i + 3].try_into().unwrap_or([0; 3]) };
-        let (a, b, c, d) = (px(at), px(at + dx), px(at + dy), px(at + dy + dx));
-        let (sx, sy) = (256 - tx, 256 - ty);
-        let mut rgb = [0u8; 3];
-        for i in 0..3 {
-            let t = u32::from(a[i]) * sx + u32::from(b[i]) * tx;
-            let btm = u32::from(c[i]) * sx + u32::from(d[i]) * tx;
-            rgb[i] = ((t * sy + btm * ty + (1 << 15)) >> 16) as u8;
-        }
-        out[..3].copy_from_slice(&rgb);
-    }
-}
-
-/// [`face_uv`] in `f32` with one reciprocal.
-#[inline(always)]
-fn face_uv_f32(d: [f32; 3]) -> (Face, f32, f32) {
-    let [x, y, z] = d;
-    let (ax, ay, az) = (x.abs(), y.abs(), z.abs());
-    if az >= ax && az >= ay {
-        let r = 1.0 / z;
-        if z > 0.0 {
-            (Face::Front, x * r, -y * r)
-        } else {
-            (Face::Back, x * r, y * r)
-        }
-    } else if ax >= ay {
-        let r = 1.0 / x;
-        if x > 0.0 {
-            (Face::Right, -z * r, -y * r)
-        } else {
-            (Face::Left, -z * r, y * r)
-        }
-    } else {
-        let r = 1.0 / y;
-        if y > 0.0 {
-            (Face::Up, x * r, z * r)
-        } else {
-            (Face::Down, -x * r, z * r)
-        }
-    }
 }
 
 /// `RgbImage::from_fn`, rows in parallel.

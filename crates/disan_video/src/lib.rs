@@ -23,8 +23,8 @@ mod yuv;
 use image::RgbImage;
 use openh264::OpenH264API;
 use openh264::encoder::{
-    Complexity, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, Profile, QpRange, RateControlMode, UsageType,
-    VuiConfig,
+    BitRate, Complexity, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, Level, Profile, QpRange, RateControlMode,
+    UsageType, VuiConfig,
 };
 
 pub use audio::{AUDIO_RATE, AudioTrack, PRIMING, encode_aac};
@@ -94,10 +94,18 @@ impl VideoSpec {
     }
 }
 
-/// The quantiser range: constant quality, not a bit rate. Platforms re-encode what is uploaded, so the upload
-/// should be clean; 20–26 keeps fine stone and foliage without the size of a near-lossless file (a 20 s
-/// 1080p pan of a real panorama is about 15–30 MB).
-const QP: (u8, u8) = (20, 26);
+/// The quantiser of every frame: constant quality, not a bit rate. Platforms re-encode what is uploaded, so the
+/// upload should be clean. 16 gives the like-for-like SSIM of libx264 `-preset medium` at its default CRF 23
+/// on a real panorama pan (docs/BENCHMARKS.md; 16 Mbit/s for a 1080p pan, about 40 MB for 20 s).
+const QP: u8 = 16;
+/// The 360° video's quantiser: four times the pixels of a 1080p frame, turning slowly; 20 keeps it near the
+/// bit rates YouTube recommends for 4K uploads.
+const QP_360: u8 = 20;
+
+/// Whether `spec` needs more than level 4.1 (1080p): the 360° video, or any frame over 8,192 macroblocks.
+fn spherical_or_large(spec: VideoSpec) -> bool {
+    spec.spherical || spec.width.div_ceil(16) * spec.height.div_ceil(16) > 8192
+}
 
 /// Encodes frames one at a time into an MP4 held in memory.
 pub struct Mp4Writer {
@@ -114,11 +122,26 @@ impl Mp4Writer {
         if spec.width % 2 == 1 || spec.height % 2 == 1 || short < 16 || long > MAX_LONG_SIDE || short > MAX_SHORT_SIDE {
             return Err(VideoError::Size(spec.width, spec.height));
         }
+        // Level 4.1 holds 1080p at 30 fps (and up to 62.5 Mbit/s in High profile), 5.1 the 3840×1920 360° video;
+        // OpenH264 would raise the level to fit a higher bit rate than the one given here (which this rate
+        // control does not aim at).
+        let (qp, ceiling, level) = if spherical_or_large(spec) {
+            (QP_360, 200_000_000, Level::Level_5_1)
+        } else {
+            (QP, 50_000_000, Level::Level_4_1)
+        };
         let config = EncoderConfig::new()
             .max_frame_rate(FrameRate::from_hz(FPS as f32))
-            // Constant quality: no rate control, so no frame is ever skipped (constant frame rate).
-            .rate_control_mode(RateControlMode::Off)
-            .qp(QpRange::new(QP.0, QP.1))
+            // Constant quality: one quantiser for every frame. OpenH264 takes it only from the rate control's
+            // range (with the rate control off it codes key frames at its own base quantiser, 26), so the range
+            // is that one value, in the buffer-based mode: the one that neither skips frames (constant frame
+            // rate) nor warns that the bit rate is not controlled. Its quantiser rises at a detected scene
+            // change; these videos have none (cuts are cross-fades), so detection is off.
+            .rate_control_mode(RateControlMode::Bufferbased)
+            .qp(QpRange::new(qp, qp))
+            .scene_change_detect(false)
+            .bitrate(BitRate::from_bps(ceiling))
+            .level(level)
             .skip_frames(false)
             .usage_type(UsageType::CameraVideoRealTime)
             .profile(Profile::High)

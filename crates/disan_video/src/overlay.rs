@@ -43,17 +43,21 @@ impl Overlay {
         }
         let w = self.width as usize;
         let from = self.first_row;
+        // In integers: the text's cover `a` and the row's darkening `k` in 1/256, from a table of the 256
+        // coverages at this strength.
+        let cover: [u32; 256] = std::array::from_fn(|m| (s * m as f32 / 255.0 * 256.0 + 0.5) as u32);
         frame.as_mut()[3 * w * from..]
             .par_chunks_mut(3 * w)
             .zip(self.mask[w * from..].par_chunks(w))
             .zip(self.shade[from..].par_iter())
             .for_each(|((row, mask), &shade)| {
-                let k = 1.0 - s * (1.0 - shade);
+                let k = ((1.0 - s * (1.0 - shade)) * 256.0 + 0.5) as u32;
                 for (p, &m) in row.chunks_exact_mut(3).zip(mask) {
-                    let a = s * f32::from(m) / 255.0;
+                    let a = cover[usize::from(m)];
                     for c in p {
-                        let dark = f32::from(*c) * k;
-                        *c = (dark + (255.0 - dark) * a + 0.5) as u8;
+                        // dark = c·k (8.8 fixed); dark + (255 − dark)·a, rounded.
+                        let dark = u32::from(*c) * k;
+                        *c = ((dark * (256 - a) + 255 * 256 * a + (1 << 15)) >> 16).min(255) as u8;
                     }
                 }
             });
