@@ -95,8 +95,8 @@ impl VideoSpec {
 }
 
 /// The quantiser of every frame: constant quality, not a bit rate. Platforms re-encode what is uploaded, so the
-/// upload should be clean. 16 gives the like-for-like SSIM of libx264 `-preset medium` at its default CRF 23
-/// on a real panorama pan (docs/BENCHMARKS.md; 16 Mbit/s for a 1080p pan, about 40 MB for 20 s).
+/// upload should be clean. 16 comes within 0.002 of the like-for-like SSIM of libx264 `-preset medium` at its
+/// default CRF 23 on a real panorama pan (docs/BENCHMARKS.md; 16 Mbit/s for a 1080p pan, about 40 MB for 20 s).
 const QP: u8 = 16;
 /// The 360° video's quantiser: four times the pixels of a 1080p frame, turning slowly; 20 keeps it near the
 /// bit rates YouTube recommends for 4K uploads.
