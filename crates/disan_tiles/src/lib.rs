@@ -316,6 +316,9 @@ impl CubeFaces {
         for face in faces {
             if face.dimensions() == (size, size) {
                 raw.extend_from_slice(face.as_raw());
+            } else if face.width() == 0 || face.height() == 0 {
+                // Nothing to resize: black.
+                raw.resize(raw.len() + face_bytes, 0);
             } else {
                 let fitted = image::imageops::resize(face, size, size, image::imageops::FilterType::Triangle);
                 raw.extend_from_slice(fitted.as_raw());
@@ -357,6 +360,7 @@ impl CubeFaces {
         img
     }
 
+    // Kept out of line: one call a row costs nothing, and profiles then name the sampler.
     #[inline(never)]
     fn render_row(&self, ray: &RowRay, row: &mut [u8]) {
         const RUN: usize = 64;
@@ -675,6 +679,23 @@ mod tests {
                 "view {yaw},{pitch}: worst {worst}, {over_one} values off by more than one"
             );
         }
+    }
+
+    #[test]
+    fn cube_faces_of_odd_sizes_render_without_panicking() {
+        // A face of another size is resized to the first's; an empty one is black.
+        let grey = RgbImage::from_pixel(16, 16, image::Rgb([100, 100, 100]));
+        let faces: [RgbImage; 6] = std::array::from_fn(|i| match i {
+            1 => RgbImage::from_pixel(7, 9, image::Rgb([100, 100, 100])),
+            2 => RgbImage::new(0, 0),
+            _ => grey.clone(),
+        });
+        let front = CubeFaces::new(&faces).render(0.0, 0.0, 60.0, 32, 18);
+        assert!(front.pixels().all(|p| p.0 == [100, 100, 100]), "the front face is grey");
+        let back = CubeFaces::new(&faces).render(180.0, 0.0, 60.0, 32, 18);
+        assert!(back.pixels().all(|p| p.0 == [0, 0, 0]), "the empty back face is black");
+        let right = CubeFaces::new(&faces).render(90.0, 0.0, 60.0, 32, 18);
+        assert!(right.pixels().all(|p| p.0 == [100, 100, 100]), "the resized right face");
     }
 
     #[test]
