@@ -312,7 +312,10 @@ impl CubeFaces {
         // Every pixel index fits an i32 (6 · 16384² < 2³¹).
         let size = faces[0].width().clamp(1, 16384);
         let face_bytes = size as usize * size as usize * 3;
-        let mut raw = Vec::with_capacity(6 * face_bytes + 3 * size as usize + 8);
+        // A neighbour below the last face's last row, or right of its last pixel, and the fourth byte of a
+        // 32-bit read: weight 0, but read.
+        let len = 6 * face_bytes + 3 * size as usize + 8;
+        let mut raw = Vec::with_capacity(len);
         for face in faces {
             if face.dimensions() == (size, size) {
                 raw.extend_from_slice(face.as_raw());
@@ -324,9 +327,7 @@ impl CubeFaces {
                 raw.extend_from_slice(fitted.as_raw());
             }
         }
-        // A neighbour below the last face's last row, or right of its last pixel, and the fourth byte of a
-        // 32-bit read: weight 0, but read.
-        raw.resize(6 * face_bytes + 3 * size as usize + 8, 0);
+        raw.resize(len, 0);
         Self {
             raw,
             size: size as usize,
@@ -690,11 +691,12 @@ mod tests {
             2 => RgbImage::new(0, 0),
             _ => grey.clone(),
         });
-        let front = CubeFaces::new(&faces).render(0.0, 0.0, 60.0, 32, 18);
+        let cube = CubeFaces::new(&faces);
+        let front = cube.render(0.0, 0.0, 60.0, 32, 18);
         assert!(front.pixels().all(|p| p.0 == [100, 100, 100]), "the front face is grey");
-        let back = CubeFaces::new(&faces).render(180.0, 0.0, 60.0, 32, 18);
+        let back = cube.render(180.0, 0.0, 60.0, 32, 18);
         assert!(back.pixels().all(|p| p.0 == [0, 0, 0]), "the empty back face is black");
-        let right = CubeFaces::new(&faces).render(90.0, 0.0, 60.0, 32, 18);
+        let right = cube.render(90.0, 0.0, 60.0, 32, 18);
         assert!(right.pixels().all(|p| p.0 == [100, 100, 100]), "the resized right face");
     }
 
