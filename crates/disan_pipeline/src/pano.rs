@@ -80,7 +80,15 @@ pub(crate) fn write_pyramid(
         }
     }
 
-    let preview = disan_tiles::render_equirect(&src, PREVIEW_WIDTH);
+    // The preview and the thumbnail are small: drawn from a copy of the source shrunk to twice the preview's
+    // width, so each of their pixels is a few source samples rather than up to 64.
+    let small = (equirect.width() > 2 * PREVIEW_WIDTH).then(|| {
+        let h = (u64::from(equirect.height()) * u64::from(2 * PREVIEW_WIDTH) / u64::from(equirect.width())).max(1);
+        disan_imaging::resize_rgb(equirect, 2 * PREVIEW_WIDTH, h as u32)
+    });
+    let small_src = small.as_ref().map(|img| src.with_pixels(img));
+    let view_src = small_src.as_ref().unwrap_or(&src);
+    let preview = disan_tiles::render_equirect(view_src, PREVIEW_WIDTH);
     write("preview.jpg", &preview, settings.jpeg_quality)?;
     let config = disan_tiles::pannellum_config(&layout, pano, true, true);
     let json = serde_json::to_vec_pretty(&config).expect("configs always serialise");
@@ -88,7 +96,7 @@ pub(crate) fn write_pyramid(
 
     // A natural view for the gallery: straight ahead, 100° wide, 4:3.
     let (tw, th) = (settings.thumb_size, settings.thumb_size * 3 / 4);
-    let thumb = disan_tiles::render_view(&src, 0.0, 0.0, 100.0, tw, th);
+    let thumb = disan_tiles::render_view(view_src, 0.0, 0.0, 100.0, tw, th);
     Ok(PanoOutput {
         tiles: PanoTiles {
             cube_resolution: layout.cube_size,

@@ -159,67 +159,39 @@ impl CubeLayout {
     }
 }
 
-/// Projection is computed exactly every `GRID` pixels along a row and interpolated in between.
-const GRID: u32 = 8;
-/// Within this angle of a pole the projection is too curved to interpolate: every pixel is exact.
-const POLE_SIN: f64 = 0.995;
-
 /// Renders rows `rows` of `face` at `size`×`size` into `out` (RGB, `size·3` bytes a row).
+///
+/// Every pixel's source position is exact (a vectorised pass of fast `atan2`s per row, see
+/// [`EquiSource`]'s `project_line`), and so is its footprint: the step to the next pixel right and to the
+/// same pixel one row down. The filter is [`EquiSource::sample_linear`]'s (bicubic, or bilinear samples over
+/// the footprint where the source is denser), in fixed point.
 pub fn render_face_rows(src: &EquiSource<'_>, face: Face, size: u32, rows: std::ops::Range<u32>, out: &mut [u8]) {
     let s = f64::from(size);
-    let to_uv = |p: f64| 2.0 * p / s - 1.0;
-    let grid: Vec<u32> = (0..size)
-        .step_by(GRID as usize)
-        .chain(std::iter::once(size - 1))
-        .collect();
+    let n = size as usize;
+    // Positions of this row and the next, one column past the last for the last pixel's step right.
+    let (mut xs, mut ys) = (vec![0f32; n + 1], vec![0f32; n + 1]);
+    let (mut xs_below, mut ys_below) = (vec![0f32; n + 1], vec![0f32; n + 1]);
+    let project = |y: u32, xs: &mut [f32], ys: &mut [f32]| {
+        let v = 2.0 * (f64::from(y) + 0.5) / s - 1.0;
+        let base = face.direction(1.0 / s - 1.0, v);
+        let next = face.direction(3.0 / s - 1.0, v);
+        src.project_line(base, std::array::from_fn(|k| next[k] - base[k]), xs, ys);
+    };
+    if rows.is_empty() {
+        return;
+    }
+    project(rows.start, &mut xs, &mut ys);
     for (i, y) in rows.enumerate() {
-        let row = &mut out[i * size as usize * 3..(i + 1) * size as usize * 3];
-        let v = to_uv(f64::from(y) + 0.5);
-        let dir = |x: f64, dv: f64| face.direction(to_uv(x + 0.5), v + dv * 2.0 / s);
-        // Exact source positions on the grid for this row and the next (for the vertical step).
-        let here: Vec<(f64, f64)> = grid
-            .iter()
-            .map(|&x| src.source_position(dir(f64::from(x), 0.0)))
-            .collect();
-        let below: Vec<(f64, f64)> = grid
-            .iter()
-            .map(|&x| src.source_position(dir(f64::from(x), 1.0)))
-            .collect();
-        for g in 0..grid.len() - 1 {
-            let (x0, x1) = (grid[g], grid[g + 1]);
-            let span = f64::from((x1 - x0).max(1));
-            let near_pole = |x: u32| {
-                let d = dir(f64::from(x), 0.0);
-                d[1].abs() / (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt() > POLE_SIN
-            };
-            let exact = near_pole(x0) || near_pole(x1);
-            let last = if g + 2 == grid.len() { x1 + 1 } else { x1 };
-            for x in x0..last {
-                let c = if exact {
-                    let xf = f64::from(x);
-                    let p = src.source_position(dir(xf, 0.0));
-                    let right = src.source_position(dir(xf + 1.0, 0.0));
-                    let down = src.source_position(dir(xf, 1.0));
-                    src.sample_linear(
-                        p,
-                        (src.dx(p.0, right.0), right.1 - p.1),
-                        (src.dx(p.0, down.0), down.1 - p.1),
-                    )
-                } else {
-                    let t = f64::from(x - x0) / span;
-                    let (a, b) = (here[g], here[g + 1]);
-                    let (da, db) = (below[g], below[g + 1]);
-                    let step_x = (src.dx(a.0, b.0) / span, (b.1 - a.1) / span);
-                    let p = (a.0 + step_x.0 * f64::from(x - x0), a.1 + step_x.1 * f64::from(x - x0));
-                    // Vertical step, interpolated between the grid points' own.
-                    let ja = (src.dx(a.0, da.0), da.1 - a.1);
-                    let jb = (src.dx(b.0, db.0), db.1 - b.1);
-                    let jy = (ja.0 + (jb.0 - ja.0) * t, ja.1 + (jb.1 - ja.1) * t);
-                    src.sample_linear(p, step_x, jy)
-                };
-                row[x as usize * 3..x as usize * 3 + 3].copy_from_slice(&c);
-            }
+        project(y + 1, &mut xs_below, &mut ys_below);
+        let row = &mut out[i * n * 3..(i + 1) * n * 3];
+        for (x, px) in row.chunks_exact_mut(3).enumerate() {
+            let p = (xs[x], ys[x]);
+            let jx = (src.dx_f32(p.0, xs[x + 1]), ys[x + 1] - p.1);
+            let jy = (src.dx_f32(p.0, xs_below[x]), ys_below[x] - p.1);
+            px.copy_from_slice(&src.sample_fast(p, jx, jy));
         }
+        std::mem::swap(&mut xs, &mut xs_below);
+        std::mem::swap(&mut ys, &mut ys_below);
     }
 }
 

@@ -15,6 +15,8 @@ pub struct EquiSource<'a> {
     wraps: bool,
     /// Rotation from levelled world directions to the source's frame (GPano pitch and roll).
     rotation: Option<[[f64; 3]; 3]>,
+    /// Whether the stored pixels span pole to pole, so rows past the first and last clamp to them.
+    clamps_rows: bool,
     fill: [f32; 3],
 }
 
@@ -34,6 +36,7 @@ impl<'a> EquiSource<'a> {
             top: (w / 2.0 - h) / 2.0,
             wraps: true,
             rotation: None,
+            clamps_rows: true,
             fill: FILL.map(f32::from),
         };
         if let Some(p) = pano {
@@ -56,7 +59,26 @@ impl<'a> EquiSource<'a> {
                 s.rotation = Some(rotation(pitch, roll));
             }
         }
+        s.clamps_rows = (s.full_h - h).abs() < 1.0;
         s
+    }
+
+    /// The same placement on the sphere for `pixels`, a resized copy of this source's pixels (a smaller one
+    /// for small renders such as previews and thumbnails, so that their filter footprint stays near a pixel).
+    pub fn with_pixels<'b>(&self, pixels: &'b RgbImage) -> EquiSource<'b> {
+        let sx = f64::from(pixels.width()) / f64::from(self.pixels.width().max(1));
+        let sy = f64::from(pixels.height()) / f64::from(self.pixels.height().max(1));
+        EquiSource {
+            pixels,
+            full_w: self.full_w * sx,
+            full_h: self.full_h * sy,
+            left: self.left * sx,
+            top: self.top * sy,
+            wraps: self.wraps,
+            rotation: self.rotation,
+            clamps_rows: self.clamps_rows,
+            fill: self.fill,
+        }
     }
 
     /// Width of the full panorama in source pixels.
@@ -126,8 +148,7 @@ impl<'a> EquiSource<'a> {
     fn texel(&self, x: i64, y: i64) -> Option<[f32; 3]> {
         let (w, h) = (i64::from(self.pixels.width()), i64::from(self.pixels.height()));
         let x = if self.wraps { x.rem_euclid(w) } else { x };
-        let covers_full_height = (self.full_h - f64::from(self.pixels.height())).abs() < 1.0;
-        let y = if covers_full_height { y.clamp(0, h - 1) } else { y };
+        let y = if self.clamps_rows { y.clamp(0, h - 1) } else { y };
         if !(0..w).contains(&x) || !(0..h).contains(&y) {
             return None;
         }
@@ -204,4 +225,218 @@ fn rotation(pitch: f64, roll: f64) -> [[f64; 3]; 3] {
         }
     }
     m
+}
+
+/// Catmull-Rom weights in 10-bit fixed point for the 257 phases 0, 1/256, …, 1 of a position between two
+/// source pixels; each set sums to exactly 1024.
+static CUBIC_FIXED: std::sync::LazyLock<[[i32; 4]; 257]> = std::sync::LazyLock::new(|| {
+    std::array::from_fn(|phase| {
+        let w = cubic_weights(phase as f32 / 256.0).map(|w| (w * 1024.0).round() as i32);
+        // Rounding can leave the sum off by one: the largest weight takes the difference.
+        let biggest = (0..4).max_by_key(|&i| w[i]).unwrap_or(1);
+        let mut w = w;
+        w[biggest] += 1024 - w.iter().sum::<i32>();
+        w
+    })
+});
+
+/// `⌊x⌋` for the positions of a face row, without a call into libm (`f32::floor` is one on x86-64's baseline,
+/// which lacks SSE4.1's rounding instruction).
+#[inline(always)]
+fn floor_i32(x: f32) -> i32 {
+    let i = x as i32;
+    i - i32::from(x < i as f32)
+}
+
+/// `⌈x⌉` within 1..=8: how many samples an axis of a footprint `x` pixels long gets.
+#[inline(always)]
+fn ceil_count(x: f32) -> u32 {
+    let x = x.clamp(1.0, 8.0);
+    let i = x as u32;
+    i + u32::from((i as f32) < x)
+}
+
+/// `atan2(y, x)` to within 3·10⁻⁷ radians (a thousandth of a pixel on a 16384-pixel panorama), branch-free so
+/// that a loop of them vectorises: a degree-13 odd minimax polynomial on [0, 1], then the octant's symmetries.
+#[inline(always)]
+fn atan2_fast(y: f32, x: f32) -> f32 {
+    const C: [f32; 7] = [
+        0.999_996_1,
+        -0.333_173_7,
+        0.198_078_16,
+        -0.132_333_41,
+        0.079_623_66,
+        -0.033_604_21,
+        0.006_811_791,
+    ];
+    let (ax, ay) = (x.abs(), y.abs());
+    let a = ax.min(ay) / ax.max(ay).max(f32::MIN_POSITIVE);
+    let s = a * a;
+    let p = C[0] + s * (C[1] + s * (C[2] + s * (C[3] + s * (C[4] + s * (C[5] + s * C[6])))));
+    let mut r = a * p;
+    r = if ay > ax { std::f32::consts::FRAC_PI_2 - r } else { r };
+    r = if x < 0.0 { std::f32::consts::PI - r } else { r };
+    r.copysign(y)
+}
+
+impl EquiSource<'_> {
+    /// Source positions (as [`EquiSource::source_position`], in `f32`) of the directions `base + i·step` for
+    /// `i` in `0..xs.len()`: one face row. Branch-free, so the compiler vectorises it.
+    pub(crate) fn project_line(&self, base: [f64; 3], step: [f64; 3], xs: &mut [f32], ys: &mut [f32]) {
+        let (base, step) = match &self.rotation {
+            Some(r) => (mat_vec(r, base), mat_vec(r, step)),
+            None => (base, step),
+        };
+        let (b, s) = (base.map(|v| v as f32), step.map(|v| v as f32));
+        let kx = (self.full_w / std::f64::consts::TAU) as f32;
+        let cx = (0.5 * self.full_w - self.left) as f32;
+        let ky = (self.full_h / std::f64::consts::PI) as f32;
+        let cy = (0.5 * self.full_h - self.top) as f32;
+        for (i, (x, y)) in xs.iter_mut().zip(ys.iter_mut()).enumerate() {
+            let t = i as f32;
+            let (dx, dy, dz) = (b[0] + t * s[0], b[1] + t * s[1], b[2] + t * s[2]);
+            *x = atan2_fast(dx, dz) * kx + cx;
+            *y = cy - atan2_fast(dy, (dx * dx + dz * dz).sqrt()) * ky;
+        }
+    }
+
+    /// `b − a` in source x, wrapped for full panoramas ([`EquiSource::dx`] in `f32`).
+    #[inline(always)]
+    pub(crate) fn dx_f32(&self, a: f32, b: f32) -> f32 {
+        let d = b - a;
+        if !self.wraps {
+            return d;
+        }
+        let (w, half) = (self.full_w as f32, (self.full_w / 2.0) as f32);
+        if d > half {
+            d - w
+        } else if d < -half {
+            d + w
+        } else {
+            d
+        }
+    }
+
+    /// [`EquiSource::sample_linear`] in fixed point: the same filter (bicubic where the source is no denser
+    /// than the output, else n×n bilinear samples over the footprint, n per axis of the footprint), with
+    /// positions to 1/256 of a pixel and 10-bit weights. Pixels whose filter reaches past the stored image
+    /// (the horizontal wrap, the poles' rows, the edges of a partial panorama) take the exact path.
+    #[inline]
+    pub(crate) fn sample_fast(&self, p: (f32, f32), jx: (f32, f32), jy: (f32, f32)) -> [u8; 3] {
+        let na = jx.0.abs().max(jx.1.abs());
+        let nb = jy.0.abs().max(jy.1.abs());
+        if na.max(nb) <= 1.0 {
+            self.bicubic_fixed(p.0, p.1)
+        } else {
+            self.supersample_fixed(p, jx, jy, na, nb)
+        }
+    }
+
+    fn bicubic_fixed(&self, x: f32, y: f32) -> [u8; 3] {
+        let (fx, fy) = (x - 0.5, y - 0.5);
+        let (x0, y0) = (floor_i32(fx), floor_i32(fy));
+        let (w, h) = (self.pixels.width() as i32, self.pixels.height() as i32);
+        if x0 < 1 || y0 < 1 || x0 + 2 >= w || y0 + 2 >= h {
+            return self
+                .bicubic(f64::from(x), f64::from(y))
+                .map(|v| v.round().clamp(0.0, 255.0) as u8);
+        }
+        let tx = ((fx - x0 as f32) * 256.0 + 0.5) as usize;
+        let ty = ((fy - y0 as f32) * 256.0 + 0.5) as usize;
+        let (wx, wy) = (&CUBIC_FIXED[tx.min(256)], &CUBIC_FIXED[ty.min(256)]);
+        let raw = self.pixels.as_raw().as_slice();
+        let stride = w as usize * 3;
+        let at = (y0 as usize - 1) * stride + (x0 as usize - 1) * 3;
+        let mut acc = [0i32; 3];
+        for (j, wyj) in wy.iter().enumerate() {
+            let r = &raw[at + j * stride..at + j * stride + 12];
+            let mut hsum = [0i32; 3];
+            for (i, wxi) in wx.iter().enumerate() {
+                for c in 0..3 {
+                    hsum[c] += wxi * i32::from(r[i * 3 + c]);
+                }
+            }
+            for c in 0..3 {
+                acc[c] += wyj * hsum[c];
+            }
+        }
+        let px = |a: i32| ((a + (1 << 19)) >> 20).clamp(0, 255) as u8;
+        [px(acc[0]), px(acc[1]), px(acc[2])]
+    }
+
+    fn supersample_fixed(&self, p: (f32, f32), jx: (f32, f32), jy: (f32, f32), na: f32, nb: f32) -> [u8; 3] {
+        let (na, nb) = (ceil_count(na), ceil_count(nb));
+        let (w, h) = (self.pixels.width() as i32, self.pixels.height() as i32);
+        let raw = self.pixels.as_raw().as_slice();
+        let stride = w as usize * 3;
+        // Each sample adds its colour × 65536.
+        let mut acc = [0u32; 3];
+        let (sa, sb) = (1.0 / na as f32, 1.0 / nb as f32);
+        for j in 0..nb {
+            let dv = (j as f32 + 0.5) * sb - 0.5;
+            for i in 0..na {
+                let du = (i as f32 + 0.5) * sa - 0.5;
+                let (x, y) = (p.0 + du * jx.0 + dv * jy.0, p.1 + du * jx.1 + dv * jy.1);
+                let (fx, fy) = (x - 0.5, y - 0.5);
+                let (x0, y0) = (floor_i32(fx), floor_i32(fy));
+                let Some((xa, xb, ya, yb)) = self.bilinear_cells(x0, y0, w, h) else {
+                    let c = self.bilinear(f64::from(x), f64::from(y));
+                    for k in 0..3 {
+                        acc[k] += (c[k] * 65536.0 + 0.5) as u32;
+                    }
+                    continue;
+                };
+                let tx = ((fx - x0 as f32) * 256.0 + 0.5) as u32;
+                let ty = ((fy - y0 as f32) * 256.0 + 0.5) as u32;
+                let (tx, ty) = (tx.min(256), ty.min(256));
+                let (top, bottom) = (ya * stride, yb * stride);
+                let (tl, tr) = (
+                    &raw[top + xa * 3..top + xa * 3 + 3],
+                    &raw[top + xb * 3..top + xb * 3 + 3],
+                );
+                let (bl, br) = (
+                    &raw[bottom + xa * 3..bottom + xa * 3 + 3],
+                    &raw[bottom + xb * 3..bottom + xb * 3 + 3],
+                );
+                for k in 0..3 {
+                    let t = u32::from(tl[k]) * (256 - tx) + u32::from(tr[k]) * tx;
+                    let b = u32::from(bl[k]) * (256 - tx) + u32::from(br[k]) * tx;
+                    acc[k] += t * (256 - ty) + b * ty;
+                }
+            }
+        }
+        let n = u64::from(na * nb) << 16;
+        let px = |a: u32| ((u64::from(a) + n / 2) / n).min(255) as u8;
+        [px(acc[0]), px(acc[1]), px(acc[2])]
+    }
+}
+
+impl EquiSource<'_> {
+    /// The columns and rows of a bilinear sample's four pixels from its top-left cell (`x0`, `y0`): wrapped
+    /// around a full panorama, rows clamped where the stored pixels span pole to pole; `None` where a pixel
+    /// is outside the stored area (a partial panorama's fill colour: the exact path).
+    #[inline(always)]
+    fn bilinear_cells(&self, x0: i32, y0: i32, w: i32, h: i32) -> Option<(usize, usize, usize, usize)> {
+        let (mut xa, mut xb) = (x0, x0 + 1);
+        if xa < 0 || xb >= w {
+            if !self.wraps {
+                return None;
+            }
+            xa = xa.rem_euclid(w);
+            xb = xb.rem_euclid(w);
+        }
+        let (mut ya, mut yb) = (y0, y0 + 1);
+        if ya < 0 || yb >= h {
+            if !self.clamps_rows {
+                return None;
+            }
+            ya = ya.clamp(0, h - 1);
+            yb = yb.clamp(0, h - 1);
+        }
+        Some((xa as usize, xb as usize, ya as usize, yb as usize))
+    }
+}
+
+fn mat_vec(r: &[[f64; 3]; 3], d: [f64; 3]) -> [f64; 3] {
+    std::array::from_fn(|i| r[i][0] * d[0] + r[i][1] * d[1] + r[i][2] * d[2])
 }
