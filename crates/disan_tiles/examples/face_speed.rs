@@ -11,8 +11,10 @@ fn main() {
         std::process::exit(2);
     };
     let repeat: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1);
-    let mut settings = disan_core::Settings::default();
-    settings.max_pixels = 1 << 30;
+    let settings = disan_core::Settings {
+        max_pixels: 1 << 30,
+        ..Default::default()
+    };
     let limits = disan_imaging::DecodeLimits::from(&settings);
     let src = match disan_imaging::read_rgb8(std::path::Path::new(path), &limits) {
         Ok(src) => src,
