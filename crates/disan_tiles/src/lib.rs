@@ -206,10 +206,24 @@ pub fn render_face(src: &EquiSource<'_>, face: Face, size: u32) -> RgbImage {
 /// Pannellum means them.
 pub fn render_view(src: &EquiSource<'_>, yaw: f64, pitch: f64, hfov: f64, width: u32, height: u32) -> RgbImage {
     let ray = view_ray(yaw, pitch, hfov, width, height);
-    RgbImage::from_fn(width, height, |x, y| {
+    par_image(width, height, |x, y| {
         let (px, py) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
-        image::Rgb(sample_projected(src, |dx, dy| ray(px + dx, py + dy)))
+        sample_projected(src, |dx, dy| ray(px + dx, py + dy))
     })
+}
+
+/// An image whose pixels `pixel(x, y)` are computed row by row over the caller's rayon pool.
+fn par_image(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [u8; 3] + Sync) -> RgbImage {
+    use rayon::prelude::*;
+    let mut raw = vec![0u8; width as usize * height as usize * 3];
+    raw.par_chunks_mut((width as usize * 3).max(1))
+        .enumerate()
+        .for_each(|(y, row)| {
+            for (x, px) in row.chunks_exact_mut(3).enumerate() {
+                px.copy_from_slice(&pixel(x as u32, y as u32));
+            }
+        });
+    RgbImage::from_raw(width, height, raw).expect("width·height·3 bytes")
 }
 
 /// The direction through pixel position (`px`, `py`) of a `width`×`height` rectilinear view (angles in degrees,
@@ -565,13 +579,13 @@ fn sample_projected(src: &EquiSource<'_>, ray: impl Fn(f64, f64) -> [f64; 3]) ->
 pub fn render_equirect(src: &EquiSource<'_>, width: u32) -> RgbImage {
     let height = (width / 2).max(1);
     let (w, h) = (f64::from(width), f64::from(height));
-    RgbImage::from_fn(width, height, |x, y| {
+    par_image(width, height, |x, y| {
         let ray = |du: f64, dv: f64| {
             let yaw = ((f64::from(x) + 0.5 + du) / w - 0.5) * std::f64::consts::TAU;
             let pitch = (0.5 - (f64::from(y) + 0.5 + dv) / h) * std::f64::consts::PI;
             direction(yaw, pitch)
         };
-        image::Rgb(sample_projected(src, ray))
+        sample_projected(src, ray)
     })
 }
 
