@@ -3,7 +3,8 @@
 # 512 px thumbnail (JPEG Q85) against libvips 8.18 (PyPI pyvips + pyvips-binary) making the same two files in
 # ONE process (`thumbnail`, which shrinks on load, then the thumbnail from the display), so neither side pays a
 # process start per file. Also `disan ingest` with its default deep zoom (IIIF tiles for photos ≥ 4096 px), for
-# scale. Median of 3 runs: wall, CPU, peak RSS, ratio.
+# scale, and libjpeg-turbo's djpeg decoding the files at the same DCT scale and nothing else (the bound). Median of
+# 3 runs: wall, CPU, peak RSS, ratio.
 #
 #   bash bench/ingest-large.sh [INPUTS]   (INPUTS: the folder ../shared/bench/make-inputs.sh fills)
 #
@@ -18,6 +19,7 @@ jobs=$(nproc)
 need vips libvips-tools
 need /usr/bin/time time
 need bc bc
+need djpeg libjpeg-turbo-progs
 vips818=$(pyvips818)
 [ -f "$inputs/relic-100mp.jpg" ] || bash ../shared/bench/make-inputs.sh "$inputs" >&2
 cargo build --release --locked -q -p disan_cli
@@ -53,6 +55,10 @@ before_each="rm -rf '$work/c' '$work/v'; mkdir -p '$work/v'"
 : > "$work/results"
 median3 disan-display+thumb "$disan" --collection "$work/c" ingest "$work/in" --iiif-min-size 100000 --no-progress >> "$work/results"
 median3 "libvips-$vips818-thumbnail-one-process" python3 "$work/vips.py" "$work/in" "$work/v" "$jobs" >> "$work/results"
+# The bound: libjpeg-turbo decoding each file at the DCT scale both tools use (1/2 for 24 MP, 1/4 for 50 MP, the
+# smallest that still covers 2048 px) and nothing else, files over $jobs processes (Debian's djpeg).
+median3 djpeg-decode-only-bound bash -c "ls '$work'/in/p24_*.jpg | xargs -P $jobs -n 1 djpeg -scale 1/2 -outfile /dev/null
+    ls '$work'/in/p50_*.jpg | xargs -P $jobs -n 1 djpeg -scale 1/4 -outfile /dev/null" >> "$work/results"
 median3 disan-with-deep-zoom "$disan" --collection "$work/c" ingest "$work/in" --no-progress >> "$work/results"
 ref=$(awk 'NR == 1 {print $2}' "$work/results")
 printf '%-40s %8s %8s %9s %8s %14s\n' run wall_s cpu_s rss_MB MP/s wall_vs_disan
