@@ -39,6 +39,67 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     pub adapter_name: String,
     mesh: OnceLock<MeshPipeline>,
+    /// The last render's targets, kept for the next one of the same size: a turntable draws hundreds of frames,
+    /// and allocating (on lavapipe: faulting in) 80 MB of fresh attachments for each cost a tenth of its time.
+    targets: std::sync::Mutex<Option<Targets>>,
+}
+
+/// What one render draws into and reads back from.
+struct Targets {
+    width: u32,
+    height: u32,
+    msaa: wgpu::TextureView,
+    resolved: wgpu::Texture,
+    resolved_view: wgpu::TextureView,
+    depth: wgpu::TextureView,
+    readback: wgpu::Buffer,
+}
+
+impl Targets {
+    fn new(device: &wgpu::Device, width: u32, height: u32) -> Self {
+        let size = wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        };
+        let target = |format, samples, usage| {
+            device.create_texture(&wgpu::TextureDescriptor {
+                label: None,
+                size,
+                mip_level_count: 1,
+                sample_count: samples,
+                dimension: wgpu::TextureDimension::D2,
+                format,
+                usage,
+                view_formats: &[],
+            })
+        };
+        let view = |t: &wgpu::Texture| t.create_view(&Default::default());
+        let resolved = target(
+            COLOR_FORMAT,
+            1,
+            wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        );
+        Self {
+            width,
+            height,
+            msaa: view(&target(COLOR_FORMAT, SAMPLES, wgpu::TextureUsages::RENDER_ATTACHMENT)),
+            resolved_view: view(&resolved),
+            resolved,
+            depth: view(&target(DEPTH_FORMAT, SAMPLES, wgpu::TextureUsages::RENDER_ATTACHMENT)),
+            readback: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("readback"),
+                size: u64::from(readback_row(width)) * u64::from(height),
+                usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+                mapped_at_creation: false,
+            }),
+        }
+    }
+}
+
+/// Bytes per row of the read-back buffer (rows are padded to wgpu's copy alignment).
+fn readback_row(width: u32) -> u32 {
+    (width * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
 }
 
 static SHARED: OnceLock<Result<Arc<Gpu>, String>> = OnceLock::new();
@@ -104,6 +165,7 @@ impl Gpu {
             queue,
             adapter_name,
             mesh: OnceLock::new(),
+            targets: std::sync::Mutex::new(None),
         })
     }
 
@@ -315,8 +377,18 @@ const COLOR_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
 const DATA_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 const DEPTH_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Depth32Float;
 
+/// How a primitive's material is drawn (glTF's `alphaMode`), in this order: opaque surfaces first, then
+/// alpha-tested ones, then blended ones over them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Opaque,
+    Mask,
+    Blend,
+}
+
 struct MeshPipeline {
     opaque: wgpu::RenderPipeline,
+    mask: wgpu::RenderPipeline,
     blend: wgpu::RenderPipeline,
     camera_layout: wgpu::BindGroupLayout,
     draw_layout: wgpu::BindGroupLayout,
@@ -378,9 +450,14 @@ impl MeshPipeline {
         let attributes = wgpu::vertex_attr_array![
             0 => Float32x3, 1 => Float32x3, 2 => Float32x2, 3 => Float32x2, 4 => Float32x4, 5 => Float32x4
         ];
-        let make = |blend: bool| {
+        let make = |pass: Pass| {
+            let blend = pass == Pass::Blend;
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(if blend { "mesh blend" } else { "mesh opaque" }),
+                label: Some(match pass {
+                    Pass::Opaque => "mesh opaque",
+                    Pass::Mask => "mesh mask",
+                    Pass::Blend => "mesh blend",
+                }),
                 layout: Some(&layout),
                 vertex: wgpu::VertexState {
                     module: &shader,
@@ -410,7 +487,9 @@ impl MeshPipeline {
                 },
                 fragment: Some(wgpu::FragmentState {
                     module: &shader,
-                    entry_point: Some("fs_main"),
+                    // Only alpha-tested materials get the shader with a `discard`: the others keep the
+                    // early depth test.
+                    entry_point: Some(if pass == Pass::Mask { "fs_mask" } else { "fs_main" }),
                     compilation_options: Default::default(),
                     targets: &[Some(wgpu::ColorTargetState {
                         format: COLOR_FORMAT,
@@ -432,8 +511,9 @@ impl MeshPipeline {
             ..Default::default()
         });
         Self {
-            opaque: make(false),
-            blend: make(true),
+            opaque: make(Pass::Opaque),
+            mask: make(Pass::Mask),
+            blend: make(Pass::Blend),
             camera_layout,
             draw_layout,
             sampler,
@@ -570,7 +650,7 @@ struct DrawCall {
     indices: wgpu::Buffer,
     count: u32,
     group: wgpu::BindGroup,
-    blend: bool,
+    pass: Pass,
 }
 
 /// A scene uploaded to the GPU once (vertices, material maps with mip chains), ready to be drawn from any
@@ -749,7 +829,11 @@ pub fn prepare_scene(gpu: &Gpu, scene: &Scene) -> Result<Prepared, RenderError> 
                 }),
                 count: indices.len() as u32,
                 group,
-                blend: material.alpha_mode == "BLEND",
+                pass: match material.alpha_mode.as_str() {
+                    "BLEND" => Pass::Blend,
+                    "MASK" => Pass::Mask,
+                    _ => Pass::Opaque,
+                },
             });
         }
     }
@@ -797,51 +881,31 @@ pub fn render_prepared(gpu: &Gpu, prepared: &Prepared, view: &View) -> Result<Rg
         }],
     });
     let draws = &prepared.draws;
-    let size = wgpu::Extent3d {
-        width: view.width,
-        height: view.height,
-        depth_or_array_layers: 1,
-    };
-    let target = |format, samples, usage| {
-        device.create_texture(&wgpu::TextureDescriptor {
-            label: None,
-            size,
-            mip_level_count: 1,
-            sample_count: samples,
-            dimension: wgpu::TextureDimension::D2,
-            format,
-            usage,
-            view_formats: &[],
-        })
-    };
-    let msaa = target(COLOR_FORMAT, SAMPLES, wgpu::TextureUsages::RENDER_ATTACHMENT);
-    let resolved = target(
-        COLOR_FORMAT,
-        1,
-        wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-    );
-    let depth = target(DEPTH_FORMAT, SAMPLES, wgpu::TextureUsages::RENDER_ATTACHMENT);
-    let (msaa_view, resolved_view, depth_view) = (
-        msaa.create_view(&Default::default()),
-        resolved.create_view(&Default::default()),
-        depth.create_view(&Default::default()),
-    );
+    // The last render's targets when they have this size (taken out, so that renders on other threads
+    // make their own meanwhile), else new ones.
+    let cached = gpu
+        .targets
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take()
+        .filter(|t| (t.width, t.height) == (view.width, view.height));
+    let targets = cached.unwrap_or_else(|| Targets::new(device, view.width, view.height));
     let mut encoder = device.create_command_encoder(&Default::default());
     {
         let [r, g, b, a] = view.background;
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("mesh"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &msaa_view,
+                view: &targets.msaa,
                 depth_slice: None,
-                resolve_target: Some(&resolved_view),
+                resolve_target: Some(&targets.resolved_view),
                 ops: wgpu::Operations {
                     load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }),
                     store: wgpu::StoreOp::Discard,
                 },
             })],
             depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                view: &depth_view,
+                view: &targets.depth,
                 depth_ops: Some(wgpu::Operations {
                     load: wgpu::LoadOp::Clear(1.0),
                     store: wgpu::StoreOp::Discard,
@@ -853,10 +917,14 @@ pub fn render_prepared(gpu: &Gpu, prepared: &Prepared, view: &View) -> Result<Rg
             multiview_mask: None,
         });
         pass.set_bind_group(0, &camera_group, &[]);
-        // Opaque first, then blended surfaces over them.
-        for blend in [false, true] {
-            pass.set_pipeline(if blend { &pipe.blend } else { &pipe.opaque });
-            for d in draws.iter().filter(|d| d.blend == blend) {
+        // Opaque first, then alpha-tested, then blended surfaces over them.
+        for (kind, pipeline) in [
+            (Pass::Opaque, &pipe.opaque),
+            (Pass::Mask, &pipe.mask),
+            (Pass::Blend, &pipe.blend),
+        ] {
+            pass.set_pipeline(pipeline);
+            for d in draws.iter().filter(|d| d.pass == kind) {
                 pass.set_bind_group(1, &d.group, &[]);
                 pass.set_vertex_buffer(0, d.vertices.slice(..));
                 pass.set_index_buffer(d.indices.slice(..), wgpu::IndexFormat::Uint32);
@@ -864,32 +932,23 @@ pub fn render_prepared(gpu: &Gpu, prepared: &Prepared, view: &View) -> Result<Rg
             }
         }
     }
-    read_back(gpu, encoder, &resolved, view.width, view.height)
+    let image = read_back(gpu, encoder, &targets)?;
+    *gpu.targets.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(targets);
+    Ok(image)
 }
 
-fn read_back(
-    gpu: &Gpu,
-    mut encoder: wgpu::CommandEncoder,
-    texture: &wgpu::Texture,
-    width: u32,
-    height: u32,
-) -> Result<RgbaImage, RenderError> {
-    let row = (width * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
-    let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("readback"),
-        size: u64::from(row) * u64::from(height),
-        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-        mapped_at_creation: false,
-    });
+fn read_back(gpu: &Gpu, mut encoder: wgpu::CommandEncoder, targets: &Targets) -> Result<RgbaImage, RenderError> {
+    let (width, height, buffer) = (targets.width, targets.height, &targets.readback);
+    let row = readback_row(width);
     encoder.copy_texture_to_buffer(
         wgpu::TexelCopyTextureInfo {
-            texture,
+            texture: &targets.resolved,
             mip_level: 0,
             origin: wgpu::Origin3d::ZERO,
             aspect: wgpu::TextureAspect::All,
         },
         wgpu::TexelCopyBufferInfo {
-            buffer: &buffer,
+            buffer,
             layout: wgpu::TexelCopyBufferLayout {
                 offset: 0,
                 bytes_per_row: Some(row),

@@ -121,8 +121,24 @@ fn direct(light: vec4<f32>, n: vec3<f32>, v: vec3<f32>, diffuse: vec3<f32>, f0: 
     return (kd + specular) * n_dot_l * light.w * PI;
 }
 
+// Opaque and blended surfaces. Without a `discard` the depth test can run before the shader (early-Z): on a
+// software rasteriser such as lavapipe that is most of a frame's time, as hidden fragments are never shaded.
 @fragment
 fn fs_main(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) vec4<f32> {
+    return shade(in, front);
+}
+
+// glTF's alpha MASK: fragments below the cutoff are dropped.
+@fragment
+fn fs_mask(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) vec4<f32> {
+    let color = shade(in, front);
+    if color.a < draw.params.y {
+        discard;
+    }
+    return color;
+}
+
+fn shade(in: VertexOut, front: bool) -> vec4<f32> {
     // Every sample and derivative first, in uniform control flow; unused maps are bound to a white texel.
     let texel = textureSample(base_texture, map_sampler, pick_uv(draw.maps.x, in.uv0, in.uv1));
     let mr = textureSample(mr_texture, map_sampler, pick_uv(draw.maps.y, in.uv0, in.uv1));
@@ -136,9 +152,6 @@ fn fs_main(in: VertexOut, @builtin(front_facing) front: bool) -> @location(0) ve
     let duv2 = dpdy(normal_uv);
 
     let base = draw.base_color * in.color * select(vec4<f32>(1.0), texel, draw.maps.x > 0.5);
-    if base.a < draw.params.y {
-        discard;
-    }
     if draw.params.z > 0.5 {
         return base;
     }

@@ -146,24 +146,78 @@ fn every_material_map_is_used() {
     }
 }
 
-/// A scene uploaded once draws the same from many views as rendering it afresh.
+/// A scene uploaded once draws the same from many views as rendering it afresh; and the render targets kept
+/// from one render for the next of the same size (what a turntable's frames do) leave nothing of the last
+/// frame behind: renders alternating between two sizes, on a device of their own, match each other and
+/// renders on the shared device.
 #[test]
 fn a_prepared_scene_renders_like_a_fresh_one() {
     let gpu = Gpu::shared().expect("a GPU adapter (lavapipe: apt-get install mesa-vulkan-drivers)");
+    let own = Gpu::new().expect("a second device");
     let scene = load("Duck_glTF/Duck.gltf");
-    let prepared = disan_render::prepare_scene(&gpu, &scene).unwrap();
-    for yaw in [0.0, 90.0, 200.0] {
-        let view = View {
-            width: 128,
-            height: 96,
-            yaw,
-            ..View::default()
-        };
-        let a = disan_render::render_prepared(&gpu, &prepared, &view).unwrap();
-        let b = render_scene(&gpu, &scene, &view).unwrap();
-        assert_eq!(a.dimensions(), (128, 96));
-        assert_eq!(compare(&a, &b).1, 0.0, "yaw {yaw}");
+    let prepared = disan_render::prepare_scene(&own, &scene).unwrap();
+    let mut first = Vec::new();
+    for round in 0..2 {
+        for (i, yaw) in [0.0, 90.0, 200.0].into_iter().enumerate() {
+            let (width, height) = if i % 2 == 0 { (128, 96) } else { (96, 128) };
+            let view = View {
+                width,
+                height,
+                yaw,
+                ..View::default()
+            };
+            let a = disan_render::render_prepared(&own, &prepared, &view).unwrap();
+            let b = render_scene(&gpu, &scene, &view).unwrap();
+            assert_eq!(a.dimensions(), (width, height));
+            assert_eq!(compare(&a, &b).1, 0.0, "yaw {yaw}");
+            if round == 0 {
+                first.push(a);
+            } else {
+                assert_eq!(a, first[i], "yaw {yaw} drawn again");
+            }
+        }
     }
+}
+
+/// glTF's alpha modes: a MASK material draws where its alpha reaches the cutoff and nothing (the background)
+/// where it falls below; an OPAQUE one ignores alpha, and a BLEND one lets the background through.
+#[test]
+fn alpha_mask_drops_what_falls_below_the_cutoff() {
+    let gpu = Gpu::shared().expect("a GPU adapter");
+    let scene = load("Box.glb");
+    let view = View {
+        width: 96,
+        height: 96,
+        ..View::default()
+    };
+    let with = |mode: &str, alpha: f32| {
+        let mut s = scene.clone();
+        for m in &mut s.materials {
+            m.alpha_mode = mode.to_owned();
+            m.alpha_cutoff = Some(0.5);
+            m.base_color[3] = alpha;
+        }
+        render_scene(&gpu, &s, &view).unwrap()
+    };
+    let opaque = with("OPAQUE", 1.0);
+    let bg = *opaque.get_pixel(0, 0);
+    let covered = |img: &RgbaImage| img.pixels().filter(|p| **p != bg).count();
+    assert!(covered(&opaque) > 1000, "the box covers {} pixels", covered(&opaque));
+    assert_eq!(covered(&with("MASK", 0.3)), 0, "a masked-out box drew something");
+    assert_eq!(
+        compare(&with("MASK", 0.7), &opaque).1,
+        0.0,
+        "a box above the cutoff differs"
+    );
+    assert_eq!(
+        compare(&with("OPAQUE", 0.3), &opaque).1,
+        0.0,
+        "alpha changed an opaque box"
+    );
+    let blended = with("BLEND", 0.3);
+    assert!(covered(&blended) > 1000);
+    let centre = |img: &RgbaImage| *img.get_pixel(48, 48);
+    assert_ne!(centre(&blended), centre(&opaque), "a blended box hid the background");
 }
 
 /// `Camera` (projection, rays through pixels) is the camera the rasteriser draws with: on the Damaged Helmet
