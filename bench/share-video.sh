@@ -27,6 +27,7 @@ source bench/common.sh
 need ffmpeg ffmpeg
 [ -x /usr/bin/time ] || apt-get install -y -qq time
 cargo build --release --locked -q -p disan_cli
+cargo build --release --locked -q -p disan_video --example to_yuv
 disan=$PWD/target/release/disan
 work=$(mktemp -d /tmp/disan-video-bench.XXXX)
 trap 'rm -rf "$work"' EXIT
@@ -105,8 +106,9 @@ printf 'SSIM against the lossless v360 render (16:9): disan %s (%s MB), ffmpeg %
     "$(ssim "$work/ff-16x9.mp4" "$work/lossless.mkv")" "$(($(stat -c %s "$work/ff-16x9.mp4") / 1000000))"
 # Like for like: each encoder against its own frames before encoding, on 8 frames from the middle of the
 # 16:9 pan (no title or credit over them), compared as the encoders see them (yuv420p, no conversion back to
-# RGB): disan's decoded frame against `disan render` of the same view turned into BT.709 limited-range
-# yuv420p (the matrix and range disan encodes with), ffmpeg's against its lossless render. Y is the luma
+# RGB): disan's decoded frame against `disan render` of the same view turned into yuv420p by disan's own
+# conversion (BT.709 limited range, 2×2 chroma average: the `to_yuv` example gives exactly what the encoder is
+# given), ffmpeg's against its lossless render. Y is the luma
 # SSIM, All ffmpeg's weighted mean of Y, U and V.
 yuv_frame() { ffmpeg -v error -y -i "$1" -vf "select=eq(n\,$2)" -frames:v 1 -f rawvideo -pix_fmt yuv420p "$3"; }
 yuv_ssim() { # a.yuv b.yuv (1920×1080): "Y All"
@@ -119,8 +121,7 @@ for i in 0 1 2 3 4 5 6 7; do
     yaw=$(python3 -c "import math; u = $n / 30 / $seconds; print(-40 + 80 * (1 - math.cos(math.pi * u)) / 2)")
     "$disan" --collection "$work/demo" render "$pano" --yaw "$yaw" --pitch 0 --hfov 90 --size 1920x1080 \
         --out "$work/src.png" >/dev/null
-    ffmpeg -v error -y -i "$work/src.png" -vf "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p" \
-        -f rawvideo "$work/src.yuv"
+    target/release/examples/to_yuv "$work/src.png" "$work/src.yuv"
     yuv_frame "$ours" "$n" "$work/ours.yuv"
     yuv_frame "$work/lossless.mkv" "$n" "$work/ffsrc.yuv"
     yuv_frame "$work/ff-16x9.mp4" "$n" "$work/ff.yuv"

@@ -32,6 +32,19 @@ pub use captions::{Cue, srt, vtt};
 pub use mp4::{Spherical, add_spherical};
 pub use overlay::{Overlay, cross_fade};
 
+/// A frame as the encoder is given it: planar Y'CbCr 4:2:0 (I420: the Y plane, then Cb, then Cr), BT.709
+/// limited range, chroma the average of each 2×2 block. For comparing what comes out of the encoder with
+/// what went in (`bench/share-video.sh` measures SSIM against it). The sides must be even.
+pub fn to_yuv420(rgb: &RgbImage) -> Result<Vec<u8>> {
+    let (w, h) = rgb.dimensions();
+    if w % 2 == 1 || h % 2 == 1 || w == 0 || h == 0 {
+        return Err(VideoError::Size(w, h));
+    }
+    let mut yuv = yuv::Yuv420::new(w, h);
+    yuv.read_rgb(rgb);
+    Ok(yuv.into_planes())
+}
+
 /// Frames per second of every video Disan makes.
 pub const FPS: u32 = 30;
 

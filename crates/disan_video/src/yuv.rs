@@ -75,6 +75,16 @@ fn chroma(k: &[i32; 3], sum: [i32; 3]) -> u8 {
     (128 + ((v + 131072) >> 18)).clamp(16, 240) as u8
 }
 
+impl Yuv420 {
+    /// Y, Cb and Cr one after the other (I420).
+    pub fn into_planes(self) -> Vec<u8> {
+        let mut planes = self.y;
+        planes.extend_from_slice(&self.u);
+        planes.extend_from_slice(&self.v);
+        planes
+    }
+}
+
 impl YUVSource for Yuv420 {
     fn dimensions(&self) -> (usize, usize) {
         (self.width, self.height)
@@ -116,5 +126,24 @@ mod tests {
         yuv.read_rgb(&img);
         assert_eq!(yuv.y, vec![235, 16, 16, 16, 16, 16, 16, 16]);
         assert_eq!((yuv.u.clone(), yuv.v.clone()), (vec![128, 128], vec![128, 128]));
+    }
+
+    #[test]
+    fn planes_come_out_in_i420_order() {
+        let mut img = RgbImage::from_pixel(4, 2, image::Rgb([0, 0, 255]));
+        img.put_pixel(3, 1, image::Rgb([255, 255, 255]));
+        let planes = crate::to_yuv420(&img).unwrap();
+        let blue = luma(0, 0, 255);
+        assert_eq!(planes.len(), 4 * 2 + 2 + 2);
+        assert_eq!(&planes[..8], &[blue, blue, blue, blue, blue, blue, blue, 235]);
+        // Cb: pure blue on the left block; three blue pixels and a white one on the right.
+        let right_cb = chroma(&CB, [255, 255, 3 * 255 + 255]);
+        assert_eq!(&planes[8..10], &[240, right_cb]);
+        assert!(right_cb < 240 && right_cb > 128);
+        assert_eq!(planes[10], chroma(&CR, [0, 0, 4 * 255]));
+        assert!(matches!(
+            crate::to_yuv420(&RgbImage::new(3, 2)),
+            Err(crate::VideoError::Size(3, 2))
+        ));
     }
 }
