@@ -121,7 +121,8 @@ for i in 0 1 2 3 4 5 6 7; do
     yaw=$(python3 -c "import math; u = $n / 30 / $seconds; print(-40 + 80 * (1 - math.cos(math.pi * u)) / 2)")
     "$disan" --collection "$work/demo" render "$pano" --yaw "$yaw" --pitch 0 --hfov 90 --size 1920x1080 \
         --out "$work/src.png" >/dev/null
-    target/release/examples/to_yuv "$work/src.png" "$work/src.yuv"
+    ffmpeg -v error -y -i "$work/src.png" "$work/src.ppm"
+    target/release/examples/to_yuv "$work/src.ppm" "$work/src.yuv"
     yuv_frame "$ours" "$n" "$work/ours.yuv"
     yuv_frame "$work/lossless.mkv" "$n" "$work/ffsrc.yuv"
     yuv_frame "$work/ff-16x9.mp4" "$n" "$work/ff.yuv"
