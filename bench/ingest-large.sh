@@ -7,6 +7,8 @@
 # 3 runs: wall, CPU, peak RSS, ratio.
 #
 #   bash bench/ingest-large.sh [INPUTS]   (INPUTS: the folder ../shared/bench/make-inputs.sh fills)
+#   DISAN_BEFORE=/path/to/disan bash bench/ingest-large.sh   also times an older build of disan on the same
+#                                         files (issue 21 compares with the one before shrink-on-load, 0f3e416)
 #
 # Inputs: eight 6000×4000 (24 MP) and four 8660×5775 (50 MP) crops of relic-100mp.jpg (a mosaic of real
 # photographs at camera detail, ~1.7 bit/px) at different offsets, JPEG Q90, each with the source's EXIF.
@@ -59,6 +61,10 @@ median3 "libvips-$vips818-thumbnail-one-process" python3 "$work/vips.py" "$work/
 # smallest that still covers 2048 px) and nothing else, files over $jobs processes (Debian's djpeg).
 median3 djpeg-decode-only-bound bash -c "ls '$work'/in/p24_*.jpg | xargs -P $jobs -n 1 djpeg -scale 1/2 -outfile /dev/null
     ls '$work'/in/p50_*.jpg | xargs -P $jobs -n 1 djpeg -scale 1/4 -outfile /dev/null" >> "$work/results"
+if [ -n "${DISAN_BEFORE:-}" ]; then
+    median3 disan-before-display+thumb "$DISAN_BEFORE" --collection "$work/c" ingest "$work/in" --iiif-min-size 100000 \
+        --no-progress >> "$work/results"
+fi
 median3 disan-with-deep-zoom "$disan" --collection "$work/c" ingest "$work/in" --no-progress >> "$work/results"
 ref=$(awk 'NR == 1 {print $2}' "$work/results")
 printf '%-40s %8s %8s %9s %8s %14s\n' run wall_s cpu_s rss_MB MP/s wall_vs_disan

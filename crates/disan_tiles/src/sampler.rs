@@ -231,10 +231,9 @@ fn rotation(pitch: f64, roll: f64) -> [[f64; 3]; 3] {
 /// source pixels; each set sums to exactly 1024.
 static CUBIC_FIXED: std::sync::LazyLock<[[i32; 4]; 257]> = std::sync::LazyLock::new(|| {
     std::array::from_fn(|phase| {
-        let w = cubic_weights(phase as f32 / 256.0).map(|w| (w * 1024.0).round() as i32);
+        let mut w = cubic_weights(phase as f32 / 256.0).map(|w| (w * 1024.0).round() as i32);
         // Rounding can leave the sum off by one: the largest weight takes the difference.
         let biggest = (0..4).max_by_key(|&i| w[i]).unwrap_or(1);
-        let mut w = w;
         w[biggest] += 1024 - w.iter().sum::<i32>();
         w
     })
@@ -373,7 +372,7 @@ impl EquiSource<'_> {
             p.0 - 0.5 * (jx.0 + jy.0 - a.0 - b.0) - 0.5,
             p.1 - 0.5 * (jx.1 + jy.1 - a.1 - b.1) - 0.5,
         );
-        let (w, h) = (self.pixels.width() as f32, self.pixels.height() as f32);
+        let (w, h) = (self.pixels.width() as i32, self.pixels.height() as i32);
         // The corners of the samples' span: when all four cells lie inside the stored pixels (with a column
         // to spare for the 8-byte reads), no sample needs a wrap, a clamp or the fill.
         let (na1, nb1) = ((na - 1) as f32, (nb - 1) as f32);
@@ -389,7 +388,8 @@ impl EquiSource<'_> {
             base.1 + nb1 * b.1,
             base.1 + na1 * a.1 + nb1 * b.1,
         ];
-        let inside = xs.iter().all(|&x| x >= 0.0 && x < w - 3.0) && ys.iter().all(|&y| y >= 0.0 && y < h - 1.0);
+        let inside =
+            xs.iter().all(|&x| x >= 0.0 && x < (w - 3) as f32) && ys.iter().all(|&y| y >= 0.0 && y < (h - 1) as f32);
         let mut acc = [0u32; 3];
         if inside {
             let raw = self.pixels.as_raw().as_slice();
@@ -417,7 +417,6 @@ impl EquiSource<'_> {
             let px = |a: u32| (a as f32 * scale + 0.5).min(255.0) as u8;
             return [px(acc[0]), px(acc[1]), px(acc[2])];
         }
-        let (w, h) = (self.pixels.width() as i32, self.pixels.height() as i32);
         let raw = self.pixels.as_raw().as_slice();
         let stride = w as usize * 3;
         // Each sample adds its colour × 65536.
