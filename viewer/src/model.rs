@@ -238,15 +238,7 @@ impl ModelView {
         self.surface_loading = true;
         let (tx, ctx, path) = (self.tx.clone(), ctx.clone(), self.lods[0].path.clone());
         std::thread::spawn(move || {
-            let result = std::fs::read(&path).map_err(|e| e.to_string()).and_then(|bytes| {
-                let (report, scene) = disan_model::read_scene(
-                    &bytes,
-                    disan_model::ModelFormat::Glb,
-                    &path.display().to_string(),
-                    path.parent().unwrap_or(std::path::Path::new(".")),
-                    disan_model::Limits::default(),
-                );
-                let scene = scene.ok_or_else(|| report.error_summary())?;
+            let result = disan_model::read_scene_file(&path, disan_model::Limits::default()).and_then(|scene| {
                 Surface::new(&scene)
                     .map(Arc::new)
                     .ok_or_else(|| "the model draws nothing".to_owned())
@@ -275,16 +267,7 @@ impl ModelView {
         self.loading[i] = true;
         let (tx, ctx, path) = (self.tx.clone(), ctx.clone(), self.lods[i].path.clone());
         std::thread::spawn(move || {
-            let result = std::fs::read(&path).map_err(|e| e.to_string()).and_then(|bytes| {
-                let dir = path.parent().unwrap_or(std::path::Path::new("."));
-                let (report, scene) = disan_model::read_scene(
-                    &bytes,
-                    disan_model::ModelFormat::Glb,
-                    &path.display().to_string(),
-                    dir,
-                    disan_model::Limits::default(),
-                );
-                let scene = scene.ok_or_else(|| report.error_summary())?;
+            let result = disan_model::read_scene_file(&path, disan_model::Limits::default()).and_then(|scene| {
                 let gpu = disan_render::Gpu::shared().map_err(|e| e.to_string())?;
                 disan_render::prepare_scene(&gpu, &scene)
                     .map(Arc::new)

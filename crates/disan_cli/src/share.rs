@@ -51,16 +51,7 @@ impl disan_publish::ModelRenderer for Renderer {
         height: u32,
         frame: &mut dyn FnMut(image::RgbImage) -> Result<(), String>,
     ) -> Result<(), String> {
-        let bytes = std::fs::read(glb).map_err(|e| format!("cannot read {}: {e}", glb.display()))?;
-        let dir = glb.parent().unwrap_or(Path::new("."));
-        let (report, scene) = disan_model::read_scene(
-            &bytes,
-            disan_model::ModelFormat::Glb,
-            &glb.display().to_string(),
-            dir,
-            disan_model::Limits::default(),
-        );
-        let scene = scene.ok_or_else(|| format!("{}: {}", glb.display(), report.error_summary()))?;
+        let scene = disan_model::read_scene_file(glb, disan_model::Limits::default())?;
         let gpu = disan_render::Gpu::shared().map_err(|e| {
             format!("no renderer for the turntable (a Vulkan device or Mesa's lavapipe is needed): {e}")
         })?;

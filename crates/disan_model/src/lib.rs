@@ -247,6 +247,18 @@ fn inspect_obj(bytes: &[u8], dir: &Path) -> Result<ModelInfo, ModelError> {
     })
 }
 
+/// Reads the model file at `path` (format from its extension, GLB when it has none of ours) with the files
+/// it refers to beside it, and loads it when it has no errors: the scene, or a message naming the file and
+/// saying why (it cannot be read, or the report's errors).
+pub fn read_scene_file(path: &Path, limits: Limits) -> Result<Scene, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let format = ModelFormat::from_extension(path).unwrap_or(ModelFormat::Glb);
+    let name = path.display().to_string();
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let (report, scene) = read_scene(&bytes, format, &name, dir, limits);
+    scene.ok_or_else(|| format!("{name}: {}", report.error_summary()))
+}
+
 /// Validates a model and, when it has no errors, loads it. The report always comes back; the scene only
 /// when there are no errors. `name` is how the report names the file.
 pub fn read_scene(

@@ -253,3 +253,24 @@ fn khronos_validator_suite() {
         t.policy
     );
 }
+
+/// `read_scene_file`: a real model loads with the files beside it; a file that is not there and one with
+/// errors each give a message naming the file and the reason.
+#[test]
+fn scene_files_load_or_say_which_file_failed_and_why() {
+    let limits = disan_model::Limits::default;
+    let duck = disan_model::read_scene_file(&models().join("Duck_glTF/Duck.gltf"), limits()).unwrap();
+    assert!(
+        !duck.meshes.is_empty() && !duck.images.is_empty(),
+        "the Duck's mesh and texture"
+    );
+    let missing = models().join("no-such-model.glb");
+    let err = disan_model::read_scene_file(&missing, limits()).unwrap_err();
+    assert!(err.starts_with(&format!("cannot read {}", missing.display())), "{err}");
+    let broken = models().join("invalid/glb/chunk_too_big.glb");
+    let err = disan_model::read_scene_file(&broken, limits()).unwrap_err();
+    assert!(
+        err.starts_with(&format!("{}: ", broken.display())) && err.len() > broken.as_os_str().len() + 10,
+        "{err}"
+    );
+}

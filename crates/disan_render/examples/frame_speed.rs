@@ -16,15 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => (1920, 1080),
     };
     let path = std::path::Path::new(&path);
-    let bytes = std::fs::read(path)?;
-    let (report, scene) = disan_model::read_scene(
-        &bytes,
-        disan_model::ModelFormat::Glb,
-        &path.display().to_string(),
-        path.parent().unwrap_or(std::path::Path::new(".")),
-        disan_model::Limits::default(),
-    );
-    let scene = scene.ok_or_else(|| report.error_summary())?;
+    let scene = disan_model::read_scene_file(path, disan_model::Limits::default())?;
     let gpu = disan_render::Gpu::new()?;
     let prepared = disan_render::prepare_scene(&gpu, &scene)?;
     let start = Instant::now();
