@@ -40,7 +40,8 @@ pub struct Gpu {
     pub adapter_name: String,
     mesh: OnceLock<MeshPipeline>,
     /// The last render's targets, kept for the next one of the same size: a turntable draws hundreds of frames,
-    /// and allocating (on lavapipe: faulting in) 80 MB of fresh attachments for each cost a tenth of its time.
+    /// and allocating (on lavapipe: faulting in and clearing) 82 MB of fresh attachments for each 1080p frame
+    /// cost about 7 ms of the helmet's 162 and 17 of a plain box's 83.
     targets: std::sync::Mutex<Option<Targets>>,
 }
 
