@@ -258,7 +258,7 @@ fn khronos_validator_suite() {
 /// errors each give a message naming the file and the reason.
 #[test]
 fn scene_files_load_or_say_which_file_failed_and_why() {
-    let limits = disan_model::Limits::default;
+    let limits = Limits::default;
     let duck = disan_model::read_scene_file(&models().join("Duck_glTF/Duck.gltf"), limits()).unwrap();
     assert!(
         !duck.meshes.is_empty() && !duck.images.is_empty(),
