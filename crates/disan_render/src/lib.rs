@@ -98,6 +98,10 @@ impl Targets {
     }
 }
 
+/// The largest render whose targets are kept for the next (2048×2048: about 170 MB of them). A larger one
+/// (`disan render --size 8000x8000` would keep 1.3 GB for the rest of the process) lets go of its own.
+const MAX_KEPT_PIXELS: u64 = 2048 * 2048;
+
 /// Bytes per row of the read-back buffer (rows are padded to wgpu's copy alignment).
 fn readback_row(width: u32) -> u32 {
     (width * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT)
@@ -934,7 +938,9 @@ pub fn render_prepared(gpu: &Gpu, prepared: &Prepared, view: &View) -> Result<Rg
         }
     }
     let image = read_back(gpu, encoder, &targets)?;
-    *gpu.targets.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(targets);
+    if u64::from(targets.width) * u64::from(targets.height) <= MAX_KEPT_PIXELS {
+        *gpu.targets.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(targets);
+    }
     Ok(image)
 }
 
@@ -985,4 +991,43 @@ fn read_back(gpu: &Gpu, mut encoder: wgpu::CommandEncoder, targets: &Targets) ->
     drop(data);
     buffer.unmap();
     RgbaImage::from_raw(width, height, pixels).ok_or(RenderError::Readback("short image".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(gpu: &Gpu) -> Option<(u32, u32)> {
+        gpu.targets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|t| (t.width, t.height))
+    }
+
+    /// Targets are kept after a render of ordinary size, replaced by the next size drawn, and not kept after
+    /// a render larger than `MAX_KEPT_PIXELS`.
+    #[test]
+    fn render_targets_are_kept_up_to_a_size() {
+        let gpu = Gpu::new().expect("a GPU adapter (lavapipe: apt-get install mesa-vulkan-drivers)");
+        let path = disan_tests::testdata("models").join("Box.glb");
+        let scene = disan_model::read_scene_file(&path, disan_model::Limits::default()).unwrap();
+        let prepared = prepare_scene(&gpu, &scene).unwrap();
+        let draw = |width, height| {
+            let view = View {
+                width,
+                height,
+                ..View::default()
+            };
+            render_prepared(&gpu, &prepared, &view).unwrap()
+        };
+        assert_eq!(kept(&gpu), None);
+        draw(64, 48);
+        assert_eq!(kept(&gpu), Some((64, 48)));
+        draw(48, 64);
+        assert_eq!(kept(&gpu), Some((48, 64)));
+        let big = draw(2050, 2048);
+        assert_eq!(big.dimensions(), (2050, 2048));
+        assert_eq!(kept(&gpu), None, "a render over the limit kept its targets");
+    }
 }
