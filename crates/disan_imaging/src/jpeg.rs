@@ -45,7 +45,10 @@ pub(crate) fn encode_rgb(pixels: &[u8], w: u32, h: u32, quality: u8) -> Result<V
         c.set_quality(f32::from(quality));
         let chroma = if quality >= 90 { (1, 1) } else { (2, 2) };
         c.set_chroma_sampling_pixel_sizes(chroma, chroma);
-        let mut started = c.start_compress(Vec::with_capacity(pixels.len() / 8))?;
+        // Room for 6 bits a pixel, a kept buffer where there is one (give it back with `buffers::give_back`).
+        let mut out = crate::buffers::take(pixels.len() / 4);
+        out.clear();
+        let mut started = c.start_compress(out)?;
         started.write_scanlines(pixels)?;
         started.finish()
     })
@@ -128,7 +131,7 @@ pub(crate) fn decode_scaled(bytes: &[u8], num: u8) -> Option<RgbImage> {
         d.scale(num);
         let mut started = d.rgb()?;
         let (w, h) = (started.width(), started.height());
-        let mut pixels = vec![0u8; w * h * 3];
+        let mut pixels = crate::buffers::take(w * h * 3);
         started.read_scanlines_into::<[u8; 3]>(as_pixels(&mut pixels))?;
         started.finish()?;
         Ok(RgbImage::from_raw(w as u32, h as u32, pixels))

@@ -10,6 +10,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod any;
+pub mod buffers;
 mod color;
 mod jpeg;
 mod resize;
@@ -223,11 +224,27 @@ pub fn decode_rgb8_at_least(
     min_width: u32,
     min_height: u32,
 ) -> Result<Decoded, ImagingError> {
-    let probe = probe(bytes, limits)?;
-    let complete = jpeg::ends_with_eoi(bytes);
-    if probe.format != "jpeg" || !complete || jpeg_is_cmyk(bytes) {
-        return decode_rgb8(bytes, limits);
-    }
+    // A complete YCbCr or greyscale JPEG is judged from its own headers; opening it through `image` to probe
+    // would first copy the whole file (the decoder behind it wants it all in one buffer).
+    let probe = match jpeg::read_header(bytes).filter(|h| h.complete && matches!(h.components, 1 | 3)) {
+        Some(header) => {
+            check_size(header.width, header.height, limits)?;
+            Probe {
+                format: "jpeg",
+                width: header.width,
+                height: header.height,
+                icc_profile: header.icc,
+                bytes_per_pixel: header.components,
+            }
+        }
+        None => {
+            let probe = probe(bytes, limits)?;
+            if probe.format != "jpeg" || !jpeg::ends_with_eoi(bytes) || jpeg_is_cmyk(bytes) {
+                return decode_rgb8(bytes, limits);
+            }
+            probe
+        }
+    };
     match decode_jpeg_scaled(bytes, &probe, min_width.max(1), min_height.max(1)) {
         Some(image) => Ok(Decoded {
             image,

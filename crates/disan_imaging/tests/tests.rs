@@ -367,7 +367,9 @@ fn shrink_on_load_decodes_no_larger_than_needed_and_matches_a_full_decode() {
     // The wide-gamut JPEG keeps its profile for to_srgb, as decode_rgb8 does.
     let p3 = std::fs::read(testdata("photos/photoprism/Iceland-P3.jpg")).unwrap();
     let d = decode_rgb8_at_least(&p3, &limits(), 64, 64).unwrap();
+    // (read from the JPEG's own headers on this path: the same bytes `image` finds)
     assert!(d.icc_profile.is_some());
+    assert_eq!(d.icc_profile, probe(&p3, &limits()).unwrap().icc_profile);
     assert!(d.image.width() < probe(&p3, &limits()).unwrap().width);
     // Truncated files, CMYK and limits behave as in decode_rgb8.
     let cut = std::fs::read(testdata("corrupt/zune-image/incomplete_image.jpg")).unwrap();

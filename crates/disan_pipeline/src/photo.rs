@@ -145,7 +145,7 @@ pub(crate) fn build_image(
         let (dw, dh) = fit_within(up_w, up_h, s.display_size);
         let (sw, sh) = if swap { (dh, dw) } else { (dw, dh) };
         let mut display = disan_imaging::orient(disan_imaging::resize_rgb(&decoded.image, sw, sh), orientation);
-        drop(decoded.image);
+        disan_imaging::buffers::give_back(decoded.image.into_raw());
         if let Err(w) = disan_imaging::to_srgb(&mut display, decoded.icc_profile.as_deref()) {
             warnings.push(w.to_string());
         }
@@ -153,6 +153,7 @@ pub(crate) fn build_image(
         let thumb = disan_imaging::resize_rgb(&display, tw, th);
         put("thumb", "thumb.jpg", &thumb)?;
         put("display", "display.jpg", &display)?;
+        disan_imaging::buffers::give_back(display.into_raw());
     }
     Ok(manifest(
         h,
@@ -187,6 +188,7 @@ fn put_jpeg(
             bytes: jpeg.len() as u64,
         },
     );
+    disan_imaging::buffers::give_back(jpeg);
     Ok(())
 }
 

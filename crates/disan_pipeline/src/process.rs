@@ -59,11 +59,18 @@ fn build(
     let manifest = if let Some(Ok(model)) = &c.model {
         crate::model::build_model(ctx, h, model, &stage, file_name, warnings, validation)?
     } else {
-        let bytes = std::fs::read(&c.path).map_err(|e| format!("cannot read: {e}"))?;
+        // Read into a buffer this thread kept from its last photo (no fresh pages to fault in), given back after.
+        let mut bytes = disan_imaging::buffers::take(usize::try_from(c.size).unwrap_or(0));
+        bytes.clear();
+        std::fs::File::open(&c.path)
+            .and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut bytes))
+            .map_err(|e| format!("cannot read: {e}"))?;
         if blake3::hash(&bytes).to_hex().as_str() != h.blake3 {
             return Err("file changed while being ingested; run again".into());
         }
-        crate::photo::build_image(ctx, h, &bytes, &stage, file_name, warnings)?
+        let built = crate::photo::build_image(ctx, h, &bytes, &stage, file_name, warnings);
+        disan_imaging::buffers::give_back(bytes);
+        built?
     };
     let json = serde_json::to_vec_pretty(&manifest).expect("manifests always serialise");
     write_atomic(&stage.join("asset.json"), &json).map_err(|e| format!("cannot write asset.json: {e}"))?;
