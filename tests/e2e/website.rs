@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
-use disan_tests::{disan, disan_bin, mean_abs_diff, open_image, run, web_dir};
+use disan_tests::{disan, disan_bin, keep_images, mean_abs_diff, open_image, run, web_dir};
 use serde_json::Value;
 
 const DRAFT: &str = "0f28f7a98ac8ec9f"; // yaminabe.tif, left a draft
@@ -1016,6 +1016,53 @@ fn share_makes_videos_the_platforms_accept() {
     let blank = mean_abs_diff(&image::imageops::crop_imm(&card, 0, 0, 1200, 300).to_image(), &then);
     eprintln!("share: title card {d:.2} from its reference, the card's top {blank:.2}");
     assert!(d < 4.0 && d * 3.0 < blank, "{d:.2} vs {blank:.2}");
+    // Frame 108 of the turntable's 120 (3.6 s: the title has faded out, the credit not begun, so nothing lies
+    // over it) is `disan render`'s view of the model from yaw 30° + 324°, 20° above; the view 90° on is the
+    // control. Both shapes come from one square drawing: the 9:16 frame's middle square is the 16:9 frame's.
+    let wide = frame_of(
+        &vi(MODEL).join("turntable-16x9.mp4"),
+        108,
+        &work.path().join("tt-wide.png"),
+    );
+    let tall = frame_of(
+        &vi(MODEL).join("turntable-9x16.mp4"),
+        108,
+        &work.path().join("tt-tall.png"),
+    );
+    let model_view = |yaw: &str| {
+        let png = work.path().join(format!("model{yaw}.png"));
+        ok(run(disan(&f.collection)
+            .args([
+                "render",
+                MODEL,
+                "--yaw",
+                yaw,
+                "--pitch",
+                "20",
+                "--size",
+                "1920x1080",
+                "--out",
+            ])
+            .arg(&png)));
+        open_image(&png).unwrap().to_rgb8()
+    };
+    let square = |img: &image::RgbImage, x: u32, y: u32| image::imageops::crop_imm(img, x, y, 1080, 1080).to_image();
+    let (d, control) = (
+        mean_abs_diff(&wide, &model_view("354")),
+        mean_abs_diff(&square(&wide, 420, 0), &square(&model_view("84"), 420, 0)),
+    );
+    let shapes = mean_abs_diff(&square(&wide, 420, 0), &square(&tall, 0, 420));
+    eprintln!(
+        "share: the turntable's frame 108 {d:.2} from disan render ({control:.2} from the view 90° on), \
+         9:16 against 16:9 {shapes:.2}"
+    );
+    if d >= 2.0 || shapes >= 2.0 || control < 4.0 * d.max(shapes) {
+        let keep = keep_images("turntable-shapes", &square(&tall, 0, 420), &square(&wide, 420, 0));
+        panic!(
+            "{d:.2}, {shapes:.2} vs {control:.2}; the 9:16 and 16:9 squares in {}",
+            keep.display()
+        );
+    }
     // Captions in both formats, in the asset's language.
     let srt = std::fs::read_to_string(vi(PANO).join("captions.srt")).unwrap();
     let vtt = std::fs::read_to_string(vi(PANO).join("captions.vtt")).unwrap();

@@ -495,11 +495,9 @@ fn make_videos(
     } else if m.kind == AssetKind::Model {
         if formats.contains(&ShareFormat::Turntable) {
             let glb = folder.join("model/model.glb");
-            for shape in Shape::BOTH {
-                let name = format!("turntable-{}.mp4", shape.tag());
-                let video = share_video::turntable(&what(&name), renderer, &glb, shape, seconds, texts, sound)?;
-                files.push((name, video));
-            }
+            let name = |shape: Shape| format!("turntable-{}.mp4", shape.tag());
+            let videos = share_video::turntables(&|shape| what(&name(shape)), renderer, &glb, seconds, texts, sound)?;
+            files.extend(videos.into_iter().map(|(shape, v)| (name(shape), v)));
         }
     } else if formats.contains(&ShareFormat::Zoom) {
         if shared.zoom_picture.is_none() {

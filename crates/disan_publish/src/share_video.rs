@@ -372,35 +372,106 @@ pub(crate) fn turntable_view(u: f64) -> (f32, f32) {
     ((30.0 + 360.0 * u) as f32, 20.0)
 }
 
-/// A turntable: the model turning once over `seconds`, drawn by `renderer`.
-pub(crate) fn turntable(
-    what: &str,
+/// The side of the square each turntable frame is drawn in: the narrower side of both shapes.
+pub(crate) const TURNTABLE_SIDE: u32 = 1080;
+
+/// Turntables in both shapes: the model turning once over `seconds`, drawn by `renderer` once per frame for
+/// both. The model view frames the model's bounding sphere in the narrower field of view, so a 1920×1080 view
+/// draws it inside its middle 1080×1080 square with nothing but the background at the sides; that square is
+/// drawn alone and set in the middle of each shape's frame on its own background (read from its corner, which
+/// the sphere never reaches). The 16:9 video is the same as drawing each frame whole; the 9:16 one shows the
+/// model as the 16:9 one does (before, it was drawn from 2 % closer, to fill its width). One drawing instead
+/// of two: on Mesa's lavapipe the drawing is most of a turntable's time. Each shape is encoded on a thread of
+/// its own while the next frame is drawn.
+pub(crate) fn turntables(
+    what: &dyn Fn(Shape) -> String,
     renderer: &dyn ModelRenderer,
     glb: &Path,
-    shape: Shape,
     seconds: f64,
     texts: &Texts,
     audio: Option<&AudioTrack>,
-) -> Result<Vec<u8>> {
-    let (w, h) = shape.size();
+) -> Result<Vec<(Shape, Vec<u8>)>> {
     let n = frame_count(seconds);
     let views: Vec<(f32, f32)> = (0..n).map(|i| turntable_view(i as f64 / n as f64)).collect();
-    let err = video_err(what);
-    let overlays = Overlays::new(w, h, texts);
-    let mut writer = Mp4Writer::new(VideoSpec::flat(w, h)).map_err(err)?;
-    let mut i = 0u64;
-    renderer
-        .render(glb, &views, w, h, &mut |mut img| {
+    let side = TURNTABLE_SIDE;
+    let encoded = std::thread::scope(|scope| -> Result<Vec<(Shape, Encoded)>> {
+        let mut senders = Vec::new();
+        let mut encoders = Vec::new();
+        for shape in Shape::BOTH {
+            let (w, h) = shape.size();
+            let (tx, rx) = std::sync::mpsc::sync_channel::<RgbImage>(2);
+            senders.push((shape, tx));
+            let what = what(shape);
+            encoders.push(scope.spawn(move || -> Result<Encoded> {
+                let err = video_err(&what);
+                let mut writer = Mp4Writer::new(VideoSpec::flat(w, h)).map_err(err)?;
+                for frame in rx {
+                    writer.push(&frame).map_err(err)?;
+                }
+                writer.into_encoded().map_err(err)
+            }));
+        }
+        let overlays: Vec<Overlays> = Shape::BOTH
+            .iter()
+            .map(|s| {
+                let (w, h) = s.size();
+                Overlays::new(w, h, texts)
+            })
+            .collect();
+        let mut i = 0u64;
+        let mut encoder_stopped = false;
+        let drawn = renderer.render(glb, &views, side, side, &mut |square| {
             let t = i as f64 / f64::from(disan_video::FPS);
-            overlays.apply(&mut img, t, seconds);
             i += 1;
-            writer.push(&img).map_err(|e| e.to_string())
-        })
-        .map_err(|reason| PublishError::Render {
-            what: what.to_owned(),
-            reason,
-        })?;
-    writer.into_encoded().and_then(|e| e.mp4(audio)).map_err(err)
+            for ((shape, tx), overlays) in senders.iter().zip(&overlays) {
+                let mut frame = centred(&square, shape.size());
+                overlays.apply(&mut frame, t, seconds);
+                if tx.send(frame).is_err() {
+                    // The encoder stopped on an error, reported below.
+                    encoder_stopped = true;
+                    return Err("the encoder stopped".to_owned());
+                }
+            }
+            Ok(())
+        });
+        drop(senders);
+        let joined: Vec<(Shape, Result<Encoded>)> = Shape::BOTH
+            .into_iter()
+            .zip(encoders)
+            .map(|(shape, encoder)| match encoder.join() {
+                Ok(encoded) => (shape, encoded),
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect();
+        // What stopped first is reported: the drawing (no device, a broken model), unless it stopped because
+        // an encoder had.
+        if let Err(reason) = drawn
+            && !encoder_stopped
+        {
+            return Err(PublishError::Render {
+                what: what(Shape::Wide),
+                reason,
+            });
+        }
+        joined
+            .into_iter()
+            .map(|(shape, encoded)| Ok((shape, encoded?)))
+            .collect()
+    })?;
+    encoded
+        .into_iter()
+        .map(|(shape, e)| Ok((shape, e.mp4(audio).map_err(video_err(&what(shape)))?)))
+        .collect()
+}
+
+/// `square` in the middle of a `w`×`h` frame filled with the square's corner colour.
+pub(crate) fn centred(square: &RgbImage, (w, h): (u32, u32)) -> RgbImage {
+    let background = *square.get_pixel(0, 0);
+    let mut frame = RgbImage::from_pixel(w, h, background);
+    let x = i64::from(w.saturating_sub(square.width()) / 2);
+    let y = i64::from(h.saturating_sub(square.height()) / 2);
+    image::imageops::replace(&mut frame, square, x, y);
+    frame
 }
 
 /// One scene of a walk-through: its pyramid, where it starts looking and where it turns to (its link to the
@@ -500,6 +571,108 @@ mod tests {
         assert_eq!(pan_yaw(10.0, 0.0), -30.0);
         assert!((pan_yaw(10.0, 1.0) - 50.0).abs() < 1e-9);
         assert_eq!(frame_count(20.0), 600);
+    }
+
+    /// Draws a disc whose shade follows the yaw on a slate background, or fails at once.
+    struct Disc {
+        fail: bool,
+        sides: std::sync::Mutex<Vec<(u32, u32)>>,
+    }
+
+    impl ModelRenderer for Disc {
+        fn render(
+            &self,
+            _glb: &Path,
+            views: &[(f32, f32)],
+            width: u32,
+            height: u32,
+            frame: &mut dyn FnMut(RgbImage) -> std::result::Result<(), String>,
+        ) -> std::result::Result<(), String> {
+            if self.fail {
+                return Err("no Vulkan device".into());
+            }
+            self.sides.lock().unwrap().push((width, height));
+            for &(yaw, _) in views {
+                let shade = (yaw.rem_euclid(360.0) / 360.0 * 200.0) as u8 + 40;
+                let r = f64::from(width.min(height)) * 0.45;
+                frame(RgbImage::from_fn(width, height, |x, y| {
+                    let (dx, dy) = (
+                        f64::from(x) - f64::from(width) / 2.0,
+                        f64::from(y) - f64::from(height) / 2.0,
+                    );
+                    if dx.hypot(dy) < r {
+                        image::Rgb([shade, 200, 255 - shade])
+                    } else {
+                        image::Rgb([48, 52, 58])
+                    }
+                }))?;
+            }
+            Ok(())
+        }
+    }
+
+    fn texts() -> Texts {
+        Texts {
+            title: "Bia đá".into(),
+            subtitle: String::new(),
+            credit: String::new(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn both_turntables_come_from_one_drawing_per_frame() {
+        let disc = Disc {
+            fail: false,
+            sides: Default::default(),
+        };
+        let made = turntables(
+            &|s| format!("m/{}", s.tag()),
+            &disc,
+            Path::new("m.glb"),
+            0.2,
+            &texts(),
+            None,
+        )
+        .unwrap();
+        // One square drawing of each frame, as wide as the narrower side of both shapes.
+        assert_eq!(*disc.sides.lock().unwrap(), vec![(TURNTABLE_SIDE, TURNTABLE_SIDE)]);
+        assert_eq!(made.iter().map(|(s, _)| *s).collect::<Vec<_>>(), Shape::BOTH);
+        for (_, mp4) in &made {
+            assert!(mp4.len() > 1000 && &mp4[4..8] == b"ftyp");
+        }
+    }
+
+    #[test]
+    fn the_square_sits_in_the_middle_of_each_shape_on_its_own_background() {
+        let mut square = RgbImage::from_pixel(4, 4, image::Rgb([48, 52, 58]));
+        square.put_pixel(1, 2, image::Rgb([255, 0, 0]));
+        let wide = centred(&square, (8, 4));
+        assert_eq!(*wide.get_pixel(3, 2), image::Rgb([255, 0, 0]));
+        assert_eq!(*wide.get_pixel(0, 0), image::Rgb([48, 52, 58]));
+        assert_eq!(*wide.get_pixel(7, 3), image::Rgb([48, 52, 58]));
+        let tall = centred(&square, (4, 8));
+        assert_eq!(*tall.get_pixel(1, 4), image::Rgb([255, 0, 0]));
+        assert_eq!(tall.pixels().filter(|p| p.0 == [255, 0, 0]).count(), 1);
+    }
+
+    #[test]
+    fn a_turntable_without_a_renderer_says_so() {
+        let disc = Disc {
+            fail: true,
+            sides: Default::default(),
+        };
+        let err = turntables(
+            &|s| format!("m/vi/turntable-{}.mp4", s.tag()),
+            &disc,
+            Path::new("m.glb"),
+            0.2,
+            &texts(),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "m/vi/turntable-16x9.mp4: cannot render: no Vulkan device");
     }
 
     #[test]
