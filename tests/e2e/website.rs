@@ -1095,6 +1095,50 @@ fn share_makes_videos_the_platforms_accept() {
     assert_eq!(top_dirs, want);
 }
 
+/// A model shared in two languages (its turntables are drawn once for both, `share_video::turntables`): both
+/// get them, the frames without text match and each has its own title.
+#[test]
+fn share_draws_a_turntable_once_for_every_language() {
+    let f = fixture();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("videos");
+    let o = run(disan(&f.collection)
+        .args([
+            "share",
+            MODEL,
+            "--lang",
+            "vi,en",
+            "--seconds",
+            "4",
+            "--formats",
+            "turntable",
+            "--json",
+            "--out",
+        ])
+        .arg(&out));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(o.status.code(), Some(0), "{report}");
+    assert_eq!(report["made"], 2, "{report}");
+    let frame = |lang: &str, n: u32| {
+        frame_of(
+            &out.join(MODEL).join(lang).join("turntable-16x9.mp4"),
+            n,
+            &work.path().join(format!("{lang}{n}.png")),
+        )
+    };
+    // Frame 108 (3.6 s) has no text over it: the same drawing in both languages, encoded apart.
+    let same = mean_abs_diff(&frame("vi", 108), &frame("en", 108));
+    // Frame 30 carries each language's title over the bottom.
+    let bottom = |img: &image::RgbImage| image::imageops::crop_imm(img, 0, 780, 1200, 300).to_image();
+    let titles = mean_abs_diff(&bottom(&frame("vi", 30)), &bottom(&frame("en", 30)));
+    eprintln!("share: the turntable in vi and en: frame 108 {same:.2} apart, the title cards {titles:.2}");
+    assert!(same < 1.0 && titles > 4.0 * same.max(0.25), "{same:.2} vs {titles:.2}");
+    for lang in ["vi", "en"] {
+        assert!(out.join(MODEL).join(lang).join("turntable-9x16.mp4").is_file());
+    }
+}
+
 /// Every file of a site with its bytes' hash and its inode's change time.
 /// A video's sound as ffmpeg decodes it: mono 32-bit float samples at 48 kHz.
 fn sound_of(path: &Path) -> Vec<f32> {

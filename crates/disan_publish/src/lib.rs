@@ -48,6 +48,10 @@ pub enum PublishError {
     BadLanguage(String),
     #[error("{0}")]
     BadOption(String),
+    /// What stopped a video made in one pass with other languages' (a turntable drawn once for all of them),
+    /// as reported for each of them.
+    #[error("{0}")]
+    Together(String),
 }
 
 pub type Result<T, E = PublishError> = std::result::Result<T, E>;

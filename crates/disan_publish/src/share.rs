@@ -313,6 +313,18 @@ fn share_one(
     let mut pano_360: Option<Vec<u8>> = None;
     // What every language shares: the 360° video and the zoom's picture.
     let mut shared = Shared::default();
+    if r.manifest.kind == AssetKind::Model && formats.contains(&ShareFormat::Turntable) {
+        shared.turntables = all_turntables(
+            r,
+            &folder,
+            sites,
+            langs,
+            &narrations,
+            &unreadable,
+            opts.seconds,
+            renderer,
+        );
+    }
     for lang in langs {
         let Some(title) = r.meta.title.get(lang) else {
             items.push(failed(
@@ -331,32 +343,15 @@ fn share_one(
         if let Some(n) = share_audio::cut_note(narration, lang, *SECONDS_RANGE.end()) {
             notes.entry(lang.clone()).or_default().push(n);
         }
-        let strings = text::strings(lang);
-        let site_name = r
-            .site
-            .as_ref()
-            .and_then(|s| sites.iter().find(|x| &x.id == s))
-            .and_then(|s| shown(&s.name, lang))
-            .map(|s| s.text);
-        let credit = credit(r, lang, &strings);
-        let subtitle = if credit.is_empty() {
-            site_name.clone().unwrap_or_default()
-        } else {
-            credit.clone()
-        };
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-        let texts = Texts {
-            title: title.to_owned(),
-            subtitle: subtitle.clone(),
-            credit: credit.clone(),
-            description: r.meta.description.get(lang).map(|d| summary(d, 280)),
-        };
+        let texts = texts_of(r, sites, lang, title);
+        let (subtitle, credit) = (&texts.subtitle, &texts.credit);
         let result: Result<()> = (|| {
             for f in &formats {
                 if let (Some((name, (w, h))), Some(picture)) = (f.image(), &picture) {
                     let mut img = card::fill(picture, w, h);
                     card::darken(&mut img);
-                    draw_title(&mut img, title, &subtitle);
+                    draw_title(&mut img, title, subtitle);
                     files.push((name.to_owned(), jpeg(&img, 88, &format!("{id}/{lang}/{name}"))?));
                 }
             }
@@ -371,7 +366,7 @@ fn share_one(
                 seconds_360,
                 narration,
             };
-            let videos = make_videos(r, &folder, &formats, &texts, &timing, renderer, &mut shared, lang)?;
+            let videos = make_videos(r, &folder, &formats, &texts, &timing, &mut shared, lang)?;
             let any_video = !videos.is_empty();
             files.extend(videos);
             if any_video && formats.contains(&ShareFormat::Captions) {
@@ -385,7 +380,7 @@ fn share_one(
             continue;
         }
         let url = format!("{base_url}/{lang}/assets/{id}/");
-        files.push(("post.txt".into(), post_text(r, title, lang, &credit, &url).into_bytes()));
+        files.push(("post.txt".into(), post_text(r, title, lang, credit, &url).into_bytes()));
         made.push((lang.clone(), files));
     }
     let mut written = write_made(&opts.out, &id, made);
@@ -396,6 +391,30 @@ fn share_one(
     }
     items.extend(written);
     items
+}
+
+/// What the videos of `r` say in `lang`: the title, under it the credit (or the site's name), the credit again
+/// at the end, and the start of the description for the captions.
+fn texts_of(r: &PublicRecord, sites: &[disan_catalog::Site], lang: &str, title: &str) -> Texts {
+    let strings = text::strings(lang);
+    let site_name = r
+        .site
+        .as_ref()
+        .and_then(|s| sites.iter().find(|x| &x.id == s))
+        .and_then(|s| shown(&s.name, lang))
+        .map(|s| s.text);
+    let credit = credit(r, lang, &strings);
+    let subtitle = if credit.is_empty() {
+        site_name.unwrap_or_default()
+    } else {
+        credit.clone()
+    };
+    Texts {
+        title: title.to_owned(),
+        subtitle,
+        credit,
+        description: r.meta.description.get(lang).map(|d| summary(d, 280)),
+    }
 }
 
 /// How long one language's videos of an asset last, and what they say aloud.
@@ -439,17 +458,85 @@ fn jpeg(img: &RgbImage, quality: u8, what: &str) -> Result<Vec<u8>> {
 struct Shared {
     video_360: Option<disan_video::Encoded>,
     zoom_picture: Option<RgbImage>,
+    /// A model's turntables by language, or why they could not be made.
+    turntables: HashMap<String, std::result::Result<Files, String>>,
+}
+
+/// Every language's turntables of a model, drawn once for all the languages whose videos last as long (a
+/// narration can make a language's longer): by language, its two videos or why they could not be made.
+/// Languages without a title or with an unreadable narration get nothing: they fail before their videos.
+#[allow(clippy::too_many_arguments)]
+fn all_turntables(
+    r: &PublicRecord,
+    folder: &Path,
+    sites: &[disan_catalog::Site],
+    langs: &[String],
+    narrations: &HashMap<String, Narration>,
+    unreadable: &HashMap<String, String>,
+    seconds: f64,
+    renderer: &dyn ModelRenderer,
+) -> HashMap<String, std::result::Result<Files, String>> {
+    let id = r.manifest.id.to_string();
+    let glb = folder.join("model/model.glb");
+    let name = |shape: Shape| format!("turntable-{}.mp4", shape.tag());
+    let mut out = HashMap::new();
+    type Version = (String, Texts, Option<disan_video::AudioTrack>);
+    let mut by_length: Vec<(f64, Vec<Version>)> = Vec::new();
+    for lang in langs {
+        let Some(title) = r.meta.title.get(lang) else {
+            continue;
+        };
+        if unreadable.contains_key(lang) {
+            continue;
+        }
+        let narration = narrations.get(lang);
+        let length = share_audio::video_seconds(seconds, narration, *SECONDS_RANGE.end());
+        let timing = Timing {
+            seconds: length,
+            seconds_360: length,
+            narration,
+        };
+        let sound = match timing.track(length, &format!("{id}/{lang}/sound")) {
+            Ok(sound) => sound,
+            Err(e) => {
+                out.insert(lang.clone(), Err(e.to_string()));
+                continue;
+            }
+        };
+        let version = (lang.clone(), texts_of(r, sites, lang, title), sound);
+        match by_length.iter_mut().find(|(l, _)| *l == length) {
+            Some((_, group)) => group.push(version),
+            None => by_length.push((length, vec![version])),
+        }
+    }
+    for (length, group) in by_length {
+        let versions: Vec<(&Texts, Option<&disan_video::AudioTrack>)> =
+            group.iter().map(|(_, texts, sound)| (texts, sound.as_ref())).collect();
+        let what = |v: usize, shape: Shape| format!("{id}/{}/{}", group[v].0, name(shape));
+        match share_video::turntables(&what, renderer, &glb, length, &versions) {
+            Ok(made) => {
+                for ((lang, _, _), videos) in group.iter().zip(made) {
+                    let files = videos.into_iter().map(|(shape, v)| (name(shape), v)).collect();
+                    out.insert(lang.clone(), Ok(files));
+                }
+            }
+            Err(e) => {
+                for (lang, _, _) in &group {
+                    out.insert(lang.clone(), Err(e.to_string()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The videos of one asset in one language.
-#[allow(clippy::too_many_arguments)]
 fn make_videos(
     r: &PublicRecord,
     folder: &Path,
     formats: &[ShareFormat],
     texts: &Texts,
     timing: &Timing,
-    renderer: &dyn ModelRenderer,
     shared: &mut Shared,
     lang: &str,
 ) -> Result<Files> {
@@ -458,7 +545,12 @@ fn make_videos(
     let mut files = Files::new();
     let what = |name: &str| format!("{id}/{lang}/{name}");
     let seconds = timing.seconds;
-    let sound = timing.track(seconds, &what("sound"))?;
+    // A model's turntables, with their sound, were made for every language at once.
+    let sound = if m.kind == AssetKind::Model {
+        None
+    } else {
+        timing.track(seconds, &what("sound"))?
+    };
     let sound = sound.as_ref();
     if let Some(p) = &m.pano_tiles {
         if formats.contains(&ShareFormat::Pan) {
@@ -494,10 +586,12 @@ fn make_videos(
         }
     } else if m.kind == AssetKind::Model {
         if formats.contains(&ShareFormat::Turntable) {
-            let glb = folder.join("model/model.glb");
-            let name = |shape: Shape| format!("turntable-{}.mp4", shape.tag());
-            let videos = share_video::turntables(&|shape| what(&name(shape)), renderer, &glb, seconds, texts, sound)?;
-            files.extend(videos.into_iter().map(|(shape, v)| (name(shape), v)));
+            // Drawn for every language at once, before the first (see `all_turntables`).
+            match shared.turntables.remove(lang) {
+                Some(Ok(videos)) => files.extend(videos),
+                Some(Err(reason)) => return Err(PublishError::Together(reason)),
+                None => return Err(PublishError::Together(format!("{id}/{lang}: no turntable was made"))),
+            }
         }
     } else if formats.contains(&ShareFormat::Zoom) {
         if shared.zoom_picture.is_none() {

@@ -375,33 +375,40 @@ pub(crate) fn turntable_view(u: f64) -> (f32, f32) {
 /// The side of the square each turntable frame is drawn in: the narrower side of both shapes.
 pub(crate) const TURNTABLE_SIDE: u32 = 1080;
 
-/// Turntables in both shapes: the model turning once over `seconds`, drawn by `renderer` once per frame for
-/// both. The model view frames the model's bounding sphere in the narrower field of view, so a 1920×1080 view
-/// draws it inside its middle 1080×1080 square with nothing but the background at the sides; that square is
-/// drawn alone and set in the middle of each shape's frame on its own background (read from its corner, which
-/// the sphere never reaches). The 16:9 video is the same as drawing each frame whole; the 9:16 one shows the
-/// model as the 16:9 one does (before, it was drawn from 2 % closer, to fill its width). One drawing instead
-/// of two: on Mesa's lavapipe the drawing is most of a turntable's time. Each shape is encoded on a thread of
-/// its own while the next frame is drawn.
+/// MP4s by shape.
+pub(crate) type ShapedVideos = Vec<(Shape, Vec<u8>)>;
+
+/// Turntables in both shapes and in each of `versions` (a language's title, credit and sound): the model
+/// turning once over `seconds`, drawn by `renderer` once per frame for all of them. The model view frames the
+/// model's bounding sphere in the narrower field of view, so a 1920×1080 view draws it inside its middle
+/// 1080×1080 square with nothing but the background at the sides; that square is drawn alone and set in the
+/// middle of each shape's frame on its own background (read from its corner, which the sphere never reaches).
+/// The 16:9 video is the same as drawing each frame whole; the 9:16 one shows the model as the 16:9 one does
+/// (before, it was drawn from 2 % closer, to fill its width). One drawing instead of two per language: on
+/// Mesa's lavapipe the drawing is most of a turntable's time. Each video is encoded on a thread of its own
+/// while the next frame is drawn. Returned per version, both shapes each.
 pub(crate) fn turntables(
-    what: &dyn Fn(Shape) -> String,
+    what: &dyn Fn(usize, Shape) -> String,
     renderer: &dyn ModelRenderer,
     glb: &Path,
     seconds: f64,
-    texts: &Texts,
-    audio: Option<&AudioTrack>,
-) -> Result<Vec<(Shape, Vec<u8>)>> {
+    versions: &[(&Texts, Option<&AudioTrack>)],
+) -> Result<Vec<ShapedVideos>> {
     let n = frame_count(seconds);
     let views: Vec<(f32, f32)> = (0..n).map(|i| turntable_view(i as f64 / n as f64)).collect();
     let side = TURNTABLE_SIDE;
-    let encoded = std::thread::scope(|scope| -> Result<Vec<(Shape, Encoded)>> {
+    let videos: Vec<(usize, Shape)> = (0..versions.len())
+        .flat_map(|v| Shape::BOTH.map(|shape| (v, shape)))
+        .collect();
+    let encoded = std::thread::scope(|scope| -> Result<Vec<Encoded>> {
         let mut senders = Vec::new();
         let mut encoders = Vec::new();
-        for shape in Shape::BOTH {
+        for &(v, shape) in &videos {
             let (w, h) = shape.size();
             let (tx, rx) = std::sync::mpsc::sync_channel::<RgbImage>(2);
-            senders.push((shape, tx));
-            let what = what(shape);
+            let overlays = Overlays::new(w, h, versions[v].0);
+            senders.push((shape, overlays, tx));
+            let what = what(v, shape);
             encoders.push(scope.spawn(move || -> Result<Encoded> {
                 let err = video_err(&what);
                 let mut writer = Mp4Writer::new(VideoSpec::flat(w, h)).map_err(err)?;
@@ -411,19 +418,12 @@ pub(crate) fn turntables(
                 writer.into_encoded().map_err(err)
             }));
         }
-        let overlays: Vec<Overlays> = Shape::BOTH
-            .iter()
-            .map(|s| {
-                let (w, h) = s.size();
-                Overlays::new(w, h, texts)
-            })
-            .collect();
         let mut i = 0u64;
         let mut encoder_stopped = false;
         let drawn = renderer.render(glb, &views, side, side, &mut |square| {
             let t = i as f64 / f64::from(disan_video::FPS);
             i += 1;
-            for ((shape, tx), overlays) in senders.iter().zip(&overlays) {
+            for (shape, overlays, tx) in &senders {
                 let mut frame = centred(&square, shape.size());
                 overlays.apply(&mut frame, t, seconds);
                 if tx.send(frame).is_err() {
@@ -435,11 +435,10 @@ pub(crate) fn turntables(
             Ok(())
         });
         drop(senders);
-        let joined: Vec<(Shape, Result<Encoded>)> = Shape::BOTH
+        let joined: Vec<Result<Encoded>> = encoders
             .into_iter()
-            .zip(encoders)
-            .map(|(shape, encoder)| match encoder.join() {
-                Ok(encoded) => (shape, encoded),
+            .map(|encoder| match encoder.join() {
+                Ok(encoded) => encoded,
                 Err(panic) => std::panic::resume_unwind(panic),
             })
             .collect();
@@ -449,19 +448,18 @@ pub(crate) fn turntables(
             && !encoder_stopped
         {
             return Err(PublishError::Render {
-                what: what(Shape::Wide),
+                what: what(0, Shape::Wide),
                 reason,
             });
         }
-        joined
-            .into_iter()
-            .map(|(shape, encoded)| Ok((shape, encoded?)))
-            .collect()
+        joined.into_iter().collect()
     })?;
-    encoded
-        .into_iter()
-        .map(|(shape, e)| Ok((shape, e.mp4(audio).map_err(video_err(&what(shape)))?)))
-        .collect()
+    let mut out: Vec<ShapedVideos> = versions.iter().map(|_| Vec::new()).collect();
+    for ((v, shape), e) in videos.into_iter().zip(encoded) {
+        let mp4 = e.mp4(versions[v].1).map_err(video_err(&what(v, shape)))?;
+        out[v].push((shape, mp4));
+    }
+    Ok(out)
 }
 
 /// `square` in the middle of a `w`×`h` frame filled with the square's corner colour.
@@ -611,9 +609,9 @@ mod tests {
         }
     }
 
-    fn texts() -> Texts {
+    fn texts(title: &str) -> Texts {
         Texts {
-            title: "Bia đá".into(),
+            title: title.into(),
             subtitle: String::new(),
             credit: String::new(),
             description: None,
@@ -626,21 +624,26 @@ mod tests {
             fail: false,
             sides: Default::default(),
         };
+        let (vi, en) = (texts("Bia đá"), texts("Stone stele"));
         let made = turntables(
-            &|s| format!("m/{}", s.tag()),
+            &|v, s| format!("m/{v}/{}", s.tag()),
             &disc,
             Path::new("m.glb"),
             0.2,
-            &texts(),
-            None,
+            &[(&vi, None), (&en, None)],
         )
         .unwrap();
-        // One square drawing of each frame, as wide as the narrower side of both shapes.
+        // One square drawing of each frame for both languages, as wide as the narrower side of both shapes.
         assert_eq!(*disc.sides.lock().unwrap(), vec![(TURNTABLE_SIDE, TURNTABLE_SIDE)]);
-        assert_eq!(made.iter().map(|(s, _)| *s).collect::<Vec<_>>(), Shape::BOTH);
-        for (_, mp4) in &made {
-            assert!(mp4.len() > 1000 && &mp4[4..8] == b"ftyp");
+        assert_eq!(made.len(), 2);
+        for videos in &made {
+            assert_eq!(videos.iter().map(|(s, _)| *s).collect::<Vec<_>>(), Shape::BOTH);
+            for (_, mp4) in videos {
+                assert!(mp4.len() > 1000 && &mp4[4..8] == b"ftyp");
+            }
         }
+        // Each language's own title: the two languages' videos differ.
+        assert_ne!(made[0][0].1, made[1][0].1);
     }
 
     #[test]
@@ -662,13 +665,13 @@ mod tests {
             fail: true,
             sides: Default::default(),
         };
+        let vi = texts("Bia đá");
         let err = turntables(
-            &|s| format!("m/vi/turntable-{}.mp4", s.tag()),
+            &|_, s| format!("m/vi/turntable-{}.mp4", s.tag()),
             &disc,
             Path::new("m.glb"),
             0.2,
-            &texts(),
-            None,
+            &[(&vi, None)],
         )
         .unwrap_err()
         .to_string();
