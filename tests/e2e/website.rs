@@ -880,6 +880,20 @@ fn top_boxes(bytes: &[u8]) -> Vec<String> {
     out
 }
 
+/// `disan share ARGS --seconds 4 --json --out OUT` on `collection`: its exit code and its report. Nothing of a
+/// panic or of OpenH264's own logging may reach the terminal.
+fn share_json(collection: &Path, args: &[&str], out: &Path) -> (Option<i32>, Value) {
+    let o = run(disan(collection)
+        .arg("share")
+        .args(args)
+        .args(["--seconds", "4", "--json", "--out"])
+        .arg(out));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("OpenH264"), "{stderr}");
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (o.status.code(), report)
+}
+
 /// `disan share`'s videos (issue 23): pans, a 360° video, a photo zoom, a turntable and a tour's walk-through,
 /// read back by ffprobe, ffmpeg and exiftool; a frame from the middle of a pan matches `disan render`.
 #[test]
@@ -887,9 +901,9 @@ fn share_makes_videos_the_platforms_accept() {
     let f = fixture();
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("videos");
-    let o = run(disan(&f.collection)
-        .args([
-            "share",
+    let (code, report) = share_json(
+        &f.collection,
+        &[
             PANO,
             HA_LONG_PHOTO,
             MODEL,
@@ -898,14 +912,14 @@ fn share_makes_videos_the_platforms_accept() {
             "demo-tour",
             "--tour",
             "no-such-tour",
-        ])
-        .args(["--lang", "vi", "--seconds", "4", "--json", "--out"])
-        .arg(&out)
-        .args(["--formats", "pan,video360,zoom,turntable,walk,captions"]));
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(!stderr.contains("panicked") && !stderr.contains("OpenH264"), "{stderr}");
-    let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-    assert_eq!(o.status.code(), Some(2), "{report}");
+            "--lang",
+            "vi",
+            "--formats",
+            "pan,video360,zoom,turntable,walk,captions",
+        ],
+        &out,
+    );
+    assert_eq!(code, Some(2), "{report}");
     assert_eq!(
         (report["made"].as_u64(), report["failed"].as_u64()),
         (Some(4), Some(2)),
@@ -1102,23 +1116,12 @@ fn share_draws_a_turntable_once_for_every_language() {
     let f = fixture();
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("videos");
-    let o = run(disan(&f.collection)
-        .args([
-            "share",
-            MODEL,
-            "--lang",
-            "vi,en",
-            "--seconds",
-            "4",
-            "--formats",
-            "turntable",
-            "--json",
-            "--out",
-        ])
-        .arg(&out));
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-    assert_eq!(o.status.code(), Some(0), "{report}");
+    let (code, report) = share_json(
+        &f.collection,
+        &[MODEL, "--lang", "vi,en", "--formats", "turntable"],
+        &out,
+    );
+    assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["made"], 2, "{report}");
     let frame = |lang: &str, n: u32| {
         frame_of(
@@ -1229,14 +1232,8 @@ fn share_videos_carry_the_narration_in_its_language() {
 
     let out = dir.path().join("posts");
     let share = |args: &[&str]| {
-        let o = run(disan(&collection)
-            .arg("share")
-            .args(args)
-            .args(["--seconds", "4", "--json", "--out"])
-            .arg(&out));
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-        assert!(o.status.success(), "{report} {stderr}");
+        let (code, report) = share_json(&collection, args, &out);
+        assert_eq!(code, Some(0), "{report}");
         assert_eq!(report["failed"], 0, "{report}");
     };
     share(&[PANO, "--lang", "vi,en", "--formats", "pan,video360,captions"]);

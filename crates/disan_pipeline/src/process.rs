@@ -59,12 +59,7 @@ fn build(
     let manifest = if let Some(Ok(model)) = &c.model {
         crate::model::build_model(ctx, h, model, &stage, file_name, warnings, validation)?
     } else {
-        // Read into a buffer this thread kept from its last photo (no fresh pages to fault in), given back after.
-        let mut bytes = disan_imaging::buffers::take(usize::try_from(c.size).unwrap_or(0));
-        bytes.clear();
-        std::fs::File::open(&c.path)
-            .and_then(|mut f| std::io::Read::read_to_end(&mut f, &mut bytes))
-            .map_err(|e| format!("cannot read: {e}"))?;
+        let bytes = read_source(&c.path, c.size).map_err(|e| format!("cannot read: {e}"))?;
         if blake3::hash(&bytes).to_hex().as_str() != h.blake3 {
             return Err("file changed while being ingested; run again".into());
         }
@@ -75,6 +70,21 @@ fn build(
     let json = serde_json::to_vec_pretty(&manifest).expect("manifests always serialise");
     write_atomic(&stage.join("asset.json"), &json).map_err(|e| format!("cannot write asset.json: {e}"))?;
     Ok(manifest)
+}
+
+/// A source file's bytes. One of photo size is read into a buffer this thread kept from its last photo (no
+/// fresh pages to fault in; give it back after); a larger one as `std::fs::read` does, which reports a size it
+/// cannot allocate (a sparse file claiming terabytes) as an error instead of aborting.
+fn read_source(path: &std::path::Path, size: u64) -> std::io::Result<Vec<u8>> {
+    match usize::try_from(size) {
+        Ok(len) if len <= disan_imaging::buffers::MAX_KEPT_BYTES => {
+            let mut bytes = disan_imaging::buffers::take(len);
+            bytes.clear();
+            std::io::Read::read_to_end(&mut std::fs::File::open(path)?, &mut bytes)?;
+            Ok(bytes)
+        }
+        _ => std::fs::read(path),
+    }
 }
 
 /// Renames the staged folder into `assets/<id>` and commits the catalogue row.
