@@ -313,17 +313,35 @@ fn share_one(
     let mut pano_360: Option<Vec<u8>> = None;
     // What every language shares: the 360° video and the zoom's picture.
     let mut shared = Shared::default();
-    if r.manifest.kind == AssetKind::Model && formats.contains(&ShareFormat::Turntable) {
-        shared.turntables = all_turntables(
-            r,
-            &folder,
-            sites,
-            langs,
-            &narrations,
-            &unreadable,
-            opts.seconds,
+    let flat = if let Some(p) = r
+        .manifest
+        .pano_tiles
+        .as_ref()
+        .filter(|_| formats.contains(&ShareFormat::Pan))
+    {
+        Some(Ok(Flat::Pan { config: &p.config }))
+    } else if r.manifest.kind == AssetKind::Model && formats.contains(&ShareFormat::Turntable) {
+        Some(Ok(Flat::Turntable {
+            glb: folder.join("model/model.glb"),
             renderer,
-        );
+        }))
+    } else if r.manifest.pano_tiles.is_none()
+        && r.manifest.kind != AssetKind::Model
+        && formats.contains(&ShareFormat::Zoom)
+    {
+        Some(zoom_picture(r, &folder).map(|picture| Flat::Zoom {
+            picture,
+            focus: r.meta.focus_point().unwrap_or((0.5, 0.5)),
+        }))
+    } else {
+        None
+    };
+    match flat {
+        Some(Ok(flat)) => {
+            shared.flat = all_flat_videos(r, &folder, &flat, sites, langs, &narrations, &unreadable, opts.seconds);
+        }
+        Some(Err(e)) => shared.flat = langs.iter().map(|l| (l.clone(), Err(e.to_string()))).collect(),
+        None => {}
     }
     for lang in langs {
         let Some(title) = r.meta.title.get(lang) else {
@@ -366,7 +384,7 @@ fn share_one(
                 seconds_360,
                 narration,
             };
-            let videos = make_videos(r, &folder, &formats, &texts, &timing, &mut shared, lang)?;
+            let videos = make_videos(r, &folder, &formats, &timing, &mut shared, lang)?;
             let any_video = !videos.is_empty();
             files.extend(videos);
             if any_video && formats.contains(&ShareFormat::Captions) {
@@ -457,28 +475,48 @@ fn jpeg(img: &RgbImage, quality: u8, what: &str) -> Result<Vec<u8>> {
 #[derive(Default)]
 struct Shared {
     video_360: Option<disan_video::Encoded>,
-    zoom_picture: Option<RgbImage>,
-    /// A model's turntables by language, or why they could not be made.
-    turntables: HashMap<String, std::result::Result<Files, String>>,
+    /// The flat videos (pans, zooms or turntables) by language, or why they could not be made.
+    flat: HashMap<String, std::result::Result<Files, String>>,
 }
 
-/// Every language's turntables of a model, drawn once for all the languages whose videos last as long (a
-/// narration can make a language's longer): by language, its two videos or why they could not be made.
-/// Languages without a title or with an unreadable narration get nothing: they fail before their videos.
+/// Which flat videos an asset gets, and what they are drawn from.
+enum Flat<'a> {
+    Pan {
+        config: &'a str,
+    },
+    Zoom {
+        picture: RgbImage,
+        focus: (f64, f64),
+    },
+    Turntable {
+        glb: PathBuf,
+        renderer: &'a dyn ModelRenderer,
+    },
+}
+
+/// Every language's flat videos of an asset (a panorama's pans, a model's turntables, a photo's zooms), each
+/// frame drawn once for all the languages whose videos last as long (a narration can make a language's longer)
+/// and encoded with each language's title, credit and sound: by language, its two videos (16:9 and 9:16) or
+/// why they could not be made. Languages without a title or with an unreadable narration get nothing: they fail
+/// before their videos.
 #[allow(clippy::too_many_arguments)]
-fn all_turntables(
+fn all_flat_videos(
     r: &PublicRecord,
     folder: &Path,
+    flat: &Flat<'_>,
     sites: &[disan_catalog::Site],
     langs: &[String],
     narrations: &HashMap<String, Narration>,
     unreadable: &HashMap<String, String>,
     seconds: f64,
-    renderer: &dyn ModelRenderer,
 ) -> HashMap<String, std::result::Result<Files, String>> {
     let id = r.manifest.id.to_string();
-    let glb = folder.join("model/model.glb");
-    let name = |shape: Shape| format!("turntable-{}.mp4", shape.tag());
+    let kind = match flat {
+        Flat::Pan { .. } => "pan",
+        Flat::Zoom { .. } => "zoom",
+        Flat::Turntable { .. } => "turntable",
+    };
+    let name = |shape: Shape| format!("{kind}-{}.mp4", shape.tag());
     let mut out = HashMap::new();
     type Version = (String, Texts, Option<disan_video::AudioTrack>);
     let mut by_length: Vec<(f64, Vec<Version>)> = Vec::new();
@@ -513,10 +551,39 @@ fn all_turntables(
         let versions: Vec<(&Texts, Option<&disan_video::AudioTrack>)> =
             group.iter().map(|(_, texts, sound)| (texts, sound.as_ref())).collect();
         let what = |v: usize, shape: Shape| format!("{id}/{}/{}", group[v].0, name(shape));
-        match share_video::turntables(&what, renderer, &glb, length, &versions) {
-            Ok(made) => {
-                for ((lang, _, _), videos) in group.iter().zip(made) {
-                    let files = videos.into_iter().map(|(shape, v)| (name(shape), v)).collect();
+        // Per shape, each version's video; turntables draw both shapes at once.
+        let made: Result<Vec<(Shape, Vec<Vec<u8>>)>> = match flat {
+            Flat::Pan { config } => share_video::both_shapes(|shape| {
+                let what = |v: usize| what(v, shape);
+                share_video::pano_pan(&what, &id, folder, config, shape, (0.0, 0.0), length, &versions)
+            }),
+            Flat::Zoom { picture, focus } => share_video::both_shapes(|shape| {
+                let what = |v: usize| what(v, shape);
+                share_video::photo_zoom(&what, picture, *focus, shape, length, &versions)
+            }),
+            Flat::Turntable { glb, renderer } => {
+                share_video::turntables(&what, *renderer, glb, length, &versions).map(|per_version| {
+                    let mut by_shape: Vec<(Shape, Vec<Vec<u8>>)> = Shape::BOTH.map(|s| (s, Vec::new())).into();
+                    for videos in per_version {
+                        for (shape, mp4) in videos {
+                            if let Some((_, list)) = by_shape.iter_mut().find(|(s, _)| *s == shape) {
+                                list.push(mp4);
+                            }
+                        }
+                    }
+                    by_shape
+                })
+            }
+        };
+        match made {
+            Ok(by_shape) => {
+                let mut files: Vec<Files> = group.iter().map(|_| Files::new()).collect();
+                for (shape, videos) in by_shape {
+                    for (v, mp4) in videos.into_iter().enumerate() {
+                        files[v].push((name(shape), mp4));
+                    }
+                }
+                for ((lang, _, _), files) in group.iter().zip(files) {
                     out.insert(lang.clone(), Ok(files));
                 }
             }
@@ -535,7 +602,6 @@ fn make_videos(
     r: &PublicRecord,
     folder: &Path,
     formats: &[ShareFormat],
-    texts: &Texts,
     timing: &Timing,
     shared: &mut Shared,
     lang: &str,
@@ -545,65 +611,38 @@ fn make_videos(
     let mut files = Files::new();
     let what = |name: &str| format!("{id}/{lang}/{name}");
     let seconds = timing.seconds;
-    // A model's turntables, with their sound, were made for every language at once.
-    let sound = if m.kind == AssetKind::Model {
-        None
-    } else {
-        timing.track(seconds, &what("sound"))?
-    };
-    let sound = sound.as_ref();
-    if let Some(p) = &m.pano_tiles {
-        if formats.contains(&ShareFormat::Pan) {
-            let name = |shape: Shape| format!("pan-{}.mp4", shape.tag());
-            let videos = share_video::both_shapes(|shape| {
-                let what = what(&name(shape));
-                share_video::pano_pan(&what, &id, folder, &p.config, shape, (0.0, 0.0), seconds, texts, sound)
-            })?;
-            files.extend(videos.into_iter().map(|(shape, v)| (name(shape), v)));
+    // Pans, zooms and turntables were made for every language at once (`all_flat_videos`).
+    match shared.flat.remove(lang) {
+        Some(Ok(videos)) => files.extend(videos),
+        Some(Err(reason)) => return Err(PublishError::Together(reason)),
+        None => {}
+    }
+    if let Some(p) = &m.pano_tiles
+        && formats.contains(&ShareFormat::Video360)
+    {
+        let sound = timing.track(seconds, &what("sound"))?;
+        let sound = sound.as_ref();
+        if shared.video_360.is_none() {
+            shared.video_360 = Some(share_video::pano_360_video(
+                &format!("{id}/pano-360.mp4"),
+                &id,
+                folder,
+                &p.config,
+                timing.seconds_360,
+            )?);
         }
-        if formats.contains(&ShareFormat::Video360) {
-            if shared.video_360.is_none() {
-                shared.video_360 = Some(share_video::pano_360_video(
-                    &format!("{id}/pano-360.mp4"),
-                    &id,
-                    folder,
-                    &p.config,
-                    timing.seconds_360,
-                )?);
-            }
-            let video = shared.video_360.as_ref().expect("made above");
-            // The flat videos' sound serves when the 360° video is as long; else one of its length.
-            let own = if (video.seconds() - seconds).abs() < 1e-6 {
-                None
-            } else {
-                timing.track(video.seconds(), &what("pano-360.mp4"))?
-            };
-            let mp4 = video.mp4(own.as_ref().or(sound)).map_err(|e| PublishError::Encode {
-                what: what("pano-360.mp4"),
-                reason: e.to_string(),
-            })?;
-            files.push(("pano-360.mp4".into(), mp4));
-        }
-    } else if m.kind == AssetKind::Model {
-        if formats.contains(&ShareFormat::Turntable) {
-            // Drawn for every language at once, before the first (see `all_turntables`).
-            match shared.turntables.remove(lang) {
-                Some(Ok(videos)) => files.extend(videos),
-                Some(Err(reason)) => return Err(PublishError::Together(reason)),
-                None => return Err(PublishError::Together(format!("{id}/{lang}: no turntable was made"))),
-            }
-        }
-    } else if formats.contains(&ShareFormat::Zoom) {
-        if shared.zoom_picture.is_none() {
-            shared.zoom_picture = Some(zoom_picture(r, folder)?);
-        }
-        let picture = shared.zoom_picture.as_ref().expect("made above");
-        let focus = r.meta.focus_point().unwrap_or((0.5, 0.5));
-        let name = |shape: Shape| format!("zoom-{}.mp4", shape.tag());
-        let videos = share_video::both_shapes(|shape| {
-            share_video::photo_zoom(&what(&name(shape)), picture, focus, shape, seconds, texts, sound)
+        let video = shared.video_360.as_ref().expect("made above");
+        // The flat videos' sound serves when the 360° video is as long; else one of its length.
+        let own = if (video.seconds() - seconds).abs() < 1e-6 {
+            None
+        } else {
+            timing.track(video.seconds(), &what("pano-360.mp4"))?
+        };
+        let mp4 = video.mp4(own.as_ref().or(sound)).map_err(|e| PublishError::Encode {
+            what: what("pano-360.mp4"),
+            reason: e.to_string(),
         })?;
-        files.extend(videos.into_iter().map(|(shape, v)| (name(shape), v)));
+        files.push(("pano-360.mp4".into(), mp4));
     }
     Ok(files)
 }

@@ -54,7 +54,7 @@ impl Shape {
 /// Makes the video of each shape at once, each on a thread of its own: one H.264 encoder keeps one core busy
 /// and drawing the frames takes less than the other, so two videos side by side use both cores of a field
 /// laptop instead of one and a half (a 20 s pan in both shapes: 51 s alone, about 40 s together).
-pub(crate) fn both_shapes(make: impl Fn(Shape) -> Result<Vec<u8>> + Sync) -> Result<Vec<(Shape, Vec<u8>)>> {
+pub(crate) fn both_shapes<T: Send>(make: impl Fn(Shape) -> Result<T> + Sync) -> Result<Vec<(Shape, T)>> {
     let make = &make;
     std::thread::scope(|scope| {
         let running: Vec<_> = Shape::BOTH
@@ -245,6 +245,74 @@ fn encode_frames(
     writer.into_encoded().map_err(err)
 }
 
+/// One video per version (a language's title, credit and sound) of `seconds` whose frame at time `t` is
+/// `frame(t)`: each frame is made once, here, and handed to every version's encoder, each on a thread of its
+/// own, which lays its overlays over its copy. Returned in the order of `versions`.
+pub(crate) fn encode_versions(
+    what: &dyn Fn(usize) -> String,
+    spec: VideoSpec,
+    seconds: f64,
+    versions: &[(&Texts, Option<&AudioTrack>)],
+    frame: &(dyn Fn(f64) -> Result<RgbImage> + Sync),
+) -> Result<Vec<Vec<u8>>> {
+    let n = frame_count(seconds);
+    let encoded = std::thread::scope(|scope| -> Result<Vec<Encoded>> {
+        let mut senders = Vec::new();
+        let mut encoders = Vec::new();
+        for (v, (texts, _)) in versions.iter().enumerate() {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(f64, std::sync::Arc<RgbImage>)>(2);
+            senders.push(tx);
+            let overlays = Overlays::new(spec.width, spec.height, texts);
+            let what = what(v);
+            encoders.push(scope.spawn(move || -> Result<Encoded> {
+                let err = video_err(&what);
+                let mut writer = Mp4Writer::new(spec).map_err(err)?;
+                for (t, shared) in rx {
+                    let mut img = std::sync::Arc::unwrap_or_clone(shared);
+                    overlays.apply(&mut img, t, seconds);
+                    writer.push(&img).map_err(err)?;
+                }
+                writer.into_encoded().map_err(err)
+            }));
+        }
+        let mut made = Ok(());
+        'frames: for i in 0..n {
+            let t = i as f64 / f64::from(disan_video::FPS);
+            match frame(t) {
+                Ok(img) => {
+                    let img = std::sync::Arc::new(img);
+                    for tx in &senders {
+                        if tx.send((t, img.clone())).is_err() {
+                            // The encoder stopped on an error, reported below.
+                            break 'frames;
+                        }
+                    }
+                }
+                Err(e) => {
+                    made = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(senders);
+        let joined: Vec<Result<Encoded>> = encoders
+            .into_iter()
+            .map(|encoder| match encoder.join() {
+                Ok(encoded) => encoded,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect();
+        made?;
+        joined.into_iter().collect()
+    })?;
+    encoded
+        .iter()
+        .zip(versions)
+        .enumerate()
+        .map(|(v, (e, (_, audio)))| e.mp4(*audio).map_err(video_err(&what(v))))
+        .collect()
+}
+
 /// The six faces of a panorama's pyramid as dense as a view `width` pixels wide over `hfov` degrees needs (the
 /// level `disan render` draws the same view from).
 pub(crate) fn faces_for(asset: &str, folder: &Path, config: &str, width: u32, hfov: f64) -> Result<[RgbImage; 6]> {
@@ -258,23 +326,23 @@ pub(crate) fn pan_yaw(yaw: f64, u: f64) -> f64 {
     yaw - 40.0 + 80.0 * ease(u)
 }
 
-/// A panorama pan: the view turning 80° about `yaw` over `seconds`, rendered from the pyramid.
+/// A panorama pan in each of `versions` (a language's texts and sound): the view turning 80° about `yaw` over
+/// `seconds`, rendered from the pyramid once for all of them.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn pano_pan(
-    what: &str,
+    what: &dyn Fn(usize) -> String,
     asset: &str,
     folder: &Path,
     config: &str,
     shape: Shape,
     (yaw, pitch): (f64, f64),
     seconds: f64,
-    texts: &Texts,
-    audio: Option<&AudioTrack>,
-) -> Result<Vec<u8>> {
+    versions: &[(&Texts, Option<&AudioTrack>)],
+) -> Result<Vec<Vec<u8>>> {
     let (w, h) = shape.size();
     let hfov = shape.pan_hfov();
     let faces = disan_tiles::CubeFaces::new(&faces_for(asset, folder, config, w, hfov)?);
-    encode(what, VideoSpec::flat(w, h), seconds, Some(texts), audio, &|t| {
+    encode_versions(what, VideoSpec::flat(w, h), seconds, versions, &|t| {
         let yaw = pan_yaw(yaw, t / seconds);
         Ok(faces.render(yaw, pitch, hfov, w, h))
     })
@@ -333,20 +401,19 @@ pub(crate) fn zoom_rect(pw: f64, ph: f64, (vw, vh): (u32, u32), focus: (f64, f64
     }
 }
 
-/// A photo zoom: `picture` (the photo, or as much of it as the zoom's last frame needs to be sharp) and the
-/// photo's full size, zoomed into `focus` over `seconds`.
+/// A photo zoom in each of `versions` (a language's texts and sound): `picture` (the photo, or as much of it as
+/// the zoom's last frame needs to be sharp), zoomed into `focus` over `seconds`, each frame made once for all.
 pub(crate) fn photo_zoom(
-    what: &str,
+    what: &dyn Fn(usize) -> String,
     picture: &RgbImage,
     focus: (f64, f64),
     shape: Shape,
     seconds: f64,
-    texts: &Texts,
-    audio: Option<&AudioTrack>,
-) -> Result<Vec<u8>> {
+    versions: &[(&Texts, Option<&AudioTrack>)],
+) -> Result<Vec<Vec<u8>>> {
     let (vw, vh) = shape.size();
     let (pw, ph) = (f64::from(picture.width()), f64::from(picture.height()));
-    encode(what, VideoSpec::flat(vw, vh), seconds, Some(texts), audio, &|t| {
+    encode_versions(what, VideoSpec::flat(vw, vh), seconds, versions, &|t| {
         let r = zoom_rect(pw, ph, (vw, vh), focus, t / seconds);
         Ok(disan_imaging::resize_rgb_region(picture, (r.x, r.y, r.w, r.h), vw, vh))
     })
@@ -644,6 +711,43 @@ mod tests {
         }
         // Each language's own title: the two languages' videos differ.
         assert_ne!(made[0][0].1, made[1][0].1);
+    }
+
+    #[test]
+    fn each_frame_is_made_once_for_every_language() {
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let (vi, en) = (texts("Vịnh Hạ Long"), texts("Ha Long Bay"));
+        let videos = encode_versions(
+            &|v| format!("p/{v}/pan.mp4"),
+            VideoSpec::flat(320, 180),
+            0.5,
+            &[(&vi, None), (&en, None)],
+            &|t| {
+                made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(RgbImage::from_pixel(320, 180, image::Rgb([(t * 400.0) as u8, 90, 160])))
+            },
+        )
+        .unwrap();
+        assert_eq!(made.into_inner(), frame_count(0.5) as usize);
+        assert_eq!(videos.len(), 2);
+        assert!(videos.iter().all(|mp4| &mp4[4..8] == b"ftyp"));
+        assert_ne!(videos[0], videos[1], "each language's own title");
+        // A frame that cannot be made stops every version, with its reason.
+        let err = encode_versions(
+            &|v| format!("p/{v}/pan.mp4"),
+            VideoSpec::flat(320, 180),
+            0.5,
+            &[(&vi, None), (&en, None)],
+            &|t| {
+                if t > 0.2 {
+                    Err(PublishError::NoPyramid("p".into()))
+                } else {
+                    Ok(RgbImage::new(320, 180))
+                }
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "p has no panorama tiles");
     }
 
     #[test]
