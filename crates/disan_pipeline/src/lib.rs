@@ -236,15 +236,8 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
         catalog: &catalog,
         base_url: &base_url,
     };
-    // Largest first, each taken by the next free thread: a big file is never left to run alone at the end.
-    work.sort_by(|a, b| {
-        b.total_bytes
-            .cmp(&a.total_bytes)
-            .then_with(|| a.candidate.path.cmp(&b.candidate.path))
-    });
     let made: Vec<FileReport> = work
-        .into_iter()
-        .par_bridge()
+        .into_par_iter()
         .map(|h| {
             let report = process::make_asset(&ctx, h);
             progress.event(Event::FileDone {
