@@ -29,7 +29,7 @@ use image::RgbImage;
 use serde::Serialize;
 
 use crate::share_audio::{self, Narration};
-use crate::share_video::{self, ModelRenderer, Shape, Texts, WalkScene};
+use crate::share_video::{self, ModelRenderer, Shape, ShapedVideos, Texts, WalkScene};
 use crate::site::card::{self, draw_title};
 use crate::site::data::shown;
 use crate::site::text::{self, summary};
@@ -311,7 +311,7 @@ fn share_one(
     // Per language: its files, by name.
     let mut made: Vec<(String, Files)> = Vec::new();
     let mut pano_360: Option<Vec<u8>> = None;
-    // What every language shares: the 360° video and the zoom's picture.
+    // What every language shares: the 360° video, and the flat videos drawn once for all of them.
     let mut shared = Shared::default();
     let flat = if let Some(p) = r
         .manifest
@@ -551,39 +551,24 @@ fn all_flat_videos(
         let versions: Vec<(&Texts, Option<&disan_video::AudioTrack>)> =
             group.iter().map(|(_, texts, sound)| (texts, sound.as_ref())).collect();
         let what = |v: usize, shape: Shape| format!("{id}/{}/{}", group[v].0, name(shape));
-        // Per shape, each version's video; turntables draw both shapes at once.
-        let made: Result<Vec<(Shape, Vec<Vec<u8>>)>> = match flat {
+        let made: Result<Vec<ShapedVideos>> = match flat {
             Flat::Pan { config } => share_video::both_shapes(|shape| {
                 let what = |v: usize| what(v, shape);
                 share_video::pano_pan(&what, &id, folder, config, shape, (0.0, 0.0), length, &versions)
-            }),
+            })
+            .map(per_version),
             Flat::Zoom { picture, focus } => share_video::both_shapes(|shape| {
                 let what = |v: usize| what(v, shape);
                 share_video::photo_zoom(&what, picture, *focus, shape, length, &versions)
-            }),
-            Flat::Turntable { glb, renderer } => {
-                share_video::turntables(&what, *renderer, glb, length, &versions).map(|per_version| {
-                    let mut by_shape: Vec<(Shape, Vec<Vec<u8>>)> = Shape::BOTH.map(|s| (s, Vec::new())).into();
-                    for videos in per_version {
-                        for (shape, mp4) in videos {
-                            if let Some((_, list)) = by_shape.iter_mut().find(|(s, _)| *s == shape) {
-                                list.push(mp4);
-                            }
-                        }
-                    }
-                    by_shape
-                })
-            }
+            })
+            .map(per_version),
+            // Both shapes from one drawing.
+            Flat::Turntable { glb, renderer } => share_video::turntables(&what, *renderer, glb, length, &versions),
         };
         match made {
-            Ok(by_shape) => {
-                let mut files: Vec<Files> = group.iter().map(|_| Files::new()).collect();
-                for (shape, videos) in by_shape {
-                    for (v, mp4) in videos.into_iter().enumerate() {
-                        files[v].push((name(shape), mp4));
-                    }
-                }
-                for ((lang, _, _), files) in group.iter().zip(files) {
+            Ok(made) => {
+                for ((lang, _, _), videos) in group.iter().zip(made) {
+                    let files = videos.into_iter().map(|(shape, v)| (name(shape), v)).collect();
                     out.insert(lang.clone(), Ok(files));
                 }
             }
@@ -592,6 +577,20 @@ fn all_flat_videos(
                     out.insert(lang.clone(), Err(e.to_string()));
                 }
             }
+        }
+    }
+    out
+}
+
+/// Videos by shape, each with one per version, as videos by version, each with both shapes.
+fn per_version(by_shape: Vec<(Shape, Vec<Vec<u8>>)>) -> Vec<ShapedVideos> {
+    let mut out: Vec<ShapedVideos> = Vec::new();
+    for (shape, videos) in by_shape {
+        for (v, mp4) in videos.into_iter().enumerate() {
+            if out.len() <= v {
+                out.push(Vec::new());
+            }
+            out[v].push((shape, mp4));
         }
     }
     out
@@ -1129,6 +1128,21 @@ fn hashtag(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn videos_by_shape_become_videos_by_language() {
+        let by_shape = vec![
+            (Shape::Wide, vec![b"vi wide".to_vec(), b"en wide".to_vec()]),
+            (Shape::Tall, vec![b"vi tall".to_vec(), b"en tall".to_vec()]),
+        ];
+        assert_eq!(
+            per_version(by_shape),
+            vec![
+                vec![(Shape::Wide, b"vi wide".to_vec()), (Shape::Tall, b"vi tall".to_vec())],
+                vec![(Shape::Wide, b"en wide".to_vec()), (Shape::Tall, b"en tall".to_vec())],
+            ]
+        );
+    }
 
     #[test]
     fn hashtags_keep_diacritics_and_drop_spaces() {
