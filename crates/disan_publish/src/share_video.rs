@@ -6,6 +6,7 @@
 
 use std::f64::consts::PI;
 use std::path::Path;
+use std::sync::Arc;
 
 use disan_video::{AudioTrack, Cue, Encoded, Mp4Writer, Overlay, VideoSpec};
 use image::RgbImage;
@@ -245,6 +246,44 @@ fn encode_frames(
     writer.into_encoded().map_err(err)
 }
 
+/// The frames an encoder thread is handed: each with its time, the picture shared by every video made from it.
+type FrameFeed = std::sync::mpsc::SyncSender<(f64, Arc<RgbImage>)>;
+
+/// Starts an encoder of `spec` on a thread of `scope`: each picture it is handed becomes this video's frame by
+/// `place` (its own copy), gets `overlays` at its time and is encoded; the thread ends when the feed is dropped.
+fn spawn_encoder<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    what: String,
+    spec: VideoSpec,
+    overlays: Overlays,
+    seconds: f64,
+    place: impl Fn(Arc<RgbImage>) -> RgbImage + Send + 'scope,
+) -> (FrameFeed, std::thread::ScopedJoinHandle<'scope, Result<Encoded>>) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(f64, Arc<RgbImage>)>(2);
+    let encoder = scope.spawn(move || {
+        let err = video_err(&what);
+        let mut writer = Mp4Writer::new(spec).map_err(err)?;
+        for (t, picture) in rx {
+            let mut frame = place(picture);
+            overlays.apply(&mut frame, t, seconds);
+            writer.push(&frame).map_err(err)?;
+        }
+        writer.into_encoded().map_err(err)
+    });
+    (tx, encoder)
+}
+
+/// What each encoder thread made, in order (a panic in one is raised again here).
+fn join_encoders(encoders: Vec<std::thread::ScopedJoinHandle<'_, Result<Encoded>>>) -> Vec<Result<Encoded>> {
+    encoders
+        .into_iter()
+        .map(|encoder| match encoder.join() {
+            Ok(encoded) => encoded,
+            Err(panic) => std::panic::resume_unwind(panic),
+        })
+        .collect()
+}
+
 /// One video per version (a language's title, credit and sound) of `seconds` whose frame at time `t` is
 /// `frame(t)`: each frame is made once, here, and handed to every version's encoder, each on a thread of its
 /// own, which lays its overlays over its copy. Returned in the order of `versions`.
@@ -260,27 +299,17 @@ pub(crate) fn encode_versions(
         let mut senders = Vec::new();
         let mut encoders = Vec::new();
         for (v, (texts, _)) in versions.iter().enumerate() {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<(f64, std::sync::Arc<RgbImage>)>(2);
-            senders.push(tx);
             let overlays = Overlays::new(spec.width, spec.height, texts);
-            let what = what(v);
-            encoders.push(scope.spawn(move || -> Result<Encoded> {
-                let err = video_err(&what);
-                let mut writer = Mp4Writer::new(spec).map_err(err)?;
-                for (t, shared) in rx {
-                    let mut img = std::sync::Arc::unwrap_or_clone(shared);
-                    overlays.apply(&mut img, t, seconds);
-                    writer.push(&img).map_err(err)?;
-                }
-                writer.into_encoded().map_err(err)
-            }));
+            let (tx, encoder) = spawn_encoder(scope, what(v), spec, overlays, seconds, Arc::unwrap_or_clone);
+            senders.push(tx);
+            encoders.push(encoder);
         }
         let mut made = Ok(());
         'frames: for i in 0..n {
             let t = i as f64 / f64::from(disan_video::FPS);
             match frame(t) {
                 Ok(img) => {
-                    let img = std::sync::Arc::new(img);
+                    let img = Arc::new(img);
                     for tx in &senders {
                         if tx.send((t, img.clone())).is_err() {
                             // The encoder stopped on an error, reported below.
@@ -295,13 +324,7 @@ pub(crate) fn encode_versions(
             }
         }
         drop(senders);
-        let joined: Vec<Result<Encoded>> = encoders
-            .into_iter()
-            .map(|encoder| match encoder.join() {
-                Ok(encoded) => encoded,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect();
+        let joined = join_encoders(encoders);
         made?;
         joined.into_iter().collect()
     })?;
@@ -472,28 +495,20 @@ pub(crate) fn turntables(
         let mut encoders = Vec::new();
         for &(v, shape) in &videos {
             let (w, h) = shape.size();
-            let (tx, rx) = std::sync::mpsc::sync_channel::<RgbImage>(2);
             let overlays = Overlays::new(w, h, versions[v].0);
-            senders.push((shape, overlays, tx));
-            let what = what(v, shape);
-            encoders.push(scope.spawn(move || -> Result<Encoded> {
-                let err = video_err(&what);
-                let mut writer = Mp4Writer::new(VideoSpec::flat(w, h)).map_err(err)?;
-                for frame in rx {
-                    writer.push(&frame).map_err(err)?;
-                }
-                writer.into_encoded().map_err(err)
-            }));
+            let place = move |square: Arc<RgbImage>| centred(&square, (w, h));
+            let (tx, encoder) = spawn_encoder(scope, what(v, shape), VideoSpec::flat(w, h), overlays, seconds, place);
+            senders.push(tx);
+            encoders.push(encoder);
         }
         let mut i = 0u64;
         let mut encoder_stopped = false;
         let drawn = renderer.render(glb, &views, side, side, &mut |square| {
             let t = i as f64 / f64::from(disan_video::FPS);
             i += 1;
-            for (shape, overlays, tx) in &senders {
-                let mut frame = centred(&square, shape.size());
-                overlays.apply(&mut frame, t, seconds);
-                if tx.send(frame).is_err() {
+            let square = Arc::new(square);
+            for tx in &senders {
+                if tx.send((t, square.clone())).is_err() {
                     // The encoder stopped on an error, reported below.
                     encoder_stopped = true;
                     return Err("the encoder stopped".to_owned());
@@ -502,13 +517,7 @@ pub(crate) fn turntables(
             Ok(())
         });
         drop(senders);
-        let joined: Vec<Result<Encoded>> = encoders
-            .into_iter()
-            .map(|encoder| match encoder.join() {
-                Ok(encoded) => encoded,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect();
+        let joined = join_encoders(encoders);
         // What stopped first is reported: the drawing (no device, a broken model), unless it stopped because
         // an encoder had.
         if let Err(reason) = drawn
@@ -549,7 +558,7 @@ pub(crate) struct WalkScene {
     pub to: (f64, f64),
 }
 
-type Faces = std::sync::Arc<disan_tiles::CubeFaces>;
+type Faces = Arc<disan_tiles::CubeFaces>;
 
 /// Seconds per scene of a walk-through (longer when the scene's narration needs it), and of the cross-fade
 /// into the next.
@@ -597,7 +606,7 @@ pub(crate) fn walk(
         if let Some((_, f)) = cache.iter().find(|(j, _)| *j == i) {
             return Ok(f.clone());
         }
-        let f: Faces = std::sync::Arc::new(disan_tiles::CubeFaces::new(&walk_faces(scenes[i])?));
+        let f: Faces = Arc::new(disan_tiles::CubeFaces::new(&walk_faces(scenes[i])?));
         cache.retain(|(j, _)| *j + 1 >= i);
         cache.push((i, f.clone()));
         Ok(f)
