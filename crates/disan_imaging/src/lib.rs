@@ -14,6 +14,7 @@ pub mod buffers;
 mod color;
 mod jpeg;
 mod resize;
+pub mod transcode;
 
 use std::io::Cursor;
 

@@ -68,6 +68,19 @@ pub(crate) fn write_iiif_jpeg(
         warnings.push(w.to_string());
         icc = None;
     }
+    // Full resolution cut from the coefficients where that is exact (no colours to convert) and not finer than
+    // the tiles would be: the source's own pixels, in fewer bytes than encoding them again.
+    let blocks = disan_imaging::transcode::JpegBlocks::open(bytes, settings.tile_size).filter(|b| {
+        icc.is_none()
+            && b.frame().size() == (probe.width, probe.height)
+            && b.frame().luma_quantisation()
+                >= disan_imaging::transcode::standard_luma_quantisation(settings.tile_quality)
+    });
+    if let Some(blocks) = blocks
+        && let Some(out) = write_iiif_cut(blocks, settings, dir, id, sync)?
+    {
+        return Ok(out);
+    }
     write_iiif_streamed(probe.width, probe.height, settings, dir, id, sync, move |send| {
         let mut rows = disan_imaging::JpegRows::open(bytes, &limits)
             .map_err(|e| e.to_string())?
@@ -135,6 +148,11 @@ where
             .unwrap_or_else(|_| Err("the decoder stopped unexpectedly".into()));
         produced.and(built)
     })?;
+    finish(pyramid, &layout, dir, id, sync)
+}
+
+/// Writes the whole-image sizes and, last, `info.json` of a pyramid whose every level is complete.
+fn finish(pyramid: Pyramid<'_>, layout: &IiifLayout, dir: &Path, id: &str, sync: bool) -> Result<IiifOutput, String> {
     let display_source = pyramid.finish()?;
 
     let info = layout.info_json(id);
@@ -155,6 +173,72 @@ where
         },
         display_source,
     })
+}
+
+/// Writes the pyramid of a baseline JPEG from its quantised DCT coefficients
+/// ([`disan_imaging::transcode`]), never decoding it at full size: each row of full-resolution tiles is cut
+/// from the coefficients (the source's own pixels, no second loss, Huffman coding only), and the half-size
+/// level is made from the same coefficients by a scaled inverse DCT, from which the coarser levels follow as
+/// usual. The next band of coefficients is read while the current one is cut and halved. `Ok(None)`, with
+/// nothing written, when the pyramid needs the full-size pixels (a full-size level written whole or used
+/// for the display) or its half-size level is not the JPEG's.
+fn write_iiif_cut(
+    mut blocks: disan_imaging::transcode::JpegBlocks<'_>,
+    settings: &Settings,
+    dir: &Path,
+    id: &str,
+    sync: bool,
+) -> Result<Option<IiifOutput>, String> {
+    let (width, height) = blocks.frame().size();
+    let layout = IiifLayout::new(width, height, settings.tile_size, settings.display_size);
+    let mut pyramid = Pyramid::new(&layout, settings, dir, sync);
+    let half = (width.div_ceil(2), height.div_ceil(2));
+    if pyramid.levels.len() < 2
+        || pyramid.levels[0].whole.is_some()
+        || (pyramid.levels[1].width, pyramid.levels[1].height) != half
+    {
+        return Ok(None);
+    }
+    pyramid.levels[0].received = height;
+    let tile = layout.tile_size;
+    let mcu_height = blocks.frame().mcu_height();
+    let rows = tile / mcu_height;
+    let tiles = layout.tiles(layout.scale_factors[0]);
+    let mut band = blocks.read_band(rows, None)?;
+    let mut spare = None;
+    let mut halved = 0;
+    loop {
+        let (next, done) = rayon::join(
+            || (blocks.rows_left() > 0).then(|| blocks.read_band(rows, spare.take())),
+            || -> Result<(), String> {
+                let row = band.rows().0 * mcu_height / tile;
+                let (cut, (w, h, pixels)) = rayon::join(
+                    || {
+                        tiles.par_iter().filter(|t| t.row == row).try_for_each(|t| {
+                            let jpeg = band.encode_tile(t.col * tile, t.size.0, t.size.1)?;
+                            let rel = layout.tile_path(t);
+                            disan_fs::write_new(&dir.join(&rel), &jpeg, sync)
+                                .map_err(|e| format!("cannot write iiif/{rel}: {e}"))
+                        })
+                    },
+                    || band.half_rgb(),
+                );
+                cut?;
+                // The last band's MCUs reach past the image.
+                let keep = h.min(half.1 - halved);
+                let mut pixels = pixels;
+                pixels.truncate(keep as usize * w as usize * 3);
+                halved += keep;
+                pyramid.push(1, RgbImage::from_raw(w, keep, pixels).expect("w·keep·3 bytes"))
+            },
+        );
+        done?;
+        match next {
+            Some(next) => spare = Some(std::mem::replace(&mut band, next?)),
+            None => break,
+        }
+    }
+    finish(pyramid, &layout, dir, id, sync).map(Some)
 }
 
 /// Rows kept beyond what the Lanczos3 filter reaches, against rounding in the resizer's bounds.
