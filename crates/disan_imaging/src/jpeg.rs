@@ -12,7 +12,7 @@ use image::RgbImage;
 use crate::{DecodeLimits, ImagingError};
 
 /// Runs libjpeg work, turning its unwinding errors into messages.
-fn libjpeg<T>(f: impl FnOnce() -> std::io::Result<T>) -> Result<T, String> {
+pub(crate) fn libjpeg<T>(f: impl FnOnce() -> std::io::Result<T>) -> Result<T, String> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(e.to_string()),

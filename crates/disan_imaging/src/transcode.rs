@@ -528,7 +528,7 @@ impl<'a> JpegBlocks<'a> {
             .map(|band| (band.blocks, band.ends, band.stream, band.offsets))
             .unwrap_or_default();
         let record = self.bits.record;
-        let base_byte = self.bits.position() / 8;
+        let base_byte = if record { self.bits.position() / 8 } else { 0 };
         offsets.clear();
         blocks.resize_with(frame.components.len(), Vec::new);
         ends.resize_with(frame.components.len(), Vec::new);
@@ -1275,5 +1275,55 @@ mod tests {
             error = blocks.read_band(8, None).err();
         }
         assert!(error.unwrap().contains("ends early"));
+    }
+
+    #[test]
+    fn a_tile_whose_first_difference_the_source_tables_cannot_code_is_coded_with_the_standard_ones() {
+        // Mid grey at the left edge, brightening smoothly to the right: tables optimised for this image code
+        // only small DC differences, but the first block of the right-hand tile differs from 0 by a lot. One
+        // row of MCUs (4:4:4 at quality 90), so that the left-hand tile starts as the source does.
+        let (w, h) = (1024u32, 8u32);
+        let img = image::RgbImage::from_fn(w, h, |x, _| {
+            let v = (128 + x * 127 / w) as u8;
+            image::Rgb([v, v, v])
+        });
+        let bytes = crate::jpeg::libjpeg(|| {
+            let mut c = mozjpeg::Compress::new(mozjpeg::ColorSpace::JCS_RGB);
+            c.set_fastest_defaults();
+            c.set_size(w as usize, h as usize);
+            c.set_quality(90.0);
+            c.set_optimize_coding(true);
+            let mut started = c.start_compress(Vec::new())?;
+            started.write_scanlines(img.as_raw())?;
+            started.finish()
+        })
+        .unwrap();
+        let whole = decode(&bytes);
+        let mut blocks = JpegBlocks::open(&bytes, 512).unwrap();
+        let band = blocks.read_band(512, None).unwrap();
+        let standard_dc = {
+            let mut v = vec![0x00];
+            v.extend_from_slice(&DC_LUMA_COUNTS);
+            v
+        };
+        let has_standard_tables = |jpeg: &[u8]| jpeg.windows(standard_dc.len()).any(|win| win == standard_dc);
+        let left = band.encode_tile(0, 512, h).unwrap();
+        let right = band.encode_tile(512, 512, h).unwrap();
+        assert!(
+            !has_standard_tables(&left),
+            "the left tile copies the source's data and tables"
+        );
+        assert!(
+            has_standard_tables(&right),
+            "the right tile falls back to the standard tables"
+        );
+        for (x, jpeg) in [(0, left), (512, right)] {
+            let tile = decode(&jpeg);
+            for (tx, ty, p) in tile.enumerate_pixels() {
+                if (2..510).contains(&tx) {
+                    assert_eq!(p, whole.get_pixel(x + tx, ty));
+                }
+            }
+        }
     }
 }

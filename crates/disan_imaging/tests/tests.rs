@@ -507,3 +507,94 @@ fn jpegs_that_cannot_stream_say_so_and_limits_hold() {
         Err(e) => assert!(!e.to_string().is_empty()),
     }
 }
+
+fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let mse = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum::<f64>()
+        / a.as_raw().len() as f64;
+    10.0 * (255.0 * 255.0 / mse).log10()
+}
+
+/// Cuts every 512 px tile of a real photo from its coefficients and checks each against the whole photo
+/// decoded the usual way; returns the half-size image made from the same coefficients.
+fn cut_and_halve(rel: &str) -> (RgbImage, RgbImage) {
+    use disan_imaging::transcode::JpegBlocks;
+    let (bytes, whole, _) = load(rel);
+    let mut blocks = JpegBlocks::open(&bytes, 512).unwrap_or_else(|| panic!("{rel} can be cut"));
+    let (w, h) = blocks.frame().size();
+    assert_eq!((w, h), whole.dimensions());
+    let rows = 512 / blocks.frame().mcu_height();
+    let mut half = Vec::new();
+    let mut y = 0;
+    while blocks.rows_left() > 0 {
+        let band = blocks.read_band(rows, None).unwrap();
+        let th = 512.min(h - y);
+        for x in (0..w).step_by(512) {
+            let tw = 512.min(w - x);
+            let tile = decode_rgb8(&band.encode_tile(x, tw, th).unwrap(), &limits())
+                .unwrap()
+                .image;
+            assert_eq!(tile.dimensions(), (tw, th));
+            // Exactly the whole photo's pixels, but within 2 pixels of a tile's edge, where the decoder's
+            // smooth chroma upsampling reads the neighbouring tile's chroma.
+            let inner = |t: u32, n: u32| (2..n.saturating_sub(2)).contains(&t);
+            for (tx, ty, p) in tile.enumerate_pixels() {
+                if inner(tx, tw) && inner(ty, th) {
+                    assert_eq!(p, whole.get_pixel(x + tx, y + ty), "{rel}: ({}, {})", x + tx, y + ty);
+                }
+            }
+        }
+        let (hw, hh, pixels) = band.half_rgb();
+        assert_eq!(hw, w.div_ceil(2));
+        half.extend_from_slice(&pixels[..(hw * hh.min(h.div_ceil(2) - (y / 2))) as usize * 3]);
+        y += th;
+    }
+    assert_eq!(y, h);
+    let half = RgbImage::from_raw(w.div_ceil(2), h.div_ceil(2), half).unwrap();
+    (whole, half)
+}
+
+#[test]
+fn tiles_cut_from_the_coefficients_are_the_photos_own_pixels() {
+    // Jolla: one run of entropy-coded data, tiles copy it (with the camera's own Huffman tables).
+    // iPhone 6: restart markers every few MCUs, so tiles are coded again with the standard tables.
+    for rel in ["photos/jolla.jpg", "photos/iphone_hdr_YES.jpg"] {
+        let (whole, half) = cut_and_halve(rel);
+        // The half-size image straight from the coefficients against the `image` crate's Lanczos3 from full
+        // size: measured 49.5 dB (Jolla) and 50.0 dB (iPhone); a one-pixel shift costs clearly more.
+        let reference = image::imageops::resize(
+            &whole,
+            half.width(),
+            half.height(),
+            image::imageops::FilterType::Lanczos3,
+        );
+        let p = psnr(&half, &reference);
+        eprintln!("{rel}: half size {p:.1} dB against Lanczos3");
+        assert!(p >= 40.0, "{rel}: {p:.1} dB");
+        let shifted = image::imageops::crop_imm(&half, 1, 0, half.width() - 1, half.height()).to_image();
+        let cut = image::imageops::crop_imm(&reference, 0, 0, half.width() - 1, half.height()).to_image();
+        assert!(
+            psnr(&shifted, &cut) < p - 3.0,
+            "{rel}: a one-pixel offset must cost PSNR"
+        );
+    }
+}
+
+#[test]
+fn only_what_can_be_cut_exactly_is_opened() {
+    use disan_imaging::transcode::JpegBlocks;
+    for (rel, why) in [
+        ("panoramas/pannellum-examplepano.jpg", "progressive"),
+        ("photos/zune-image/cymk.jpg", "four components"),
+        ("photos/mapillary/adobe_coords.jpg", "Adobe colour transform"),
+        ("corrupt/zune-image/incomplete_image.jpg", "cut short"),
+    ] {
+        let bytes = std::fs::read(testdata(rel)).unwrap();
+        assert!(JpegBlocks::open(&bytes, 512).is_none(), "{rel} ({why}) must not be cut");
+    }
+}
