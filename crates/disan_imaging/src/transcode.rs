@@ -12,6 +12,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 /// Bits of a Huffman code looked up at once.
 const LOOKUP_BITS: u32 = 9;
 
@@ -174,23 +176,23 @@ struct Bits<'a> {
 impl Bits<'_> {
     fn refill(&mut self) {
         while self.count <= 56 {
-            // Four bytes at once where none of them is 0xFF (which would need unstuffing or be a marker).
-            if self.count <= 32
-                && self.marker.is_none()
-                && let Some(&[a, b, c, d]) = self.data.get(self.pos..self.pos + 4)
-                && a != 0xFF
-                && b != 0xFF
-                && c != 0xFF
-                && d != 0xFF
+            // As many whole bytes as fit at once, where none of the next eight is 0xFF (which would need
+            // unstuffing or be a marker).
+            if self.marker.is_none()
+                && let Some(next) = self.data.get(self.pos..self.pos + 8)
             {
-                let word = u64::from(u32::from_be_bytes([a, b, c, d]));
-                self.acc |= word << (32 - self.count);
-                self.count += 32;
-                self.pos += 4;
-                if self.record {
-                    self.unstuffed.extend_from_slice(&[a, b, c, d]);
+                let word = u64::from_be_bytes(next.try_into().expect("8 bytes"));
+                let inverted = !word;
+                if inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080 == 0 {
+                    let take = (64 - self.count) / 8;
+                    self.acc |= (word >> (64 - 8 * take)) << (64 - 8 * take - self.count);
+                    if self.record {
+                        self.unstuffed.extend_from_slice(&next[..take as usize]);
+                    }
+                    self.count += 8 * take;
+                    self.pos += take as usize;
+                    continue;
                 }
-                continue;
             }
             let byte = if self.marker.is_some() {
                 self.padded += 8;
@@ -534,7 +536,7 @@ impl<'a> JpegBlocks<'a> {
         ends.resize_with(frame.components.len(), Vec::new);
         for ((c, b), e) in frame.components.iter().zip(&mut blocks).zip(&mut ends) {
             let n = frame.mcus_x as usize * usize::from(c.h) * rows as usize * usize::from(c.v);
-            b.clear();
+            // Each block is zeroed as it is decoded (in cache, not in a pass over the band first).
             b.resize(n * 64, 0);
             e.clear();
             e.resize(n, 1);
@@ -624,8 +626,9 @@ impl<'a> JpegBlocks<'a> {
     }
 
     #[inline]
-    /// Decodes one block into `out` (zeroed); returns one past its last coefficient that is not zero.
+    /// Decodes one block into `out`; returns one past its last coefficient that is not zero.
     fn block(&mut self, k: usize, c: &Component, out: &mut [i16; 64]) -> Result<u8, String> {
+        out.fill(0);
         let dc_table = self.dc[c.dc].as_ref().expect("checked when opened");
         let ac_table = self.ac[c.ac].as_ref().expect("checked when opened");
         let bits = &mut self.bits;
@@ -1129,10 +1132,11 @@ impl Band {
         let plane_h = self.rows as usize * 4 * vmax;
         let m4 = idct_matrix::<4>();
         let m8 = idct_matrix::<8>();
+        // Components over the rayon pool (the band is otherwise one task while the next band is read).
         let planes: Vec<Vec<u8>> = f
             .components
-            .iter()
-            .zip(self.blocks.iter().zip(&self.ends))
+            .par_iter()
+            .zip(self.blocks.par_iter().zip(self.ends.par_iter()))
             .map(|(c, (blocks, ends))| {
                 let (h, v) = (usize::from(c.h), usize::from(c.v));
                 // Samples a block gives at half size: 4 where the component is at full resolution, 8 where it
@@ -1165,13 +1169,13 @@ impl Band {
             .collect();
         let width = f.width.div_ceil(2) as usize;
         let mut rgb = vec![0u8; width * plane_h * 3];
-        for (y, out) in rgb.chunks_exact_mut(width * 3).enumerate() {
+        rgb.par_chunks_exact_mut(width * 3).enumerate().for_each(|(y, out)| {
             let row = |k: usize| &planes[k][y * plane_w..y * plane_w + width];
             if planes.len() == 1 {
                 for (o, &l) in out.chunks_exact_mut(3).zip(row(0)) {
                     o.fill(l);
                 }
-                continue;
+                return;
             }
             for (o, ((&l, &cb), &cr)) in out.chunks_exact_mut(3).zip(row(0).iter().zip(row(1)).zip(row(2))) {
                 // libjpeg's fixed point (16 fraction bits) for JFIF's YCbCr.
@@ -1183,7 +1187,7 @@ impl Band {
                 o[1] = g.clamp(0, 255) as u8;
                 o[2] = b.clamp(0, 255) as u8;
             }
-        }
+        });
         (width as u32, plane_h as u32, rgb)
     }
 }
