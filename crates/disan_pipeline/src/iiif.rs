@@ -98,10 +98,12 @@ pub(crate) fn write_iiif_jpeg(
 
 /// Bytes that [`write_iiif_jpeg`] holds at its peak for a photo `width` pixels wide: every level's rows in
 /// reach (under twice the full-resolution level's: about two rows of tiles and the filter's reach), the strips
-/// in flight, and the small levels kept whole.
+/// in flight, and the small levels kept whole; or, for a JPEG cut from its coefficients, three bands of them
+/// (read, cut, kept for reuse; up to 6 bytes a pixel at 4:4:4) in place of the full-resolution rows.
 pub(crate) fn stream_bytes(width: u32, settings: &Settings) -> u64 {
     let rows = 4 * u64::from(settings.tile_size) + 16 * u64::from(STRIP_ROWS);
-    3 * (u64::from(width) * rows + 8 * u64::from(settings.display_size).pow(2))
+    let coefficients = 3 * 6 * u64::from(settings.tile_size);
+    3 * (u64::from(width) * rows + 8 * u64::from(settings.display_size).pow(2)) + u64::from(width) * coefficients
 }
 
 /// Rows a source hands over at a time.
