@@ -99,6 +99,7 @@ if [ -f "$mural" ]; then
     one "a gigapixel mural" "$mural"
 fi
 echo
-echo "wall_vs_disan > 1: that tool took longer. All write 512 px JPEG tiles at Q$quality (4:4:4) for full resolution;"
-echo "disan raises quality by 2 per coarser level (up to 98) and also writes the full/{w},{h} and full/max images"
-echo "that info.json's sizes promise."
+echo "wall_vs_disan > 1: that tool took longer. All write 512 px JPEG tiles at Q$quality (4:4:4) for full resolution,"
+echo "except that disan cuts a baseline JPEG no finer than Q$quality (these inputs: Q90) from its own coefficients, so"
+echo "its full-resolution tiles are the source's pixels; disan raises quality by 2 per coarser level (up to 98) and"
+echo "also writes the full/{w},{h} and full/max images that info.json's sizes promise."
