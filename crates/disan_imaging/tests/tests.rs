@@ -598,3 +598,86 @@ fn only_what_can_be_cut_exactly_is_opened() {
         assert!(JpegBlocks::open(&bytes, 512).is_none(), "{rel} ({why}) must not be cut");
     }
 }
+
+#[test]
+fn every_jpeg_of_the_corpus_is_cut_or_refused_without_a_panic() {
+    // The hostile corpus and every real capture: whatever opens is read band by band, every tile cut and
+    // every band halved; a file whose data is damaged ends in an error, not a panic.
+    use disan_imaging::transcode::JpegBlocks;
+    let mut opened = 0;
+    for path in files_under(&testdata("")) {
+        if !matches!(path.extension().and_then(|e| e.to_str()), Some("jpg" | "jpeg" | "JPG")) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        if probe(&bytes, &limits()).is_err() {
+            continue;
+        }
+        let Some(mut blocks) = JpegBlocks::open(&bytes, 64) else {
+            continue;
+        };
+        opened += 1;
+        let (w, h) = blocks.frame().size();
+        let rows = 64 / blocks.frame().mcu_height();
+        let mut y = 0;
+        while blocks.rows_left() > 0 {
+            let Ok(band) = blocks.read_band(rows, None) else {
+                break;
+            };
+            for x in (0..w).step_by(64) {
+                band.encode_tile(x, 64.min(w - x), 64.min(h - y))
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
+            let (hw, _, _) = band.half_rgb();
+            assert_eq!(hw, w.div_ceil(2));
+            y += 64;
+        }
+    }
+    assert!(opened >= 20, "only {opened} JPEGs could be cut");
+}
+
+#[test]
+fn damaged_entropy_coded_data_is_an_error_or_tiles_never_a_panic() {
+    // A real photo with bytes of its scan overwritten at 400 pseudo-random places, one damage at a time.
+    use disan_imaging::transcode::JpegBlocks;
+    let original = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
+    let scan = original.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap() + 16;
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut errors, mut cut) = (0, 0);
+    for _ in 0..400 {
+        let mut bytes = original.clone();
+        for _ in 0..1 + next() % 4 {
+            let at = scan + (next() % (bytes.len() - scan - 2) as u64) as usize;
+            bytes[at] = next() as u8;
+        }
+        let Some(mut blocks) = JpegBlocks::open(&bytes, 64) else {
+            continue;
+        };
+        let (w, h) = blocks.frame().size();
+        let mut y = 0;
+        while blocks.rows_left() > 0 {
+            match blocks.read_band(64 / blocks.frame().mcu_height(), None) {
+                Ok(band) => {
+                    for x in (0..w).step_by(64) {
+                        band.encode_tile(x, 64.min(w - x), 64.min(h - y)).unwrap();
+                    }
+                    band.half_rgb();
+                }
+                Err(_) => {
+                    errors += 1;
+                    break;
+                }
+            }
+            y += 64;
+        }
+        cut += 1;
+    }
+    eprintln!("{cut} damaged copies read, {errors} of them refused");
+    assert!(cut > 300 && errors > 0);
+}
