@@ -33,6 +33,23 @@ fn large_photo_at(dir: &Path, quality: u8) -> (PathBuf, RgbImage) {
     (path, decoded)
 }
 
+/// Level `s` reassembled from its tiles, and the source at that size: itself at full resolution, resized by the
+/// `image` crate's own Lanczos3 (an implementation independent of ours) straight from full size otherwise.
+fn level_and_reference(dir: &Path, info: &Value, src: &RgbImage, s: u32) -> (RgbImage, RgbImage) {
+    let level = reassemble(dir, info, s);
+    let reference = if s == 1 {
+        src.clone()
+    } else {
+        image::imageops::resize(
+            src,
+            level.width(),
+            level.height(),
+            image::imageops::FilterType::Lanczos3,
+        )
+    };
+    (level, reference)
+}
+
 fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -152,17 +169,7 @@ fn tiles_of_every_level_reassemble_to_the_downscaled_source() {
     // independent of ours), straight from full resolution. Measured 41.4–48.1 dB overall and 41.1–48.0 dB along
     // the tile edges (JPEG quality 92); the bound is 40 dB for both.
     for &s in &factors {
-        let level = reassemble(&out_dir, &info, s);
-        let reference = if s == 1 {
-            src.clone()
-        } else {
-            image::imageops::resize(
-                &src,
-                level.width(),
-                level.height(),
-                image::imageops::FilterType::Lanczos3,
-            )
-        };
+        let (level, reference) = level_and_reference(&out_dir, &info, &src, s);
         let (p, seams) = (psnr(&level, &reference), seam_psnr(&level, &reference, 512));
         eprintln!(
             "scale {s}: {}×{} PSNR {p:.1} dB, at tile edges {seams:.1} dB",
@@ -237,17 +244,7 @@ fn a_jpeg_no_finer_than_the_tiles_is_cut_without_a_second_loss() {
     // 2 / 4 / 8 / 16 against the `image` crate's Lanczos3 from full size (the Q95 source re-encoded:
     // 49.6 / 45.1 / 42.1 / 43.9 / 43.4).
     for s in [1, 2, 4, 8, 16] {
-        let level = reassemble(&out_dir, &info, s);
-        let reference = if s == 1 {
-            src.clone()
-        } else {
-            image::imageops::resize(
-                &src,
-                level.width(),
-                level.height(),
-                image::imageops::FilterType::Lanczos3,
-            )
-        };
+        let (level, reference) = level_and_reference(&out_dir, &info, &src, s);
         let p = psnr(&level, &reference);
         eprintln!("scale {s}: {p:.1} dB");
         assert!(p >= if s == 1 { 60.0 } else { 40.0 }, "scale {s}: PSNR {p:.1} dB");
