@@ -1151,14 +1151,17 @@ impl Band {
                     match (n_x, n_y) {
                         (4, 4) => idct_scaled::<4>(block, end, q, &m4, &mut plane[at..], plane_w),
                         (8, 8) => idct_scaled::<8>(block, end, q, &m8, &mut plane[at..], plane_w),
-                        // 4:2:2 or 4:4:0 chroma: the 8×8 samples, then every other row or column.
+                        // 4:2:2 or 4:4:0 chroma: the 8×8 samples, each pair along the full-resolution axis
+                        // averaged.
                         _ => {
                             let mut full = [0u8; 64];
                             idct_scaled::<8>(block, end, q, &m8, &mut full, 8);
                             let (sx, sy) = (8 / n_x, 8 / n_y);
                             for y in 0..n_y {
                                 for x in 0..n_x {
-                                    plane[at + y * plane_w + x] = full[y * sy * 8 + x * sx];
+                                    let (a, b) =
+                                        (full[y * sy * 8 + x * sx], full[(y * sy + sy - 1) * 8 + x * sx + sx - 1]);
+                                    plane[at + y * plane_w + x] = ((u16::from(a) + u16::from(b) + 1) / 2) as u8;
                                 }
                             }
                         }
