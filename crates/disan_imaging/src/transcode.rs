@@ -1161,7 +1161,7 @@ impl Band {
                                 for x in 0..n_x {
                                     let (a, b) =
                                         (full[y * sy * 8 + x * sx], full[(y * sy + sy - 1) * 8 + x * sx + sx - 1]);
-                                    plane[at + y * plane_w + x] = ((u16::from(a) + u16::from(b) + 1) / 2) as u8;
+                                    plane[at + y * plane_w + x] = (u16::from(a) + u16::from(b)).div_ceil(2) as u8;
                                 }
                             }
                         }
