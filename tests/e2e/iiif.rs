@@ -252,6 +252,43 @@ fn a_jpeg_no_finer_than_the_tiles_is_cut_without_a_second_loss() {
 }
 
 #[test]
+fn a_jpeg_whose_coefficients_cannot_be_read_is_tiled_from_its_pixels_with_a_warning() {
+    // The Q85 photo with a stray marker in the middle of its scan: our reader stops there, libjpeg-turbo
+    // skips the damage (as it did before tiles were cut), so the pyramid is made from the decoded pixels and
+    // the summary says why.
+    let work = tempfile::tempdir().unwrap();
+    let (photo, _) = large_photo_at(work.path(), 85);
+    let mut bytes = std::fs::read(&photo).unwrap();
+    let scan = bytes.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    let at = scan + (bytes.len() - scan) / 3;
+    bytes[at..at + 2].copy_from_slice(&[0xFF, 0x17]);
+    std::fs::write(&photo, &bytes).unwrap();
+    let out_dir = work.path().join("tiles");
+    let out = run(disan(work.path())
+        .arg("tiles")
+        .arg(&photo)
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--json"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = summary[0]["warnings"].to_string();
+    assert!(
+        warnings.contains("could not be cut from the JPEG's coefficients") && warnings.contains("ends early"),
+        "{summary}"
+    );
+    let info = read_json(&out_dir.join("info.json"));
+    let full = reassemble(&out_dir, &info, 1);
+    assert_eq!(full.dimensions(), (6528, 2448));
+    let tile = std::fs::read(out_dir.join("512,512,512,512/512,512/0/default.jpg")).unwrap();
+    assert_ne!(
+        quantisation_tables(&tile),
+        quantisation_tables(&bytes),
+        "full resolution encoded again from the pixels"
+    );
+}
+
+#[test]
 fn orientation_and_colour_apply_to_tiles() {
     // Real phone photos with every EXIF orientation, and a Display P3 photo: with the deep-zoom threshold
     // lowered, their tiles come out upright and in sRGB, the same as their display derivative.

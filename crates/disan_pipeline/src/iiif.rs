@@ -76,10 +76,16 @@ pub(crate) fn write_iiif_jpeg(
             && b.frame().luma_quantisation()
                 >= disan_imaging::transcode::standard_luma_quantisation(settings.tile_quality)
     });
-    if let Some(blocks) = blocks
-        && let Some(out) = write_iiif_cut(blocks, settings, dir, id, sync)?
-    {
-        return Ok(out);
+    if let Some(blocks) = blocks {
+        match write_iiif_cut(blocks, settings, dir, id, sync) {
+            Ok(Some(out)) => return Ok(out),
+            Ok(None) => {}
+            // Damage our reader refuses may still decode through libjpeg-turbo, which skips over some: the
+            // pyramid is made again from its pixels (every file written again).
+            Err(e) => warnings.push(format!(
+                "deep zoom could not be cut from the JPEG's coefficients ({e}); made from its pixels instead"
+            )),
+        }
     }
     write_iiif_streamed(probe.width, probe.height, settings, dir, id, sync, move |send| {
         let mut rows = disan_imaging::JpegRows::open(bytes, &limits)
