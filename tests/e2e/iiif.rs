@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use disan_tests::{
-    chromium_screenshot, disan, ingest, keep_images, mean_abs_diff, outcomes, run, serve, testdata, web_dir,
+    chromium_screenshot, disan, ingest, keep_images, mean_abs_diff, outcomes, psnr, run, serve, testdata, web_dir,
 };
 use image::RgbImage;
 use serde_json::Value;
@@ -86,18 +86,6 @@ fn reassemble(dir: &Path, info: &Value, s: u32) -> RgbImage {
         }
     }
     out
-}
-
-fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let se: f64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum();
-    let mse = se / a.as_raw().len() as f64;
-    10.0 * (255.0f64.powi(2) / mse.max(1e-12)).log10()
 }
 
 /// PSNR over the 4-pixel-wide bands on both sides of every internal tile edge: where a seam or an offset by

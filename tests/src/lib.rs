@@ -226,6 +226,19 @@ pub fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
     sum as f64 / a.as_raw().len() as f64
 }
 
+/// PSNR in dB of two same-sized RGB images (a very large value for identical ones).
+pub fn psnr(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let se: f64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum();
+    let mse = se / a.as_raw().len() as f64;
+    10.0 * (255.0f64.powi(2) / mse.max(1e-12)).log10()
+}
+
 /// Copies a folder tree.
 pub fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();

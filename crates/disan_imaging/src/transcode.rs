@@ -326,8 +326,8 @@ impl<'a> JpegBlocks<'a> {
             return None;
         }
         let mut qtables = [None; 4];
-        let mut dc: [Option<(DecodeTable, Vec<u8>)>; 4] = Default::default();
-        let mut ac: [Option<(DecodeTable, Vec<u8>)>; 4] = Default::default();
+        let mut dc: [Option<DecodeTable>; 4] = Default::default();
+        let mut ac: [Option<DecodeTable>; 4] = Default::default();
         let mut restart_interval = 0u32;
         let mut frame: Option<(u32, u32, Vec<Component>)> = None;
         let mut i = 2;
@@ -382,8 +382,8 @@ impl<'a> JpegBlocks<'a> {
                         let table = DecodeTable::new(&counts, values).ok()?;
                         let id = usize::from(class_id & 15);
                         match class_id >> 4 {
-                            0 if id < 4 => dc[id] = Some((table, values.to_vec())),
-                            1 if id < 4 => ac[id] = Some((table, values.to_vec())),
+                            0 if id < 4 => dc[id] = Some(table),
+                            1 if id < 4 => ac[id] = Some(table),
                             _ => return None,
                         }
                         t = &rest[16 + n..];
@@ -455,16 +455,16 @@ impl<'a> JpegBlocks<'a> {
                                 {
                                     continue;
                                 }
-                                let (table, values) = if class == 0 { &dc[id] } else { &ac[id] }
+                                let table = if class == 0 { &dc[id] } else { &ac[id] }
                                     .as_ref()
                                     .expect("checked above");
-                                let enc = EncodeTable::new(&table.counts, values);
+                                let enc = EncodeTable::new(&table.counts, &table.values);
                                 if class == 0 {
                                     enc_dc[id] = Some(enc);
                                 } else {
                                     enc_ac[id] = Some(enc);
                                 }
-                                stored.push((class << 4 | id as u8, table.counts, values.clone()));
+                                stored.push((class << 4 | id as u8, table.counts, table.values.clone()));
                             }
                         }
                         SourceTables {
@@ -486,8 +486,8 @@ impl<'a> JpegBlocks<'a> {
                     };
                     return Some(Self {
                         frame: Arc::new(frame),
-                        dc: dc.map(|t| t.map(|t| t.0)),
-                        ac: ac.map(|t| t.map(|t| t.0)),
+                        dc,
+                        ac,
                         restart_interval,
                         bits: Bits {
                             data: bytes.get(i..)?,

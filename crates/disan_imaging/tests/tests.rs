@@ -1,6 +1,6 @@
 //! disan_imaging on the real files in ../shared/testdata.
 
-use disan_tests::{files_under, mean_abs_diff, testdata};
+use disan_tests::{files_under, mean_abs_diff, psnr, testdata};
 
 use disan_core::Settings;
 use disan_imaging::{DecodeLimits, ImagingError, decode_rgb8, orient, probe};
@@ -506,18 +506,6 @@ fn jpegs_that_cannot_stream_say_so_and_limits_hold() {
         Ok(None) => panic!("a complete baseline JPEG streams"),
         Err(e) => assert!(!e.to_string().is_empty()),
     }
-}
-
-fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let mse = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum::<f64>()
-        / a.as_raw().len() as f64;
-    10.0 * (255.0 * 255.0 / mse).log10()
 }
 
 /// Cuts every 512 px tile of a real photo from its coefficients and checks each against the whole photo

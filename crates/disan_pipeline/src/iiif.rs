@@ -70,12 +70,16 @@ pub(crate) fn write_iiif_jpeg(
     }
     // Full resolution cut from the coefficients where that is exact (no colours to convert) and not finer than
     // the tiles would be: the source's own pixels, in fewer bytes than encoding them again.
-    let blocks = disan_imaging::transcode::JpegBlocks::open(bytes, settings.tile_size).filter(|b| {
-        icc.is_none()
-            && b.frame().size() == (probe.width, probe.height)
-            && b.frame().luma_quantisation()
-                >= disan_imaging::transcode::standard_luma_quantisation(settings.tile_quality)
-    });
+    // (Its headers and Huffman tables are only read for a photo without a profile.)
+    let blocks = icc
+        .is_none()
+        .then(|| disan_imaging::transcode::JpegBlocks::open(bytes, settings.tile_size))
+        .flatten()
+        .filter(|b| {
+            b.frame().size() == (probe.width, probe.height)
+                && b.frame().luma_quantisation()
+                    >= disan_imaging::transcode::standard_luma_quantisation(settings.tile_quality)
+        });
     if let Some(blocks) = blocks {
         match write_iiif_cut(blocks, settings, dir, id, sync) {
             Ok(Some(out)) => return Ok(out),
