@@ -359,7 +359,22 @@ fn shrink_on_load_decodes_no_larger_than_needed_and_matches_a_full_decode() {
         off > diff * 2.0,
         "{off:.2}: the comparison would not see a shifted image"
     );
-    // A request no power-of-two scale covers is decoded by decode_rgb8 at full size.
+    // 230×170 is covered by 3/8 (240×180), which is libjpeg's exact DCT reduction: no further from a Lanczos3
+    // resample of the full decode than the 1/2 scale is from one at its size (this photo's fine detail keeps
+    // both a few levels away: 3.8 and 4.4), far from the resample of the image shifted by five pixels.
+    let three_eighths = decode_rgb8_at_least(&bytes, &limits(), 230, 170).unwrap().image;
+    assert_eq!(three_eighths.dimensions(), (240, 180));
+    let lanczos = disan_imaging::resize_rgb(&full, 240, 180);
+    let diff = mean_abs_diff(&three_eighths, &lanczos);
+    let half_diff = mean_abs_diff(&small, &disan_imaging::resize_rgb(&full, 320, 240));
+    assert!(
+        diff < 5.0 && diff <= half_diff * 1.1,
+        "{diff:.2} from a Lanczos3 resample of the full decode (1/2: {half_diff:.2})"
+    );
+    let shifted = image::imageops::crop_imm(&full, 5, 0, 635, 480).to_image();
+    let off = mean_abs_diff(&three_eighths, &disan_imaging::resize_rgb(&shifted, 240, 180));
+    assert!(off > diff * 2.0, "{off:.2}: the comparison would not see a shifted image");
+    // A request no DCT scale covers is decoded by decode_rgb8 at full size.
     let same = decode_rgb8_at_least(&bytes, &limits(), 400, 300).unwrap().image;
     assert_eq!(same, full);
     let eighth = decode_rgb8_at_least(&bytes, &limits(), 10, 10).unwrap().image;
