@@ -77,14 +77,48 @@ fn merge_pano(into: &mut PanoInfo, from: PanoInfo) {
 }
 
 /// Finds the XMP packet (`<x:xmpmeta …>…</x:xmpmeta>`) in a file's bytes, whatever the container
-/// (JPEG APP1, PNG iTXt, TIFF tag 700, WebP `XMP ` chunk all store it as plain text).
+/// (JPEG APP1, PNG iTXt, TIFF tag 700, WebP `XMP ` chunk all store it as plain text). In a JPEG only the
+/// segments before the scan are searched, where XMP lives (APP1): a photo without XMP is not read to its end
+/// twice for nothing.
 pub fn find_xmp_packet(bytes: &[u8]) -> Option<&[u8]> {
+    let bytes = &bytes[..jpeg_header_len(bytes).unwrap_or(bytes.len())];
     let start = memchr::memmem::find(bytes, b"<x:xmpmeta").or_else(|| memchr::memmem::find(bytes, b"<x:xapmeta"))?;
     let rest = &bytes[start..];
     let end = memchr::memmem::find(rest, b"</x:xmpmeta>")
         .map(|e| e + "</x:xmpmeta>".len())
         .or_else(|| memchr::memmem::find(rest, b"</x:xapmeta>").map(|e| e + "</x:xapmeta>".len()))?;
     Some(&rest[..end])
+}
+
+/// Where a JPEG's first scan starts (its SOS marker), walking the segments before it; `None` for anything
+/// else, or a JPEG whose segments do not lead to a scan.
+fn jpeg_header_len(bytes: &[u8]) -> Option<usize> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut i = 2;
+    loop {
+        // Fill bytes (0xFF) may precede a marker.
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if *bytes.get(i)? != 0xFF {
+            return None;
+        }
+        match *bytes.get(i + 1)? {
+            0xDA => return Some(i),
+            // Markers without a length.
+            0x01 | 0xD0..=0xD7 => i += 2,
+            0xD9 => return None,
+            _ => {
+                let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
+                if len < 2 {
+                    return None;
+                }
+                i += 2 + len;
+            }
+        }
+    }
 }
 
 /// Parses one XMP packet (or a whole `.xmp` sidecar file).

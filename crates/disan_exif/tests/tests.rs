@@ -248,6 +248,27 @@ fn gpano_from_real_panoramas() {
 }
 
 #[test]
+fn xmp_is_looked_for_before_a_jpegs_scan() {
+    use disan_exif::find_xmp_packet;
+    // Real GPano panoramas: the packet is in APP1, found.
+    let gpano = std::fs::read(testdata("panoramas/aframe-louvre-gpano.jpg")).unwrap();
+    let packet = find_xmp_packet(&gpano).expect("XMP in APP1");
+    assert!(packet.starts_with(b"<x:xmpmeta") && packet.ends_with(b"</x:xmpmeta>"));
+    // The same packet after the end of a JPEG without XMP is not the photo's metadata; the same bytes
+    // after something that is not a JPEG, or after a JPEG whose segments do not lead to its scan, are
+    // searched whole, as before.
+    let plain = std::fs::read(testdata("panoramas/aframe-lake.jpg")).unwrap();
+    assert!(find_xmp_packet(&plain).is_none());
+    let trailer = [plain.as_slice(), packet].concat();
+    assert!(find_xmp_packet(&trailer).is_none());
+    let not_jpeg = [b"II*\0".as_slice(), packet].concat();
+    assert_eq!(find_xmp_packet(&not_jpeg), Some(packet));
+    let mut broken = trailer.clone();
+    broken[2..4].copy_from_slice(b"xx");
+    assert_eq!(find_xmp_packet(&broken), Some(packet));
+}
+
+#[test]
 fn sidecar_overrides_embedded() {
     let dir = tempfile_dir();
     let photo = dir.join("IMG_1.jpg");
