@@ -236,8 +236,13 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
         catalog: &catalog,
         base_url: &base_url,
     };
+    // Largest first, each worker taking the next file as it finishes one (a queue, not halves of the list):
+    // a big capture is not left to run alone at the end while the other workers wait. Reports are sorted by
+    // path below, so the order of the work shows only in when each asset's catalogue row is committed.
+    work.sort_by(|a, b| b.total_bytes.cmp(&a.total_bytes).then_with(|| a.candidate.key.cmp(&b.candidate.key)));
     let made: Vec<FileReport> = work
-        .into_par_iter()
+        .into_iter()
+        .par_bridge()
         .map(|h| {
             let report = process::make_asset(&ctx, h);
             progress.event(Event::FileDone {
