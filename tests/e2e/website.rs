@@ -1237,7 +1237,7 @@ fn share_videos_carry_the_narration_in_its_language() {
         assert_eq!(report["failed"], 0, "{report}");
     };
     share(&[PANO, "--lang", "vi,en", "--formats", "pan,video360,captions"]);
-    share(&["--tour", "demo-tour", "--lang", "vi", "--formats", "walk"]);
+    share(&["--tour", "demo-tour", "--lang", "vi,en", "--formats", "walk"]);
 
     // The pan in Vietnamese: one second, the narration, a second and a half; in whole frames.
     let want = ((1.0 + told + 1.5) * 30.0).ceil();
@@ -1352,6 +1352,15 @@ fn share_videos_carry_the_narration_in_its_language() {
     eprintln!("share: the scene's narration found at {lag} (wanted {at}), correlation {corr:.3}");
     assert!(lag.abs_diff(at) <= 48 && corr > 0.9, "{lag} vs {at}: {corr}");
     assert!(scene_len > 5.0, "the scene grows to hold its narration");
+    // English has no narration: its walk is drawn apart from the Vietnamese one (its scenes are shorter),
+    // five seconds a scene and silent.
+    let en_walk = probe(&out.join("tour-demo-tour/en/walk-16x9.mp4"));
+    assert_eq!(en_walk["streams"].as_array().unwrap().len(), 1, "{en_walk}");
+    let en_frames: f64 = frames_of(&en_walk).as_str().unwrap().parse().unwrap();
+    assert!(
+        (en_frames / 30.0 - 5.0 * tour_scenes["scenes"].as_array().unwrap().len() as f64).abs() < 0.1,
+        "{en_frames} frames"
+    );
 }
 
 fn snapshot(dir: &Path) -> Vec<(String, String)> {

@@ -788,8 +788,19 @@ fn share_tour(
             },
         ));
     }
+    let walk_scenes: Vec<&WalkScene> = scenes.iter().map(|(_, w)| w).collect();
+    // Each language's files but its walk-throughs: the link picture before them, the captions and the post
+    // after, and what its walk needs (its texts, each scene's length, its sound).
+    struct Prepared {
+        lang: String,
+        before: Files,
+        after: Files,
+        texts: Texts,
+        lengths: Vec<f64>,
+        sound: Option<disan_video::AudioTrack>,
+    }
     let mut items = Vec::new();
-    let mut made: Vec<(String, Files)> = Vec::new();
+    let mut prepared: Vec<Prepared> = Vec::new();
     for lang in langs {
         let Some(title) = tour.title.get(lang) else {
             items.push(failed(
@@ -814,8 +825,7 @@ fn share_tour(
             credit: credit.clone(),
             description: None,
         };
-        let walk_scenes: Vec<&WalkScene> = scenes.iter().map(|(_, w)| w).collect();
-        let result: Result<Files> = (|| {
+        let result: Result<Prepared> = (|| {
             // Each scene's narration in this language, if any: its scene lasts long enough to tell it.
             let mut told = Vec::new();
             if formats.contains(&ShareFormat::Walk) {
@@ -837,7 +847,8 @@ fn share_tour(
                 .collect();
             let starts = share_video::walk_starts(&lengths);
             let walk_end = starts.last().copied().unwrap_or(0.0);
-            let mut files = Files::new();
+            let mut before = Files::new();
+            let mut after = Files::new();
             if formats.contains(&ShareFormat::Link) {
                 let (w, h) = card::OG_SIZE;
                 let first = &walk_scenes[0];
@@ -845,23 +856,18 @@ fn share_tour(
                 let mut img = disan_tiles::render_cube_view(&faces, first.from.0, first.from.1, 100.0, w, h);
                 card::darken(&mut img);
                 draw_title(&mut img, title, &credit);
-                files.push(("link.jpg".into(), jpeg(&img, 88, &format!("{key}/{lang}/link.jpg"))?));
+                before.push(("link.jpg".into(), jpeg(&img, 88, &format!("{key}/{lang}/link.jpg"))?));
             }
+            let mut sound = None;
             if formats.contains(&ShareFormat::Walk) {
                 let clips: Vec<(f64, &Narration)> = told
                     .iter()
                     .enumerate()
                     .filter_map(|(i, n)| n.as_ref().map(|n| (starts[i] + share_audio::SCENE_NARRATION_START, n)))
                     .collect();
-                let sound = (!clips.is_empty())
+                sound = (!clips.is_empty())
                     .then(|| share_audio::track(&clips, walk_end, &format!("{key}/{lang}/sound")))
                     .transpose()?;
-                let name = |shape: Shape| format!("walk-{}.mp4", shape.tag());
-                let videos = share_video::both_shapes(|shape| {
-                    let what = format!("{key}/{lang}/{}", name(shape));
-                    share_video::walk(&what, &walk_scenes, &lengths, shape, &texts, sound.as_ref())
-                })?;
-                files.extend(videos.into_iter().map(|(shape, v)| (name(shape), v)));
                 if formats.contains(&ShareFormat::Captions) {
                     // The tour's title, then each scene's title while it shows, then the credit.
                     let mut cues = vec![disan_video::Cue {
@@ -883,7 +889,7 @@ fn share_tour(
                             cues.push(disan_video::Cue { start, end, text: name });
                         }
                     }
-                    files.extend(caption_files(&cues));
+                    after.extend(caption_files(&cues));
                 }
             }
             let url = format!("{base_url}/{lang}/tours/{tour_id}/");
@@ -892,13 +898,70 @@ fn share_tour(
                 post.push_str(&format!("\n{credit}\n"));
             }
             post.push_str(&format!("{url}\n"));
-            files.push(("post.txt".into(), post.into_bytes()));
-            Ok(files)
+            after.push(("post.txt".into(), post.into_bytes()));
+            Ok(Prepared {
+                lang: lang.clone(),
+                before,
+                after,
+                texts,
+                lengths,
+                sound,
+            })
         })();
         match result {
-            Ok(files) => made.push((lang.clone(), files)),
+            Ok(p) => prepared.push(p),
             Err(e) => items.push(failed(&key, lang, e.to_string())),
         }
+    }
+    // The walk-throughs: each frame drawn once for all the languages whose scenes last as long (a narration
+    // can make a scene longer in one language), encoded with each one's title, credit and sound.
+    let mut walks: HashMap<String, std::result::Result<Files, String>> = HashMap::new();
+    if formats.contains(&ShareFormat::Walk) {
+        let mut groups: Vec<Vec<&Prepared>> = Vec::new();
+        for p in &prepared {
+            match groups.iter_mut().find(|g| g[0].lengths == p.lengths) {
+                Some(group) => group.push(p),
+                None => groups.push(vec![p]),
+            }
+        }
+        let name = |shape: Shape| format!("walk-{}.mp4", shape.tag());
+        for group in groups {
+            let versions: Vec<(&Texts, Option<&disan_video::AudioTrack>)> =
+                group.iter().map(|p| (&p.texts, p.sound.as_ref())).collect();
+            let lengths = &group[0].lengths;
+            let made = share_video::both_shapes(|shape| {
+                let what = |v: usize| format!("{key}/{}/{}", group[v].lang, name(shape));
+                share_video::walk(&what, &walk_scenes, lengths, shape, &versions)
+            })
+            .map(per_version);
+            match made {
+                Ok(made) => {
+                    for (p, videos) in group.iter().zip(made) {
+                        let files = videos.into_iter().map(|(shape, v)| (name(shape), v)).collect();
+                        walks.insert(p.lang.clone(), Ok(files));
+                    }
+                }
+                Err(e) => {
+                    for p in &group {
+                        walks.insert(p.lang.clone(), Err(e.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    let mut made: Vec<(String, Files)> = Vec::new();
+    for p in prepared {
+        let mut files = p.before;
+        match walks.remove(&p.lang) {
+            Some(Ok(videos)) => files.extend(videos),
+            Some(Err(e)) => {
+                items.push(failed(&key, &p.lang, e));
+                continue;
+            }
+            None => {}
+        }
+        files.extend(p.after);
+        made.push((p.lang, files));
     }
     items.extend(write_made(&opts.out, &key, made));
     items

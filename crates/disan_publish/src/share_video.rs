@@ -193,45 +193,23 @@ fn video_err(what: &str) -> impl Fn(disan_video::VideoError) -> PublishError + C
     }
 }
 
-/// Encodes a video of `seconds` whose frame at time `t` is `frame(t)`, with the overlays of `texts` when
-/// given and `audio` as its sound track. Frames are made on a second thread while this one encodes.
-pub(crate) fn encode(
-    what: &str,
-    spec: VideoSpec,
-    seconds: f64,
-    texts: Option<&Texts>,
-    audio: Option<&AudioTrack>,
-    frame: &(dyn Fn(f64) -> Result<RgbImage> + Sync),
-) -> Result<Vec<u8>> {
-    encode_frames(what, spec, seconds, texts, frame)?
-        .mp4(audio)
-        .map_err(video_err(what))
-}
-
-/// The frames of [`encode`], not yet in a file.
+/// A video of `seconds` whose frame at time `t` is `frame(t)`, without overlays, not yet in a file. Frames are
+/// made on a second thread while this one encodes.
 fn encode_frames(
     what: &str,
     spec: VideoSpec,
     seconds: f64,
-    texts: Option<&Texts>,
     frame: &(dyn Fn(f64) -> Result<RgbImage> + Sync),
 ) -> Result<Encoded> {
     let err = video_err(what);
-    let overlays = texts.map(|t| Overlays::new(spec.width, spec.height, t));
     let n = frame_count(seconds);
     let mut writer = Mp4Writer::new(spec).map_err(err)?;
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RgbImage>>(4);
-        let overlays = &overlays;
         scope.spawn(move || {
             for i in 0..n {
                 let t = i as f64 / f64::from(disan_video::FPS);
-                let made = frame(t).map(|mut img| {
-                    if let Some(o) = overlays {
-                        o.apply(&mut img, t, seconds);
-                    }
-                    img
-                });
+                let made = frame(t);
                 let stop = made.is_err();
                 if tx.send(made).is_err() || stop {
                     return;
@@ -381,7 +359,7 @@ pub(crate) fn pano_360_video(what: &str, asset: &str, folder: &Path, config: &st
     // Faces as dense as the equirectangular image at the equator (a quarter of its width per face).
     let faces = faces_for(asset, folder, config, WIDTH / 4, 90.0)?;
     let equi = disan_tiles::render_cube_equirect(&faces, WIDTH);
-    encode_frames(what, VideoSpec::spherical(WIDTH), seconds, None, &|t| {
+    encode_frames(what, VideoSpec::spherical(WIDTH), seconds, &|t| {
         let shift = TURN_360 * ease(t / seconds) / 360.0 * f64::from(WIDTH);
         Ok(disan_tiles::turn_equirect(&equi, shift))
     })
@@ -585,17 +563,17 @@ fn walk_view(scene: &WalkScene, s: f64, length: f64) -> (f64, f64) {
     (scene.from.0 + dy * e, scene.from.1 + (scene.to.1 - scene.from.1) * e)
 }
 
-/// A tour walk-through: each scene (`lengths` seconds each) turned towards its link to the next, cross-faded
-/// into it, with `audio` as its sound. Scenes' faces are loaded as the walk reaches them, and at most two
-/// scenes' are held (the one showing and the next).
+/// A tour walk-through in each of `versions` (a language's texts and sound): each scene (`lengths` seconds
+/// each) turned towards its link to the next, cross-faded into it, each frame drawn once for all of them.
+/// Scenes' faces are loaded as the walk reaches them, and at most two scenes' are held (the one showing and
+/// the next). Returned in the order of `versions`.
 pub(crate) fn walk(
-    what: &str,
+    what: &dyn Fn(usize) -> String,
     scenes: &[&WalkScene],
     lengths: &[f64],
     shape: Shape,
-    texts: &Texts,
-    audio: Option<&AudioTrack>,
-) -> Result<Vec<u8>> {
+    versions: &[(&Texts, Option<&AudioTrack>)],
+) -> Result<Vec<Vec<u8>>> {
     let (w, h) = shape.size();
     let hfov = shape.pan_hfov();
     let starts = walk_starts(lengths);
@@ -611,7 +589,7 @@ pub(crate) fn walk(
         cache.push((i, f.clone()));
         Ok(f)
     };
-    encode(what, VideoSpec::flat(w, h), seconds, Some(texts), audio, &|t| {
+    encode_versions(what, VideoSpec::flat(w, h), seconds, versions, &|t| {
         let i = starts[1..].iter().position(|&end| t < end).unwrap_or(scenes.len() - 1);
         let s = t - starts[i];
         let (yaw, pitch) = walk_view(scenes[i], s, lengths[i]);
