@@ -239,6 +239,50 @@ fn a_jpeg_no_finer_than_the_tiles_is_cut_without_a_second_loss() {
     }
 }
 
+/// `jpeg` with the ICC profile of `donor` (its APP2 `ICC_PROFILE` segments, as stored) right after its SOI.
+fn with_profile_of(jpeg: &[u8], donor: &[u8]) -> Vec<u8> {
+    let mut segments = Vec::new();
+    let mut i = 2;
+    while i + 4 <= donor.len() && donor[i] == 0xFF && donor[i + 1] != 0xDA {
+        let len = usize::from(u16::from_be_bytes([donor[i + 2], donor[i + 3]]));
+        if donor[i + 1] == 0xE2 && donor[i + 4..].starts_with(b"ICC_PROFILE\0") {
+            segments.extend_from_slice(&donor[i..i + 2 + len]);
+        }
+        i += 2 + len;
+    }
+    assert!(!segments.is_empty(), "the donor has a profile");
+    [&jpeg[..2], &segments, &jpeg[2..]].concat()
+}
+
+#[test]
+fn a_jpeg_with_an_srgb_profile_is_cut_and_one_with_another_profile_is_converted() {
+    // The Q85 photo carrying the sRGB profile a real Canon 40D embeds: converting to sRGB changes nothing, so
+    // its tiles are cut from the coefficients (the source's tables, its pixels). With the Display P3 profile
+    // of a real photo instead, the colours are converted and every tile encoded again.
+    let work = tempfile::tempdir().unwrap();
+    let (photo, src) = large_photo_at(work.path(), 85);
+    let plain = std::fs::read(&photo).unwrap();
+    for (donor, cut) in [("photos/Canon_40D.jpg", true), ("photos/photoprism/Iceland-P3.jpg", false)] {
+        let bytes = with_profile_of(&plain, &std::fs::read(testdata(donor)).unwrap());
+        std::fs::write(&photo, &bytes).unwrap();
+        let out_dir = work.path().join(if cut { "srgb" } else { "p3" });
+        let out = run(disan(work.path()).arg("tiles").arg(&photo).arg("--out").arg(&out_dir));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let tile = std::fs::read(out_dir.join("512,512,512,512/512,512/0/default.jpg")).unwrap();
+        assert_eq!(quantisation_tables(&tile) == quantisation_tables(&bytes), cut, "{donor}");
+        let info = read_json(&out_dir.join("info.json"));
+        let (level, reference) = level_and_reference(&out_dir, &info, &src, 1);
+        let p = psnr(&level, &reference);
+        eprintln!("{donor}: full resolution {p:.1} dB from the source's pixels");
+        if cut {
+            assert!(p >= 60.0, "{donor}: PSNR {p:.1} dB");
+        } else {
+            // Display P3 to sRGB moves the colours: far from the unconverted pixels.
+            assert!(p < 40.0, "{donor}: PSNR {p:.1} dB: not converted?");
+        }
+    }
+}
+
 #[test]
 fn a_jpeg_whose_coefficients_cannot_be_read_is_tiled_from_its_pixels_with_a_warning() {
     // The Q85 photo with a stray marker in the middle of its scan: our reader stops there, libjpeg-turbo

@@ -30,6 +30,12 @@ pub fn icc_description(icc: &[u8]) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// Whether an ICC profile is an sRGB profile ("sRGB IEC61966-2.1" as cameras and editors embed it, "GIMP
+/// built-in sRGB", …): converting to sRGB leaves such an image's pixels as they are.
+pub fn icc_is_srgb(icc: &[u8]) -> bool {
+    matches!(rgb_profile(icc), Ok(None))
+}
+
 /// Reads an RGB profile, or says why it cannot be used. `Ok(None)`: the profile is sRGB already.
 fn rgb_profile(icc: &[u8]) -> Result<Option<ColorProfile>, String> {
     let src = ColorProfile::new_from_slice(icc).map_err(|e| format!("ICC profile unreadable: {e:?}"))?;

@@ -22,7 +22,7 @@ use disan_core::Settings;
 use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, Rgb, RgbImage, metadata::Orientation};
 
 pub use any::{MAX_TEXTURE_SIDE, decode_any, decode_rgba8, dimensions, read_rgb8, read_rgba8};
-pub use color::icc_description;
+pub use color::{icc_description, icc_is_srgb};
 pub use jpeg::JpegRows;
 pub use resize::{fit_within, resize_rgb, resize_rgb_region, resize_rgba};
 

@@ -68,11 +68,12 @@ pub(crate) fn write_iiif_jpeg(
         warnings.push(w.to_string());
         icc = None;
     }
-    // Full resolution cut from the coefficients where that is exact (no colours to convert) and not finer than
-    // the tiles would be: the source's own pixels, in fewer bytes than encoding them again.
-    // (Its headers and Huffman tables are only read for a photo without a profile.)
+    // Full resolution cut from the coefficients where that is exact (no colours to convert: no profile, or an
+    // sRGB one, as many cameras and editors embed) and not finer than the tiles would be: the source's own
+    // pixels, in fewer bytes than encoding them again. (Its headers and Huffman tables are only read then.)
     let blocks = icc
-        .is_none()
+        .as_deref()
+        .is_none_or(disan_imaging::icc_is_srgb)
         .then(|| disan_imaging::transcode::JpegBlocks::open(bytes, settings.tile_size))
         .flatten()
         .filter(|b| {
