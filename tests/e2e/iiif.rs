@@ -262,14 +262,21 @@ fn a_jpeg_with_an_srgb_profile_is_cut_and_one_with_another_profile_is_converted(
     let work = tempfile::tempdir().unwrap();
     let (photo, src) = large_photo_at(work.path(), 85);
     let plain = std::fs::read(&photo).unwrap();
-    for (donor, cut) in [("photos/Canon_40D.jpg", true), ("photos/photoprism/Iceland-P3.jpg", false)] {
+    for (donor, cut) in [
+        ("photos/Canon_40D.jpg", true),
+        ("photos/photoprism/Iceland-P3.jpg", false),
+    ] {
         let bytes = with_profile_of(&plain, &std::fs::read(testdata(donor)).unwrap());
         std::fs::write(&photo, &bytes).unwrap();
         let out_dir = work.path().join(if cut { "srgb" } else { "p3" });
         let out = run(disan(work.path()).arg("tiles").arg(&photo).arg("--out").arg(&out_dir));
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let tile = std::fs::read(out_dir.join("512,512,512,512/512,512/0/default.jpg")).unwrap();
-        assert_eq!(quantisation_tables(&tile) == quantisation_tables(&bytes), cut, "{donor}");
+        assert_eq!(
+            quantisation_tables(&tile) == quantisation_tables(&bytes),
+            cut,
+            "{donor}"
+        );
         let info = read_json(&out_dir.join("info.json"));
         let (level, reference) = level_and_reference(&out_dir, &info, &src, 1);
         let p = psnr(&level, &reference);

@@ -373,7 +373,10 @@ fn shrink_on_load_decodes_no_larger_than_needed_and_matches_a_full_decode() {
     );
     let shifted = image::imageops::crop_imm(&full, 5, 0, 635, 480).to_image();
     let off = mean_abs_diff(&three_eighths, &disan_imaging::resize_rgb(&shifted, 240, 180));
-    assert!(off > diff * 2.0, "{off:.2}: the comparison would not see a shifted image");
+    assert!(
+        off > diff * 2.0,
+        "{off:.2}: the comparison would not see a shifted image"
+    );
     // A request no DCT scale covers is decoded by decode_rgb8 at full size.
     let same = decode_rgb8_at_least(&bytes, &limits(), 400, 300).unwrap().image;
     assert_eq!(same, full);

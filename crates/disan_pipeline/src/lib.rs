@@ -239,7 +239,11 @@ pub fn ingest(req: &IngestRequest, progress: &dyn Progress) -> Result<RunReport,
     // Largest first, each worker taking the next file as it finishes one (a queue, not halves of the list):
     // a big capture is not left to run alone at the end while the other workers wait. Reports are sorted by
     // path below, so the order of the work shows only in when each asset's catalogue row is committed.
-    work.sort_by(|a, b| b.total_bytes.cmp(&a.total_bytes).then_with(|| a.candidate.key.cmp(&b.candidate.key)));
+    work.sort_by(|a, b| {
+        b.total_bytes
+            .cmp(&a.total_bytes)
+            .then_with(|| a.candidate.key.cmp(&b.candidate.key))
+    });
     let made: Vec<FileReport> = work
         .into_iter()
         .par_bridge()
