@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ingest throughput: `disan ingest` against `vips thumbnail` making the same two derivatives (2048 px display and
-# 512 px thumbnail, JPEG Q85) of the same real photos, in one run, with wall time, CPU time, peak RSS and the ratio.
+# 512 px thumbnail, JPEG Q85) of the same real photos, in one run, median of 3, with wall time, CPU time, peak RSS
+# and the ratio.
 #
 #   bash bench/ingest.sh [COPIES]     (default 12 copies of each real photo; needs ../shared/testdata)
 #
@@ -43,14 +44,17 @@ vips_both() { # one file: display, then the thumbnail from the display, as disan
 }
 export -f vips_both
 
+# Each row is the median of 3 runs (by wall time), every tool in this one run.
+mkdir -p "$work/tiny" "$work/tiny-out"
+for i in $(seq 1 "$files"); do cp "$testdata/photos/exiftool/GoPro.jpg" "$work/tiny/t$i.jpg"; done
 {
-    measure "disan-ingest" "$disan" ingest "$work/in" --collection "$work/col" --no-progress
-    measure "disan-rerun-unchanged" "$disan" ingest "$work/in" --collection "$work/col" --no-progress
-    measure "vips-thumbnail-x2" bash -c "ls '$work'/in/*.jpg | xargs -P $jobs -I{} bash -c 'vips_both {} $work/vips'"
+    before_each="rm -rf '$work/col'" median3 "disan-ingest" "$disan" ingest "$work/in" --collection "$work/col" --no-progress
+    # (the collection of the last run above, unchanged)
+    median3 "disan-rerun-unchanged" "$disan" ingest "$work/in" --collection "$work/col" --no-progress
+    before_each="rm -rf '$work/vips'; mkdir -p '$work/vips'" median3 "vips-thumbnail-x2" \
+        bash -c "ls '$work'/in/*.jpg | xargs -P $jobs -I{} bash -c 'vips_both {} $work/vips'"
     # The same number of vips processes on an 8x8 image: the start-up floor that the CLI pays per file.
-    mkdir -p "$work/tiny" "$work/tiny-out"
-    for i in $(seq 1 "$files"); do cp "$testdata/photos/exiftool/GoPro.jpg" "$work/tiny/t$i.jpg"; done
-    measure "vips-startup-floor" bash -c "ls '$work'/tiny/*.jpg | xargs -P $jobs -I{} bash -c 'vips_both {} $work/tiny-out'"
+    median3 "vips-startup-floor" bash -c "ls '$work'/tiny/*.jpg | xargs -P $jobs -I{} bash -c 'vips_both {} $work/tiny-out'"
 } > "$work/results"
 
 echo

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Model simplification: Disan's LOD step (meshoptimizer through the `meshopt` crate) against gltfpack
 # (npm, meshoptimizer's own tool) on the same ≥ 1 M-triangle model to the same triangle target, in one run:
-# wall time, peak RSS, triangles reached, and the error of each output measured the same way.
+# wall time, CPU time and peak RSS (median of 3 runs), triangles reached, and the error of each output measured
+# the same way.
 #
 #   bash bench/models.sh          (needs ../shared/testdata, node/npm)
 #
@@ -18,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 testdata=${DISAN_TESTDATA:-../shared/testdata}
 [ -x /usr/bin/time ] || apt-get install -y -qq time
+command -v bc >/dev/null || apt-get install -y -qq bc
 
 work=$(mktemp -d /tmp/disan-models-bench.XXXX)
 trap 'rm -rf "$work"' EXIT
@@ -31,13 +33,20 @@ bench=$PWD/target/release/examples/lod_bench
     { cp "$testdata/models/Duck_glTF/"* "$work/"; "$bench" subdivide "$work/Duck.gltf" "$work/dense.glb" 4; }
 echo "input: $(du -h "$work/dense.glb" | cut -f1) GLB"
 
-row() { # name, command...
+row() { # name, command...: the run with the median wall time of 3
     local name=$1; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/out" 2>&1
-    read -r wall rss < "$work/time"
-    printf "%-11s %8.2f s %8d MB   %s\n" "$name" "$wall" "$((rss / 1024))" "$(tr '\n' ' ' < "$work/out" | cut -c1-90)"
+    : > "$work/runs"
+    for _ in 1 2 3; do
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" > "$work/out" 2>&1
+        read -r wall user sys rss < "$work/time"
+        echo "$wall $(echo "$user + $sys" | bc) $rss" >> "$work/runs"
+    done
+    read -r wall cpu rss < <(sort -g "$work/runs" | sed -n 2p)
+    printf "%-11s %8.2f s %8.2f s %8d MB   %s\n" "$name" "$wall" "$cpu" "$((rss / 1024))" \
+        "$(tr '\n' ' ' < "$work/out" | cut -c1-90)"
 }
-echo "tool         wall        peak RSS   output"
+echo "median of 3 runs each"
+echo "tool         wall        CPU         peak RSS   output"
 row disan "$bench" simplify "$work/dense.glb" "$work/disan.glb" 0.25 0.01
 row gltfpack "$gltfpack" -i "$work/dense.glb" -o "$work/gltfpack.glb" -si 0.25 -se 0.01 -noq
 row disan-5% "$bench" simplify "$work/dense.glb" "$work/disan-5.glb" 0.05 0.05
