@@ -47,3 +47,43 @@ pyvips818() { # installs libvips 8.18 from PyPI (pyvips + pyvips-binary) unless 
     python3 -c 'import pyvips' 2>/dev/null || pip install -q pyvips pyvips-binary >&2
     python3 -c 'import pyvips; print("%d.%d.%d" % tuple(pyvips.version(i) for i in range(3)))'
 }
+
+ffmpeg_vips818() { # input, output dir, face size, dzsave layout (dz or google): ffmpeg_vips with the faces cut
+    # and tiled by libvips 8.18 (pyvips) in ONE process, faces over a pool of $jobs threads
+    local in=$1 out=$2 s=$3 layout=$4
+    mkdir -p "$out"
+    ffmpeg -loglevel error -threads "$jobs" -i "$in" \
+        -vf "v360=input=e:output=c6x1:out_forder=rludfb:interp=cubic:w=$((6 * s)):h=$s" \
+        -f rawvideo -pix_fmt rgb24 -y "$out/strip.rgb"
+    # (raw RGB: the PyPI build of libvips has no PPM loader; rawload maps the file)
+    python3 -c '
+import sys, pyvips
+from concurrent.futures import ThreadPoolExecutor
+out, s, q, jobs, layout = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+strip = pyvips.Image.rawload(out + "/strip.rgb", 6 * s, s, 3).copy(interpretation="srgb")
+def face(i):
+    strip.crop(i * s, 0, s, s).dzsave("%s/face%d" % (out, i), layout=layout, tile_size=512, overlap=0,
+                                      suffix=".jpg[Q=%d]" % q)
+with ThreadPoolExecutor(jobs) as pool:
+    list(pool.map(face, range(6)))
+' "$out" "$s" "$quality" "$jobs" "$layout"
+}
+
+vips818_thumbnails() { # source folder, output folder: libvips 8.18 (pyvips) making each JPEG's 2048 px display
+    # (`thumbnail`: shrink-on-load, then Lanczos3) and its 512 px thumbnail from the display, Q85, files over a
+    # pool of $jobs threads in ONE process (no process start per file)
+    python3 -c '
+import sys, os, glob, pyvips
+from concurrent.futures import ThreadPoolExecutor
+src, out, jobs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def one(f):
+    name = os.path.join(out, os.path.basename(f)[:-4])
+    # held in memory, since the thumbnail is made from it too
+    display = pyvips.Image.thumbnail(f, 2048, size="down").copy_memory()
+    display.jpegsave(name + "_display.jpg", Q=85)
+    display.thumbnail_image(512).jpegsave(name + "_thumb.jpg", Q=85)
+# files in parallel as disan does them (libvips also threads inside each)
+with ThreadPoolExecutor(jobs) as pool:
+    list(pool.map(one, sorted(glob.glob(os.path.join(src, "*.jpg")))))
+' "$1" "$2" "$jobs"
+}

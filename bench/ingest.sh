@@ -16,6 +16,9 @@ jobs=$(nproc)
 need vips libvips-tools
 need /usr/bin/time time
 need bc bc
+vips818=$(pyvips818)
+export -f vips818_thumbnails
+export jobs
 measure_accepts_2=1 # a bad file among the inputs must not stop the comparison
 cargo build --release --locked -q -p disan_cli
 disan=$PWD/target/release/disan
@@ -53,16 +56,19 @@ for i in $(seq 1 "$files"); do cp "$testdata/photos/exiftool/GoPro.jpg" "$work/t
     median3 "disan-rerun-unchanged" "$disan" ingest "$work/in" --collection "$work/col" --no-progress
     before_each="rm -rf '$work/vips'; mkdir -p '$work/vips'" median3 "vips-thumbnail-x2" \
         bash -c "ls '$work'/in/*.jpg | xargs -P $jobs -I{} bash -c 'vips_both {} $work/vips'"
+    # libvips 8.18 from PyPI doing the same in one process: no start-up per file.
+    before_each="rm -rf '$work/vips818'; mkdir -p '$work/vips818'" median3 "libvips-$vips818-one-process" \
+        bash -c "vips818_thumbnails '$work/in' '$work/vips818'"
     # The same number of vips processes on an 8x8 image: the start-up floor that the CLI pays per file.
     median3 "vips-startup-floor" bash -c "ls '$work'/tiny/*.jpg | xargs -P $jobs -I{} bash -c 'vips_both {} $work/tiny-out'"
 } > "$work/results"
 
 echo
-printf '%-24s %8s %8s %10s %10s %9s %12s\n' tool wall_s cpu_s photos/s MP/s rss_MB vs_vips_wall
+printf '%-30s %8s %8s %10s %10s %9s %12s\n' tool wall_s cpu_s photos/s MP/s rss_MB vs_vips_wall
 vips_wall=$(awk '$1 == "vips-thumbnail-x2" {print $2}' "$work/results")
 grep -v "rerun\|floor" "$work/results" | while read -r label wall cpu rss; do
     awk -v l="$label" -v w="$wall" -v c="$cpu" -v r="$rss" -v n="$files" -v mp="$mpix" -v vw="$vips_wall" \
-        'BEGIN { w = (w < 0.001 ? 0.001 : w); printf "%-24s %8.2f %8.2f %10.1f %10.1f %9d %11.2fx\n", l, w, c, n / w, mp / w, r, vw / w }'
+        'BEGIN { w = (w < 0.001 ? 0.001 : w); printf "%-30s %8.2f %8.2f %10.1f %10.1f %9d %11.2fx\n", l, w, c, n / w, mp / w, r, vw / w }'
 done
 read -r _ rerun_wall _ rerun_rss < <(grep rerun "$work/results")
 echo

@@ -18,6 +18,7 @@ source bench/common.sh
 
 need ffmpeg ffmpeg
 need vips libvips-tools
+vips818=$(pyvips818)
 need nona hugin-tools
 [ -x /usr/bin/time ] || apt-get install -y -qq time
 /usr/bin/python3 -c "import PIL, distutils" 2>/dev/null || apt-get install -y -qq python3-pil python3-distutils
@@ -31,7 +32,7 @@ trap 'rm -rf "$work"' EXIT
 generate=$work/node_modules/pannellum/utils/multires/generate.py
 
 
-export -f ffmpeg_vips
+export -f ffmpeg_vips ffmpeg_vips818
 export jobs quality
 
 for name in pano-8k pano-16k; do
@@ -43,12 +44,13 @@ for name in pano-8k pano-16k; do
     {
         median3 disan "$disan" pano "$in" --out "$work/out/disan"
         median3 ffmpeg-v360+vips-dzsave bash -c "ffmpeg_vips '$in' '$work/out/ff' $s --overlap 0"
+        median3 "ffmpeg-v360+libvips-$vips818" bash -c "ffmpeg_vips818 '$in' '$work/out/ff818' $s dz"
         median3 pannellum-generate.py /usr/bin/python3 "$generate" -n "$(command -v nona)" -q $quality -o "$work/out/gen" "$in"
     } > "$work/results"
     ref=$(awk '$1 == "disan" {print $2}' "$work/results")
-    printf '%-26s %8s %8s %9s %14s\n' tool wall_s cpu_s rss_MB wall_vs_disan
+    printf '%-38s %8s %8s %9s %14s\n' tool wall_s cpu_s rss_MB wall_vs_disan
     while read -r label wall cpu rss; do
-        printf '%-26s %8.2f %8.2f %9d %13.2fx\n' "$label" "$wall" "$cpu" "$rss" "$(echo "$wall / $ref" | bc -l)"
+        printf '%-38s %8.2f %8.2f %9d %13.2fx\n' "$label" "$wall" "$cpu" "$rss" "$(echo "$wall / $ref" | bc -l)"
     done < "$work/results"
     rm -rf "$work/out"
 done

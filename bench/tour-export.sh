@@ -21,6 +21,7 @@ source bench/common.sh
 
 need ffmpeg ffmpeg
 need vips libvips-tools
+vips818=$(pyvips818)
 [ -x /usr/bin/time ] || apt-get install -y -qq time
 [ -f "$inputs/pano-16k.jpg" ] || bash ../shared/bench/make-inputs.sh "$inputs" >&2
 cargo build --release --locked -q -p disan_cli
@@ -42,8 +43,25 @@ vips_faces() { # pyramid dir, finest level, tiles per side, cube size, output di
     mkdir -p "$5"
     printf '%s\n' f r b l u d | xargs -P "$jobs" -I{} bash -c "vips_face '$1' $2 $3 $4 '$5' $6 {}"
 }
+vips818_faces() { # the same as vips_faces with libvips 8.18 (pyvips), all six faces in ONE process
+    mkdir -p "$5"
+    python3 -c '
+import sys, pyvips
+from concurrent.futures import ThreadPoolExecutor
+pyr, level, n, cube, out, s, q, jobs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), \
+    sys.argv[5], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+def face(f):
+    tiles = [pyvips.Image.new_from_file("%s/%s/%s%d_%d.jpg" % (pyr, level, f, r, c))
+             for r in range(n) for c in range(n)]
+    joined = pyvips.Image.arrayjoin(tiles, across=n)
+    joined.resize(s / cube, kernel="lanczos3").dzsave("%s/%s" % (out, f), layout="google", tile_size=512,
+                                                      suffix=".jpg[Q=%d]" % q)
+with ThreadPoolExecutor(jobs) as pool:
+    list(pool.map(face, "frbldu"))
+' "$@" "$quality" "$jobs"
+}
 export -f vips_face vips_faces
-export -f ffmpeg_vips
+export -f ffmpeg_vips ffmpeg_vips818 vips818_faces
 export jobs quality
 
 for scale in 8k 16k; do
@@ -61,15 +79,17 @@ for scale in 8k 16k; do
     pyr=$c/assets/$id/pano
     read -r cube tile level < <(python3 -c "import json; m=json.load(open('$pyr/config.json'))['multiRes']; print(m['cubeResolution'], m['tileResolution'], m['maxLevel'])")
     n=$(( (cube + tile - 1) / tile ))
-    before_each="rm -rf '$work/vf_$scale' '$work/ff_$scale'"
+    before_each="rm -rf '$work/vf_$scale' '$work/ff_$scale' '$work/vf818_$scale' '$work/ff818_$scale'"
     median3 vips-arrayjoin+resize+dzsave bash -c "vips_faces '$pyr' $level $n $cube '$work/vf_$scale' $s" >> "$work/results"
+    median3 "libvips-$vips818-arrayjoin+resize+dzsave" bash -c "vips818_faces '$pyr' $level $n $cube '$work/vf818_$scale' $s" >> "$work/results"
     median3 ffmpeg-v360+vips-dzsave-google bash -c "ffmpeg_vips '$in' '$work/ff_$scale' $s --layout google" >> "$work/results"
+    median3 "ffmpeg-v360+libvips-$vips818-google" bash -c "ffmpeg_vips818 '$in' '$work/ff818_$scale' $s google" >> "$work/results"
     ref=$(awk '$1 == "disan" {print $2}' "$work/results")
-    printf '%-30s %8s %8s %9s %14s\n' tool wall_s cpu_s rss_MB wall_vs_disan
+    printf '%-42s %8s %8s %9s %14s\n' tool wall_s cpu_s rss_MB wall_vs_disan
     while read -r label wall cpu rss; do
-        printf '%-30s %8.2f %8.2f %9d %13.2fx\n' "$label" "$wall" "$cpu" "$rss" "$(echo "$wall / $ref" | bc -l)"
+        printf '%-42s %8.2f %8.2f %9d %13.2fx\n' "$label" "$wall" "$cpu" "$rss" "$(echo "$wall / $ref" | bc -l)"
     done < "$work/results"
-    rm -rf "$work"/mz_$scale "$work"/ff_$scale "$work"/vf_$scale "$c"
+    rm -rf "$work"/mz_$scale "$work"/ff_$scale "$work"/vf_$scale "$work"/ff818_$scale "$work"/vf818_$scale "$c"
 done
 echo
 echo "wall_vs_disan > 1: that tool took longer than disan. All write JPEG Q$quality tiles of 512 px on power-of-two"
