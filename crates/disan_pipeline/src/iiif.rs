@@ -62,18 +62,20 @@ pub(crate) fn write_iiif_jpeg(
     let limits = disan_imaging::DecodeLimits::from(settings);
     let probe = disan_imaging::probe_for_tiles(bytes, &limits).map_err(|e| e.to_string())?;
     let mut icc = probe.icc_profile;
-    if let Some(profile) = &icc
-        && let Err(w) = disan_imaging::to_srgb(&mut RgbImage::new(1, 1), Some(profile))
-    {
-        warnings.push(w.to_string());
-        icc = None;
+    if let Some(profile) = &icc {
+        if let Err(w) = disan_imaging::to_srgb(&mut RgbImage::new(1, 1), Some(profile)) {
+            warnings.push(w.to_string());
+            icc = None;
+        } else if disan_imaging::icc_is_srgb(profile) {
+            // An sRGB profile (as many cameras and editors embed): there are no colours to convert.
+            icc = None;
+        }
     }
-    // Full resolution cut from the coefficients where that is exact (no colours to convert: no profile, or an
-    // sRGB one, as many cameras and editors embed) and not finer than the tiles would be: the source's own
-    // pixels, in fewer bytes than encoding them again. (Its headers and Huffman tables are only read then.)
+    // Full resolution cut from the coefficients where that is exact (no colours to convert) and not finer than
+    // the tiles would be: the source's own pixels, in fewer bytes than encoding them again. (Its headers and
+    // Huffman tables are only read then.)
     let blocks = icc
-        .as_deref()
-        .is_none_or(disan_imaging::icc_is_srgb)
+        .is_none()
         .then(|| disan_imaging::transcode::JpegBlocks::open(bytes, settings.tile_size))
         .flatten()
         .filter(|b| {
