@@ -5,8 +5,8 @@
 //! forward DCTs, colour conversion and quantisation are never run.
 //!
 //! Only what can be cut exactly is accepted ([`JpegBlocks::open`]): a complete baseline (or extended
-//! sequential, 8-bit) Huffman JPEG in one scan, greyscale or YCbCr (no Adobe colour transform), whose MCU
-//! divides the tile size. Everything else goes the usual way (decode, encode). Tiles carry the source's
+//! sequential, 8-bit) Huffman JPEG in one scan, greyscale or YCbCr (an Adobe segment must say YCbCr, as
+//! Photoshop's do; RGB or another transform is not cut), whose MCU divides the tile size. Everything else goes the usual way (decode, encode). Tiles carry the source's
 //! quantisation tables and sampling, and the Huffman tables of the standard (Annex K), which code every
 //! symbol an 8-bit baseline JPEG can hold.
 
@@ -329,6 +329,7 @@ impl<'a> JpegBlocks<'a> {
         let mut dc: [Option<DecodeTable>; 4] = Default::default();
         let mut ac: [Option<DecodeTable>; 4] = Default::default();
         let mut restart_interval = 0u32;
+        let mut adobe_transform = None;
         let mut frame: Option<(u32, u32, Vec<Component>)> = None;
         let mut i = 2;
         loop {
@@ -401,12 +402,16 @@ impl<'a> JpegBlocks<'a> {
                     }
                 }
                 0xDD => restart_interval = u32::from(u16::from_be_bytes(body.get(..2)?.try_into().ok()?)),
-                // An Adobe segment may say the channels are RGB, or transformed otherwise: not cut.
-                0xEE => return None,
+                // Adobe's segment says how three channels are coded (byte 11: 0 none, RGB; 1 YCbCr; 2 YCCK).
+                // Tiles carry a JFIF segment, which means YCbCr: only that is cut (Photoshop's usual).
+                0xEE if body.starts_with(b"Adobe") => adobe_transform = Some(*body.get(11)?),
                 0xDA => {
                     let (width, height, mut components) = frame?;
                     let n = usize::from(*body.first()?);
                     if n != components.len() || body.len() < 1 + 2 * n + 3 {
+                        return None;
+                    }
+                    if n == 3 && adobe_transform.is_some_and(|t| t != 1) {
                         return None;
                     }
                     for (k, c) in body[1..1 + 2 * n].chunks_exact(2).enumerate() {

@@ -570,7 +570,13 @@ fn tiles_cut_from_the_coefficients_are_the_photos_own_pixels() {
     // Jolla: one run of entropy-coded data, tiles copy it (with the camera's own Huffman tables).
     // iPhone 6: restart markers every few MCUs, so tiles are coded again with the standard tables.
     // Nikon COOLPIX P6000: 4:2:2 chroma, at half size averaged in pairs down the rows.
-    for rel in ["photos/jolla.jpg", "photos/iphone_hdr_YES.jpg", "photos/DSCN0010.jpg"] {
+    // Iceland-P3: saved by Photoshop, whose Adobe segment says YCbCr, with restart markers.
+    for rel in [
+        "photos/jolla.jpg",
+        "photos/iphone_hdr_YES.jpg",
+        "photos/DSCN0010.jpg",
+        "photos/photoprism/Iceland-P3.jpg",
+    ] {
         let (whole, half) = cut_and_halve(rel);
         // The half-size image straight from the coefficients against the `image` crate's Lanczos3 from full
         // size, beside libjpeg-turbo's own DCT scaling to 1/2 (shrink-on-load, as libvips and browsers make
@@ -613,12 +619,28 @@ fn only_what_can_be_cut_exactly_is_opened() {
     for (rel, why) in [
         ("panoramas/pannellum-examplepano.jpg", "progressive"),
         ("photos/zune-image/cymk.jpg", "four components"),
-        ("photos/mapillary/adobe_coords.jpg", "Adobe colour transform"),
+        ("photos/mapillary/adobe_coords.jpg", "progressive, from Photoshop"),
         ("corrupt/zune-image/incomplete_image.jpg", "cut short"),
     ] {
         let bytes = std::fs::read(testdata(rel)).unwrap();
         assert!(JpegBlocks::open(&bytes, 512).is_none(), "{rel} ({why}) must not be cut");
     }
+    // A Photoshop file (Adobe segment: YCbCr) is cut; the same file saying its channels are RGB (transform
+    // 0) is not, since tiles are JFIF, which means YCbCr.
+    let mut bytes = std::fs::read(testdata("photos/photoprism/Iceland-P3.jpg")).unwrap();
+    assert!(JpegBlocks::open(&bytes, 512).is_some());
+    // The file's own segment, walked to (its Photoshop resources hold a thumbnail with one of its own).
+    let mut adobe = 2;
+    while bytes[adobe + 1] != 0xEE {
+        adobe += 2 + usize::from(u16::from_be_bytes([bytes[adobe + 2], bytes[adobe + 3]]));
+    }
+    assert_eq!(&bytes[adobe + 4..adobe + 9], b"Adobe");
+    assert_eq!(bytes[adobe + 15], 1, "Photoshop's transform: YCbCr");
+    bytes[adobe + 15] = 0;
+    assert!(
+        JpegBlocks::open(&bytes, 512).is_none(),
+        "an Adobe RGB-coded file must not be cut"
+    );
 }
 
 #[test]
@@ -702,4 +724,125 @@ fn damaged_entropy_coded_data_is_an_error_or_tiles_never_a_panic() {
     }
     eprintln!("{cut} damaged copies read, {errors} of them refused");
     assert!(cut > 300 && errors > 0);
+}
+
+/// The deep-zoom cutter (`JpegBlocks`: its own Huffman decoder over a JPEG's coefficients) on thousands of
+/// mutated copies of real camera JPEGs, as the fuzz target `jpeg_transcode` does but in every test run; wider than
+/// the test above: flipped header bytes, bytes overwritten in the scan, stray markers, cut-short files. Each copy is cut into
+/// tiles or refused with an error; none panics. The unmutated files cut, and most mutated ones get past
+/// `open` into the decoder, so the soak reaches the code it is for.
+#[test]
+fn mutated_real_jpegs_are_cut_or_refused_never_a_panic() {
+    use disan_imaging::transcode::JpegBlocks;
+    const COPIES: usize = 1000;
+    const TILE: u32 = 64;
+    let limits = DecodeLimits {
+        max_pixels: 4_000_000,
+        max_alloc: 64 << 20,
+        max_stream_pixels: 4_000_000,
+    };
+    // Bands cut, or None where `probe` or `open` refused the file; an error from a band ends the file.
+    let cut = |data: &[u8]| -> Option<u32> {
+        probe(data, &limits).ok()?;
+        let mut blocks = JpegBlocks::open(data, TILE)?;
+        let (width, height) = blocks.frame().size();
+        let rows = TILE / blocks.frame().mcu_height();
+        let (mut y, mut bands) = (0, 0);
+        while blocks.rows_left() > 0 {
+            let Ok(band) = blocks.read_band(rows, None) else {
+                break;
+            };
+            for x in (0..width).step_by(TILE as usize) {
+                let _ = band.encode_tile(x, TILE.min(width - x), TILE.min(height.saturating_sub(y)).max(1));
+            }
+            let _ = band.half_rgb();
+            y += TILE;
+            bands += 1;
+        }
+        Some(bands)
+    };
+    // Baseline 4:2:0 and 4:4:4 from four cameras, and two Photoshop files with restart markers.
+    let files = [
+        "photos/Canon_40D.jpg",
+        "photos/Nikon_D70.jpg",
+        "photos/Pentax_K10D.jpg",
+        "photos/mapillary/r_canon.jpg",
+        "photos/photoprism/Iceland-P3.jpg",
+        "photos/BlueSquare_xmp.jpg",
+    ];
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let (mut panics, mut reached, mut total) = (Vec::new(), 0, 0);
+    for name in files {
+        let original = std::fs::read(testdata(name)).unwrap();
+        assert!(
+            cut(&original).is_some_and(|b| b > 0),
+            "{name}: the unmutated file does not cut"
+        );
+        let scan = original.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+        for copy in 0..COPIES {
+            let mut data = original.clone();
+            match copy % 5 {
+                // Headers: a few bytes before the scan flipped.
+                0 => {
+                    for _ in 0..1 + next(4) {
+                        let at = next(scan + 2);
+                        data[at] ^= 1 << next(8);
+                    }
+                }
+                // Entropy-coded data: bytes overwritten anywhere after the scan header.
+                1 => {
+                    for _ in 0..1 + next(16) {
+                        let at = scan + 2 + next(data.len() - scan - 2);
+                        data[at] = next(256) as u8;
+                    }
+                }
+                // A stray marker (a restart, the end, another scan) inside the data.
+                2 => {
+                    let at = scan + 2 + next(data.len() - scan - 4);
+                    let marker = [0xD0 + next(8) as u8, 0xD9, 0xDA, 0xC4, 0x00][next(5)];
+                    data[at] = 0xFF;
+                    data[at + 1] = marker;
+                }
+                // Cut short, with or without an end marker.
+                3 => {
+                    data.truncate(scan + next(data.len() - scan));
+                    if next(2) == 0 {
+                        data.extend_from_slice(&[0xFF, 0xD9]);
+                    }
+                }
+                // A run of the file repeated or dropped.
+                _ => {
+                    let at = scan + next(data.len() - scan);
+                    let len = 1 + next(512).min(data.len() - at - 1);
+                    if next(2) == 0 {
+                        let run = data[at..at + len].to_vec();
+                        data.splice(at..at, run);
+                    } else {
+                        data.drain(at..at + len);
+                    }
+                }
+            }
+            total += 1;
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cut(&data))) {
+                Ok(Some(_)) => reached += 1,
+                Ok(None) => {}
+                Err(_) => panics.push(format!("{name} copy {copy}")),
+            }
+        }
+    }
+    eprintln!(
+        "{total} mutated copies: {reached} opened and read, {} panics",
+        panics.len()
+    );
+    assert!(panics.is_empty(), "panicked on: {}", panics.join(", "));
+    assert!(
+        reached * 2 > total,
+        "only {reached} of {total} copies reached the decoder"
+    );
 }
