@@ -12,7 +12,7 @@
 # Printed per job: wall, CPU, peak RSS, wall relative to disan, real-time factor (video seconds per wall
 # second), file size, and for the pan the SSIM of each output against ffmpeg's lossless render of the same
 # camera path (disan's figure also counts the difference between its sampler and v360's, about 0.98 on a
-# still frame).
+# still frame); then both encoders alone on exactly the same frames, timed, with their SSIM against them.
 #
 #   bash bench/share-video.sh          (needs ffmpeg; builds the demo collection from assets/samples)
 #   RUNS=3 SECONDS_LONG=20 ONLY=pan|turntable bash bench/share-video.sh
@@ -27,7 +27,7 @@ source bench/common.sh
 need ffmpeg ffmpeg
 [ -x /usr/bin/time ] || apt-get install -y -qq time
 cargo build --release --locked -q -p disan_cli
-cargo build --release --locked -q -p disan_video --example to_yuv
+cargo build --release --locked -q -p disan_video --example encode_rgb
 disan=$PWD/target/release/disan
 work=$(mktemp -d /tmp/disan-video-bench.XXXX)
 trap 'rm -rf "$work"' EXIT
@@ -104,31 +104,35 @@ ours=$work/posts/$pano/vi/pan-16x9.mp4
 printf 'SSIM against the lossless v360 render (16:9): disan %s (%s MB), ffmpeg %s (%s MB)\n' \
     "$(ssim "$ours" "$work/lossless.mkv")" "$(($(stat -c %s "$ours") / 1000000))" \
     "$(ssim "$work/ff-16x9.mp4" "$work/lossless.mkv")" "$(($(stat -c %s "$work/ff-16x9.mp4") / 1000000))"
-# Like for like: each encoder against its own frames before encoding, on 8 frames from the middle of the
-# 16:9 pan (no title or credit over them), compared as the encoders see them (yuv420p, no conversion back to
-# RGB): disan's decoded frame against `disan render` of the same view turned into yuv420p by disan's own
-# conversion (BT.709 limited range, 2×2 chroma average: the `to_yuv` example gives exactly what the encoder is
-# given), ffmpeg's against its lossless render. Y is the luma
-# SSIM, All ffmpeg's weighted mean of Y, U and V.
-yuv_frame() { ffmpeg -v error -y -i "$1" -vf "select=eq(n\,$2)" -frames:v 1 -f rawvideo -pix_fmt yuv420p "$3"; }
-yuv_ssim() { # a.yuv b.yuv (1920×1080): "Y All"
-    ffmpeg -f rawvideo -pix_fmt yuv420p -s 1920x1080 -i "$1" -f rawvideo -pix_fmt yuv420p -s 1920x1080 -i "$2" \
-        -lavfi ssim -f null - 2>&1 | sed -n 's/.*Y:\([0-9.]*\) .*All:\([0-9.]*\).*/\1 \2/p'
-}
-: > "$work/own"
-for i in 0 1 2 3 4 5 6 7; do
-    n=$(python3 -c "print(int($seconds * 30 * (0.3 + 0.4 * $i / 7)))")
-    yaw=$(python3 -c "import math; u = $n / 30 / $seconds; print(-40 + 80 * (1 - math.cos(math.pi * u)) / 2)")
-    "$disan" --collection "$work/demo" render "$pano" --yaw "$yaw" --pitch 0 --hfov 90 --size 1920x1080 \
-        --out "$work/src.png" >/dev/null
-    ffmpeg -v error -y -i "$work/src.png" "$work/src.ppm"
-    target/release/examples/to_yuv "$work/src.ppm" "$work/src.yuv"
-    yuv_frame "$ours" "$n" "$work/ours.yuv"
-    yuv_frame "$work/lossless.mkv" "$n" "$work/ffsrc.yuv"
-    yuv_frame "$work/ff-16x9.mp4" "$n" "$work/ff.yuv"
-    echo "$(yuv_ssim "$work/ours.yuv" "$work/src.yuv") $(yuv_ssim "$work/ff.yuv" "$work/ffsrc.yuv")" >> "$work/own"
+# Like for like: both encoders given exactly the same pictures. ffmpeg's lossless render of the 16:9 pan is
+# turned into RGB frames; disan's encoder (the `encode_rgb` example: OpenH264 as `disan share` configures it,
+# including the RGB to BT.709 limited-range yuv420p conversion) encodes them and writes the yuv420p it was
+# given; libx264 `-preset medium` (CRF 23, ffmpeg's default) encodes that yuv420p. Encode only, median of
+# $runs, then each output's SSIM (Y, and All: ffmpeg's weighted mean of Y, U and V) against that yuv420p over
+# every frame.
+ffmpeg -v error -y -i "$work/lossless.mkv" -f rawvideo -pix_fmt rgb24 "$work/frames.rgb"
+rm -f "$work/lossless.mkv"
+target/release/examples/encode_rgb 1920 1080 "$work/frames.rgb" "$work/eq-ours.mp4" "$work/given.yuv" 2>/dev/null
+: > "$work/eq"
+for ((r = 0; r < runs; r++)); do
+    measure disan "target/release/examples/encode_rgb" 1920 1080 "$work/frames.rgb" "$work/eq-ours.mp4" >> "$work/eq"
+    measure libx264-medium-crf23 ffmpeg -v error -y -threads "$jobs" -f rawvideo -pix_fmt yuv420p -s 1920x1080 \
+        -framerate 30 -i "$work/given.yuv" -c:v libx264 -preset medium "$work/eq-x264.mp4" >> "$work/eq"
 done
-awk '{for (i = 1; i <= 4; i++) s[i] += $i} END {for (i = 1; i <= 4; i++) s[i] /= NR; printf "SSIM of each encoder against its own unencoded frames (8 middle frames, yuv420p): disan/OpenH264 Y %.4f All %.4f, ffmpeg/libx264 medium Y %.4f All %.4f\n", s[1], s[2], s[3], s[4]}' "$work/own"
+echo
+echo "== encoders alone on the same ${seconds} s of 16:9 frames (disan's time includes its RGB to yuv420p conversion)"
+median "$work/eq" > "$work/eq.median"
+table "$work/eq.median" "$seconds"
+eq_ssim() { # file: "Y All" against the frames both encoders were given
+    ffmpeg -i "$1" -f rawvideo -pix_fmt yuv420p -s 1920x1080 -framerate 30 -i "$work/given.yuv" -lavfi ssim -f null - 2>&1 |
+        sed -n 's/.*Y:\([0-9.]*\) .*All:\([0-9.]*\).*/\1 \2/p'
+}
+for f in ours x264; do
+    read -r y all <<< "$(eq_ssim "$work/eq-$f.mp4")"
+    printf 'SSIM against the frames both were given, %s: Y %s All %s, %s Mbit/s\n' "$f" "$y" "$all" \
+        "$(echo "scale=1; $(stat -c %s "$work/eq-$f.mp4") * 8 / $seconds / 1000000" | bc)"
+done
+rm -f "$work/frames.rgb" "$work/given.yuv"
 fi
 
 if [ "$only" != pan ]; then
