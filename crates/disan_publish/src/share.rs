@@ -542,10 +542,7 @@ fn all_flat_videos(
             }
         };
         let version = (lang.clone(), texts_of(r, sites, lang, title), sound);
-        match by_length.iter_mut().find(|(l, _)| *l == length) {
-            Some((_, group)) => group.push(version),
-            None => by_length.push((length, vec![version])),
-        }
+        push_grouped(&mut by_length, length, version);
     }
     for (length, group) in by_length {
         let versions: Vec<(&Texts, Option<&disan_video::AudioTrack>)> =
@@ -917,18 +914,14 @@ fn share_tour(
     // can make a scene longer in one language), encoded with each one's title, credit and sound.
     let mut walks: HashMap<String, std::result::Result<Files, String>> = HashMap::new();
     if formats.contains(&ShareFormat::Walk) {
-        let mut groups: Vec<Vec<&Prepared>> = Vec::new();
+        let mut groups: Vec<(&[f64], Vec<&Prepared>)> = Vec::new();
         for p in &prepared {
-            match groups.iter_mut().find(|g| g[0].lengths == p.lengths) {
-                Some(group) => group.push(p),
-                None => groups.push(vec![p]),
-            }
+            push_grouped(&mut groups, &p.lengths, p);
         }
         let name = |shape: Shape| format!("walk-{}.mp4", shape.tag());
-        for group in groups {
+        for (lengths, group) in groups {
             let versions: Vec<(&Texts, Option<&disan_video::AudioTrack>)> =
                 group.iter().map(|p| (&p.texts, p.sound.as_ref())).collect();
-            let lengths = &group[0].lengths;
             let made = share_video::both_shapes(|shape| {
                 let what = |v: usize| format!("{key}/{}/{}", group[v].lang, name(shape));
                 share_video::walk(&what, &walk_scenes, lengths, shape, &versions)
@@ -1186,6 +1179,15 @@ fn hashtag(s: &str) -> String {
         }
     }
     tag
+}
+
+/// Adds `item` to the group of `key` (in the order keys first appear): the languages whose videos last as
+/// long share one drawing.
+fn push_grouped<K: PartialEq, T>(groups: &mut Vec<(K, Vec<T>)>, key: K, item: T) {
+    match groups.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, group)) => group.push(item),
+        None => groups.push((key, vec![item])),
+    }
 }
 
 #[cfg(test)]
