@@ -599,12 +599,7 @@ impl Pages<'_> {
             }
             body.push_str("</ul></section>\n");
         }
-        let mut newest: Vec<&PublicRecord> = d.assets.iter().collect();
-        newest.sort_by(|a, b| {
-            b.ingested_at
-                .cmp(&a.ingested_at)
-                .then(a.manifest.id.cmp(&b.manifest.id))
-        });
+        let mut newest = newest_first(&d.assets);
         newest.truncate(12);
         if !newest.is_empty() {
             body.push_str(&format!(
@@ -1414,6 +1409,22 @@ impl Pages<'_> {
 
 /// The page for visitors whose language is none of the site's: the language choice for the home page,
 /// else the page in the first language.
+/// The home page's "newest": the assets added on the latest day first, and those of one day by when they were
+/// captured, latest first (one ingest run adds its files in an order of its own: the largest first), then
+/// without a capture time, then by when they were added and by id.
+fn newest_first(assets: &[PublicRecord]) -> Vec<&PublicRecord> {
+    let day = |r: &PublicRecord| r.ingested_at.get(..10).unwrap_or(&r.ingested_at).to_owned();
+    let mut newest: Vec<&PublicRecord> = assets.iter().collect();
+    newest.sort_by(|a, b| {
+        day(b)
+            .cmp(&day(a))
+            .then(b.manifest.metadata.taken_at.cmp(&a.manifest.metadata.taken_at))
+            .then(b.ingested_at.cmp(&a.ingested_at))
+            .then(a.manifest.id.cmp(&b.manifest.id))
+    });
+    newest
+}
+
 fn x_default(base: &str, first: &str, path: &str) -> String {
     if path.is_empty() {
         format!("{base}/")
@@ -1566,4 +1577,46 @@ fn sign_page(d: &Data, base: &str, s: &Site) -> String {
         esc(&title),
         esc(&intro),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, ingested_at: &str, taken_at: Option<&str>) -> PublicRecord {
+        let mut manifest: disan_core::AssetManifest = serde_json::from_value(json!({
+            "id": id,
+            "kind": "photo",
+            "source": {"file_name": "a.jpg", "bytes": 1, "blake3": "", "format": "jpeg"},
+            "metadata": {},
+            "derivatives": {},
+            "settings_version": 1
+        }))
+        .unwrap();
+        manifest.metadata.taken_at = taken_at.map(str::to_owned);
+        PublicRecord {
+            manifest,
+            state: "published".into(),
+            site: None,
+            meta: Default::default(),
+            ingested_at: ingested_at.into(),
+        }
+    }
+
+    #[test]
+    fn newest_is_the_latest_day_then_the_latest_capture() {
+        let assets = [
+            record("1111111111111111", "2026-12-01T09:00:00Z", Some("2024-05-01T10:00:00")),
+            // One run the next day, committed largest first: the capture time orders it.
+            record("2222222222222222", "2026-12-02T08:00:01Z", Some("2019-03-02T07:00:00")),
+            record("3333333333333333", "2026-12-02T08:00:03Z", Some("2025-01-01T12:00:00")),
+            record("4444444444444444", "2026-12-02T08:00:02Z", None),
+            record("5555555555555555", "2026-12-02T08:00:00Z", Some("2025-01-01T13:00:00")),
+        ];
+        let order: Vec<String> = newest_first(&assets)
+            .iter()
+            .map(|r| r.manifest.id.to_string()[..1].to_owned())
+            .collect();
+        assert_eq!(order, ["5", "3", "2", "4", "1"]);
+    }
 }
