@@ -12,7 +12,8 @@
 # Printed per job: wall, CPU, peak RSS, wall relative to disan, real-time factor (video seconds per wall
 # second), file size, and for the pan the SSIM of each output against ffmpeg's lossless render of the same
 # camera path (disan's figure also counts the difference between its sampler and v360's, about 0.98 on a
-# still frame); then both encoders alone on exactly the same frames, timed, with their SSIM against them.
+# still frame); then, for the pan and the turntable, both encoders alone on exactly the same frames, timed,
+# with their SSIM against them.
 #
 #   bash bench/share-video.sh          (needs ffmpeg; builds the demo collection from assets/samples)
 #   RUNS=3 SECONDS_LONG=20 ONLY=pan|turntable bash bench/share-video.sh
@@ -87,6 +88,33 @@ ssim() { # a b: the SSIM "All" figure of a against b
     ffmpeg -i "$1" -i "$2" -lavfi ssim -f null - 2>&1 | sed -n 's/.*All:\([0-9.]*\).*/\1/p'
 }
 
+# Both encoders on exactly the same pictures: $work/frames.rgb (1920×1080 rgb24). disan's encoder (the
+# `encode_rgb` example: OpenH264 configured as `disan share` does, its RGB to BT.709 limited-range yuv420p
+# conversion included in its time) encodes them and writes the yuv420p it was given; libx264 `-preset medium`
+# (CRF 23, ffmpeg's default) encodes that yuv420p. Encode only, median of $runs, then each output's SSIM (Y,
+# and All: ffmpeg's weighted mean of Y, U and V) against that yuv420p over every frame.
+same_frames() { # what the frames are
+    target/release/examples/encode_rgb 1920 1080 "$work/frames.rgb" "$work/eq-ours.mp4" "$work/given.yuv" 2>/dev/null
+    : > "$work/eq"
+    for ((r = 0; r < runs; r++)); do
+        measure disan target/release/examples/encode_rgb 1920 1080 "$work/frames.rgb" "$work/eq-ours.mp4" >> "$work/eq"
+        measure libx264-medium-crf23 ffmpeg -v error -y -threads "$jobs" -f rawvideo -pix_fmt yuv420p -s 1920x1080 \
+            -framerate 30 -i "$work/given.yuv" -c:v libx264 -preset medium "$work/eq-x264.mp4" >> "$work/eq"
+    done
+    echo
+    echo "== encoders alone on $1 (disan's time includes its RGB to yuv420p conversion)"
+    median "$work/eq" > "$work/eq.median"
+    table "$work/eq.median" "$seconds"
+    local f y all
+    for f in ours x264; do
+        read -r y all <<< "$(ffmpeg -i "$work/eq-$f.mp4" -f rawvideo -pix_fmt yuv420p -s 1920x1080 -framerate 30 \
+            -i "$work/given.yuv" -lavfi ssim -f null - 2>&1 | sed -n 's/.*Y:\([0-9.]*\) .*All:\([0-9.]*\).*/\1 \2/p')"
+        printf 'SSIM against the frames both were given, %s: Y %s All %s, %s Mbit/s\n' "$f" "$y" "$all" \
+            "$(echo "scale=1; $(stat -c %s "$work/eq-$f.mp4") * 8 / $seconds / 1000000" | bc)"
+    done
+    rm -f "$work/frames.rgb" "$work/given.yuv"
+}
+
 if [ "$only" != turntable ]; then
 echo "== pan: 2 × ${seconds} s (1920×1080 and 1080×1920), $runs runs each, $jobs cores"
 : > "$work/pan"
@@ -104,35 +132,10 @@ ours=$work/posts/$pano/vi/pan-16x9.mp4
 printf 'SSIM against the lossless v360 render (16:9): disan %s (%s MB), ffmpeg %s (%s MB)\n' \
     "$(ssim "$ours" "$work/lossless.mkv")" "$(($(stat -c %s "$ours") / 1000000))" \
     "$(ssim "$work/ff-16x9.mp4" "$work/lossless.mkv")" "$(($(stat -c %s "$work/ff-16x9.mp4") / 1000000))"
-# Like for like: both encoders given exactly the same pictures. ffmpeg's lossless render of the 16:9 pan is
-# turned into RGB frames; disan's encoder (the `encode_rgb` example: OpenH264 as `disan share` configures it,
-# including the RGB to BT.709 limited-range yuv420p conversion) encodes them and writes the yuv420p it was
-# given; libx264 `-preset medium` (CRF 23, ffmpeg's default) encodes that yuv420p. Encode only, median of
-# $runs, then each output's SSIM (Y, and All: ffmpeg's weighted mean of Y, U and V) against that yuv420p over
-# every frame.
+# Like for like: both encoders given exactly the same pictures, ffmpeg's lossless render of the 16:9 pan.
 ffmpeg -v error -y -i "$work/lossless.mkv" -f rawvideo -pix_fmt rgb24 "$work/frames.rgb"
 rm -f "$work/lossless.mkv"
-target/release/examples/encode_rgb 1920 1080 "$work/frames.rgb" "$work/eq-ours.mp4" "$work/given.yuv" 2>/dev/null
-: > "$work/eq"
-for ((r = 0; r < runs; r++)); do
-    measure disan "target/release/examples/encode_rgb" 1920 1080 "$work/frames.rgb" "$work/eq-ours.mp4" >> "$work/eq"
-    measure libx264-medium-crf23 ffmpeg -v error -y -threads "$jobs" -f rawvideo -pix_fmt yuv420p -s 1920x1080 \
-        -framerate 30 -i "$work/given.yuv" -c:v libx264 -preset medium "$work/eq-x264.mp4" >> "$work/eq"
-done
-echo
-echo "== encoders alone on the same ${seconds} s of 16:9 frames (disan's time includes its RGB to yuv420p conversion)"
-median "$work/eq" > "$work/eq.median"
-table "$work/eq.median" "$seconds"
-eq_ssim() { # file: "Y All" against the frames both encoders were given
-    ffmpeg -i "$1" -f rawvideo -pix_fmt yuv420p -s 1920x1080 -framerate 30 -i "$work/given.yuv" -lavfi ssim -f null - 2>&1 |
-        sed -n 's/.*Y:\([0-9.]*\) .*All:\([0-9.]*\).*/\1 \2/p'
-}
-for f in ours x264; do
-    read -r y all <<< "$(eq_ssim "$work/eq-$f.mp4")"
-    printf 'SSIM against the frames both were given, %s: Y %s All %s, %s Mbit/s\n' "$f" "$y" "$all" \
-        "$(echo "scale=1; $(stat -c %s "$work/eq-$f.mp4") * 8 / $seconds / 1000000" | bc)"
-done
-rm -f "$work/frames.rgb" "$work/given.yuv"
+same_frames "the same ${seconds} s of the pan's 16:9 frames"
 fi
 
 if [ "$only" != pan ]; then
@@ -154,6 +157,9 @@ for ((r = 0; r < runs; r++)); do
 done
 median "$work/tt" > "$work/tt.median"
 table "$work/tt.median" $((2 * seconds))
+# The encoders alone on the turntable's 16:9 frames (disan's own video decoded: the same input for both).
+ffmpeg -v error -y -i "$work/posts/$model/vi/turntable-16x9.mp4" -f rawvideo -pix_fmt rgb24 "$work/frames.rgb"
+same_frames "the same ${seconds} s of the turntable's 16:9 frames"
 fi
 echo
 echo "vs_disan > 1: that tool took longer than disan. realtime > 1: faster than real time."
