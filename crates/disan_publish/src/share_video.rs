@@ -193,8 +193,9 @@ fn video_err(what: &str) -> impl Fn(disan_video::VideoError) -> PublishError + C
     }
 }
 
-/// A video of `seconds` whose frame at time `t` is `frame(t)`, without overlays, not yet in a file. Frames are
-/// made on a second thread while this one encodes.
+/// A video of `seconds` whose frame at time `t` is `frame(t)`, without overlays, not yet in a file: one video
+/// alone (the 360° one) uses every core by being cut into parts at key frames, each made and encoded on a thread
+/// of its own, and joined (the same stream one encoder would make; `disan_video::Encoded::concat`).
 fn encode_frames(
     what: &str,
     spec: VideoSpec,
@@ -203,25 +204,33 @@ fn encode_frames(
 ) -> Result<Encoded> {
     let err = video_err(what);
     let n = frame_count(seconds);
-    let mut writer = Mp4Writer::new(spec).map_err(err)?;
-    std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<RgbImage>>(4);
-        scope.spawn(move || {
-            for i in 0..n {
-                let t = i as f64 / f64::from(disan_video::FPS);
-                let made = frame(t);
-                let stop = made.is_err();
-                if tx.send(made).is_err() || stop {
-                    return;
-                }
-            }
-        });
-        for made in rx {
-            writer.push(&made?).map_err(err)?;
-        }
-        Ok(())
+    let key = u64::from(disan_video::KEY_FRAME_INTERVAL);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |t| t.get() as u64)
+        .min(4);
+    let per_part = n.div_ceil(threads).div_ceil(key) * key;
+    let parts: Vec<std::ops::Range<u64>> = (0..n)
+        .step_by(per_part as usize)
+        .map(|s| s..(s + per_part).min(n))
+        .collect();
+    let encoded = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|range| {
+                scope.spawn(move || -> Result<Encoded> {
+                    let mut writer = Mp4Writer::new(spec).map_err(err)?;
+                    for i in range {
+                        writer
+                            .push(&frame(i as f64 / f64::from(disan_video::FPS))?)
+                            .map_err(err)?;
+                    }
+                    writer.into_encoded().map_err(err)
+                })
+            })
+            .collect();
+        join_encoders(handles).into_iter().collect::<Result<Vec<Encoded>>>()
     })?;
-    writer.into_encoded().map_err(err)
+    Encoded::concat(encoded).map_err(err)
 }
 
 /// The frames an encoder thread is handed: each with its time, the picture shared by every video made from it.

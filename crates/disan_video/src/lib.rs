@@ -48,6 +48,10 @@ pub fn to_yuv420(rgb: &RgbImage) -> Result<Vec<u8>> {
 /// Frames per second of every video Disan makes.
 pub const FPS: u32 = 30;
 
+/// Frames from one key (IDR) frame to the next: every two seconds. A writer's first frame is one too, so a video
+/// cut at multiples of this can be encoded in parts and joined ([`Encoded::concat`]).
+pub const KEY_FRAME_INTERVAL: u32 = 2 * FPS;
+
 /// The largest frame OpenH264 encodes (3840×2160, or 2160×3840 upright).
 pub const MAX_LONG_SIDE: u32 = 3840;
 pub const MAX_SHORT_SIDE: u32 = 2160;
@@ -164,7 +168,7 @@ impl Mp4Writer {
             .usage_type(UsageType::CameraVideoRealTime)
             .profile(Profile::High)
             .complexity(Complexity::Medium)
-            .intra_frame_period(IntraFramePeriod::from_num_frames(2 * FPS))
+            .intra_frame_period(IntraFramePeriod::from_num_frames(KEY_FRAME_INTERVAL))
             .vui(VuiConfig::bt709());
         let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
             .map_err(|e| VideoError::Encode(e.to_string()))?;
@@ -237,6 +241,30 @@ pub struct Encoded {
 }
 
 impl Encoded {
+    /// One video of `parts` one after another, each encoded by a writer of its own from a frame that is a multiple
+    /// of [`KEY_FRAME_INTERVAL`]: each starts with a key frame where the whole video's encoder would have put one,
+    /// and with the same quantiser for every frame nothing else carries over, so the stream is the one a single
+    /// writer would have made.
+    pub fn concat(parts: Vec<Encoded>) -> Result<Encoded> {
+        let mut parts = parts.into_iter();
+        let mut whole = parts.next().ok_or(VideoError::Empty)?;
+        for part in parts {
+            if part.spec != whole.spec {
+                return Err(VideoError::Encode("parts of one video must have the same size".into()));
+            }
+            if !whole.samples.len().is_multiple_of(KEY_FRAME_INTERVAL as usize)
+                || !part.samples.first().is_some_and(|(_, key)| *key)
+            {
+                return Err(VideoError::Encode(format!(
+                    "a part must begin with a key frame at a multiple of {KEY_FRAME_INTERVAL} frames (frame {})",
+                    whole.samples.len()
+                )));
+            }
+            whole.samples.extend(part.samples);
+        }
+        Ok(whole)
+    }
+
     /// Seconds the video lasts.
     pub fn seconds(&self) -> f64 {
         self.samples.len() as f64 / f64::from(FPS)
@@ -300,4 +328,64 @@ pub fn encode(
         progress(i + 1, count);
     }
     w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frame `i` of a picture moving to the right, detailed enough to need real coding.
+    fn frame(i: u32) -> RgbImage {
+        RgbImage::from_fn(128, 96, |x, y| {
+            let v = (((x + 3 * i) * 7 + y * 13) ^ ((x + 3 * i) * y / 9)) as u8;
+            image::Rgb([v, v.wrapping_mul(3), v.wrapping_add(y as u8)])
+        })
+    }
+
+    fn encode_range(range: std::ops::Range<u32>) -> Encoded {
+        let mut w = Mp4Writer::new(VideoSpec::flat(128, 96)).unwrap();
+        for i in range {
+            w.push(&frame(i)).unwrap();
+        }
+        w.into_encoded().unwrap()
+    }
+
+    /// Every frame of `video` decoded (by OpenH264's decoder), as RGB.
+    fn decoded(video: &Encoded) -> Vec<Vec<u8>> {
+        let mut decoder = openh264::decoder::Decoder::new().unwrap();
+        let mut frames = Vec::new();
+        for (bytes, _) in &video.samples {
+            let yuv = decoder.decode(bytes).unwrap().expect("one picture per access unit");
+            let mut rgb = vec![0u8; 128 * 96 * 3];
+            yuv.write_rgb8(&mut rgb);
+            frames.push(rgb);
+        }
+        frames
+    }
+
+    #[test]
+    fn a_video_encoded_in_parts_is_the_video_encoded_whole() {
+        let n = 2 * KEY_FRAME_INTERVAL + 30;
+        let whole = encode_range(0..n);
+        let k = KEY_FRAME_INTERVAL;
+        let joined = Encoded::concat(vec![encode_range(0..k), encode_range(k..2 * k), encode_range(2 * k..n)]).unwrap();
+        // The same access units, but that the whole video's key frames count up in their slice headers
+        // (`idr_pic_id`), where each part's first is 0: H.264 asks only consecutive IDR pictures to differ.
+        assert_eq!(joined.samples.len(), whole.samples.len());
+        for (i, (a, b)) in joined.samples.iter().zip(&whole.samples).enumerate() {
+            assert_eq!(a.1, b.1, "frame {i}: key or not");
+            if !a.1 {
+                assert!(a.0 == b.0, "frame {i} differs");
+            }
+        }
+        // And the same pictures come out of a decoder.
+        let (a, b) = (decoded(&joined), decoded(&whole));
+        assert_eq!(a.len(), n as usize);
+        assert!(a == b, "the joined video decodes to other pictures");
+        // A part that does not begin at a key frame's place is refused.
+        let e = Encoded::concat(vec![encode_range(0..k + 1), encode_range(k + 1..n)])
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("key frame"), "{e}");
+    }
 }
