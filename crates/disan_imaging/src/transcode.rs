@@ -6,9 +6,9 @@
 //!
 //! Only what can be cut exactly is accepted ([`JpegBlocks::open`]): a complete baseline (or extended
 //! sequential, 8-bit) Huffman JPEG in one scan, greyscale or YCbCr (an Adobe segment must say YCbCr, as
-//! Photoshop's do; RGB or another transform is not cut), whose MCU divides the tile size. Everything else goes the usual way (decode, encode). Tiles carry the source's
-//! quantisation tables and sampling, and the Huffman tables of the standard (Annex K), which code every
-//! symbol an 8-bit baseline JPEG can hold.
+//! Photoshop's do; RGB or another transform is not cut), whose MCU divides the tile size. Everything else goes
+//! the usual way (decode, encode). Tiles carry the source's quantisation tables and sampling, and the Huffman
+//! tables of the standard (Annex K), which code every symbol an 8-bit baseline JPEG can hold.
 
 use std::sync::Arc;
 

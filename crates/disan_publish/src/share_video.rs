@@ -208,7 +208,7 @@ fn encode_frames(
     let threads = std::thread::available_parallelism()
         .map_or(2, |t| t.get() as u64)
         .min(4);
-    let per_part = n.div_ceil(threads).div_ceil(key) * key;
+    let per_part = (n.div_ceil(threads).div_ceil(key) * key).max(key);
     let parts: Vec<std::ops::Range<u64>> = (0..n)
         .step_by(per_part as usize)
         .map(|s| s..(s + per_part).min(n))

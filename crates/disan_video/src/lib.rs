@@ -243,8 +243,9 @@ pub struct Encoded {
 impl Encoded {
     /// One video of `parts` one after another, each encoded by a writer of its own from a frame that is a multiple
     /// of [`KEY_FRAME_INTERVAL`]: each starts with a key frame where the whole video's encoder would have put one,
-    /// and with the same quantiser for every frame nothing else carries over, so the stream is the one a single
-    /// writer would have made.
+    /// and with the same quantiser for every frame nothing else carries over. The stream is a single writer's but
+    /// for the key frames' `idr_pic_id` (each part counts from 0; H.264 asks only consecutive IDR pictures to
+    /// differ), and decodes to the same pictures.
     pub fn concat(parts: Vec<Encoded>) -> Result<Encoded> {
         let mut parts = parts.into_iter();
         let mut whole = parts.next().ok_or(VideoError::Empty)?;
