@@ -729,8 +729,8 @@ fn damaged_entropy_coded_data_is_an_error_or_tiles_never_a_panic() {
 /// The deep-zoom cutter (`JpegBlocks`: its own Huffman decoder over a JPEG's coefficients) on thousands of
 /// mutated copies of real camera JPEGs, as the fuzz target `jpeg_transcode` does but in every test run; wider
 /// than the test above: flipped header bytes, bytes overwritten in the scan, stray markers, cut-short files.
-/// Each copy is cut into tiles or refused with an error; none panics. The unmutated files cut, and most mutated ones get past
-/// `open` into the decoder, so the soak reaches the code it is for.
+/// Each copy is cut into tiles or refused with an error; none panics. The unmutated files cut, and most mutated
+/// ones get past `open` into the decoder, so the soak reaches the code it is for.
 #[test]
 fn mutated_real_jpegs_are_cut_or_refused_never_a_panic() {
     use disan_imaging::transcode::JpegBlocks;

@@ -1407,17 +1407,17 @@ impl Pages<'_> {
     }
 }
 
-/// The page for visitors whose language is none of the site's: the language choice for the home page,
-/// else the page in the first language.
 /// The home page's "newest": the assets added on the latest day first, and those of one day by when they were
 /// captured, latest first (one ingest run adds its files in an order of its own: the largest first), then
 /// without a capture time, then by when they were added and by id.
 fn newest_first(assets: &[PublicRecord]) -> Vec<&PublicRecord> {
-    let day = |r: &PublicRecord| r.ingested_at.get(..10).unwrap_or(&r.ingested_at).to_owned();
+    fn day(r: &PublicRecord) -> &str {
+        r.ingested_at.get(..10).unwrap_or(&r.ingested_at)
+    }
     let mut newest: Vec<&PublicRecord> = assets.iter().collect();
     newest.sort_by(|a, b| {
         day(b)
-            .cmp(&day(a))
+            .cmp(day(a))
             .then(b.manifest.metadata.taken_at.cmp(&a.manifest.metadata.taken_at))
             .then(b.ingested_at.cmp(&a.ingested_at))
             .then(a.manifest.id.cmp(&b.manifest.id))
@@ -1425,6 +1425,8 @@ fn newest_first(assets: &[PublicRecord]) -> Vec<&PublicRecord> {
     newest
 }
 
+/// The page for visitors whose language is none of the site's: the language choice for the home page,
+/// else the page in the first language.
 fn x_default(base: &str, first: &str, path: &str) -> String {
     if path.is_empty() {
         format!("{base}/")
