@@ -80,10 +80,13 @@ impl PanoInfo {
 /// Field names are part of the `asset.json` and `disan show --json` contract (docs/cli.md).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CaptureMetadata {
-    /// DateTimeOriginal as written by the camera, ISO 8601 without zone (`2008-10-22T16:29:49`).
+    /// When the picture was taken, ISO 8601 local time without zone (`2008-10-22T16:29:49`): EXIF
+    /// DateTimeOriginal, else XMP's capture time, else when it was digitised, else the file's last change
+    /// (the order is `disan_exif::read_metadata`'s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taken_at: Option<String>,
-    /// OffsetTimeOriginal (`+07:00`), when the camera wrote one.
+    /// The offset from UTC of `taken_at` (`+07:00`), when its source gives one (EXIF OffsetTimeOriginal and
+    /// its kin, the zone of an XMP date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taken_offset: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped whenever a change to the pipeline changes the bytes it writes for the same input; an
 /// asset made with an older version is redone on the next ingest.
-pub const SETTINGS_VERSION: u32 = 4;
+pub const SETTINGS_VERSION: u32 = 5;
 
 /// Ingest settings. One value each; every decoder limit derives from them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,34 +3,79 @@
 use std::io::Cursor;
 
 use disan_core::{CaptureMetadata, GeoPoint};
+
+use crate::DateStamp;
 use exif::{Exif, In, Tag, Value};
 
 /// Altitudes above this (metres) are not where cameras go; a value this high is a negative number
 /// written unsigned by buggy firmware.
 const MAX_PLAUSIBLE_ALTITUDE_M: f64 = 20_000.0;
 
-pub(crate) fn read_exif(bytes: &[u8], meta: &mut CaptureMetadata) {
-    let exif = match exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) {
+/// The capture dates EXIF holds, for [`crate::read_metadata`] to choose from with XMP's.
+#[derive(Default)]
+pub(crate) struct ExifDates {
+    /// DateTimeOriginal with OffsetTimeOriginal: when the picture was taken.
+    pub original: Option<DateStamp>,
+    /// DateTimeDigitized with OffsetTimeDigitized: when it was stored (the same for a digital camera).
+    pub digitized: Option<DateStamp>,
+    /// DateTime with OffsetTime: when the file was last changed (the capture time for old cameras that
+    /// write nothing else).
+    pub modified: Option<DateStamp>,
+}
+
+/// Reads EXIF into `meta` (everything but the capture time, which is returned for [`crate::read_metadata`]
+/// to weigh against XMP's). A broken part of the EXIF (a sub-IFD pointer past the data, a field of the
+/// wrong type, as a game console or an old editor writes them) costs that part, with a warning, not the
+/// whole: the readable fields are kept, as exiftool keeps them.
+pub(crate) fn read_exif(bytes: &[u8], meta: &mut CaptureMetadata) -> ExifDates {
+    let mut dates = ExifDates::default();
+    let exif = match exif::Reader::new()
+        .continue_on_error(true)
+        .read_from_container(&mut Cursor::new(bytes))
+    {
         Ok(exif) => exif,
-        Err(exif::Error::NotFound(_)) => return,
+        Err(exif::Error::NotFound(_)) => return dates,
         // HEIF, BMP, …: not an error of the metadata, the format is judged elsewhere.
-        Err(exif::Error::InvalidFormat(msg)) if msg.contains("Unknown image format") => return,
+        Err(exif::Error::InvalidFormat(msg)) if msg.contains("Unknown image format") => return dates,
+        Err(exif::Error::PartialResult(partial)) => {
+            let (exif, errors) = partial.into_inner();
+            let reasons: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            let kept = exif.fields().count();
+            if kept == 0 {
+                meta.warnings.push(format!("EXIF unreadable: {}", reasons.join("; ")));
+                return dates;
+            }
+            meta.warnings.push(format!(
+                "EXIF partly unreadable ({}); the {kept} readable fields are kept",
+                reasons.join("; ")
+            ));
+            exif
+        }
         Err(e) => {
             meta.warnings.push(format!("EXIF unreadable: {e}"));
-            return;
+            return dates;
         }
     };
     let field = |tag| exif.get_field(tag, In::PRIMARY);
 
-    if let Some(f) = field(Tag::DateTimeOriginal).or_else(|| field(Tag::DateTime)) {
+    for (tag, offset_tag, slot) in [
+        (Tag::DateTimeOriginal, Tag::OffsetTimeOriginal, &mut dates.original),
+        (Tag::DateTimeDigitized, Tag::OffsetTimeDigitized, &mut dates.digitized),
+        (Tag::DateTime, Tag::OffsetTime, &mut dates.modified),
+    ] {
+        let Some(f) = field(tag) else { continue };
         match date_time(&f.value) {
-            Some(dt) => meta.taken_at = Some(dt),
+            Some(local) => {
+                *slot = Some(DateStamp {
+                    local,
+                    offset: ascii(&exif, offset_tag).filter(|s| is_offset(s)),
+                });
+            }
             None => meta
                 .warnings
                 .push(format!("EXIF {} is not a date: {}", f.tag, f.display_value())),
         }
     }
-    meta.taken_offset = ascii(&exif, Tag::OffsetTimeOriginal).filter(|s| is_offset(s));
     meta.make = ascii(&exif, Tag::Make);
     meta.model = ascii(&exif, Tag::Model);
     meta.lens = ascii(&exif, Tag::LensModel);
@@ -51,6 +96,7 @@ pub(crate) fn read_exif(bytes: &[u8], meta: &mut CaptureMetadata) {
         }
     }
     read_gps(&exif, meta);
+    dates
 }
 
 fn read_gps(exif: &Exif, meta: &mut CaptureMetadata) {
@@ -187,7 +233,7 @@ fn date_time(value: &Value) -> Option<String> {
     ))
 }
 
-fn is_offset(s: &str) -> bool {
+pub(crate) fn is_offset(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 6
         && (b[0] == b'+' || b[0] == b'-')

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use disan_core::{CaptureMetadata, GeoPoint, LangText, PanoInfo};
 
+use crate::DateStamp;
+
 /// Largest XMP packet read. Real packets are a few kilobytes (Photo Sphere ones well under 64 KiB);
 /// a larger one is ignored with a warning rather than parsed.
 pub const MAX_XMP_BYTES: usize = 4 << 20;
@@ -14,6 +16,9 @@ const MAX_XMP_NODES: u32 = 200_000;
 const NS_GPANO: &str = "http://ns.google.com/photos/1.0/panorama/";
 const NS_EXIF: &str = "http://ns.adobe.com/exif/1.0/";
 const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
+const NS_XMP: &str = "http://ns.adobe.com/xap/1.0/";
+const NS_PHOTOSHOP: &str = "http://ns.adobe.com/photoshop/1.0/";
+const NS_TIFF: &str = "http://ns.adobe.com/tiff/1.0/";
 const NS_RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
 /// Why an XMP packet could not be read.
@@ -34,12 +39,22 @@ pub struct XmpData {
     pub gps: Option<GeoPoint>,
     pub title: LangText,
     pub description: LangText,
+    /// `exif:DateTimeOriginal`: when the picture was taken (written by editors that keep the EXIF's in XMP).
+    pub date_original: Option<DateStamp>,
+    /// `photoshop:DateCreated` (IPTC's date created): when the picture was taken, as the curator states it.
+    pub date_created: Option<DateStamp>,
+    /// `xmp:CreateDate`: when the file's content was made (the capture, for a photo an editor exported).
+    pub create_date: Option<DateStamp>,
+    /// `tiff:Make`, `tiff:Model`: the camera, where an editor kept it only in XMP.
+    pub make: Option<String>,
+    pub model: Option<String>,
     /// Values present but unusable (a negative size, a NaN angle, a crop outside the panorama).
     pub warnings: Vec<String>,
 }
 
 impl XmpData {
-    /// Merges into `meta`: XMP fills what EXIF left empty, and its GPano facts and titles win.
+    /// Merges into `meta`: XMP fills what EXIF left empty, and its GPano facts and titles win. (The capture
+    /// time is chosen by [`crate::read_metadata`] from all the dates EXIF and XMP give.)
     pub fn apply_to(self, meta: &mut CaptureMetadata) {
         if self.pano != PanoInfo::default() {
             let pano = meta.pano.get_or_insert_with(PanoInfo::default);
@@ -47,6 +62,12 @@ impl XmpData {
         }
         if meta.gps.is_none() {
             meta.gps = self.gps;
+        }
+        if meta.make.is_none() {
+            meta.make = self.make;
+        }
+        if meta.model.is_none() {
+            meta.model = self.model;
         }
         for (lang, text) in self.title.iter() {
             meta.title.set(lang, text);
@@ -207,6 +228,22 @@ pub fn parse_xmp(packet: &[u8]) -> Result<XmpData, XmpError> {
         }
     }
 
+    for (ns, name, slot) in [
+        (NS_EXIF, "DateTimeOriginal", &mut data.date_original),
+        (NS_PHOTOSHOP, "DateCreated", &mut data.date_created),
+        (NS_XMP, "CreateDate", &mut data.create_date),
+    ] {
+        if let Some(v) = get(ns, name) {
+            match xmp_date(v) {
+                Some(stamp) => *slot = stamp,
+                None => warnings.push(format!("XMP {name} {v:?} is not an ISO 8601 date; ignored")),
+            }
+        }
+    }
+    let text = |ns: &str, name: &str| get(ns, name).filter(|v| !v.is_empty()).map(str::to_owned);
+    data.make = text(NS_TIFF, "Make");
+    data.model = text(NS_TIFF, "Model");
+
     data.title = lang_alt(&doc, NS_DC, "title");
     data.description = lang_alt(&doc, NS_DC, "description");
     data.warnings = warnings;
@@ -257,6 +294,78 @@ fn lang_alt(doc: &roxmltree::Document<'_>, ns: &str, name: &str) -> LangText {
         }
     }
     text
+}
+
+/// An XMP date (ISO 8601 as the XMP specification restricts it: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, then
+/// `Thh:mm`, `:ss`, `.s…` and a zone `Z` or `±hh:mm`). `Some(None)` for a valid date without a time of day
+/// (a capture time is not made up from it), `None` for anything else.
+///
+/// Lenient where writers are known to stray and the meaning is plain, as exiftool is: EXIF's `YYYY:MM:DD
+/// hh:mm:ss` form, and an offset hour of one digit (`+1:00`).
+fn xmp_date(v: &str) -> Option<Option<DateStamp>> {
+    let mut v = v.trim().to_owned();
+    if v.len() >= 10 && v.as_bytes()[4] == b':' && v.as_bytes()[7] == b':' {
+        v.replace_range(4..5, "-");
+        v.replace_range(7..8, "-");
+        if v.as_bytes().get(10) == Some(&b' ') {
+            v.replace_range(10..11, "T");
+        }
+    }
+    let (date, time) = match v.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (v.as_str(), None),
+    };
+    let digits = |s: &str, n: usize| {
+        (s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    let mut parts = date.split('-');
+    let year = digits(parts.next()?, 4)?;
+    let month = parts.next().map(|m| digits(m, 2)).unwrap_or(Some(1))?;
+    let day = parts.next().map(|d| digits(d, 2)).unwrap_or(Some(1))?;
+    if parts.next().is_some() || year == 0 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let Some(time) = time else {
+        return Some(None);
+    };
+    if date.len() != 10 {
+        return None;
+    }
+    let (clock, offset) = match time.find(['Z', '+', '-']) {
+        None => (time, None),
+        Some(i) => {
+            let zone = match &time[i..] {
+                "Z" => "+00:00".to_owned(),
+                // `+1:00`: the hour of one digit.
+                z if z.len() == 5 => format!("{}0{}", &z[..1], &z[1..]),
+                z => z.to_owned(),
+            };
+            if !crate::exif_read::is_offset(&zone) {
+                return None;
+            }
+            (&time[..i], Some(zone))
+        }
+    };
+    let clock = clock.split_once('.').map_or(clock, |(whole, fraction)| {
+        if fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            ""
+        } else {
+            whole
+        }
+    });
+    let mut hms = clock.split(':');
+    let hour = digits(hms.next()?, 2)?;
+    let minute = digits(hms.next()?, 2)?;
+    let second = hms.next().map(|s| digits(s, 2)).unwrap_or(Some(0))?;
+    if hms.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(Some(DateStamp {
+        local: format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"),
+        offset,
+    }))
 }
 
 /// XMP GPS coordinates: `DDD,MM,SSk` or `DDD,MM.mmk` with k one of N, S, E, W.
@@ -351,6 +460,45 @@ mod tests {
         let huge = vec![b' '; MAX_XMP_BYTES + 1];
         assert!(matches!(parse_xmp(&huge), Err(XmpError::TooLarge(_))));
         assert!(parse_xmp(b"\xff\xfe not utf8").is_err());
+    }
+
+    #[test]
+    fn xmp_dates() {
+        let stamp = |v: &str| xmp_date(v).flatten().map(|d| (d.local, d.offset));
+        let at = |l: &str, o: Option<&str>| Some((l.to_owned(), o.map(str::to_owned)));
+        assert_eq!(
+            stamp("2005-09-07T15:07:40-07:00"),
+            at("2005-09-07T15:07:40", Some("-07:00"))
+        );
+        assert_eq!(stamp("2011-09-23T12:43:03Z"), at("2011-09-23T12:43:03", Some("+00:00")));
+        assert_eq!(stamp("2008-10-22T16:28"), at("2008-10-22T16:28:00", None));
+        assert_eq!(
+            stamp("2012-07-14T16:30:12.25+07:00"),
+            at("2012-07-14T16:30:12", Some("+07:00"))
+        );
+        // Lenient as exiftool: EXIF's form, an offset hour of one digit.
+        assert_eq!(stamp("2012:07:14 16:30:12"), at("2012-07-14T16:30:12", None));
+        assert_eq!(
+            stamp("2008-05-25T19:31:26.0+1:00"),
+            at("2008-05-25T19:31:26", Some("+01:00"))
+        );
+        // Valid, but no time of day: not a capture time.
+        for v in ["2003-08-31", "2003-08", "2003"] {
+            assert_eq!(xmp_date(v), Some(None), "{v}");
+        }
+        for v in [
+            "",
+            "31/08/2003",
+            "2003-13-01",
+            "2003-08-31T25:00",
+            "2003-08-31T10:00+7",
+            "2003-8-31T10:00",
+            "2003-08-31T10:00:00.x",
+            "2003-08-31T10:00Zulu",
+            "0000-00-00T00:00:00",
+        ] {
+            assert_eq!(xmp_date(v), None, "{v}");
+        }
     }
 
     #[test]

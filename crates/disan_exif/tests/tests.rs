@@ -476,3 +476,182 @@ fn gps_signs_and_unreadable_positions() {
         );
     }
 }
+
+/// exiftool's choice of capture time under the Metadata Working Group's rules (`-use MWG`: its
+/// DateTimeOriginal, else CreateDate, else ModifyDate), to the second, for each file; `None` where it finds
+/// no date with a time of day.
+fn exiftool_mwg_times(files: &[std::path::PathBuf]) -> Vec<Option<String>> {
+    let out = std::process::Command::new("exiftool")
+        .args([
+            "-use",
+            "MWG",
+            "-json",
+            "-MWG:DateTimeOriginal",
+            "-MWG:CreateDate",
+            "-MWG:ModifyDate",
+        ])
+        .args(files)
+        .output()
+        .expect("exiftool is needed for this test (Debian: libimage-exiftool-perl)");
+    let tags: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("exiftool -json");
+    assert_eq!(tags.len(), files.len(), "{}", String::from_utf8_lossy(&out.stderr));
+    tags.iter()
+        .map(|t| {
+            ["DateTimeOriginal", "CreateDate", "ModifyDate"].iter().find_map(|k| {
+                let v = t[k].as_str()?;
+                let b = v.as_bytes();
+                // `YYYY:MM:DD hh:mm:ss`, perhaps with fractions and a zone after it.
+                (b.len() >= 19 && b[10] == b' ' && !v.starts_with("0000"))
+                    .then(|| format!("{}-{}-{}T{}", &v[..4], &v[5..7], &v[8..10], &v[11..19]))
+            })
+        })
+        .collect()
+}
+
+/// Every real photo's capture time is the one exiftool chooses under the MWG rules: the time it was taken,
+/// else when it was digitised (an editor's `xmp:CreateDate`), and the file's last change only when nothing
+/// else is known. Before, a 2011 photo edited in 2020 (`image-2011.jpg`, no DateTimeOriginal) was dated 2020
+/// and Photoshop's XMP dates were not read at all.
+#[test]
+fn capture_time_is_exiftools_mwg_choice_on_every_real_photo() {
+    let files: Vec<_> = files_under(&testdata("photos"))
+        .into_iter()
+        .filter(|p| !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("heic")))
+        .collect();
+    assert!(files.len() >= 50, "{} photos", files.len());
+    let expected = exiftool_mwg_times(&files);
+    let mut dated = 0;
+    for (file, want) in files.iter().zip(&expected) {
+        let m = disan_exif::read_metadata(&std::fs::read(file).unwrap(), None);
+        assert_eq!(m.taken_at.as_ref(), want.as_ref(), "{}", file.display());
+        dated += usize::from(want.is_some());
+    }
+    assert!(dated >= 25, "only {dated} dated photos");
+    // The three that changed, and the zone an XMP date carries.
+    let m = read("photos/photoprism/image-2011.jpg");
+    assert_eq!(m.taken_at.as_deref(), Some("2011-07-19T11:36:38"));
+    let m = read("photos/BlueSquare_xmp.jpg");
+    assert_eq!(m.taken_at.as_deref(), Some("2005-09-07T15:07:40"));
+    assert_eq!(m.taken_offset.as_deref(), Some("-07:00"));
+    let m = read("photos/image-rs/exif-xmp-metadata.jpg");
+    assert_eq!(m.taken_at.as_deref(), Some("2025-11-03T00:31:13"));
+    assert_eq!(m.taken_offset.as_deref(), Some("+00:00"));
+}
+
+/// Where IFD0's entry for `tag` is in a JPEG's EXIF: (offset of the entry in the file, little-endian?).
+fn ifd0_entry(jpeg: &[u8], tag: u16) -> (usize, bool) {
+    let tiff = jpeg.windows(6).position(|w| w == b"Exif\0\0").expect("EXIF APP1") + 6;
+    let le = &jpeg[tiff..tiff + 2] == b"II";
+    let u16_at = |i: usize| {
+        let b = [jpeg[i], jpeg[i + 1]];
+        if le {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        }
+    };
+    let u32_at = |i: usize| {
+        let b = [jpeg[i], jpeg[i + 1], jpeg[i + 2], jpeg[i + 3]];
+        if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        }
+    };
+    let ifd0 = tiff + u32_at(tiff + 4) as usize;
+    let entry = (0..usize::from(u16_at(ifd0)))
+        .map(|i| ifd0 + 2 + 12 * i)
+        .find(|&e| u16_at(e) == tag)
+        .unwrap_or_else(|| panic!("no tag {tag:#x} in IFD0"));
+    (entry, le)
+}
+
+/// A broken part of a real camera's EXIF costs that part, not the whole (the GPS IFD pointing past the data,
+/// as in a game console's screenshot; the EXIF IFD's pointer written as text, as an old editor did): the
+/// rest is read as exiftool reads it, with a warning. Before, one bad pointer lost the camera and the date.
+#[test]
+fn a_broken_sub_ifd_costs_that_part_only() {
+    let original = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
+    let dir = tempfile_dir().join("broken-ifd");
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let mut gps_past_end = original.clone();
+    let (e, le) = ifd0_entry(&gps_past_end, 0x8825);
+    let far: u32 = 0x00FF_FFF0;
+    gps_past_end[e + 8..e + 12].copy_from_slice(&if le { far.to_le_bytes() } else { far.to_be_bytes() });
+    let mut exif_ifd_as_text = original.clone();
+    let (e, le) = ifd0_entry(&exif_ifd_as_text, 0x8769);
+    exif_ifd_as_text[e + 2..e + 4].copy_from_slice(&if le { 2u16.to_le_bytes() } else { 2u16.to_be_bytes() });
+
+    let files = [dir.join("gps-past-end.jpg"), dir.join("exif-ifd-as-text.jpg")];
+    std::fs::write(&files[0], &gps_past_end).unwrap();
+    std::fs::write(&files[1], &exif_ifd_as_text).unwrap();
+    let expected = exiftool_mwg_times(&files);
+
+    let m = disan_exif::read_metadata(&gps_past_end, None);
+    assert_eq!(m.gps, None);
+    assert_eq!(
+        (m.make.as_deref(), m.model.as_deref()),
+        (Some("NIKON"), Some("COOLPIX P6000"))
+    );
+    assert_eq!(m.taken_at.as_deref(), Some("2008-10-22T16:28:39"));
+    assert_eq!(m.taken_at, expected[0]);
+    close(m.f_number, 5.9, 1e-9);
+    assert!(
+        m.warnings.iter().any(|w| w.contains("EXIF partly unreadable")),
+        "{:?}",
+        m.warnings
+    );
+
+    // The EXIF IFD (exposure, DateTimeOriginal) is lost; IFD0's camera and last-change time remain, and
+    // that time is what exiftool falls back on too.
+    let m = disan_exif::read_metadata(&exif_ifd_as_text, None);
+    assert_eq!(m.model.as_deref(), Some("COOLPIX P6000"));
+    assert_eq!(m.f_number, None);
+    assert_eq!(m.taken_at.as_deref(), Some("2008-11-01T21:15:07"));
+    assert_eq!(m.taken_at, expected[1]);
+    close(m.gps.map(|g| g.lat), 43.46744833333334, 1e-9);
+    assert!(
+        m.warnings.iter().any(|w| w.contains("EXIF partly unreadable")),
+        "{:?}",
+        m.warnings
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A curator's capture time in a sidecar (Lightroom's "Edit Capture Time" writes `exif:DateTimeOriginal`,
+/// IPTC editors `photoshop:DateCreated`) wins over the camera's clock; an `xmp:CreateDate` there does not.
+#[test]
+fn a_sidecar_capture_time_corrects_the_cameras() {
+    let bytes = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
+    let sidecar = |props: &str| {
+        format!(
+            r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+            <rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/"
+              xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" {props}/>
+            </rdf:RDF></x:xmpmeta>"#
+        )
+    };
+    let taken = |props: &str| {
+        let m = disan_exif::read_metadata(&bytes, Some(sidecar(props).as_bytes()));
+        (m.taken_at, m.taken_offset, m.warnings)
+    };
+    assert_eq!(
+        taken(r#"exif:DateTimeOriginal="2008-10-22T17:28:39+07:00""#),
+        (Some("2008-10-22T17:28:39".into()), Some("+07:00".into()), vec![])
+    );
+    assert_eq!(
+        taken(r#"photoshop:DateCreated="2008-10-22T17:28:39.50""#),
+        (Some("2008-10-22T17:28:39".into()), None, vec![])
+    );
+    // Not a capture time: the camera's stays.
+    for props in [
+        r#"xmp:CreateDate="2020-01-01T00:00:00Z""#,
+        r#"photoshop:DateCreated="2008-10-22""#,
+    ] {
+        assert_eq!(taken(props).0.as_deref(), Some("2008-10-22T16:28:39"), "{props}");
+    }
+    let (at, _, warnings) = taken(r#"photoshop:DateCreated="22/10/2008 17:28""#);
+    assert_eq!(at.as_deref(), Some("2008-10-22T16:28:39"));
+    assert!(warnings.iter().any(|w| w.contains("DateCreated")), "{warnings:?}");
+}
