@@ -643,11 +643,37 @@ fn only_what_can_be_cut_exactly_is_opened() {
     );
 }
 
+/// Reads a JPEG through the deep-zoom cutter as deep zoom does: band by band (`tile` pixels high), every tile
+/// cut and every band halved. `None` when `JpegBlocks::open` refuses the file; else the bands read and whether
+/// a band's error ended the file (damaged data). A tile that cannot be made panics unless `tile_errors_allowed`
+/// (the soak's mutated headers may make one fail, which is an error, not a panic).
+fn cut_every_band(data: &[u8], tile: u32, tile_errors_allowed: bool) -> Option<(u32, bool)> {
+    let mut blocks = disan_imaging::transcode::JpegBlocks::open(data, tile)?;
+    let (width, height) = blocks.frame().size();
+    let rows = tile / blocks.frame().mcu_height();
+    let (mut y, mut bands) = (0, 0);
+    while blocks.rows_left() > 0 {
+        let Ok(band) = blocks.read_band(rows, None) else {
+            return Some((bands, true));
+        };
+        for x in (0..width).step_by(tile as usize) {
+            let made = band.encode_tile(x, tile.min(width - x), tile.min(height.saturating_sub(y)).max(1));
+            if let Err(e) = made {
+                assert!(tile_errors_allowed, "tile at {x},{y}: {e}");
+            }
+        }
+        let (half_width, _, _) = band.half_rgb();
+        assert_eq!(half_width, width.div_ceil(2));
+        y += tile;
+        bands += 1;
+    }
+    Some((bands, false))
+}
+
 #[test]
 fn every_jpeg_of_the_corpus_is_cut_or_refused_without_a_panic() {
     // The hostile corpus and every real capture: whatever opens is read band by band, every tile cut and
     // every band halved; a file whose data is damaged ends in an error, not a panic.
-    use disan_imaging::transcode::JpegBlocks;
     let mut opened = 0;
     for path in files_under(&testdata("")) {
         if !matches!(path.extension().and_then(|e| e.to_str()), Some("jpg" | "jpeg" | "JPG")) {
@@ -657,24 +683,8 @@ fn every_jpeg_of_the_corpus_is_cut_or_refused_without_a_panic() {
         if probe(&bytes, &limits()).is_err() {
             continue;
         }
-        let Some(mut blocks) = JpegBlocks::open(&bytes, 64) else {
-            continue;
-        };
-        opened += 1;
-        let (w, h) = blocks.frame().size();
-        let rows = 64 / blocks.frame().mcu_height();
-        let mut y = 0;
-        while blocks.rows_left() > 0 {
-            let Ok(band) = blocks.read_band(rows, None) else {
-                break;
-            };
-            for x in (0..w).step_by(64) {
-                band.encode_tile(x, 64.min(w - x), 64.min(h - y))
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            }
-            let (hw, _, _) = band.half_rgb();
-            assert_eq!(hw, w.div_ceil(2));
-            y += 64;
+        if cut_every_band(&bytes, 64, false).is_some() {
+            opened += 1;
         }
     }
     assert!(opened >= 20, "only {opened} JPEGs could be cut");
@@ -683,7 +693,6 @@ fn every_jpeg_of_the_corpus_is_cut_or_refused_without_a_panic() {
 #[test]
 fn damaged_entropy_coded_data_is_an_error_or_tiles_never_a_panic() {
     // A real photo with bytes of its scan overwritten at 400 pseudo-random places, one damage at a time.
-    use disan_imaging::transcode::JpegBlocks;
     let original = std::fs::read(testdata("photos/DSCN0010.jpg")).unwrap();
     let scan = original.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap() + 16;
     let mut seed = 0x2545_F491_4F6C_DD1Du64;
@@ -700,26 +709,10 @@ fn damaged_entropy_coded_data_is_an_error_or_tiles_never_a_panic() {
             let at = scan + (next() % (bytes.len() - scan - 2) as u64) as usize;
             bytes[at] = next() as u8;
         }
-        let Some(mut blocks) = JpegBlocks::open(&bytes, 64) else {
+        let Some((_, failed)) = cut_every_band(&bytes, 64, false) else {
             continue;
         };
-        let (w, h) = blocks.frame().size();
-        let mut y = 0;
-        while blocks.rows_left() > 0 {
-            match blocks.read_band(64 / blocks.frame().mcu_height(), None) {
-                Ok(band) => {
-                    for x in (0..w).step_by(64) {
-                        band.encode_tile(x, 64.min(w - x), 64.min(h - y)).unwrap();
-                    }
-                    band.half_rgb();
-                }
-                Err(_) => {
-                    errors += 1;
-                    break;
-                }
-            }
-            y += 64;
-        }
+        errors += usize::from(failed);
         cut += 1;
     }
     eprintln!("{cut} damaged copies read, {errors} of them refused");
@@ -733,9 +726,7 @@ fn damaged_entropy_coded_data_is_an_error_or_tiles_never_a_panic() {
 /// ones get past `open` into the decoder, so the soak reaches the code it is for.
 #[test]
 fn mutated_real_jpegs_are_cut_or_refused_never_a_panic() {
-    use disan_imaging::transcode::JpegBlocks;
     const COPIES: usize = 1000;
-    const TILE: u32 = 64;
     let limits = DecodeLimits {
         max_pixels: 4_000_000,
         max_alloc: 64 << 20,
@@ -744,22 +735,7 @@ fn mutated_real_jpegs_are_cut_or_refused_never_a_panic() {
     // Bands cut, or None where `probe` or `open` refused the file; an error from a band ends the file.
     let cut = |data: &[u8]| -> Option<u32> {
         probe(data, &limits).ok()?;
-        let mut blocks = JpegBlocks::open(data, TILE)?;
-        let (width, height) = blocks.frame().size();
-        let rows = TILE / blocks.frame().mcu_height();
-        let (mut y, mut bands) = (0, 0);
-        while blocks.rows_left() > 0 {
-            let Ok(band) = blocks.read_band(rows, None) else {
-                break;
-            };
-            for x in (0..width).step_by(TILE as usize) {
-                let _ = band.encode_tile(x, TILE.min(width - x), TILE.min(height.saturating_sub(y)).max(1));
-            }
-            let _ = band.half_rgb();
-            y += TILE;
-            bands += 1;
-        }
-        Some(bands)
+        cut_every_band(data, 64, true).map(|(bands, _)| bands)
     };
     // Baseline 4:2:0 and 4:4:4 from four cameras, and two Photoshop files with restart markers.
     let files = [
