@@ -365,3 +365,57 @@ fn text_output_names_the_file_and_the_reason() {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
 }
+
+/// A phone's motion photo (the JPEG, then its video: Google's `*.MP.jpg`, Samsung's motion photos) is
+/// ingested as the photo it holds: the same display, thumbnail and deep-zoom tiles, byte for byte, as the JPEG
+/// alone, without a warning. The video is a real H.264 MP4 made by ffmpeg.
+#[test]
+fn a_motion_photo_gives_the_photos_own_files() {
+    let input = tempfile::tempdir().unwrap();
+    let photo = std::fs::read(testdata("photos/iphone_hdr_YES.jpg")).unwrap();
+    let clip = input.path().join("clip.mp4");
+    let made = run(std::process::Command::new("ffmpeg")
+        .args([
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=640x360:rate=30",
+            "-t",
+            "2",
+        ])
+        .args(["-pix_fmt", "yuv420p", "-c:v", "libx264", "-movflags", "+faststart"])
+        .arg(&clip));
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let video = std::fs::read(&clip).unwrap();
+    std::fs::remove_file(&clip).unwrap();
+    for (dir, bytes) in [("plain", photo.clone()), ("motion", [photo, video].concat())] {
+        std::fs::create_dir(input.path().join(dir)).unwrap();
+        std::fs::write(input.path().join(dir).join("PXL_20240517.MP.jpg"), bytes).unwrap();
+    }
+    let mut files = Vec::new();
+    for dir in ["plain", "motion"] {
+        let col = tempfile::tempdir().unwrap();
+        let (code, report, _) = ingest(col.path(), &[&input.path().join(dir)], &["--iiif-min-size", "3000"]);
+        assert_eq!(code, 0, "{report}");
+        let e = entry(&report, "PXL_20240517.MP.jpg");
+        assert_eq!(e["outcome"], "ingested", "{e}");
+        assert!(e["warnings"].as_array().is_none_or(Vec::is_empty), "{e}");
+        let folder = col.path().join("assets").join(e["asset_id"].as_str().unwrap());
+        let mut made: Vec<(String, Vec<u8>)> = disan_tests::files_under(&folder)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+            .map(|p| {
+                (
+                    p.strip_prefix(&folder).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        made.sort();
+        files.push(made);
+    }
+    assert!(files[0].len() > 20, "display, thumbnail and tiles: {}", files[0].len());
+    assert!(files[0] == files[1], "the motion photo's files differ from the photo's");
+}

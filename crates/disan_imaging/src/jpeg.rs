@@ -106,7 +106,7 @@ pub(crate) fn read_header(bytes: &[u8]) -> Option<JpegHeader> {
     let (sof, width, height, components) = frame?;
     chunks.sort_by_key(|c| c.0);
     let icc = (!chunks.is_empty()).then(|| chunks.iter().flat_map(|c| c.1.iter().copied()).collect());
-    let complete = ends_with_eoi(bytes);
+    let complete = is_complete(bytes);
     Some(JpegHeader {
         sof,
         width,
@@ -117,10 +117,54 @@ pub(crate) fn read_header(bytes: &[u8]) -> Option<JpegHeader> {
     })
 }
 
-/// Whether the data ends with an EOI marker (within the last 64 bytes, trailers allowed): a copy cut short
-/// does not.
-pub(crate) fn ends_with_eoi(bytes: &[u8]) -> bool {
-    bytes.len() > 4 && bytes.windows(2).rev().take(64).any(|w| w == [0xFF, 0xD9])
+/// Whether a JPEG's main image is whole: an end-of-image marker in its last 64 bytes (the usual case, and a
+/// short maker trailer), else one after the start of its scan data, with something else after it: a phone's
+/// motion photo (Google's and Samsung's append the video to the JPEG), a long maker trailer. The scan data is
+/// followed marker by marker to the end marker ([`scans_end`]), so a copy cut short is found out even when
+/// other bytes follow the cut. Walking the segments first skips an EXIF thumbnail's own markers.
+pub(crate) fn is_complete(bytes: &[u8]) -> bool {
+    if bytes.len() > 4 && bytes.windows(2).rev().take(64).any(|w| w == [0xFF, 0xD9]) {
+        return true;
+    }
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            return false;
+        }
+        let marker = bytes[i + 1];
+        if marker == 0xFF {
+            i += 1; // fill byte
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        if marker == 0xDA {
+            return scans_end(bytes, i + 2 + len);
+        }
+        i += 2 + len;
+    }
+    false
+}
+
+/// Whether the scan data from `i` on reaches an end-of-image marker as a JPEG's does: in entropy-coded data
+/// an `FF` is followed by `00` (a stuffed byte), a restart marker or a fill byte; between the scans of a
+/// progressive JPEG come table, restart-interval, comment and application segments and the next scan's header.
+/// Anything else (the bytes of a video after a copy cut short, say) is not the rest of a JPEG.
+fn scans_end(bytes: &[u8], mut i: usize) -> bool {
+    while let Some(at) = bytes.get(i..).and_then(|rest| rest.iter().position(|&b| b == 0xFF)) {
+        let at = i + at;
+        match bytes.get(at + 1) {
+            Some(0x00 | 0xD0..=0xD7 | 0xFF) => i = at + 1,
+            Some(0xD9) => return true,
+            Some(0xC4 | 0xCC | 0xDA | 0xDB | 0xDD | 0xE0..=0xEF | 0xFE) => {
+                let Some(len) = bytes.get(at + 2..at + 4) else {
+                    return false;
+                };
+                i = at + 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Decodes at `num`/8 of the full size (libjpeg-turbo's DCT scaling: the IDCT computes only the pixels

@@ -241,7 +241,7 @@ pub fn decode_rgb8_at_least(
         }
         None => {
             let probe = probe(bytes, limits)?;
-            if probe.format != "jpeg" || !jpeg::ends_with_eoi(bytes) || jpeg_is_cmyk(bytes) {
+            if probe.format != "jpeg" || !jpeg::is_complete(bytes) || jpeg_is_cmyk(bytes) {
                 return decode_rgb8(bytes, limits);
             }
             probe
@@ -368,7 +368,7 @@ fn open_decoder<'b>(
             return Err(ImagingError::Unsupported(format!("{other:?}").to_lowercase()));
         }
     };
-    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+    if format == ImageFormat::Jpeg && !jpeg::is_complete(bytes) {
         // The decoder would fill the missing part with grey and say nothing.
         return Err(ImagingError::Truncated("the JPEG ends before its end-of-image marker"));
     }
@@ -377,32 +377,6 @@ fn open_decoder<'b>(
     let mut decoder: Box<dyn ImageDecoder> = Box::new(reader.into_decoder()?);
     decoder.set_limits(limits.image_limits())?;
     Ok((name, decoder))
-}
-
-/// Whether a JPEG has an end-of-image marker after the start of its main image's scan data. Walking
-/// the segments first skips an EXIF thumbnail's own markers; bytes after the end marker (maker
-/// trailers) are allowed.
-fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let mut i = 2;
-    while i + 4 <= bytes.len() {
-        if bytes[i] != 0xFF {
-            return false;
-        }
-        let marker = bytes[i + 1];
-        if marker == 0xFF {
-            i += 1; // fill byte
-            continue;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        if marker == 0xDA {
-            let scan = i + 2 + len;
-            return bytes
-                .get(scan..)
-                .is_some_and(|rest| rest.windows(2).any(|w| w == [0xFF, 0xD9]));
-        }
-        i += 2 + len;
-    }
-    false
 }
 
 fn check_size(width: u32, height: u32, limits: &DecodeLimits) -> Result<(), ImagingError> {

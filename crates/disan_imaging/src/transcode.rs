@@ -322,7 +322,7 @@ impl<'a> JpegBlocks<'a> {
     /// Reads the headers of `bytes`; `None` when its tiles cannot be cut from its coefficients exactly (see
     /// the module documentation) or when `tile` is not a whole number of its MCUs.
     pub fn open(bytes: &'a [u8], tile: u32) -> Option<Self> {
-        if bytes.get(..2) != Some(&[0xFF, 0xD8]) || !crate::jpeg::ends_with_eoi(bytes) {
+        if bytes.get(..2) != Some(&[0xFF, 0xD8]) || !crate::jpeg::is_complete(bytes) {
             return None;
         }
         let mut qtables = [None; 4];

@@ -822,3 +822,66 @@ fn mutated_real_jpegs_are_cut_or_refused_never_a_panic() {
         "only {reached} of {total} copies reached the decoder"
     );
 }
+
+/// A phone's motion photo (Google's `MP.jpg`, Samsung's motion photos) is a JPEG with its video appended after
+/// the end-of-image marker. Such a file is the same photo as the JPEG alone on every path: the shrink-on-load
+/// decode (it used to go the slow full-size way, its end marker not being at the end of the file), strip
+/// streaming, and the tiles cut from the coefficients (it used to be decoded and re-encoded). The same
+/// capture cut short before its end marker is still refused, video after it or not.
+#[test]
+fn a_motion_photo_is_the_photo_on_every_path() {
+    use disan_imaging::transcode::JpegBlocks;
+    let photo = std::fs::read(testdata("photos/Canon_40D.jpg")).unwrap();
+    // An ISO base media file as phones append it: `ftyp`, then the movie's data, here 300 kB of noise,
+    // which like coded video holds end-of-image markers by chance.
+    let mut video = Vec::new();
+    video.extend_from_slice(&[0, 0, 0, 24]);
+    video.extend_from_slice(b"ftypmp42\0\0\0\0mp42isom");
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..300_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        video.push((state >> 40) as u8);
+    }
+    assert!(video.windows(2).any(|w| w == [0xFF, 0xD9]));
+    let motion = [photo.as_slice(), &video].concat();
+
+    let small = |bytes: &[u8]| {
+        disan_imaging::decode_rgb8_at_least(bytes, &limits(), 100, 60)
+            .unwrap()
+            .image
+    };
+    let (plain, with_video) = (small(&photo), small(&motion));
+    assert!(plain.width() < 200, "shrink-on-load: {}", plain.width());
+    assert_eq!(plain, with_video);
+
+    assert_eq!(
+        stream_whole(&photo, &limits(), 64).unwrap(),
+        stream_whole(&motion, &limits(), 64).unwrap()
+    );
+
+    let tiles = |bytes: &[u8]| {
+        let mut blocks = JpegBlocks::open(bytes, 64).expect("cut from the coefficients");
+        let (w, h) = blocks.frame().size();
+        let mut out = Vec::new();
+        let mut y = 0;
+        while blocks.rows_left() > 0 {
+            let band = blocks.read_band(64 / blocks.frame().mcu_height(), None).unwrap();
+            for x in (0..w).step_by(64) {
+                out.push(band.encode_tile(x, 64.min(w - x), 64.min(h - y)).unwrap());
+            }
+            y += 64;
+        }
+        out
+    };
+    assert_eq!(tiles(&photo), tiles(&motion));
+
+    let end = photo.len() - 2;
+    let cut_short = [&photo[..end - 1000], video.as_slice()].concat();
+    assert!(JpegBlocks::open(&cut_short, 64).is_none());
+    assert!(matches!(
+        decode_rgb8(&cut_short, &limits()),
+        Err(ImagingError::Truncated(_))
+    ));
+}
