@@ -500,7 +500,11 @@ mod tests {
             assert_eq!(xmp_date(v), None, "{v}");
         }
         // Every prefix of real dates, and every character swapped for ones that trip byte slicing: no panic.
-        for date in ["2005:09:07 15:07:40-07:00", "2008-05-25T19:31:26.0+1:00", "2011-09-23T12:43:03Z"] {
+        for date in [
+            "2005:09:07 15:07:40-07:00",
+            "2008-05-25T19:31:26.0+1:00",
+            "2011-09-23T12:43:03Z",
+        ] {
             for end in 0..=date.len() {
                 let _ = xmp_date(&date[..end]);
             }

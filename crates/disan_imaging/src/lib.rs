@@ -214,12 +214,15 @@ pub fn decode_rgb8(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded, Imagi
 
 /// Decodes to 8-bit RGB at least `min_width`×`min_height` where that is much smaller than the image: a plain
 /// (YCbCr or greyscale, complete) JPEG is decoded by libjpeg-turbo at the smallest of the scales 1/8, 1/4, 3/8
-/// and 1/2 that still covers the request (shrink-on-load: the IDCT computes only the pixels kept). 3/8 has no
-/// SIMD IDCT but costs no more than 1/2 (a 6000×4000 photo: 74 against 76 ms), and the image it gives is 44 %
-/// smaller to resample: it serves a 2048 px display from a 24 MP capture. 5/8 and up are slower than a full
-/// decode (3264×2448: full 30 ms; 1/2 15 ms, 1/8 11 ms; 5/8 31 ms, 7/8 51 ms). Everything else, a CMYK JPEG, a
-/// truncated one, and a request none of these scales covers go through [`decode_rgb8`] at full size, so
-/// limits, errors, CMYK and 16-bit handling stay the same. The profile is returned as `decode_rgb8` does.
+/// and 1/2 that still covers the request (shrink-on-load: the IDCT computes only the pixels kept), else at full
+/// size. 3/8 has no SIMD IDCT but costs no more than 1/2 (a 6000×4000 photo: 74 against 76 ms), and the image
+/// it gives is 44 % smaller to resample: it serves a 2048 px display from a 24 MP capture. 5/8 and up are
+/// slower than a full decode (3264×2448: full 30 ms; 1/2 15 ms, 1/8 11 ms; 5/8 31 ms, 7/8 51 ms). The full
+/// size by libjpeg-turbo rather than zune-jpeg (behind [`decode_rgb8`]) serves the 8–12 MP phone photo, whose
+/// display no smaller scale covers: 14 % less time over 60 of them, and its buffer kept for the next photo
+/// (215 → 123 MB). Everything else, a CMYK JPEG, a truncated one, and a JPEG libjpeg-turbo refuses go through
+/// [`decode_rgb8`], so limits, errors, CMYK and 16-bit handling stay the same. The profile is returned as
+/// `decode_rgb8` does.
 pub fn decode_rgb8_at_least(
     bytes: &[u8],
     limits: &DecodeLimits,
@@ -257,12 +260,12 @@ pub fn decode_rgb8_at_least(
     }
 }
 
-/// libjpeg-turbo at the smallest of 1/8, 1/4, 3/8, 1/2 covering `min_w`×`min_h`; `None` when none does or it
+/// libjpeg-turbo at the smallest of 1/8, 1/4, 3/8, 1/2, 8/8 covering `min_w`×`min_h`; `None` when none does or it
 /// cannot (the caller decodes the usual way and reports what is wrong).
 fn decode_jpeg_scaled(bytes: &[u8], probe: &Probe, min_w: u32, min_h: u32) -> Option<RgbImage> {
     // libjpeg's scaled size: ⌈size·num/8⌉.
     let scaled = |size: u32, num: u32| (size * num).div_ceil(8);
-    let num = [1u8, 2, 3, 4]
+    let num = [1u8, 2, 3, 4, 8]
         .into_iter()
         .find(|&n| scaled(probe.width, u32::from(n)) >= min_w && scaled(probe.height, u32::from(n)) >= min_h)?;
     let image = jpeg::decode_scaled(bytes, num)?;

@@ -377,9 +377,17 @@ fn shrink_on_load_decodes_no_larger_than_needed_and_matches_a_full_decode() {
         off > diff * 2.0,
         "{off:.2}: the comparison would not see a shifted image"
     );
-    // A request no DCT scale covers is decoded by decode_rgb8 at full size.
+    // A request no smaller DCT scale covers is decoded at full size, by libjpeg-turbo too (faster than
+    // zune-jpeg behind decode_rgb8, into a kept buffer): the same image within the two decoders' rounding.
     let same = decode_rgb8_at_least(&bytes, &limits(), 400, 300).unwrap().image;
-    assert_eq!(same, full);
+    assert_eq!(same.dimensions(), full.dimensions());
+    let diff = mean_abs_diff(&same, &full);
+    let shifted = image::imageops::crop_imm(&full, 1, 0, 639, 480).to_image();
+    let off = mean_abs_diff(&image::imageops::crop_imm(&same, 0, 0, 639, 480).to_image(), &shifted);
+    assert!(
+        diff < 0.5 && off > 10.0 * diff,
+        "{diff:.3} from zune-jpeg's decode ({off:.2} one pixel off)"
+    );
     let eighth = decode_rgb8_at_least(&bytes, &limits(), 10, 10).unwrap().image;
     assert_eq!(eighth.dimensions(), (80, 60));
     // The wide-gamut JPEG keeps its profile for to_srgb, as decode_rgb8 does.

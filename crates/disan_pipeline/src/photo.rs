@@ -90,7 +90,7 @@ pub(crate) fn build_image(
     let _reservation = ctx.budget.reserve(bytes_needed);
     // A photo that gets only its display and thumbnail is decoded no larger than the display needs where a
     // DCT scale of 1/2, 3/8, 1/4 or 1/8 covers it (shrink-on-load; a 2048 px display from a 24 MP capture with deep
-    // zoom turned off); tiles need every pixel.
+    // zoom turned off), else whole by libjpeg-turbo as well (an 8–12 MP phone photo); tiles need every pixel.
     let mut decoded = if deep_zoom || is_pano {
         disan_imaging::decode_rgb8(bytes, &limits)
     } else {
