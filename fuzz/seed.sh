@@ -22,12 +22,14 @@ mapfile -t models < <(find "$testdata/models" "$hostile/models" tests/data/model
 seed gltf "${models[@]}"
 mapfile -t objs < <(find "$testdata/models" "$hostile/models" -type f -name '*.obj')
 seed obj "${objs[@]}"
+mapfile -t plys < <(find tests/data/models/ply -type f -name '*.ply')
+seed ply "${plys[@]}"
 # Manifests: those of a real ingest of the bundled samples.
 col=$(mktemp -d)
 cargo run -q -p disan_cli -- --collection "$col" ingest assets/samples >/dev/null 2>&1 || true
 mapfile -t manifests < <(find "$col/assets" -name asset.json)
 seed manifest "${manifests[@]}"
 rm -rf "$col"
-for t in exif_xmp image_header gltf obj manifest; do
+for t in exif_xmp image_header gltf obj ply manifest; do
   echo "$t: $(find "fuzz/corpus/$t" -type f | wc -l) seeds"
 done

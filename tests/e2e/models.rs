@@ -294,3 +294,85 @@ fn the_npm_validator_and_disan_agree_on_a_sample_of_the_khronos_suite() {
         differ.join("\n")
     );
 }
+
+/// PLY from other tools (Blender, MeshLab's VCGLIB; tests/data/models/ply/SOURCES.md) and a MeshLab-style
+/// textured PLY are ingested as relic models: a GLB that the Khronos validator passes, with the file's
+/// triangles, colours and texture, and a thumbnail with the model in it. A point cloud fails alone, saying what
+/// to do; the batch goes on.
+#[test]
+fn ply_models_are_ingested_and_packed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("scans");
+    copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/ply"),
+        &input,
+    );
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/models/stele_obj/stone.png"),
+        input.join("tablet.png"),
+    )
+    .unwrap();
+    std::fs::write(
+        input.join("tablet.ply"),
+        "ply\nformat ascii 1.0\ncomment TextureFile tablet.png\nelement vertex 4\nproperty float x\nproperty float y\n\
+         property float z\nelement face 2\nproperty list uchar int vertex_indices\nproperty list uchar float texcoord\n\
+         end_header\n0 0 0\n1 0 0\n1 1.5 0\n0 1.5 0\n3 0 1 2 6 0 0 1 0 1 1\n3 0 2 3 6 0 0 1 1 0 1\n",
+    )
+    .unwrap();
+    let cube = std::fs::read_to_string(input.join("cube.ply")).unwrap();
+    std::fs::write(
+        input.join("cloud.ply"),
+        cube.replace("element face 6", "element face 0"),
+    )
+    .unwrap();
+
+    let collection = tmp.path().join("c");
+    let (code, report, _) = ingest(&collection, &[&input], &[]);
+    assert_eq!(code, 2, "the point cloud fails, the rest are in: {report:#}");
+    let by_name = |name: &str| {
+        report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name} not in the report"))
+            .clone()
+    };
+    let cloud = by_name("cloud.ply");
+    assert_eq!(cloud["outcome"], "failed");
+    assert!(
+        cloud["reason"].as_str().unwrap().contains("point cloud (8 points"),
+        "{cloud}"
+    );
+
+    let mut outputs = Vec::new();
+    for (name, triangles) in [
+        ("cube.ply", 12),
+        ("cube_uv.ply", 12),
+        ("float-color.ply", 1),
+        ("tablet.ply", 2),
+    ] {
+        let f = by_name(name);
+        assert_eq!(f["outcome"], "ingested", "{f}");
+        assert_eq!(f["kind"], "model");
+        let folder = collection.join("assets").join(f["asset_id"].as_str().unwrap());
+        let asset: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(folder.join("asset.json")).unwrap()).unwrap();
+        assert_eq!(asset["source"]["format"], "ply", "{name}");
+        assert_eq!(asset["model"]["triangles"], triangles, "{name}");
+        let thumb = disan_tests::open_image(folder.join("thumb.jpg")).unwrap().to_rgb8();
+        let lum: Vec<f64> = thumb
+            .pixels()
+            .map(|p| f64::from(p[0]) + f64::from(p[1]) + f64::from(p[2]))
+            .collect();
+        let mean = lum.iter().sum::<f64>() / lum.len() as f64;
+        let spread = lum.iter().map(|l| (l - mean).abs()).sum::<f64>() / lum.len() as f64;
+        assert!(spread > 5.0, "{name}: the thumbnail shows nothing ({spread:.1})");
+        outputs.push(folder.join("model/model.glb"));
+    }
+    let tablet = std::fs::read(&outputs[3]).unwrap();
+    assert!(tablet.windows(4).any(|w| w == b"\x89PNG"), "texture embedded");
+    for (path, r) in outputs.iter().zip(khronos_validate(&outputs)) {
+        assert_eq!(r["issues"]["numErrors"], 0, "{}: {r:#}", path.display());
+    }
+}

@@ -14,6 +14,7 @@ pub mod lod;
 mod meshopt_decode;
 pub mod obj;
 pub mod pick;
+pub mod ply;
 pub mod report;
 pub mod scene;
 pub mod textures;
@@ -44,6 +45,9 @@ pub enum ModelError {
     /// An OBJ or MTL that cannot be read as a mesh.
     #[error("{0}")]
     Obj(String),
+    /// A PLY that cannot be read as a mesh (a point cloud, a header the data does not match, …).
+    #[error("{0}")]
+    Ply(String),
     #[error("texture {name:?}: {source}")]
     Texture {
         name: String,
@@ -57,6 +61,7 @@ pub enum ModelFormat {
     Glb,
     Gltf,
     Obj,
+    Ply,
 }
 
 impl ModelFormat {
@@ -67,6 +72,7 @@ impl ModelFormat {
             "glb" => Some(Self::Glb),
             "gltf" => Some(Self::Gltf),
             "obj" => Some(Self::Obj),
+            "ply" => Some(Self::Ply),
             _ => None,
         }
     }
@@ -76,6 +82,7 @@ impl ModelFormat {
             Self::Glb => "glb",
             Self::Gltf => "gltf",
             Self::Obj => "obj",
+            Self::Ply => "ply",
         }
     }
 }
@@ -116,6 +123,7 @@ pub fn inspect(bytes: &[u8], format: ModelFormat, dir: &Path) -> Result<ModelInf
     match format {
         ModelFormat::Glb | ModelFormat::Gltf => inspect_gltf(bytes, format, dir),
         ModelFormat::Obj => inspect_obj(bytes, dir),
+        ModelFormat::Ply => inspect_ply(bytes, dir),
     }
 }
 
@@ -247,6 +255,36 @@ fn inspect_obj(bytes: &[u8], dir: &Path) -> Result<ModelInfo, ModelError> {
     })
 }
 
+fn inspect_ply(bytes: &[u8], dir: &Path) -> Result<ModelInfo, ModelError> {
+    let mut resources = Vec::new();
+    for file in ply::texture_files(bytes)? {
+        let r = resolve(dir, &file)?;
+        if !r.path.is_file() {
+            return Err(ModelError::MissingResource {
+                uri: r.uri,
+                path: r.path,
+            });
+        }
+        if !resources.contains(&r) {
+            resources.push(r);
+        }
+    }
+    let summary = ModelSummary {
+        meshes: 1,
+        primitives: 1,
+        nodes: 1,
+        materials: 1,
+        textures: resources.len() as u32,
+        resources: resources.iter().map(|r| r.uri.clone()).collect(),
+        ..ModelSummary::default()
+    };
+    Ok(ModelInfo {
+        format: ModelFormat::Ply,
+        summary,
+        resources,
+    })
+}
+
 /// Reads the model file at `path` (format from its extension, GLB when it has none of ours) with the files
 /// it refers to beside it, and loads it when it has no errors: the scene, or a message naming the file and
 /// saying why (it cannot be read, or the report's errors).
@@ -268,15 +306,20 @@ pub fn read_scene(
     dir: &Path,
     limits: Limits,
 ) -> (Report, Option<Scene>) {
-    if format == ModelFormat::Obj && !bytes.starts_with(b"glTF") {
-        let mut report = Report::new(name, "model/obj");
-        let scene = match obj::load_obj(bytes, dir) {
+    if matches!(format, ModelFormat::Obj | ModelFormat::Ply) && !bytes.starts_with(b"glTF") {
+        let (mime, loaded, invalid) = if format == ModelFormat::Obj {
+            ("model/obj", obj::load_obj(bytes, dir), "DISAN_OBJ_INVALID")
+        } else {
+            ("application/ply", ply::load_ply(bytes, dir), "DISAN_PLY_INVALID")
+        };
+        let mut report = Report::new(name, mime);
+        let scene = match loaded {
             Ok(s) => Some(s),
             Err(e) => {
                 let code = if matches!(e, ModelError::Confinement { .. }) {
                     "DISAN_URI_OUTSIDE_FOLDER"
                 } else {
-                    "DISAN_OBJ_INVALID"
+                    invalid
                 };
                 report.push(Issue {
                     code: code.into(),

@@ -12,6 +12,10 @@ use disan_model::{COVERED_CODES, Limits, validate::validate};
 #[path = "parts/draco.rs"]
 mod draco;
 
+/// PLY from other tools, in this binary too.
+#[path = "parts/ply.rs"]
+mod ply;
+
 fn models() -> PathBuf {
     disan_tests::testdata("models")
 }

@@ -11,7 +11,7 @@ use crate::report::{FileReport, Outcome};
 /// on the command line are always tried, whatever their extension.
 pub const CAPTURE_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "jpe", "png", "tif", "tiff", "webp", "heic", "heif", "avif", "dng", "bmp", "gif", "glb", "gltf",
-    "obj",
+    "obj", "ply",
 ];
 
 /// A file to identify.

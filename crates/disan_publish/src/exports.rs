@@ -121,6 +121,7 @@ fn mime(format: &str) -> &'static str {
         "glb" => "model/gltf-binary",
         "gltf" => "model/gltf+json",
         "obj" => "model/obj",
+        "ply" => "application/ply",
         _ => "application/octet-stream",
     }
 }
