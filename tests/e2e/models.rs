@@ -329,16 +329,7 @@ fn ply_models_are_ingested_and_packed() {
     let collection = tmp.path().join("c");
     let (code, report, _) = ingest(&collection, &[&input], &[]);
     assert_eq!(code, 2, "the point cloud fails, the rest are in: {report:#}");
-    let by_name = |name: &str| {
-        report["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["path"].as_str().unwrap().ends_with(name))
-            .unwrap_or_else(|| panic!("{name} not in the report"))
-            .clone()
-    };
-    let cloud = by_name("cloud.ply");
+    let cloud = disan_tests::entry(&report, "cloud.ply");
     assert_eq!(cloud["outcome"], "failed");
     assert!(
         cloud["reason"].as_str().unwrap().contains("point cloud (8 points"),
@@ -352,7 +343,7 @@ fn ply_models_are_ingested_and_packed() {
         ("float-color.ply", 1),
         ("tablet.ply", 2),
     ] {
-        let f = by_name(name);
+        let f = disan_tests::entry(&report, name);
         assert_eq!(f["outcome"], "ingested", "{f}");
         assert_eq!(f["kind"], "model");
         let folder = collection.join("assets").join(f["asset_id"].as_str().unwrap());

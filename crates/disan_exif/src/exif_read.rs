@@ -58,6 +58,9 @@ pub(crate) fn read_exif(bytes: &[u8], meta: &mut CaptureMetadata) -> ExifDates {
     };
     let field = |tag| exif.get_field(tag, In::PRIMARY);
 
+    // A date that is not one is worth a warning only where no better EXIF date was found before it (a
+    // camera's blank "    :  :     " DateTimeDigitized beside a good DateTimeOriginal is noise).
+    let mut found = false;
     for (tag, offset_tag, slot) in [
         (Tag::DateTimeOriginal, Tag::OffsetTimeOriginal, &mut dates.original),
         (Tag::DateTimeDigitized, Tag::OffsetTimeDigitized, &mut dates.digitized),
@@ -70,10 +73,12 @@ pub(crate) fn read_exif(bytes: &[u8], meta: &mut CaptureMetadata) -> ExifDates {
                     local,
                     offset: ascii(&exif, offset_tag).filter(|s| is_offset(s)),
                 });
+                found = true;
             }
-            None => meta
+            None if !found => meta
                 .warnings
                 .push(format!("EXIF {} is not a date: {}", f.tag, f.display_value())),
+            None => {}
         }
     }
     meta.make = ascii(&exif, Tag::Make);
