@@ -6,7 +6,7 @@ use std::io::{BufReader, Cursor};
 use std::path::Path;
 
 use crate::ModelError;
-use crate::scene::{Attributes, IDENTITY, Material, Mesh, Node, Primitive, Sampler, Scene, TexRef, Texture, Vertex};
+use crate::scene::{Attributes, IDENTITY, Material, Mesh, Node, Primitive, Scene, TexRef, Vertex};
 
 /// Reads OBJ text; `dir` is the folder of the OBJ file.
 pub fn load_obj(bytes: &[u8], dir: &Path) -> Result<Scene, ModelError> {
@@ -49,16 +49,7 @@ pub fn load_obj(bytes: &[u8], dir: &Path) -> Result<Scene, ModelError> {
             path: r.path.clone(),
             source,
         })?;
-        let image = crate::textures::normalise_image(Some(file), bytes).map_err(|source| ModelError::Texture {
-            name: file.to_owned(),
-            source,
-        })?;
-        scene.images.push(image);
-        scene.textures.push(Texture {
-            image: scene.images.len() - 1,
-            sampler: Sampler::default(),
-        });
-        Ok(scene.textures.len() - 1)
+        scene.push_texture_file(file, bytes)
     };
     for m in &materials {
         let mut tex_ref = |file: &Option<String>| -> Result<Option<TexRef>, ModelError> {

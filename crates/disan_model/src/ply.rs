@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use crate::ModelError;
-use crate::scene::{Attributes, IDENTITY, Material, Mesh, Node, Primitive, Sampler, Scene, TexRef, Texture, Vertex};
+use crate::scene::{Attributes, IDENTITY, Material, Mesh, Node, Primitive, Scene, TexRef, Vertex};
 
 /// Longest header read; real ones are a few hundred bytes.
 const MAX_HEADER: usize = 64 << 10;
@@ -496,17 +496,8 @@ pub fn load_ply(bytes: &[u8], dir: &Path) -> Result<Scene, ModelError> {
                     source,
                 },
             })?;
-            let image = crate::textures::normalise_image(Some(file), bytes).map_err(|source| ModelError::Texture {
-                name: file.clone(),
-                source,
-            })?;
-            scene.images.push(image);
-            scene.textures.push(Texture {
-                image: 0,
-                sampler: Sampler::default(),
-            });
             Some(TexRef {
-                texture: 0,
+                texture: scene.push_texture_file(file, bytes)?,
                 tex_coord: 0,
                 scale: 1.0,
             })

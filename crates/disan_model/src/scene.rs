@@ -151,6 +151,24 @@ pub struct Scene {
     pub warnings: Vec<String>,
 }
 
+impl Scene {
+    /// Adds a texture file's bytes (OBJ's and PLY's textures) as an image and a texture with the default
+    /// sampler; `name` is the file as the model names it. Returns the texture's index.
+    pub(crate) fn push_texture_file(&mut self, name: &str, bytes: Vec<u8>) -> Result<usize, crate::ModelError> {
+        let image =
+            crate::textures::normalise_image(Some(name), bytes).map_err(|source| crate::ModelError::Texture {
+                name: name.to_owned(),
+                source,
+            })?;
+        self.images.push(image);
+        self.textures.push(Texture {
+            image: self.images.len() - 1,
+            sampler: Sampler::default(),
+        });
+        Ok(self.textures.len() - 1)
+    }
+}
+
 pub fn mat_mul(a: &[f32; 16], b: &[f32; 16]) -> [f32; 16] {
     let mut r = [0.0; 16];
     for c in 0..4 {

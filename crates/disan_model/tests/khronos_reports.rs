@@ -16,6 +16,25 @@ mod draco;
 #[path = "parts/ply.rs"]
 mod ply;
 
+/// Runs an oracle script of tests/py on `path` and parses the JSON it prints; `package` is the PyPI package
+/// the script needs (.ci/run installs it).
+fn python_oracle(script: &str, path: &Path, package: &str) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/py")
+        .join(script);
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{package} failed (pip install {package}; .ci/run does): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn models() -> PathBuf {
     disan_tests::testdata("models")
 }

@@ -20,18 +20,7 @@ fn scene(path: &Path) -> Scene {
 }
 
 fn oracle(path: &Path) -> Vec<serde_json::Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/py/draco_oracle.py");
-    let out = std::process::Command::new("python3")
-        .arg(script)
-        .arg(path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "DracoPy failed (pip install DracoPy; .ci/run does): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_value(crate::python_oracle("draco_oracle.py", path, "DracoPy")).unwrap()
 }
 
 #[test]

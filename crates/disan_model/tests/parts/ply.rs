@@ -26,18 +26,7 @@ fn load(path: &Path) -> Result<Scene, String> {
 }
 
 fn oracle(path: &Path) -> serde_json::Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/py/ply_oracle.py");
-    let out = std::process::Command::new("python3")
-        .arg(script)
-        .arg(path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "plyfile failed (pip install plyfile; .ci/run does): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::python_oracle("ply_oracle.py", path, "plyfile")
 }
 
 /// The corners of `scene`'s triangles, in order.
